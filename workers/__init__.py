@@ -1,0 +1,1 @@
+"""Lineage: workers package."""
