@@ -1,1 +1,1 @@
-"""Lineage: lineage package."""
+"""Lineage: the command line and the local development stack."""

@@ -1,0 +1,29 @@
+"""The Neo4j driver, created from settings; the only place that builds one."""
+
+from __future__ import annotations
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
+
+from graph.settings import Neo4jSettings
+
+__all__ = ["async_driver", "sync_driver"]
+
+
+def _auth(settings: Neo4jSettings) -> tuple[str, str] | None:
+    if settings.password is None:
+        return None
+    return (settings.user, settings.password.get_secret_value())
+
+
+def sync_driver(settings: Neo4jSettings | None = None) -> Driver:
+    settings = settings or Neo4jSettings()
+    return GraphDatabase.driver(
+        settings.uri, auth=_auth(settings), max_connection_pool_size=settings.max_connection_pool_size
+    )
+
+
+def async_driver(settings: Neo4jSettings | None = None) -> AsyncDriver:
+    settings = settings or Neo4jSettings()
+    return AsyncGraphDatabase.driver(
+        settings.uri, auth=_auth(settings), max_connection_pool_size=settings.max_connection_pool_size
+    )

@@ -1,0 +1,22 @@
+"""The ``lineage`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from lineage.commands import dev
+from lineage.commands.service import serve, worker
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Lineage: where each open-weight model came from, under which terms, and who is responsible for what.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(dev.app, name="dev")
+app.command()(serve)
+app.command()(worker)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``lineage`` command line, one module each."""

@@ -1,0 +1,68 @@
+"""``lineage dev up|down|status``: the local Neo4j and Redis."""
+
+from __future__ import annotations
+
+import time
+
+import typer
+from rich.table import Table
+
+from lineage.console import console, fail
+from lineage.stack import Neo4jServer, RedisServer, ServiceStatus, StackError, StackSettings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Start, stop and inspect the local Neo4j and Redis.", no_args_is_help=True)
+
+
+def _servers(settings: StackSettings) -> list[Neo4jServer | RedisServer]:
+    return [Neo4jServer(settings), RedisServer(settings)]
+
+
+def _show(statuses: list[ServiceStatus]) -> None:
+    table = Table("service", "state", "pid", "url", "data")
+    for status in statuses:
+        state = "[green]running[/]" if status.running else "[red]stopped[/]"
+        if status.started:
+            state = "[green]started[/]"
+        table.add_row(status.name, state, str(status.pid or "-"), status.url, str(status.data_dir))
+    console.print(table)
+
+
+@app.command()
+def up() -> None:
+    """Start Neo4j and Redis (each only if it is not already running) and wait until they answer."""
+    settings = StackSettings()
+    started = time.monotonic()
+    statuses = []
+    try:
+        for server in _servers(settings):
+            with console.status(f"starting {server.name} …"):
+                status = server.start()
+            if not status.started:
+                console.print(f"{server.name} is already running (pid {status.pid}); left as it is")
+            statuses.append(status)
+    except StackError as exc:
+        fail(str(exc))
+    _show(statuses)
+    console.print(f"ready in {time.monotonic() - started:.1f}s")
+    console.print(f"export NEO4J_URI={statuses[0].url} REDIS_URL={statuses[1].url}")
+
+
+@app.command()
+def down() -> None:
+    """Stop Redis and Neo4j cleanly; committed data stays in the state folder."""
+    settings = StackSettings()
+    for server in reversed(_servers(settings)):
+        with console.status(f"stopping {server.name} …"):
+            stopped = server.stop()
+        console.print(f"{server.name}: {'stopped' if stopped else 'was not running'}")
+
+
+@app.command()
+def status() -> None:
+    """Show whether Neo4j and Redis are running, where, and with which data folder."""
+    statuses = [server.status() for server in _servers(StackSettings())]
+    _show(statuses)
+    if not all(s.running for s in statuses):
+        raise typer.Exit(3)

@@ -1,0 +1,38 @@
+"""The Celery application: Redis broker, late acknowledgement, idempotent tasks by default."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue as KombuQueue
+
+from workers.queues import Queue
+from workers.settings import WorkerSettings
+
+__all__ = ["app", "create_app"]
+
+TASK_MODULES = ("workers.tasks.diagnostics",)
+
+
+def create_app(settings: WorkerSettings | None = None) -> Celery:
+    settings = settings or WorkerSettings()
+    celery = Celery("lineage", broker=settings.redis_url, backend=settings.redis_url, include=list(TASK_MODULES))
+    celery.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,  # tasks are idempotent, so a crashed worker's task is safely redelivered
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_track_started=True,
+        result_expires=settings.result_ttl_s,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_connection_retry_on_startup=True,
+        task_default_queue=Queue.MAINTENANCE.value,
+        task_queues=[KombuQueue(queue.value) for queue in Queue],
+        worker_hijack_root_logger=False,
+        enable_utc=True,
+    )
+    return celery
+
+
+app = create_app()
