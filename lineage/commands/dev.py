@@ -60,6 +60,21 @@ def down() -> None:
 
 
 @app.command()
+def fetch() -> None:
+    """Download the Neo4j jars from Maven Central (once) and compile the launcher."""
+    from lineage.stack.jars import ensure_launcher, ensure_neo4j_jars
+
+    settings = StackSettings()
+    try:
+        with console.status(f"resolving Neo4j {settings.neo4j_version} from Maven Central …"):
+            lib = ensure_neo4j_jars(settings)
+            ensure_launcher(settings, lib)
+    except StackError as exc:
+        fail(str(exc))
+    console.print(f"Neo4j {settings.neo4j_version} jars in {lib}")
+
+
+@app.command()
 def status() -> None:
     """Show whether Neo4j and Redis are running, where, and with which data folder."""
     statuses = [server.status() for server in _servers(StackSettings())]
