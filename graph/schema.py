@@ -17,6 +17,14 @@ SCHEMA_STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX model_status IF NOT EXISTS FOR (n:Model) ON (n.status)",
     "CREATE INDEX model_author IF NOT EXISTS FOR (n:Model) ON (n.author)",
     "CREATE INDEX model_declared_license IF NOT EXISTS FOR (n:Model) ON (n.declared_license)",
+    # renamed repos: an old id is found through its alias node (graph.aliases)
+    "CREATE CONSTRAINT model_alias_id IF NOT EXISTS FOR (n:ModelAlias) REQUIRE n.id IS UNIQUE",
+    # models whose ancestry index must be rebuilt (sparse: the property exists only while dirty)
+    "CREATE INDEX model_closure_dirty IF NOT EXISTS FOR (n:Model) ON (n.closure_dirty)",
+    # models a full family crawl no longer saw (graph.staleness)
+    "CREATE INDEX model_stale IF NOT EXISTS FOR (n:Model) ON (n.stale)",
+    # descendants of a model in a stable order for cursor paging (graph.statements.lineage)
+    "CREATE INDEX has_ancestor_key IF NOT EXISTS FOR ()-[k:HAS_ANCESTOR]-() ON (k.key)",
 )
 
 

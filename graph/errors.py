@@ -1,0 +1,118 @@
+"""Errors raised by the graph package.
+
+Driver errors are translated at the boundary (:func:`translated`) so that callers
+never import ``neo4j`` to decide what to do. Retryable errors are a different
+class from permanent ones: a Celery task retries only the former.
+
+Hierarchy::
+
+    GraphError
+    ├── GraphRetryableError          the same call may succeed later
+    │   ├── GraphUnavailable         database unreachable, session expired (ServiceUnavailable, SessionExpired)
+    │   └── GraphTransient           deadlock, lock timeout, leader switch (TransientError)
+    └── GraphPermanentError          retrying the same call cannot help
+        ├── GraphConstraintError     a uniqueness constraint was violated
+        ├── GraphQueryError          Cypher syntax / type / client error (a bug, not a fault)
+        ├── InvalidArgument          a read was asked with a bad depth, cursor, limit or relation
+        ├── ModelNotFound            a read named a model that the graph does not hold
+        └── StaleRemovalRefused      the staleness task would remove more than its allowed share
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from neo4j import exceptions as neo4j_exc
+
+__all__ = [
+    "GraphConstraintError",
+    "GraphError",
+    "GraphPermanentError",
+    "GraphQueryError",
+    "GraphRetryableError",
+    "GraphTransient",
+    "GraphUnavailable",
+    "InvalidArgument",
+    "ModelNotFound",
+    "StaleRemovalRefused",
+    "translated",
+]
+
+
+class GraphError(Exception):
+    """Base of every error raised by the graph package."""
+
+
+class GraphRetryableError(GraphError):
+    """The operation failed for a reason that may go away; retry with backoff."""
+
+
+class GraphUnavailable(GraphRetryableError):
+    """Neo4j could not be reached or the session was lost."""
+
+
+class GraphTransient(GraphRetryableError):
+    """Neo4j reported a transient condition (deadlock, lock timeout)."""
+
+
+class GraphPermanentError(GraphError):
+    """The operation cannot succeed by being repeated unchanged."""
+
+
+class GraphConstraintError(GraphPermanentError):
+    """A uniqueness constraint rejected the write."""
+
+
+class GraphQueryError(GraphPermanentError):
+    """Neo4j rejected the statement itself (syntax, types, arguments)."""
+
+
+class InvalidArgument(GraphPermanentError, ValueError):
+    """A read or task was called with an argument outside its allowed range."""
+
+
+class ModelNotFound(GraphPermanentError, LookupError):
+    """No model (nor alias) with this id is in the graph."""
+
+    def __init__(self, model_id: str) -> None:
+        super().__init__(f"model {model_id!r} is not in the graph")
+        self.model_id = model_id
+
+
+class StaleRemovalRefused(GraphPermanentError):
+    """More than the allowed share of a family would be marked stale; nothing was changed."""
+
+    def __init__(self, root_id: str, would_go: int, total: int, max_share: float) -> None:
+        share = would_go / total if total else 1.0
+        super().__init__(
+            f"refusing to mark {would_go} of {total} models of {root_id!r} stale "
+            f"({share:.1%} > allowed {max_share:.1%})"
+        )
+        self.root_id = root_id
+        self.would_go = would_go
+        self.total = total
+        self.max_share = max_share
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Translate neo4j driver errors raised inside the block into graph errors."""
+    try:
+        yield
+    except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
+        raise GraphUnavailable(str(exc) or type(exc).__name__) from exc
+    except neo4j_exc.TransientError as exc:
+        raise GraphTransient(str(exc)) from exc
+    except neo4j_exc.ConstraintError as exc:
+        raise GraphConstraintError(str(exc)) from exc
+    except (neo4j_exc.CypherSyntaxError, neo4j_exc.CypherTypeError, neo4j_exc.ClientError) as exc:
+        raise GraphQueryError(str(exc)) from exc
+    except neo4j_exc.DriverError as exc:
+        if exc.is_retryable():
+            raise GraphUnavailable(str(exc) or type(exc).__name__) from exc
+        raise GraphPermanentError(str(exc) or type(exc).__name__) from exc
+    except neo4j_exc.Neo4jError as exc:
+        if exc.is_retryable():
+            raise GraphTransient(str(exc)) from exc
+        raise GraphPermanentError(str(exc)) from exc

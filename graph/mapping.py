@@ -1,0 +1,254 @@
+"""Observations → graph records (pure; no database).
+
+``map_observations`` turns one batch of crawler observations into :class:`GraphRecords`:
+
+* ``ModelSeen`` (available/gated) → a Model record (status and gate versioned), its
+  publisher (``Party`` + ``PUBLISHED``), its declared licence (``License`` + ``DECLARES``),
+  its datasets (``Dataset`` + ``TRAINED_ON``), and — when the observation is *full* — the set
+  of parents it was seen with, so that parents no longer declared are closed;
+  ``deleted`` → a status version only; ``unavailable`` → recorded without changing facts;
+  ``unknown`` → a mention.
+* ``DerivationSeen`` → one DERIVED_FROM record per (child, parent) holding every piece of
+  evidence in the batch; both ends become Model mentions (status unknown until crawled).
+* ``DeploymentSeen`` → ``Deployment`` + ``SERVES`` (+ operator ``Party`` + ``OPERATES``).
+* ``FileSeen`` with a sha256 → ``File`` + ``HAS_FILE`` (files without sha256 are skipped).
+* ``AliasSeen`` → an alias record (applied before anything else).
+* ``ProblemSeen`` → a problem kept on the model.
+
+Simple nodes and links named several times in a batch are collapsed to one record (latest
+observation wins, earliest time kept as ``first_seen``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TypeVar
+
+from crawler.observations import (
+    AliasSeen,
+    DeploymentSeen,
+    DerivationSeen,
+    FileSeen,
+    ModelSeen,
+    ModelStatus,
+    Observation,
+    ProblemSeen,
+    Source,
+)
+from graph.evidence import merge_evidence
+from graph.history import to_utc
+from graph.records import (
+    AliasRecord,
+    DerivationRecord,
+    EvidenceRecord,
+    GraphRecords,
+    LinkRecord,
+    LinkType,
+    ModelMention,
+    ModelRecord,
+    NodeLabel,
+    NodeRecord,
+    ParentSet,
+    ProblemRecord,
+    PropValue,
+    Provenance,
+    VersionedLink,
+    VersionedLinkType,
+)
+
+__all__ = ["HUB", "map_observations", "rewrite_model_ids"]
+
+HUB = "huggingface"
+_FULL_STATUSES = (ModelStatus.AVAILABLE, ModelStatus.GATED)
+R = TypeVar("R", NodeRecord, LinkRecord)
+
+
+def _prov(source: Source) -> Provenance:
+    return Provenance(url=source.url, revision=source.revision, observed_at=to_utc(source.observed_at))
+
+
+def _props(**values: PropValue | None) -> dict[str, PropValue]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def map_observations(
+    observations: Iterable[Observation], *, full_models: Collection[str] | None = None
+) -> GraphRecords:
+    """Map a batch of observations to records.
+
+    ``full_models``: ids whose ``ModelSeen`` in this batch comes with *all* the derivations
+    observed for that model (so a parent missing from the batch is no longer declared).
+    None means every available/gated ``ModelSeen`` in the batch is full.
+    """
+    out = GraphRecords()
+    model_seen: list[ModelSeen] = []
+    derivations: dict[tuple[str, str], list[EvidenceRecord]] = {}
+    for obs in observations:
+        if isinstance(obs, ModelSeen):
+            model_seen.append(obs)
+            _map_model(obs, out)
+        elif isinstance(obs, DerivationSeen):
+            prov = _prov(obs.source)
+            derivations.setdefault((obs.child_id, obs.parent_id), []).append(
+                EvidenceRecord(
+                    kind=str(obs.evidence_kind),
+                    detail=obs.evidence_detail,
+                    relation=str(obs.relation),
+                    confidence=float(obs.confidence),
+                    url=prov.url,
+                    revision=prov.revision,
+                    first_seen=prov.observed_at,
+                    last_seen=prov.observed_at,
+                )
+            )
+            out.mentions.append(ModelMention(obs.child_id, prov))
+            out.mentions.append(ModelMention(obs.parent_id, prov))
+        elif isinstance(obs, DeploymentSeen):
+            _map_deployment(obs, out)
+        elif isinstance(obs, FileSeen):
+            _map_file(obs, out)
+        elif isinstance(obs, AliasSeen):
+            if obs.old_id != obs.new_id:
+                out.aliases.append(AliasRecord(obs.old_id, obs.new_id, _prov(obs.source)))
+            else:
+                out.skipped += 1
+        elif isinstance(obs, ProblemSeen):
+            prov = _prov(obs.source)
+            out.problems.append(ProblemRecord(obs.model_id, str(obs.kind), obs.message, prov))
+            out.mentions.append(ModelMention(obs.model_id, prov))
+        else:  # pragma: no cover - Observation is a closed union
+            out.skipped += 1
+    for (child, parent), evidence in derivations.items():
+        out.derivations.append(DerivationRecord(child, parent, merge_evidence((), evidence)))
+    parents_of: dict[str, set[str]] = {}
+    for child, parent in derivations:
+        parents_of.setdefault(child, set()).add(parent)
+    for seen in model_seen:
+        if seen.status in _FULL_STATUSES and (full_models is None or seen.id in full_models):
+            out.parent_sets.append(
+                ParentSet(seen.id, frozenset(parents_of.get(seen.id, ())), to_utc(seen.source.observed_at))
+            )
+    out.nodes = _collapse(out.nodes, lambda r: (r.label, r.key))
+    out.links = _collapse(out.links, lambda r: (r.type, r.src, r.dst))
+    out.mentions = list({m.id: m for m in sorted(out.mentions, key=lambda m: m.prov.observed_at, reverse=True)}.values())
+    return out
+
+
+def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
+    prov = _prov(obs.source)
+    if obs.status is ModelStatus.UNKNOWN:
+        out.mentions.append(ModelMention(obs.id, prov))
+        return
+    if obs.status is ModelStatus.UNAVAILABLE:
+        out.unavailable.append(ModelRecord(obs.id, prov, status=None, gate=None))
+        return
+    name = obs.id.rsplit("/", 1)[-1]
+    if obs.status is ModelStatus.DELETED:
+        out.models.append(ModelRecord(obs.id, prov, status=str(obs.status), gate=None, props=_props(hub=HUB, name=name)))
+        return
+    author = obs.author or (obs.id.split("/", 1)[0] if "/" in obs.id else None)
+    props = _props(
+        hub=HUB,
+        name=name,
+        author=author,
+        pipeline_tag=obs.pipeline_tag,
+        library=obs.library,
+        created_at=None if obs.created_at is None else to_utc(obs.created_at),
+        last_modified=None if obs.last_modified is None else to_utc(obs.last_modified),
+        sha=obs.sha,
+        downloads=obs.downloads,
+        likes=obs.likes,
+        params=obs.params,
+        training_compute_flops=obs.training_compute_flops,
+        license_raw=obs.license_raw,
+        license_name=obs.license_name,
+        license_link=obs.license_link,
+    )
+    props["tags"] = list(obs.tags)
+    props["datasets"] = list(obs.datasets)
+    gate = None if obs.gated is None else str(obs.gated)
+    out.models.append(ModelRecord(obs.id, prov, status=str(obs.status), gate=gate, props=props))
+    if author:
+        out.nodes.append(NodeRecord(NodeLabel.PARTY, author, prov))
+        out.versioned.append(VersionedLink(VersionedLinkType.PUBLISHED, obs.id, author, prov))
+    if obs.license_id:
+        out.nodes.append(NodeRecord(NodeLabel.LICENSE, obs.license_id, prov))
+        link_props = _props(raw=obs.license_raw, license_name=obs.license_name, license_link=obs.license_link)
+        out.versioned.append(VersionedLink(VersionedLinkType.DECLARES, obs.id, obs.license_id, prov, link_props))
+    for dataset in obs.datasets:
+        out.nodes.append(NodeRecord(NodeLabel.DATASET, dataset, prov))
+        out.links.append(LinkRecord(LinkType.TRAINED_ON, obs.id, dataset, prov))
+
+
+def _map_deployment(obs: DeploymentSeen, out: GraphRecords) -> None:
+    prov = _prov(obs.source)
+    props = _props(kind=str(obs.kind), status=obs.status, url=obs.url, operator=obs.operator)
+    out.nodes.append(NodeRecord(NodeLabel.DEPLOYMENT, obs.id, prov, props))
+    out.links.append(LinkRecord(LinkType.SERVES, obs.id, obs.model_id, prov, _props(status=obs.status)))
+    out.mentions.append(ModelMention(obs.model_id, prov))
+    if obs.operator:
+        out.nodes.append(NodeRecord(NodeLabel.PARTY, obs.operator, prov))
+        out.links.append(LinkRecord(LinkType.OPERATES, obs.operator, obs.id, prov))
+
+
+def _map_file(obs: FileSeen, out: GraphRecords) -> None:
+    if not obs.sha256:
+        out.skipped += 1
+        return
+    prov = _prov(obs.source)
+    out.nodes.append(NodeRecord(NodeLabel.FILE, obs.sha256, prov, _props(name=obs.name, size=obs.size)))
+    out.links.append(LinkRecord(LinkType.HAS_FILE, obs.model_id, obs.sha256, prov, _props(name=obs.name, size=obs.size)))
+    out.mentions.append(ModelMention(obs.model_id, prov))
+
+
+def _collapse(records: list[R], key: Callable[[R], Hashable]) -> list[R]:
+    """One record per key: the latest observation's values, the earliest time as first_seen."""
+    best: dict[Hashable, R] = {}
+    earliest: dict[Hashable, datetime] = {}
+    for rec in records:
+        k = key(rec)
+        t = rec.prov.observed_at
+        earliest[k] = min(earliest.get(k, t), t)
+        if k not in best or t >= best[k].prov.observed_at:
+            best[k] = rec
+    out = []
+    for k, rec in best.items():
+        if earliest[k] < rec.prov.observed_at:
+            rec = replace(rec, first_seen=earliest[k])
+        out.append(rec)
+    return out
+
+
+def rewrite_model_ids(records: GraphRecords, canonical: Mapping[str, str]) -> GraphRecords:
+    """Records with every model id replaced by its canonical id (aliases resolved)."""
+    if not canonical:
+        return records
+
+    def c(model_id: str) -> str:
+        return canonical.get(model_id, model_id)
+
+    out = GraphRecords(aliases=records.aliases, nodes=records.nodes, skipped=records.skipped)
+    out.models = [replace(m, id=c(m.id)) for m in records.models]
+    out.unavailable = [replace(m, id=c(m.id)) for m in records.unavailable]
+    out.mentions = list({c(m.id): replace(m, id=c(m.id)) for m in records.mentions}.values())
+    out.versioned = [replace(v, model_id=c(v.model_id)) for v in records.versioned]
+    merged: dict[tuple[str, str], tuple[EvidenceRecord, ...]] = {}
+    for d in records.derivations:
+        key = (c(d.child), c(d.parent))
+        merged[key] = merge_evidence(merged.get(key, ()), d.evidence)
+    out.derivations = [DerivationRecord(ch, pa, ev) for (ch, pa), ev in merged.items()]
+    out.parent_sets = [
+        replace(p, child=c(p.child), parents=frozenset(c(x) for x in p.parents)) for p in records.parent_sets
+    ]
+    out.problems = [replace(p, model_id=c(p.model_id)) for p in records.problems]
+    links = []
+    for link in records.links:
+        if link.type in (LinkType.TRAINED_ON, LinkType.HAS_FILE):
+            link = replace(link, src=c(link.src))
+        elif link.type is LinkType.SERVES:
+            link = replace(link, dst=c(link.dst))
+        links.append(link)
+    out.links = _collapse(links, lambda r: (r.type, r.src, r.dst))
+    return out

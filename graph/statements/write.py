@@ -1,0 +1,184 @@
+"""Write statements: one batched ``UNWIND $rows … MERGE`` statement per label or relationship type.
+
+Row shapes (all times are UTC datetimes):
+
+* node rows: ``{key, t, first, url, rev, props}``
+* model rows: ``{id, t, url, rev, status, gate, props}``
+* mention rows: ``{id, t, url, rev}``
+* versioned link rows: ``{model, target, t, url, rev, props}``
+* link rows: ``{src, dst, t, first, url, rev, props}``
+* problem rows: ``{model, kind, message, t, url}``
+
+``$run`` is the crawl run id stamped on everything a row touches. Evidence rules, the same on
+every node and relationship: ``first_seen`` only moves earlier; ``last_seen``, ``last_run``,
+``source_url``, ``revision`` and the row's properties are taken only from an observation at
+least as new as ``last_seen`` — so writing the same rows again changes nothing.
+"""
+
+from __future__ import annotations
+
+from graph.records import LinkType, NodeLabel, VersionedLinkType
+
+__all__ = [
+    "LINK_UPSERT",
+    "MODEL_MENTION",
+    "MODEL_UNAVAILABLE",
+    "MODEL_UPSERT",
+    "NODE_KEY",
+    "NODE_UPSERT",
+    "PROBLEM_UPSERT",
+    "VERSIONED_UPSERT",
+]
+
+NODE_KEY: dict[NodeLabel, str] = {
+    NodeLabel.PARTY: "id",
+    NodeLabel.LICENSE: "id",
+    NodeLabel.DATASET: "id",
+    NodeLabel.DEPLOYMENT: "id",
+    NodeLabel.FILE: "sha256",
+}
+
+_NEWER = "CASE WHEN {v}.last_seen IS NULL OR r.t >= {v}.last_seen THEN [1] ELSE [] END"
+_FIRST = "{v}.first_seen = CASE WHEN {v}.first_seen IS NULL OR r.first < {v}.first_seen THEN r.first ELSE {v}.first_seen END"
+_STAMP = "{v}.last_seen = r.t, {v}.last_run = $run, {v}.source_url = r.url, {v}.revision = r.rev, {v} += r.props"
+
+_NODE_TEMPLATE = """
+UNWIND $rows AS r
+MERGE (n:{label} {{{key}: r.key}})
+SET {first}
+WITH n, r
+FOREACH (_ IN {newer} | SET {stamp})
+"""
+
+NODE_UPSERT: dict[NodeLabel, str] = {
+    label: _NODE_TEMPLATE.format(
+        label=label.value,
+        key=key,
+        first=_FIRST.format(v="n"),
+        newer=_NEWER.format(v="n"),
+        stamp=_STAMP.format(v="n"),
+    )
+    for label, key in NODE_KEY.items()
+}
+
+MODEL_UPSERT = """
+UNWIND $rows AS r
+MERGE (m:Model {id: r.id})
+ON CREATE SET m.status = 'unknown'
+SET m.first_seen = CASE WHEN m.first_seen IS NULL OR r.t < m.first_seen THEN r.t ELSE m.first_seen END
+WITH m, r, (m.last_seen IS NULL OR r.t >= m.last_seen) AS newer,
+     coalesce(m.status_history, []) AS sh, coalesce(m.status_valid_from, []) AS sf,
+     coalesce(m.gate_history, []) AS gh, coalesce(m.gate_valid_from, []) AS gf
+FOREACH (_ IN CASE WHEN newer THEN [1] ELSE [] END |
+  SET m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev, m += r.props
+  REMOVE m.stale, m.stale_since, m.stale_run)
+FOREACH (_ IN CASE WHEN r.status IS NOT NULL AND (size(sf) = 0 OR (r.t > last(sf) AND last(sh) <> r.status))
+              THEN [1] ELSE [] END |
+  SET m.status_history = sh + r.status, m.status_valid_from = sf + r.t, m.status = r.status)
+FOREACH (_ IN CASE WHEN r.gate IS NOT NULL AND (size(gf) = 0 OR (r.t > last(gf) AND last(gh) <> r.gate))
+              THEN [1] ELSE [] END |
+  SET m.gate_history = gh + r.gate, m.gate_valid_from = gf + r.t, m.gated = r.gate)
+"""
+
+MODEL_MENTION = """
+UNWIND $rows AS r
+MERGE (m:Model {id: r.id})
+ON CREATE SET m.status = 'unknown', m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
+              m.source_url = r.url, m.revision = r.rev
+"""
+
+MODEL_UNAVAILABLE = """
+UNWIND $rows AS r
+MERGE (m:Model {id: r.id})
+ON CREATE SET m.status = 'unknown', m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
+              m.source_url = r.url, m.revision = r.rev
+SET m.unavailable_at = CASE WHEN m.unavailable_at IS NULL OR r.t > m.unavailable_at THEN r.t ELSE m.unavailable_at END
+WITH m WHERE m.status = 'unknown'
+SET m.status = 'unavailable'
+"""
+
+_VERSIONED_TEMPLATE = """
+UNWIND $rows AS r
+MATCH (m:Model {{id: r.model}})
+MATCH (t:{target} {{id: r.target}})
+OPTIONAL MATCH {open_pattern} WHERE cur.valid_to IS NULL
+WITH r, m, t, cur, (cur IS NOT NULL AND ct = t) AS same
+FOREACH (_ IN CASE WHEN same AND r.t < cur.first_seen THEN [1] ELSE [] END | SET cur.first_seen = r.t)
+FOREACH (_ IN CASE WHEN same AND r.t >= cur.last_seen THEN [1] ELSE [] END |
+  SET cur.last_seen = r.t, cur.observed_at = r.t, cur.last_run = $run, cur.source_url = r.url,
+      cur.revision = r.rev, cur += r.props)
+FOREACH (_ IN CASE WHEN cur IS NOT NULL AND NOT same AND r.t > cur.valid_from THEN [1] ELSE [] END |
+  SET cur.valid_to = r.t)
+WITH r, m, t, cur, same
+WHERE cur IS NULL OR (NOT same AND r.t > cur.valid_from)
+CREATE {new_pattern}
+SET v.valid_from = r.t, v.first_seen = r.t, v.last_seen = r.t, v.observed_at = r.t, v.last_run = $run,
+    v.source_url = r.url, v.revision = r.rev, v += r.props
+SET m.{model_prop} = r.target
+"""
+
+VERSIONED_UPSERT: dict[VersionedLinkType, str] = {
+    VersionedLinkType.DECLARES: _VERSIONED_TEMPLATE.format(
+        target="License",
+        open_pattern="(m)-[cur:DECLARES]->(ct:License)",
+        new_pattern="(m)-[v:DECLARES]->(t)",
+        model_prop="declared_license",
+    ),
+    VersionedLinkType.PUBLISHED: _VERSIONED_TEMPLATE.format(
+        target="Party",
+        open_pattern="(ct:Party)-[cur:PUBLISHED]->(m)",
+        new_pattern="(t)-[v:PUBLISHED]->(m)",
+        model_prop="author",
+    ),
+}
+
+_LINK_ENDS: dict[LinkType, tuple[str, str, str, str]] = {
+    LinkType.SERVES: ("Deployment", "id", "Model", "id"),
+    LinkType.OPERATES: ("Party", "id", "Deployment", "id"),
+    LinkType.TRAINED_ON: ("Model", "id", "Dataset", "id"),
+    LinkType.HAS_FILE: ("Model", "id", "File", "sha256"),
+}
+
+_LINK_TEMPLATE = """
+UNWIND $rows AS r
+MATCH (a:{src_label} {{{src_key}: r.src}})
+MATCH (b:{dst_label} {{{dst_key}: r.dst}})
+MERGE (a)-[x:{type}]->(b)
+SET {first}
+WITH x, r
+FOREACH (_ IN {newer} | SET {stamp})
+"""
+
+LINK_UPSERT: dict[LinkType, str] = {
+    link: _LINK_TEMPLATE.format(
+        src_label=ends[0],
+        src_key=ends[1],
+        dst_label=ends[2],
+        dst_key=ends[3],
+        type=link.value,
+        first=_FIRST.format(v="x"),
+        newer=_NEWER.format(v="x"),
+        stamp=_STAMP.format(v="x"),
+    )
+    for link, ends in _LINK_ENDS.items()
+}
+
+PROBLEM_UPSERT = """
+UNWIND $rows AS r
+MATCH (m:Model {id: r.model})
+WITH m, r, coalesce(m.problem_kind, []) AS kinds
+WITH m, r, kinds,
+     [i IN range(0, size(kinds) - 1) WHERE kinds[i] = r.kind AND m.problem_message[i] = r.message][0] AS i
+FOREACH (_ IN CASE WHEN i IS NULL THEN [1] ELSE [] END |
+  SET m.problem_kind = kinds + r.kind,
+      m.problem_message = coalesce(m.problem_message, []) + r.message,
+      m.problem_url = coalesce(m.problem_url, []) + r.url,
+      m.problem_first_seen = coalesce(m.problem_first_seen, []) + r.t,
+      m.problem_last_seen = coalesce(m.problem_last_seen, []) + r.t)
+FOREACH (_ IN CASE WHEN i IS NOT NULL AND r.t > m.problem_last_seen[i] THEN [1] ELSE [] END |
+  SET m.problem_last_seen = [j IN range(0, size(kinds) - 1) |
+                             CASE WHEN j = i THEN r.t ELSE m.problem_last_seen[j] END])
+FOREACH (_ IN CASE WHEN i IS NOT NULL AND r.t < m.problem_first_seen[i] THEN [1] ELSE [] END |
+  SET m.problem_first_seen = [j IN range(0, size(kinds) - 1) |
+                              CASE WHEN j = i THEN r.t ELSE m.problem_first_seen[j] END])
+"""

@@ -1,0 +1,349 @@
+"""Batched, idempotent writes of observations to Neo4j.
+
+``GraphWriter.write(observations, run_id=…)`` maps a batch (graph.mapping), applies renames
+first, resolves every model id through its aliases, then runs one ``UNWIND $rows …``
+statement per label / relationship type in chunks of ``batch_size`` rows, nodes before
+relationships::
+
+    aliases → Party, License, Dataset, Deployment, File → Model (+ unavailable, mentions)
+    → PUBLISHED, DECLARES (versioned) → SERVES, OPERATES, TRAINED_ON, HAS_FILE
+    → DERIVED_FROM (evidence merged, versions) → close parents no longer declared
+    → ancestry index (HAS_ANCESTOR) → problems
+
+Each chunk is its own transaction. Every statement is idempotent for the same observations,
+so a batch that failed part-way is repaired by writing it again: nothing depends on a
+chunk having been the first to run (models whose ancestry index may be incomplete carry
+``closure_dirty`` until it is rebuilt). Rows that touch the same key twice (one model seen
+twice in a batch) go into successive rounds so that history is applied in time order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import structlog
+from neo4j import Driver, ManagedTransaction, RoutingControl
+
+from crawler.observations import Observation
+from graph import ancestry
+from graph.aliases import apply_alias, resolve
+from graph.errors import translated
+from graph.evidence import EdgeVersion, EdgeWrite, plan_derivation
+from graph.mapping import map_observations, rewrite_model_ids
+from graph.records import (
+    DerivationRecord,
+    GraphRecords,
+    LinkType,
+    NodeLabel,
+    VersionedLinkType,
+)
+from graph.statements import lineage as lq
+from graph.statements import write as wq
+
+__all__ = ["DEFAULT_BATCH_SIZE", "GraphWriter", "WriteReport"]
+
+log = structlog.get_logger(__name__)
+DEFAULT_BATCH_SIZE = 5000
+T = TypeVar("T")
+
+_NODE_ORDER = (NodeLabel.PARTY, NodeLabel.LICENSE, NodeLabel.DATASET, NodeLabel.DEPLOYMENT, NodeLabel.FILE)
+_LINK_ORDER = (LinkType.SERVES, LinkType.OPERATES, LinkType.TRAINED_ON, LinkType.HAS_FILE)
+
+
+@dataclass(slots=True)
+class WriteReport:
+    """What one ``write`` did (counts of rows sent, and of DERIVED_FROM outcomes)."""
+
+    run_id: str
+    rows: Counter[str] = field(default_factory=Counter)
+    derived_created: int = 0
+    derived_updated: int = 0
+    derived_closed: int = 0
+    ancestry_pairs: int = 0
+    ancestry_rebuilt: int = 0
+    aliases: int = 0
+    skipped: int = 0
+    transactions: int = 0
+    seconds: float = 0.0
+
+
+class GraphWriter:
+    """Writes observations through batched statements; safe to call again with the same batch."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        database: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        maintain_ancestry: bool = True,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._driver = driver
+        self._database = database
+        self._batch_size = batch_size
+        self._maintain_ancestry = maintain_ancestry
+
+    # -- public -------------------------------------------------------------------------
+
+    def write(
+        self,
+        observations: Iterable[Observation],
+        *,
+        run_id: str,
+        full_models: Collection[str] | None = None,
+    ) -> WriteReport:
+        """Write one batch of observations stamped with ``run_id``.
+
+        ``full_models``: see :func:`graph.mapping.map_observations` (None: every
+        available/gated ModelSeen in the batch comes with all its derivations).
+        """
+        return self.write_records(map_observations(observations, full_models=full_models), run_id=run_id)
+
+    def write_records(self, records: GraphRecords, *, run_id: str) -> WriteReport:
+        """Write already-mapped records (see :meth:`write`)."""
+        started = time.perf_counter()
+        report = WriteReport(run_id=run_id, skipped=records.skipped)
+        with translated():
+            for alias in records.aliases:
+                self._session_write(lambda tx, a=alias: apply_alias(tx, a, run_id))
+                report.aliases += 1
+                report.transactions += 1
+            canonical = self._resolve(records.model_ids())
+            records = rewrite_model_ids(records, canonical)
+            self._write_nodes(records, run_id, report)
+            self._write_models(records, run_id, report)
+            self._write_versioned(records, run_id, report)
+            self._write_links(records, run_id, report)
+            open_edges, dirty = self._write_derivations(records.derivations, run_id, report)
+            dirty |= self._close_missing(records, report)
+            if self._maintain_ancestry:
+                self._ensure_ancestry(open_edges, report)
+                if dirty:
+                    self._run(lq.ANCESTRY_MARK_DIRTY, "ancestry_dirty", [{"id": d} for d in dirty], report,
+                              run_id, param="ids", project=lambda r: r["id"])
+                report.ancestry_rebuilt = ancestry.refresh_dirty(
+                    self._driver, database=self._database, batch_size=self._batch_size
+                )
+            elif dirty:
+                self._run(lq.ANCESTRY_MARK_DIRTY, "ancestry_dirty", [{"id": d} for d in dirty], report,
+                          run_id, param="ids", project=lambda r: r["id"])
+            problems = [
+                {"model": p.model_id, "kind": p.kind, "message": p.message, "t": p.prov.observed_at, "url": p.prov.url}
+                for p in records.problems
+            ]
+            self._run_rounds(wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
+        report.seconds = time.perf_counter() - started
+        log.debug("graph.write", run_id=run_id, rows=dict(report.rows), seconds=round(report.seconds, 3))
+        return report
+
+    # -- statements ---------------------------------------------------------------------
+
+    def _write_nodes(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+        by_label: dict[NodeLabel, list[dict[str, Any]]] = {label: [] for label in _NODE_ORDER}
+        for node in records.nodes:
+            by_label[node.label].append(
+                {
+                    "key": node.key,
+                    "t": node.prov.observed_at,
+                    "first": node.first_seen or node.prov.observed_at,
+                    "url": node.prov.url,
+                    "rev": node.prov.revision,
+                    "props": node.props,
+                }
+            )
+        for label in _NODE_ORDER:
+            self._run(wq.NODE_UPSERT[label], label.value, by_label[label], report, run_id)
+
+    def _write_models(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+        models = [
+            {
+                "id": m.id,
+                "t": m.prov.observed_at,
+                "url": m.prov.url,
+                "rev": m.prov.revision,
+                "status": m.status,
+                "gate": m.gate,
+                "props": m.props,
+            }
+            for m in records.models
+        ]
+        self._run_rounds(wq.MODEL_UPSERT, "Model", models, lambda r: (r["id"],), report, run_id)
+        unavailable = [_mention_row(m.id, m.prov) for m in records.unavailable]
+        self._run(wq.MODEL_UNAVAILABLE, "Model.unavailable", unavailable, report, run_id)
+        mentions = [_mention_row(m.id, m.prov) for m in records.mentions]
+        self._run(wq.MODEL_MENTION, "Model.mention", mentions, report, run_id)
+
+    def _write_versioned(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+        for kind in (VersionedLinkType.PUBLISHED, VersionedLinkType.DECLARES):
+            rows = [
+                {
+                    "model": v.model_id,
+                    "target": v.target_id,
+                    "t": v.prov.observed_at,
+                    "url": v.prov.url,
+                    "rev": v.prov.revision,
+                    "props": v.props,
+                }
+                for v in records.versioned
+                if v.type is kind
+            ]
+            self._run_rounds(wq.VERSIONED_UPSERT[kind], kind.value, rows, lambda r: (r["model"],), report, run_id)
+
+    def _write_links(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+        for kind in _LINK_ORDER:
+            rows = [
+                {
+                    "src": link.src,
+                    "dst": link.dst,
+                    "t": link.prov.observed_at,
+                    "first": link.first_seen or link.prov.observed_at,
+                    "url": link.prov.url,
+                    "rev": link.prov.revision,
+                    "props": link.props,
+                }
+                for link in records.links
+                if link.type is kind
+            ]
+            self._run(wq.LINK_UPSERT[kind], kind.value, rows, report, run_id)
+
+    def _write_derivations(
+        self, derivations: Sequence[DerivationRecord], run_id: str, report: WriteReport
+    ) -> tuple[list[dict[str, str]], set[str]]:
+        open_edges: list[dict[str, str]] = []
+        dirty: set[str] = set()
+        for chunk in _chunks(list(derivations), self._batch_size):
+            writes, opened = self._session_write(lambda tx, c=chunk: _derivation_chunk(tx, c, run_id))
+            report.transactions += 1
+            report.rows["DERIVED_FROM"] += len(chunk)
+            for w in writes:
+                if w.element_id is None:
+                    report.derived_created += 1
+                else:
+                    report.derived_updated += 1
+                if w.relation_changed:
+                    dirty.add(w.child)
+            open_edges.extend(opened)
+        return open_edges, dirty
+
+    def _close_missing(self, records: GraphRecords, report: WriteReport) -> set[str]:
+        rows = [{"child": p.child, "parents": sorted(p.parents), "t": p.observed_at} for p in records.parent_sets]
+        closed: set[str] = set()
+        for batch in _rounds(rows, lambda r: (r["child"],)):
+            for chunk in _chunks(batch, self._batch_size):
+                result = self._query(lq.DERIVED_CLOSE_MISSING, {"rows": chunk})
+                report.transactions += 1
+                report.rows["DERIVED_FROM.close"] += len(chunk)
+                report.derived_closed += len(result)
+                closed.update(str(rec["child"]) for rec in result)
+        return closed
+
+    def _ensure_ancestry(self, open_edges: list[dict[str, str]], report: WriteReport) -> None:
+        for chunk in _chunks(open_edges, self._batch_size):
+            result = self._query(lq.ANCESTRY_ENSURE, {"rows": chunk, "sep": lq.KEY_SEP})
+            report.transactions += 1
+            report.rows["HAS_ANCESTOR"] += len(chunk)
+            report.ancestry_pairs += int(result[0]["pairs"] or 0) if result else 0
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _resolve(self, ids: set[str]) -> dict[str, str]:
+        return resolve(self._driver, ids, database=self._database, batch_size=self._batch_size)
+
+    def _run(
+        self,
+        statement: str,
+        name: str,
+        rows: list[dict[str, Any]],
+        report: WriteReport,
+        run_id: str,
+        *,
+        param: str = "rows",
+        project: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
+        for chunk in _chunks(rows, self._batch_size):
+            values = [project(r) for r in chunk] if project else chunk
+            self._query(statement, {param: values, "run": run_id})
+            report.transactions += 1
+            report.rows[name] += len(chunk)
+
+    def _run_rounds(
+        self,
+        statement: str,
+        name: str,
+        rows: list[dict[str, Any]],
+        key: Callable[[dict[str, Any]], Hashable],
+        report: WriteReport,
+        run_id: str,
+    ) -> None:
+        for batch in _rounds(rows, key):
+            self._run(statement, name, batch, report, run_id)
+
+    def _query(self, statement: str, params: dict[str, Any]) -> list[Any]:
+        records, _, _ = self._driver.execute_query(
+            statement, params, database_=self._database, routing_=RoutingControl.WRITE
+        )
+        return list(records)
+
+    def _session_write(self, work: Callable[[ManagedTransaction], T]) -> T:
+        with self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+
+def _derivation_chunk(
+    tx: ManagedTransaction, chunk: list[DerivationRecord], run_id: str
+) -> tuple[list[EdgeWrite], list[dict[str, str]]]:
+    """Read the stored versions of the chunk's edges, merge evidence in Python, write back."""
+    keys = [{"child": d.child, "parent": d.parent} for d in chunk]
+    stored: dict[tuple[str, str], list[EdgeVersion]] = {}
+    for rec in tx.run(lq.DERIVED_READ, rows=keys):
+        stored.setdefault((rec["child"], rec["parent"]), []).append(
+            EdgeVersion.from_properties(rec["eid"], rec["props"])
+        )
+    writes: list[EdgeWrite] = []
+    opened: list[dict[str, str]] = []
+    for record in chunk:
+        versions = stored.get((record.child, record.parent), [])
+        plan = plan_derivation(record, versions, run_id)
+        if plan is not None:
+            writes.append(plan)
+        open_now = next((v for v in versions if v.valid_to is None), None)
+        if plan is not None and (plan.element_id is None or (open_now and plan.element_id == open_now.element_id)):
+            opened.append({"child": record.child, "parent": record.parent, "relation": str(plan.props["relation"])})
+        elif open_now is not None:
+            opened.append({"child": record.child, "parent": record.parent, "relation": open_now.relation})
+    updates = [{"eid": w.element_id, "props": w.props} for w in writes if w.element_id is not None]
+    creates = [{"child": w.child, "parent": w.parent, "props": w.props} for w in writes if w.element_id is None]
+    if updates:
+        tx.run(lq.DERIVED_UPDATE, rows=updates).consume()
+    if creates:
+        tx.run(lq.DERIVED_CREATE, rows=creates).consume()
+    return writes, opened
+
+
+def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:
+    return {"id": model_id, "t": prov.observed_at, "url": prov.url, "rev": prov.revision}
+
+
+def _chunks(rows: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(rows), size):
+        yield list(rows[start : start + size])
+
+
+def _rounds(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]) -> list[list[dict[str, Any]]]:
+    """Split rows so that no key repeats within a round; a key's rows go in time order."""
+    rounds: list[list[dict[str, Any]]] = []
+    seen: Counter[Hashable] = Counter()
+    for row in sorted(rows, key=lambda r: r["t"]) if len({key(r) for r in rows}) < len(rows) else rows:
+        k = key(row)
+        n = seen[k]
+        seen[k] += 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(row)
+    return rounds
