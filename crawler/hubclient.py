@@ -1,0 +1,229 @@
+"""The one place that calls huggingface_hub: metering, rate limiting, retries, error translation.
+
+Every call goes through ``HfApi(endpoint=…, token=…)``. Around each call:
+
+- a :class:`~crawler.ratelimit.RequestMeter` counts every HTTP request it makes and asks
+  the rate limiter before each one;
+- any huggingface_hub / httpx2 exception is translated into :mod:`crawler.errors`
+  (``raise … from exc``); a body the client cannot parse becomes ``MalformedResponseError``;
+- retryable errors are retried by :class:`~crawler.retry.RetryPolicy`.
+
+Listings (``list_models``, ``list_spaces``) are generators that follow the Hub's ``Link``
+pagination lazily (inside huggingface_hub, which has its own short backoff per page). If
+a page still fails, the whole listing is restarted under our retry policy and items
+already yielded are skipped, so a consumer never sees a model twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx2
+from huggingface_hub import HfApi, ModelInfo, SpaceInfo, get_session
+from huggingface_hub.errors import HfHubHTTPError, HFValidationError, OfflineModeIsEnabled
+from huggingface_hub.file_download import DryRunFileInfo
+
+from crawler.errors import (
+    CrawlerError,
+    FileTooLargeError,
+    MalformedResponseError,
+    RetriesExhaustedError,
+    RetryableHubError,
+    translate_hub_error,
+)
+from crawler.ratelimit import PausableRateLimiter, RateLimiter, RequestMeter, metered
+from crawler.retry import RetryPolicy
+from crawler.settings import CrawlerSettings
+
+__all__ = ["FileText", "HubClient"]
+
+T = TypeVar("T")
+_END = object()
+_HUB_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    HfHubHTTPError,
+    HFValidationError,
+    OfflineModeIsEnabled,
+    httpx2.HTTPError,
+    OSError,
+)
+_PARSE_EXCEPTIONS: tuple[type[BaseException], ...] = (TypeError, ValueError, KeyError, AttributeError)
+
+
+@dataclass(frozen=True, slots=True)
+class FileText:
+    """A small repo file read as text (at most the cap; ``truncated`` when it was longer)."""
+
+    text: str
+    size: int | None
+    truncated: bool
+
+
+class HubClient:
+    """A thin, metered, retrying, error-translating wrapper around one ``HfApi``."""
+
+    def __init__(
+        self,
+        settings: CrawlerSettings,
+        *,
+        api: HfApi | None = None,
+        rate_limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] | None = None,
+        rand: Callable[[], float] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.endpoint = settings.endpoint.rstrip("/")
+        token: str | bool = settings.token.get_secret_value() if settings.token is not None else False
+        self.api = api if api is not None else HfApi(endpoint=self.endpoint, token=token or False)
+        self.meter = RequestMeter(self.endpoint, rate_limiter)
+        policy_kwargs: dict[str, Any] = {}
+        if sleep is not None:
+            policy_kwargs["sleep"] = sleep
+        if rand is not None:
+            policy_kwargs["rand"] = rand
+        if isinstance(rate_limiter, PausableRateLimiter):
+            limiter = rate_limiter
+            policy_kwargs["on_rate_limited"] = lambda seconds: limiter.pause(self.endpoint, seconds)
+        self.retry = RetryPolicy(
+            max_retries=settings.max_retries,
+            backoff_base_s=settings.backoff_base_s,
+            backoff_max_s=settings.backoff_max_s,
+            max_retry_after_s=settings.max_retry_after_s,
+            **policy_kwargs,
+        )
+        self._tmp: Path | None = None
+        self._finalizer: weakref.finalize[..., Any] | None = None
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent to the hub by this client so far."""
+        return self.meter.count
+
+    def close(self) -> None:
+        """Remove the temporary download cache, if one was made (also done when the client is collected)."""
+        if self._finalizer is not None:
+            self._finalizer()
+            self._finalizer = None
+            self._tmp = None
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _once(self, fn: Callable[[], T], repo_id: str | None) -> T:
+        session = get_session()
+        if session.timeout.read is None:
+            session.timeout = httpx2.Timeout(self.settings.timeout_s)
+        with metered(self.meter):
+            try:
+                return fn()
+            except CrawlerError:
+                raise
+            except _HUB_EXCEPTIONS as exc:
+                raise translate_hub_error(exc, repo_id=repo_id) from exc
+            except _PARSE_EXCEPTIONS as exc:
+                raise MalformedResponseError(
+                    f"unparseable hub answer: {type(exc).__name__}: {exc}", repo_id=repo_id
+                ) from exc
+
+    def _call(self, what: str, repo_id: str | None, fn: Callable[[], T]) -> T:
+        return self.retry.call(lambda: self._once(fn, repo_id), what=what)
+
+    def _listing(self, what: str, make: Callable[[], Iterator[Any]], key: Callable[[Any], str]) -> Iterator[Any]:
+        yielded: set[str] = set()
+        attempt = 0
+        while True:
+            iterator = make()
+            try:
+                while True:
+                    item = self._once(lambda: next(iterator, _END), None)
+                    if item is _END:
+                        return
+                    item_key = key(item)
+                    if item_key in yielded:
+                        continue
+                    yielded.add(item_key)
+                    yield item
+            except RetryableHubError as error:
+                if attempt >= self.retry.max_retries:
+                    raise RetriesExhaustedError(error, attempt + 1) from error
+                self.retry.wait(error, attempt)
+                attempt += 1
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def model_info(self, repo_id: str, *, files_metadata: bool = False, expand: list[str] | None = None) -> ModelInfo:
+        """``HfApi.model_info`` (one request, plus one per redirect followed)."""
+        timeout = self.settings.timeout_s
+        if expand:
+            return self._call(
+                "model_info",
+                repo_id,
+                lambda: self.api.model_info(repo_id, expand=expand, timeout=timeout),  # type: ignore[arg-type]
+            )
+        return self._call(
+            "model_info",
+            repo_id,
+            lambda: self.api.model_info(repo_id, files_metadata=files_metadata, timeout=timeout),
+        )
+
+    def iter_models(self, *, what: str = "list_models", **kwargs: Any) -> Iterator[ModelInfo]:
+        """``HfApi.list_models(**kwargs)``, lazily, de-duplicated by id across restarts."""
+        return self._listing(what, lambda: iter(self.api.list_models(**kwargs)), lambda info: str(info.id))
+
+    def iter_spaces(self, **kwargs: Any) -> Iterator[SpaceInfo]:
+        """``HfApi.list_spaces(**kwargs)``, lazily, de-duplicated by id across restarts."""
+        return self._listing("list_spaces", lambda: iter(self.api.list_spaces(**kwargs)), lambda info: str(info.id))
+
+    def _cache_dir(self) -> Path:
+        if self.settings.cache_dir is not None:
+            return self.settings.cache_dir
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="lineage-crawler-"))
+            self._finalizer = weakref.finalize(self, shutil.rmtree, str(self._tmp), True)
+        return self._tmp
+
+    def read_small_file(
+        self,
+        repo_id: str,
+        filename: str,
+        *,
+        revision: str | None,
+        size_hint: int | None,
+        cap: int,
+        truncate: bool = False,
+    ) -> FileText:
+        """Download one small file and read at most ``cap`` bytes of it.
+
+        Files known (or found by a HEAD request) to be larger than ``cap`` are not
+        downloaded unless ``truncate``; then only the first ``cap`` bytes are read.
+        Raises FileTooLargeError, or any other CrawlerError of the download.
+        """
+        size = size_hint
+        if size is None:
+            dry = self._call(
+                "file_metadata",
+                repo_id,
+                lambda: self.api.hf_hub_download(
+                    repo_id, filename, revision=revision, cache_dir=self._cache_dir(), dry_run=True
+                ),
+            )
+            size = dry.file_size if isinstance(dry, DryRunFileInfo) else None
+        if size is not None and size > cap and not truncate:
+            raise FileTooLargeError(
+                f"{filename} is {size} bytes, over the {cap}-byte cap", repo_id=repo_id, size=size, cap=cap
+            )
+        path = self._call(
+            "download",
+            repo_id,
+            lambda: self.api.hf_hub_download(repo_id, filename, revision=revision, cache_dir=self._cache_dir()),
+        )
+        with open(str(path), "rb") as handle:
+            data = handle.read(cap + 1)
+        truncated = len(data) > cap
+        if truncated and not truncate:
+            raise FileTooLargeError(f"{filename} is over the {cap}-byte cap", repo_id=repo_id, size=size, cap=cap)
+        return FileText(data[:cap].decode("utf-8", errors="replace"), size, truncated)
