@@ -1,0 +1,46 @@
+"""Lineage reads returning plain frozen data classes (graph.reads.types).
+
+Every read takes a sync ``neo4j.Driver`` first and keyword-only options, among them
+``as_of`` (None = now) and ``database``; a model may be named by its current id or any
+old id (alias). Unknown models raise :class:`graph.errors.ModelNotFound`; bad depths,
+limits, relations or cursors raise :class:`graph.errors.InvalidArgument`.
+"""
+
+from graph.reads.lineage import ancestors, descendants, family, paths_between
+from graph.reads.lookup import by_file, deployments, model
+from graph.reads.types import (
+    AncestorNode,
+    Ancestry,
+    Deployment,
+    Descendant,
+    DescendantsPage,
+    Evidence,
+    FamilyStats,
+    FileMatch,
+    LineageEdge,
+    ModelRef,
+    PathKind,
+    PathsBetween,
+)
+
+__all__ = [
+    "AncestorNode",
+    "Ancestry",
+    "Deployment",
+    "Descendant",
+    "DescendantsPage",
+    "Evidence",
+    "FamilyStats",
+    "FileMatch",
+    "LineageEdge",
+    "ModelRef",
+    "PathKind",
+    "PathsBetween",
+    "ancestors",
+    "by_file",
+    "deployments",
+    "descendants",
+    "family",
+    "model",
+    "paths_between",
+]

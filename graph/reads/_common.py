@@ -1,0 +1,81 @@
+"""Shared argument checks and query plumbing of the reads."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from neo4j import Driver, RoutingControl
+
+from crawler.observations import Relation
+from graph.errors import InvalidArgument, translated
+from graph.history import to_utc
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LIMIT",
+    "check_depth",
+    "check_limit",
+    "check_relations",
+    "decode_cursor",
+    "encode_cursor",
+    "norm_as_of",
+    "read",
+]
+
+MAX_DEPTH = 64
+MAX_LIMIT = 1000
+
+
+def check_depth(value: int, name: str = "max_depth") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DEPTH:
+        raise InvalidArgument(f"{name} must be an integer from 1 to {MAX_DEPTH}, got {value!r}")
+    return value
+
+
+def check_limit(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+        raise InvalidArgument(f"limit must be an integer from 1 to {MAX_LIMIT}, got {value!r}")
+    return value
+
+
+def check_relations(values: Iterable[Relation | str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    out = []
+    for v in values:
+        try:
+            out.append(Relation(v).value)
+        except ValueError as exc:
+            raise InvalidArgument(f"unknown relation {v!r}; expected one of {[r.value for r in Relation]}") from exc
+    if not out:
+        raise InvalidArgument("relations, when given, must name at least one relation")
+    return sorted(set(out))
+
+
+def norm_as_of(as_of: datetime | None) -> datetime | None:
+    return None if as_of is None else to_utc(as_of)
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode("utf-8")).decode("ascii")
+
+
+def decode_cursor(cursor: str, prefix: str) -> str:
+    try:
+        key = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise InvalidArgument("cursor is not one this read produced") from exc
+    if not key.startswith(prefix):
+        raise InvalidArgument("cursor belongs to another query")
+    return key
+
+
+def read(driver: Driver, statement: str, params: dict[str, Any], database: str | None) -> list[Any]:
+    """Run a read statement with driver errors translated."""
+    with translated():
+        records, _, _ = driver.execute_query(statement, params, database_=database, routing_=RoutingControl.READ)
+    return list(records)

@@ -1,0 +1,66 @@
+"""Driver values → read models (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from graph.evidence import evidence_from_properties
+from graph.history import to_utc, valid_at, value_at
+from graph.reads.types import Evidence, LineageEdge, ModelRef
+
+__all__ = ["edge", "model_ref", "opt_time"]
+
+
+def opt_time(value: Any) -> datetime | None:
+    return None if value is None else to_utc(value)
+
+
+def model_ref(p: Mapping[str, Any], as_of: datetime | None) -> ModelRef:
+    """A ModelRef from a projected model map, with status, gate and licence as of ``as_of``."""
+    if as_of is None:
+        status = p.get("status") or "unknown"
+        gated = p.get("gated")
+    else:
+        status = value_at(p.get("status_history"), p.get("status_valid_from"), as_of) or "unknown"
+        gated = value_at(p.get("gate_history"), p.get("gate_valid_from"), as_of)
+    licence = None
+    for lic_id, start, end in p.get("licenses") or []:
+        if valid_at(start, end, as_of):
+            licence = str(lic_id)
+    return ModelRef(
+        id=str(p["id"]),
+        status=str(status),
+        gated=None if gated is None else str(gated),
+        declared_license=licence,
+        author=p.get("author"),
+        aliases=tuple(p.get("aliases") or ()),
+        stale=bool(p.get("stale")),
+        first_seen=opt_time(p.get("first_seen")),
+        last_seen=opt_time(p.get("last_seen")),
+        last_run=p.get("last_run"),
+        source_url=p.get("source_url"),
+        revision=p.get("revision"),
+    )
+
+
+def edge(child: str, parent: str, props: Mapping[str, Any]) -> LineageEdge:
+    pieces = tuple(
+        Evidence(e.kind, e.detail, e.relation, e.confidence, e.url, e.revision, e.first_seen, e.last_seen)
+        for e in evidence_from_properties(props)
+    )
+    return LineageEdge(
+        child=child,
+        parent=parent,
+        relation=str(props.get("relation", "unknown")),
+        confidence=float(props.get("confidence", 0.0)),
+        valid_from=to_utc(props["valid_from"]),
+        valid_to=opt_time(props.get("valid_to")),
+        first_seen=to_utc(props["first_seen"]),
+        last_seen=to_utc(props["last_seen"]),
+        last_run=props.get("last_run"),
+        source_url=props.get("source_url"),
+        revision=props.get("revision"),
+        evidence=pieces,
+    )

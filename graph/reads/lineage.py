@@ -1,0 +1,257 @@
+"""Lineage reads: ancestors, descendants (paged), paths between two models, family sizes.
+
+All take ``as_of`` (None = now). Current reads of descendants and families use the
+HAS_ANCESTOR index; ``as_of`` reads walk the DERIVED_FROM versions valid at that instant.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from neo4j import Driver
+
+from crawler.observations import Relation
+from graph.ancestry import ancestry_key
+from graph.errors import ModelNotFound
+from graph.reads import _common as c
+from graph.reads.convert import edge, model_ref
+from graph.reads.paths import depths, parents_map, paths_to_roots, paths_up_to
+from graph.reads.types import (
+    AncestorNode,
+    Ancestry,
+    Descendant,
+    DescendantsPage,
+    FamilyStats,
+    LineageEdge,
+    ModelRef,
+    PathKind,
+    PathsBetween,
+)
+from graph.statements import reads as q
+from graph.statements.lineage import KEY_SEP
+
+__all__ = ["ancestors", "descendants", "family", "paths_between"]
+
+
+def ancestors(
+    driver: Driver,
+    model_id: str,
+    *,
+    as_of: datetime | None = None,
+    max_depth: int = 16,
+    max_paths: int = 1000,
+    database: str | None = None,
+) -> Ancestry:
+    """Ancestors of a model to the roots, with every simple path, the edges and their evidence."""
+    c.check_depth(max_depth)
+    as_of = c.norm_as_of(as_of)
+    model, edges, nodes = _fetch_up(driver, model_id, as_of, max_depth, database)
+    parents = parents_map((e.child, e.parent) for e in edges)
+    dist = depths(model.id, parents, max_depth)
+    paths, truncated = paths_to_roots(model.id, parents, max_depth, max_paths)
+    roots = sorted(n for n in dist if not parents.get(n))
+    kept = [e for e in edges if e.child == model.id or e.child in dist]
+    return Ancestry(
+        model=model,
+        as_of=as_of,
+        ancestors=tuple(AncestorNode(nodes[n], d) for n, d in sorted(dist.items(), key=lambda kv: (kv[1], kv[0]))),
+        edges=tuple(sorted(kept, key=lambda e: (e.child, e.parent))),
+        paths=tuple(paths),
+        roots=tuple(roots),
+        truncated=truncated,
+    )
+
+
+def _fetch_up(
+    driver: Driver, model_id: str, as_of: datetime | None, max_depth: int, database: str | None
+) -> tuple[ModelRef, list[LineageEdge], dict[str, ModelRef]]:
+    rows = c.read(
+        driver, q.ancestors_statement(max_depth, as_of is not None), {"id": model_id, "as_of": as_of}, database
+    )
+    if not rows:
+        raise ModelNotFound(model_id)
+    model = model_ref(rows[0]["model"], as_of)
+    edges = [edge(e["child"], e["parent"], e["props"]) for e in rows[0]["edges"]]
+    nodes = {model.id: model}
+    for e in rows[0]["edges"]:
+        nodes.setdefault(e["parent"], model_ref(e["node"], as_of))
+    return model, edges, nodes
+
+
+def descendants(
+    driver: Driver,
+    model_id: str,
+    *,
+    as_of: datetime | None = None,
+    relations: Iterable[Relation | str] | None = None,
+    max_depth: int = c.MAX_DEPTH,
+    limit: int = 100,
+    cursor: str | None = None,
+    database: str | None = None,
+) -> DescendantsPage:
+    """One page of descendants ordered by (depth, id), with the total matching the filters."""
+    c.check_depth(max_depth)
+    c.check_limit(limit)
+    rels = c.check_relations(relations)
+    as_of = c.norm_as_of(as_of)
+    if as_of is not None:
+        return _descendants_walk(driver, model_id, as_of, rels, max_depth, limit, cursor, database)
+    head = c.read(driver, q.DESCENDANTS_INDEX_TOTAL, {"id": model_id}, database)
+    if not head:
+        raise ModelNotFound(model_id)
+    root = str(head[0]["root"])
+    prefix = root + KEY_SEP
+    lo = prefix if cursor is None else c.decode_cursor(cursor, prefix)
+    hi = ancestry_key(root, max_depth + 1, "") if max_depth < c.MAX_DEPTH else root + chr(ord(KEY_SEP) + 1)
+    params: dict[str, Any] = {"lo": lo, "hi": hi, "relations": rels, "limit": limit + 1}
+    rows = c.read(driver, q.DESCENDANTS_INDEX_PAGE, params, database)
+    if rels is None and max_depth >= c.MAX_DEPTH:
+        total = int(head[0]["total"])
+    else:
+        total = int(c.read(driver, q.DESCENDANTS_INDEX_TOTAL_FILTERED, {**params, "lo": prefix}, database)[0]["total"])
+    items = tuple(Descendant(model_ref(r["model"], None), int(r["depth"]), str(r["relation"])) for r in rows[:limit])
+    next_cursor = c.encode_cursor(str(rows[limit - 1]["key"])) if len(rows) > limit else None
+    return DescendantsPage(root=root, as_of=None, items=items, total=total, next_cursor=next_cursor)
+
+
+def _descendants_walk(
+    driver: Driver,
+    model_id: str,
+    as_of: datetime,
+    rels: list[str] | None,
+    max_depth: int,
+    limit: int,
+    cursor: str | None,
+    database: str | None,
+) -> DescendantsPage:
+    rows, root = _walk_down(driver, model_id, as_of, max_depth, database)
+    found = sorted(
+        (ancestry_key(root, int(r["depth"]), str(r["id"])), r)
+        for r in rows
+        if rels is None or r["relation"] in rels
+    )
+    prefix = root + KEY_SEP
+    after = None if cursor is None else c.decode_cursor(cursor, prefix)
+    remaining = [(k, r) for k, r in found if after is None or k > after]
+    page = remaining[:limit]
+    refs = _models(driver, [str(r["id"]) for _, r in page], as_of, database)
+    items = tuple(Descendant(refs[str(r["id"])], int(r["depth"]), str(r["relation"])) for _, r in page)
+    next_cursor = c.encode_cursor(page[-1][0]) if len(remaining) > limit else None
+    return DescendantsPage(root=root, as_of=as_of, items=items, total=len(found), next_cursor=next_cursor)
+
+
+def _walk_down(
+    driver: Driver, model_id: str, as_of: datetime | None, max_depth: int, database: str | None
+) -> tuple[list[Any], str]:
+    rows = c.read(
+        driver, q.descendants_walk_statement(max_depth, as_of is not None), {"id": model_id, "as_of": as_of}, database
+    )
+    if rows:
+        return rows, str(rows[0]["root"])
+    head = c.read(driver, q.MODEL_NODE, {"id": model_id}, database)
+    if not head:
+        raise ModelNotFound(model_id)
+    return [], str(head[0]["model"]["id"])
+
+
+def _models(driver: Driver, ids: list[str], as_of: datetime | None, database: str | None) -> dict[str, ModelRef]:
+    if not ids:
+        return {}
+    rows = c.read(driver, q.MODELS_BY_ID, {"ids": ids}, database)
+    return {str(r["model"]["id"]): model_ref(r["model"], as_of) for r in rows}
+
+
+def paths_between(
+    driver: Driver,
+    source_id: str,
+    target_id: str,
+    *,
+    as_of: datetime | None = None,
+    max_depth: int = 16,
+    max_paths: int = 100,
+    database: str | None = None,
+) -> PathsBetween:
+    """Directed lineage paths between two models either way; else paths to their nearest common ancestors."""
+    c.check_depth(max_depth)
+    as_of = c.norm_as_of(as_of)
+    src, src_edges, _ = _fetch_up(driver, source_id, as_of, max_depth, database)
+    dst, dst_edges, _ = _fetch_up(driver, target_id, as_of, max_depth, database)
+    edges = {(e.child, e.parent): e for e in [*src_edges, *dst_edges]}
+    parents = parents_map(edges)
+    for kind, a, b in (
+        (PathKind.SOURCE_DESCENDS_FROM_TARGET, src.id, dst.id),
+        (PathKind.TARGET_DESCENDS_FROM_SOURCE, dst.id, src.id),
+    ):
+        found = paths_up_to(a, b, parents, max_depth, max_paths)
+        if found:
+            used = _edges_on(found, edges)
+            return PathsBetween(src.id, dst.id, as_of, kind, tuple(found), (), used)
+    up_src = depths(src.id, parents, max_depth)
+    up_dst = depths(dst.id, parents, max_depth)
+    common = set(up_src) & set(up_dst)
+    if not common:
+        return PathsBetween(src.id, dst.id, as_of, PathKind.UNRELATED, (), (), ())
+    best = min(up_src[n] + up_dst[n] for n in common)
+    nearest = sorted(n for n in common if up_src[n] + up_dst[n] == best)
+    paths: list[tuple[str, ...]] = []
+    for anc in nearest:
+        for left in paths_up_to(src.id, anc, parents, up_src[anc], max_paths):
+            for right in paths_up_to(dst.id, anc, parents, up_dst[anc], max_paths):
+                if len(paths) < max_paths:
+                    paths.append((*left, *reversed(right[:-1])))
+    used = _edges_on([p for p in paths], edges, common_ancestors=True)
+    return PathsBetween(src.id, dst.id, as_of, PathKind.COMMON_ANCESTOR, tuple(paths), tuple(nearest), used)
+
+
+def _edges_on(
+    paths: list[tuple[str, ...]], edges: dict[tuple[str, str], LineageEdge], common_ancestors: bool = False
+) -> tuple[LineageEdge, ...]:
+    used: dict[tuple[str, str], LineageEdge] = {}
+    for path in paths:
+        for a, b in zip(path, path[1:], strict=False):
+            for key in ((a, b), (b, a)) if common_ancestors else ((a, b),):
+                if key in edges:
+                    used[key] = edges[key]
+    return tuple(used[k] for k in sorted(used))
+
+
+def family(
+    driver: Driver,
+    root_id: str,
+    *,
+    as_of: datetime | None = None,
+    max_depth: int = c.MAX_DEPTH,
+    database: str | None = None,
+) -> FamilyStats:
+    """Sizes of a model's family (its descendants) by depth and by relation."""
+    c.check_depth(max_depth)
+    as_of = c.norm_as_of(as_of)
+    cells: Counter[tuple[int, str]] = Counter()
+    if as_of is None:
+        rows = c.read(driver, q.FAMILY_INDEX, {"id": root_id, "max_depth": max_depth}, database)
+        if not rows:
+            raise ModelNotFound(root_id)
+        root = str(rows[0]["root"])
+        for r in rows:
+            if r["depth"] is not None:
+                cells[(int(r["depth"]), str(r["relation"]))] += int(r["n"])
+    else:
+        walked, root = _walk_down(driver, root_id, as_of, max_depth, database)
+        for r in walked:
+            cells[(int(r["depth"]), str(r["relation"]))] += 1
+    by_depth: Counter[int] = Counter()
+    by_relation: Counter[str] = Counter()
+    for (d, rel), n in cells.items():
+        by_depth[d] += n
+        by_relation[rel] += n
+    return FamilyStats(
+        root=root,
+        as_of=as_of,
+        total=sum(cells.values()),
+        by_depth=tuple(sorted(by_depth.items())),
+        by_relation=tuple(sorted(by_relation.items())),
+        by_depth_relation=tuple(sorted((d, rel, n) for (d, rel), n in cells.items())),
+    )

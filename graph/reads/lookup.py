@@ -1,0 +1,82 @@
+"""Point reads: a model, models by a file's sha256, deployments reached from a model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from neo4j import Driver
+
+from graph.errors import InvalidArgument, ModelNotFound
+from graph.reads import _common as c
+from graph.reads.convert import model_ref, opt_time
+from graph.reads.lineage import _walk_down
+from graph.reads.types import Deployment, FileMatch, ModelRef
+from graph.statements import reads as q
+
+__all__ = ["by_file", "deployments", "model"]
+
+
+def model(driver: Driver, model_id: str, *, as_of: datetime | None = None, database: str | None = None) -> ModelRef:
+    """A model (by id or old id) as it was at ``as_of``."""
+    as_of = c.norm_as_of(as_of)
+    rows = c.read(driver, q.MODEL_NODE, {"id": model_id}, database)
+    if not rows:
+        raise ModelNotFound(model_id)
+    ref = model_ref(rows[0]["model"], as_of)
+    if as_of is not None and ref.first_seen is not None and ref.first_seen > as_of:
+        raise ModelNotFound(model_id)
+    return ref
+
+
+def by_file(
+    driver: Driver, sha256: str, *, as_of: datetime | None = None, database: str | None = None
+) -> tuple[FileMatch, ...]:
+    """Every model holding a file with this sha256 (LFS object id), as of ``as_of``."""
+    if not sha256:
+        raise InvalidArgument("sha256 must not be empty")
+    as_of = c.norm_as_of(as_of)
+    rows = c.read(driver, q.BY_FILE, {"sha256": sha256.lower(), "as_of": as_of}, database)
+    return tuple(
+        FileMatch(str(r["sha256"]), r["name"], r["size"], model_ref(r["model"], as_of)) for r in rows
+    )
+
+
+def deployments(
+    driver: Driver,
+    model_id: str,
+    *,
+    as_of: datetime | None = None,
+    include_descendants: bool = True,
+    max_depth: int = c.MAX_DEPTH,
+    database: str | None = None,
+) -> tuple[Deployment, ...]:
+    """Deployments serving the model (depth 0) and, optionally, any of its descendants."""
+    c.check_depth(max_depth)
+    as_of = c.norm_as_of(as_of)
+    head = c.read(driver, q.MODEL_NODE, {"id": model_id}, database)
+    if not head:
+        raise ModelNotFound(model_id)
+    root = str(head[0]["model"]["id"])
+    models = [{"id": root, "depth": 0}]
+    if include_descendants:
+        walked, _ = _walk_down(driver, root, as_of, max_depth, database) if as_of is not None else (None, root)
+        if walked is None:
+            rows = c.read(driver, q.DESCENDANT_IDS, {"id": root, "max_depth": max_depth}, database)
+            models += [{"id": str(r["id"]), "depth": int(r["depth"])} for r in rows]
+        else:
+            models += [{"id": str(r["id"]), "depth": int(r["depth"])} for r in walked]
+    rows = c.read(driver, q.DEPLOYMENTS_OF, {"models": models, "as_of": as_of}, database)
+    return tuple(
+        Deployment(
+            id=str(r["id"]),
+            kind=r["kind"],
+            status=r["status"],
+            url=r["url"],
+            operator=r["operator"],
+            model_id=str(r["model_id"]),
+            depth=int(r["depth"]),
+            first_seen=opt_time(r["first_seen"]),
+            last_seen=opt_time(r["last_seen"]),
+        )
+        for r in rows
+    )

@@ -1,0 +1,82 @@
+"""Staleness: what a later full crawl of a family no longer sees is marked, never deleted.
+
+After a crawl run that walked a whole family (root and descendants to ``max_depth``), every
+member whose ``last_run`` is not that run is a candidate. :func:`mark_stale` marks the
+candidates (``stale``, ``stale_since``, ``stale_run``) unless they are more than
+``max_share`` of the family, in which case it refuses and changes nothing (a crawl that
+saw too little is more likely broken than the hub emptied). The writer clears the mark
+when a model is seen again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from neo4j import Driver, RoutingControl
+
+from graph.errors import InvalidArgument, ModelNotFound, StaleRemovalRefused, translated
+from graph.statements import staleness as q
+
+__all__ = ["DEFAULT_MAX_SHARE", "StalenessReport", "mark_stale"]
+
+DEFAULT_MAX_SHARE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class StalenessReport:
+    root: str
+    run_id: str
+    family_size: int
+    candidates: tuple[str, ...]
+    marked: int
+    dry_run: bool
+
+    @property
+    def share(self) -> float:
+        return len(self.candidates) / self.family_size if self.family_size else 0.0
+
+
+def mark_stale(
+    driver: Driver,
+    root_id: str,
+    *,
+    run_id: str,
+    max_share: float = DEFAULT_MAX_SHARE,
+    max_depth: int = 64,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    database: str | None = None,
+) -> StalenessReport:
+    """Mark the members of ``root_id``'s family that run ``run_id`` did not see.
+
+    Raises :class:`StaleRemovalRefused` (nothing changed) when the candidates exceed
+    ``max_share`` of the family.
+    """
+    if not 0.0 <= max_share <= 1.0:
+        raise InvalidArgument("max_share must be between 0 and 1")
+    if isinstance(max_depth, bool) or not 1 <= max_depth <= 64:
+        raise InvalidArgument("max_depth must be an integer from 1 to 64")
+    with translated():
+        records, _, _ = driver.execute_query(
+            q.STALE_CANDIDATES,
+            {"id": root_id, "run": run_id, "max_depth": max_depth},
+            database_=database,
+            routing_=RoutingControl.READ,
+        )
+        if not records:
+            raise ModelNotFound(root_id)
+        root = str(records[0]["root"])
+        total = int(records[0]["total"])
+        candidates = tuple(sorted(str(x) for x in records[0]["unseen"]))
+        if total and len(candidates) / total > max_share:
+            raise StaleRemovalRefused(root, len(candidates), total, max_share)
+        marked = 0
+        if candidates and not dry_run:
+            _, summary, _ = driver.execute_query(
+                q.STALE_MARK,
+                {"ids": list(candidates), "run": run_id, "now": now or datetime.now(UTC)},
+                database_=database,
+            )
+            marked = summary.counters.properties_set // 3
+    return StalenessReport(root, run_id, total, candidates, marked, dry_run)

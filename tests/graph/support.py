@@ -1,0 +1,72 @@
+"""Helpers for graph tests: observation builders and a full graph snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from neo4j import Driver
+
+from crawler.observations import (
+    DerivationSeen,
+    EvidenceKind,
+    ModelSeen,
+    ModelStatus,
+    Relation,
+    Source,
+)
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def at(days: float) -> datetime:
+    return T0 + timedelta(days=days)
+
+
+def src(model_id: str, days: float = 0, rev: str | None = "rev0") -> Source:
+    return Source(url=f"https://hub.test/api/models/{model_id}", revision=rev, observed_at=at(days))
+
+
+def seen(model_id: str, days: float = 0, **kw: Any) -> ModelSeen:
+    kw.setdefault("status", ModelStatus.AVAILABLE)
+    return ModelSeen(id=model_id, source=src(model_id, days, kw.pop("rev", "rev0")), **kw)
+
+
+def derived(
+    child: str,
+    parent: str,
+    days: float = 0,
+    relation: Relation = Relation.FINETUNE,
+    kind: EvidenceKind = EvidenceKind.HUB_TAG,
+    confidence: float = 1.0,
+    detail: str | None = None,
+) -> DerivationSeen:
+    return DerivationSeen(
+        child_id=child,
+        parent_id=parent,
+        relation=relation,
+        evidence_kind=kind,
+        evidence_detail=detail if detail is not None else f"{kind.value}:{parent}",
+        confidence=confidence,
+        source=src(child, days),
+    )
+
+
+def snapshot(driver: Driver) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every node and relationship with all properties, in a stable order."""
+    nodes, _, _ = driver.execute_query(
+        "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props "
+        "ORDER BY labels(n)[0], coalesce(n.id, n.sha256)"
+    )
+    rels, _, _ = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN type(r) AS type, coalesce(a.id, a.sha256) AS a, "
+        "coalesce(b.id, b.sha256) AS b, properties(r) AS props"
+    )
+    rel_rows = [dict(r) for r in rels]
+    rel_rows.sort(key=lambda r: (r["type"], r["a"], r["b"], repr(sorted(r["props"].items()))))
+    return [dict(n) for n in nodes], rel_rows
+
+
+def count(driver: Driver, statement: str, **params: Any) -> int:
+    records, _, _ = driver.execute_query(statement, params)
+    return int(records[0][0])

@@ -1,0 +1,154 @@
+"""Batched writes: idempotence, evidence, odd ids, error translation (against the real Neo4j)."""
+
+from __future__ import annotations
+
+import pytest
+from neo4j import Driver, GraphDatabase
+
+from crawler.observations import (
+    DeploymentKind,
+    DeploymentSeen,
+    EvidenceKind,
+    FileSeen,
+    GateState,
+    ModelStatus,
+    ProblemKind,
+    ProblemSeen,
+    Relation,
+)
+from graph import reads
+from graph.errors import GraphQueryError, GraphUnavailable, translated
+from graph.writer import GraphWriter
+
+from .support import count, derived, seen, snapshot, src
+
+pytestmark = pytest.mark.integration
+
+
+def _family() -> list[object]:
+    sha = "0f" * 32
+    return [
+        seen("meta/base", license_id="llama3.1", gated=GateState.MANUAL, datasets=("ds/web",), downloads=10),
+        seen("alice/ft", license_id="apache-2.0"),
+        derived("alice/ft", "meta/base", kind=EvidenceKind.HUB_TAG),
+        derived("alice/ft", "meta/base", kind=EvidenceKind.CARD_BASE_MODEL, detail="meta/base"),
+        seen("bob/ft-GGUF"),
+        derived("bob/ft-GGUF", "alice/ft", relation=Relation.QUANTIZED, kind=EvidenceKind.NAME_PATTERN, confidence=0.6),
+        seen("carol/merge"),
+        derived("carol/merge", "alice/ft", relation=Relation.MERGE, kind=EvidenceKind.MERGEKIT_CONFIG, confidence=0.9),
+        derived("carol/merge", "other/root", relation=Relation.MERGE, kind=EvidenceKind.MERGEKIT_CONFIG, confidence=0.9),
+        DeploymentSeen("space:dan/demo", DeploymentKind.SPACE, "bob/ft-GGUF", "dan", "RUNNING", "https://s", src("dan/demo")),
+        FileSeen("bob/ft-GGUF", "model.Q4.gguf", 4_000, sha, src("bob/ft-GGUF")),
+        ProblemSeen("carol/merge", ProblemKind.CARD_TAG_DISAGREE, "card and tags differ", src("carol/merge")),
+    ]
+
+
+def test_writing_the_same_observations_twice_changes_nothing(clean_graph: Driver) -> None:
+    writer = GraphWriter(clean_graph, batch_size=3)
+    writer.write(_family(), run_id="run-1")  # type: ignore[arg-type]
+    first = snapshot(clean_graph)
+    writer.write(_family(), run_id="run-1")  # type: ignore[arg-type]
+    assert snapshot(clean_graph) == first
+    labels = {tuple(n["labels"]) for n in first[0]}
+    assert {("Model",), ("Party",), ("License",), ("Dataset",), ("Deployment",), ("File",)} <= labels
+    types = {r["type"] for r in first[1]}
+    assert {"PUBLISHED", "DECLARES", "DERIVED_FROM", "SERVES", "OPERATES", "TRAINED_ON", "HAS_FILE"} <= types
+
+
+def test_batch_size_does_not_change_the_result(clean_graph: Driver) -> None:
+    GraphWriter(clean_graph, batch_size=1).write(_family(), run_id="r")  # type: ignore[arg-type]
+    small = snapshot(clean_graph)
+    clean_graph.execute_query("MATCH (n) DETACH DELETE n")
+    GraphWriter(clean_graph, batch_size=1000).write(_family(), run_id="r")  # type: ignore[arg-type]
+    assert snapshot(clean_graph) == small
+
+
+def test_every_node_and_relationship_carries_its_evidence(clean_graph: Driver) -> None:
+    GraphWriter(clean_graph).write(_family(), run_id="run-7")  # type: ignore[arg-type]
+    missing = count(
+        clean_graph,
+        "MATCH (n) WHERE n.last_run IS NULL OR n.first_seen IS NULL OR n.last_seen IS NULL OR n.source_url IS NULL "
+        "RETURN count(n)",
+    )
+    assert missing == 0
+    missing_rel = count(
+        clean_graph,
+        "MATCH ()-[r]->() WHERE type(r) <> 'HAS_ANCESTOR' AND (r.last_run IS NULL OR r.first_seen IS NULL "
+        "OR r.last_seen IS NULL OR r.source_url IS NULL) RETURN count(r)",
+    )
+    assert missing_rel == 0
+    assert count(clean_graph, "MATCH (m:Model {id: 'other/root'}) WHERE m.status = 'unknown' RETURN count(m)") == 1
+
+
+def test_evidence_accumulates_and_a_stronger_later_piece_keeps_the_weaker(clean_graph: Driver) -> None:
+    writer = GraphWriter(clean_graph)
+    writer.write(
+        [seen("q/m-GGUF"), derived("q/m-GGUF", "b/m", 0, Relation.QUANTIZED, EvidenceKind.NAME_PATTERN, 0.5)],
+        run_id="r1",
+    )
+    writer.write(
+        [seen("q/m-GGUF", 2), derived("q/m-GGUF", "b/m", 2, Relation.QUANTIZED, EvidenceKind.GGUF_METADATA, 0.9)],
+        run_id="r2",
+    )
+    writer.write(  # the first piece seen again later: widened, not duplicated
+        [
+            seen("q/m-GGUF", 3),
+            derived("q/m-GGUF", "b/m", 3, Relation.QUANTIZED, EvidenceKind.NAME_PATTERN, 0.5),
+            derived("q/m-GGUF", "b/m", 3, Relation.QUANTIZED, EvidenceKind.GGUF_METADATA, 0.9),
+        ],
+        run_id="r3",
+    )
+    [edge] = reads.ancestors(clean_graph, "q/m-GGUF").edges
+    assert sorted((e.kind, e.confidence) for e in edge.evidence) == [("gguf_metadata", 0.9), ("name_pattern", 0.5)]
+    name = next(e for e in edge.evidence if e.kind == "name_pattern")
+    assert (name.first_seen, name.last_seen) == (src("x", 0).observed_at, src("x", 3).observed_at)
+    assert edge.confidence == 0.9 and edge.relation == "quantized" and edge.last_run == "r3"
+    assert count(clean_graph, "MATCH ()-[r:DERIVED_FROM]->() RETURN count(r)") == 1
+
+
+ODD_IDS = [
+    "o'brien/model\"quoted\"",
+    "back\\slash/m\\\\x",
+    "ünïcødé/模型-🚀",
+    "MATCH/DETACH DELETE n RETURN",
+    "x/`backtick` } ) //",
+]
+
+
+def test_odd_ids_are_stored_and_found_exactly(clean_graph: Driver) -> None:
+    obs: list[object] = [seen(i, license_id="apache-2.0") for i in ODD_IDS]
+    obs += [derived(ODD_IDS[i + 1], ODD_IDS[i]) for i in range(len(ODD_IDS) - 1)]
+    GraphWriter(clean_graph, batch_size=2).write(obs, run_id="odd")  # type: ignore[arg-type]
+    for model_id in ODD_IDS:
+        assert reads.model(clean_graph, model_id).id == model_id
+    lineage = reads.ancestors(clean_graph, ODD_IDS[-1])
+    assert lineage.paths == (tuple(reversed(ODD_IDS)),)
+    page = reads.descendants(clean_graph, ODD_IDS[0], limit=2)
+    ids = [d.model.id for d in page.items]
+    while page.next_cursor:
+        page = reads.descendants(clean_graph, ODD_IDS[0], limit=2, cursor=page.next_cursor)
+        ids += [d.model.id for d in page.items]
+    assert ids == ODD_IDS[1:]
+
+
+def test_status_unavailable_does_not_overwrite_known_facts(clean_graph: Driver) -> None:
+    writer = GraphWriter(clean_graph)
+    writer.write([seen("a/m", license_id="mit")], run_id="r1")
+    writer.write([seen("a/m", 1, status=ModelStatus.UNAVAILABLE)], run_id="r2")
+    ref = reads.model(clean_graph, "a/m")
+    assert (ref.status, ref.declared_license, ref.last_run) == ("available", "mit", "r1")
+    writer.write([seen("n/new", 1, status=ModelStatus.UNAVAILABLE)], run_id="r2")
+    assert reads.model(clean_graph, "n/new").status == "unavailable"
+
+
+def test_driver_errors_are_translated_at_the_boundary(clean_graph: Driver) -> None:
+    with pytest.raises(GraphQueryError) as bad:
+        with translated():
+            clean_graph.execute_query("MATCH (n RETURN n")
+    assert bad.value.__cause__ is not None
+    dead = GraphDatabase.driver("bolt://127.0.0.1:9", connection_timeout=0.5, max_transaction_retry_time=0.5)
+    try:
+        with pytest.raises(GraphUnavailable):
+            GraphWriter(dead).write([seen("a/m")], run_id="r")
+    finally:
+        dead.close()
