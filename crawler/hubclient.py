@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx2
-from huggingface_hub import HfApi, ModelInfo, SpaceInfo, get_session
+from huggingface_hub import HfApi, ModelInfo, SpaceInfo, constants, get_session
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, OfflineModeIsEnabled
 from huggingface_hub.file_download import DryRunFileInfo
 
@@ -78,8 +78,15 @@ class HubClient:
     ) -> None:
         self.settings = settings
         self.endpoint = settings.endpoint.rstrip("/")
+        # huggingface_hub would otherwise fetch an "agent harness" registry from the live Hub (not from
+        # `endpoint`) to build its User-Agent: a side request an offline or replayed crawl must not make.
+        constants.HF_HUB_DISABLE_TELEMETRY = True
         token: str | bool = settings.token.get_secret_value() if settings.token is not None else False
-        self.api = api if api is not None else HfApi(endpoint=self.endpoint, token=token or False)
+        self.api = (
+            api
+            if api is not None
+            else HfApi(endpoint=self.endpoint, token=token or False, library_name="lineage-crawler", library_version="0.1")
+        )
         self.meter = RequestMeter(self.endpoint, rate_limiter)
         policy_kwargs: dict[str, Any] = {}
         if sleep is not None:
