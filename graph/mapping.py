@@ -198,8 +198,9 @@ def _map_file(obs: FileSeen, out: GraphRecords) -> None:
         out.skipped += 1
         return
     prov = _prov(obs.source)
-    out.nodes.append(NodeRecord(NodeLabel.FILE, obs.sha256, prov, _props(name=obs.name, size=obs.size)))
-    out.links.append(LinkRecord(LinkType.HAS_FILE, obs.model_id, obs.sha256, prov, _props(name=obs.name, size=obs.size)))
+    sha = obs.sha256.strip().lower()  # hex digests compare case-insensitively; stored lower-case
+    out.nodes.append(NodeRecord(NodeLabel.FILE, sha, prov, _props(name=obs.name, size=obs.size)))
+    out.links.append(LinkRecord(LinkType.HAS_FILE, obs.model_id, sha, prov, _props(name=obs.name, size=obs.size)))
     out.mentions.append(ModelMention(obs.model_id, prov))
 
 

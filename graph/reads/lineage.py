@@ -48,12 +48,14 @@ def ancestors(
     """Ancestors of a model to the roots, with every simple path, the edges and their evidence."""
     c.check_depth(max_depth)
     as_of = c.norm_as_of(as_of)
-    model, edges, nodes = _fetch_up(driver, model_id, as_of, max_depth, database)
+    # one level more than asked, to know whether the bound cut anything off
+    model, edges, nodes = _fetch_up(driver, model_id, as_of, max_depth + 1, database)
     parents = parents_map((e.child, e.parent) for e in edges)
     dist = depths(model.id, parents, max_depth)
     paths, truncated = paths_to_roots(model.id, parents, max_depth, max_paths)
     roots = sorted(n for n in dist if not parents.get(n))
-    kept = [e for e in edges if e.child == model.id or e.child in dist]
+    inside = set(dist) | {model.id}
+    kept = [e for e in edges if e.child in inside and e.parent in inside]
     return Ancestry(
         model=model,
         as_of=as_of,

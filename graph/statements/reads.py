@@ -59,7 +59,7 @@ RETURN {_project('m')} AS model
 @lru_cache(maxsize=64)
 def ancestors_statement(depth: int, as_of: bool) -> str:
     """Every DERIVED_FROM version valid now / at $as_of on paths of at most ``depth`` edges up from $id."""
-    if not 1 <= depth <= 64:
+    if not 1 <= depth <= 65:
         raise ValueError("depth out of range")
     valid = _VALID_AS_OF if as_of else _VALID_NOW
     return (

@@ -152,3 +152,77 @@ def test_driver_errors_are_translated_at_the_boundary(clean_graph: Driver) -> No
             GraphWriter(dead).write([seen("a/m")], run_id="r")
     finally:
         dead.close()
+
+
+def _big_batch(n: int) -> list[object]:
+    """n models in a wide tree (each model's parent is an earlier one), licences, files."""
+    obs: list[object] = []
+    licences = ["apache-2.0", "llama3.1", "mit", "cc-by-nc-4.0"]
+    for i in range(n):
+        model = f"org{i % 97}/model-{i}"
+        obs.append(seen(model, license_id=licences[i % 4]))
+        if i:
+            parent = f"org{(i // 3) % 97}/model-{i // 3}"
+            obs.append(derived(model, parent, relation=Relation.QUANTIZED if i % 5 == 0 else Relation.FINETUNE))
+        if i % 10 == 0:
+            obs.append(FileSeen(model, "w.safetensors", i, f"{i:064x}", src(model)))
+    return obs
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_write_cut_by_neo4j_stopping_is_repaired_by_writing_again(tmp_path: object) -> None:
+    import threading
+    import time
+    from pathlib import Path
+
+    from graph.errors import GraphError
+    from graph.schema import ensure_schema
+    from lineage.stack import Neo4jServer, StackSettings
+
+    from ..conftest import free_port
+
+    settings = StackSettings(
+        state_dir=Path(str(tmp_path)) / "stack", neo4j_port=free_port(), neo4j_heap_mb=768, neo4j_pagecache_mb=256
+    )
+    server = Neo4jServer(settings)
+    server.start()
+    driver = GraphDatabase.driver(server.url, max_transaction_retry_time=1.0, connection_timeout=2.0)
+    batch = _big_batch(6000)
+    try:
+        ensure_schema(driver)
+        failure: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                GraphWriter(driver, batch_size=250).write(batch, run_id="cut")  # type: ignore[arg-type]
+            except BaseException as exc:  # noqa: BLE001 - the test inspects it
+                failure.append(exc)
+
+        worker = threading.Thread(target=write)
+        worker.start()
+        probe = GraphDatabase.driver(server.url)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:  # wait until the write is under way, then pull the plug
+                if count(probe, "MATCH ()-[d:DERIVED_FROM]->() RETURN count(d)") > 0:
+                    break
+                time.sleep(0.05)
+        finally:
+            probe.close()
+        server.stop()
+        worker.join(timeout=120)
+        assert failure and isinstance(failure[0], GraphError), failure
+        server.start()
+        partial = count(driver, "MATCH ()-[d:DERIVED_FROM]->() RETURN count(d)")
+        assert 0 < partial < 5999  # the cut left a half-written batch
+        GraphWriter(driver, batch_size=250).write(batch, run_id="cut")  # type: ignore[arg-type]
+        repaired = snapshot(driver)
+        with driver.session() as session:
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        GraphWriter(driver, batch_size=250).write(batch, run_id="cut")  # type: ignore[arg-type]
+        assert snapshot(driver) == repaired
+        assert count(driver, "MATCH (m:Model) WHERE m.closure_dirty IS NOT NULL RETURN count(m)") == 0
+    finally:
+        driver.close()
+        server.stop()
