@@ -1,20 +1,25 @@
 """Gather inferred lineage for a model that declares none, fetching only small files, only when needed.
 
 Steps, in order of strength; the walk stops once a step found a parent with confidence
-≥ 0.75 (``STRONG``). Each file is fetched only if the repo has it and it is under the cap.
+≥ 0.75 (``STRONG``). Each file is fetched only if the repo lists it and it is under the cap;
+when the hub gave no file list at all, README.md and config.json are probed (a 404 is then
+not a problem).
 
 1. ``adapter_config.json`` (fetched)                         → ADAPTER_CONFIG
 2. ``mergekit_config.yml`` (fetched)                         → MERGEKIT_CONFIG
 3. the ``gguf`` field already in the metadata (no request)   → GGUF_METADATA
+   and card fields such as ``model_link`` (TheBloke's cards; no request) → CARD_TEXT
 4. ``README.md`` (fetched, capped): YAML front matter the Hub could not read, mergekit
    blocks, "Original model: X", "quantized version of X", one linked model → CARD_TEXT
 5. ``config.json`` ``_name_or_path`` (from the metadata, else fetched) → CONFIG_NAME_OR_PATH
+   (or, when the JSON holds GGUF header fields ``general.*``, → GGUF_METADATA)
 6. a quantized-name pattern (``…-GGUF``, ``…-AWQ``, ``…-bnb-4bit``) and one Hub search for
    the stripped name, accepted only when exactly one other repo has that exact name → NAME_PATTERN
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,11 +27,12 @@ from typing import Any
 import yaml
 from huggingface_hub import ModelInfo
 
-from crawler.errors import CrawlerError, FileTooLargeError, RepoGatedError
+from crawler.errors import CrawlerError, FileNotFoundOnHubError, FileTooLargeError, RepoGatedError
 from crawler.hubclient import HubClient
 from crawler.inference import (
     Inferred,
     from_adapter_config,
+    from_card_fields,
     from_card_text,
     from_config_json,
     from_gguf,
@@ -71,8 +77,11 @@ class _Gatherer:
         self.revision = parsed.model.sha
         self.sizes = {f.name: f.size for f in parsed.files}
         self.names = set(parsed.sibling_names)
+        # With no file list at all (not returned, or empty) the usual small files are probed; a 404 is then silent.
+        self.probe = parsed.siblings_total == 0
         self.found: list[DerivationSeen] = []
         self.problems: list[ProblemSeen] = []
+        self.gated = False  # after one gated refusal no other file of the repo is tried
 
     @property
     def best(self) -> float:
@@ -94,8 +103,9 @@ class _Gatherer:
                 DerivationSeen(self.model_id, item.parent_id, item.relation, item.kind, detail, item.confidence, source)
             )
 
-    def read(self, filename: str, *, cap: int, truncate: bool = False) -> str | None:
-        if not self.context.settings.fetch_files or filename not in self.names:
+    def read(self, filename: str, *, cap: int, truncate: bool = False, probe: bool = False) -> str | None:
+        listed = filename in self.names
+        if self.gated or not self.context.settings.fetch_files or not (listed or (probe and self.probe)):
             return None
         try:
             result = self.context.client.read_small_file(
@@ -106,8 +116,14 @@ class _Gatherer:
             self.problem(ProblemKind.TOO_LARGE, f"{filename} not read: {error.message}", self.file_source(filename))
             return None
         except RepoGatedError as error:
+            self.gated = True
             message = f"{filename} not read: the repo is gated ({error.message})"
             self.problem(ProblemKind.GATED, message, self.file_source(filename))
+            return None
+        except FileNotFoundOnHubError as error:
+            if not listed:
+                return None
+            self.problem(ProblemKind.HUB_ERROR, f"{filename} is listed but missing: {error}", self.file_source(filename))
             return None
         except CrawlerError as error:
             self.problem(ProblemKind.HUB_ERROR, f"{filename} could not be fetched: {error}", self.file_source(filename))
@@ -152,6 +168,9 @@ def infer_lineage(
     if g.best < STRONG and info.gguf:
         g.add(from_gguf(info.gguf, model_id, hosts=context.hosts), api_source)
 
+    if g.best < STRONG and parsed.card is not None:
+        g.add(from_card_fields(parsed.card, model_id, relation, hosts=context.hosts), api_source, hint_reason)
+
     if g.best < STRONG:
         _from_readme(g, relation, hint_reason)
 
@@ -160,10 +179,10 @@ def infer_lineage(
         items = from_config_json(config, model_id, relation) if config is not None else []
         source = api_source
         if not items:
-            text = g.read("config.json", cap=settings.max_file_bytes)
+            text = g.read("config.json", cap=settings.max_file_bytes, probe=True)
             if text is not None:
-                items = from_config_json(text, model_id, relation)
                 source = g.file_source("config.json")
+                items = from_config_json(text, model_id, relation) or _gguf_fields_in_json(text, model_id, context.hosts)
         g.add(items, source, hint_reason)
 
     if not g.found and settings.name_search:
@@ -171,8 +190,19 @@ def infer_lineage(
     return g.found, g.problems
 
 
+def _gguf_fields_in_json(text: str, model_id: str, hosts: Sequence[str]) -> list[Inferred]:
+    """GGUF header fields (``general.*``) some repos copy into a JSON file."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(data, Mapping) or not any(str(key).startswith("general.") for key in data):
+        return []
+    return from_gguf(data, model_id, hosts=hosts)
+
+
 def _from_readme(g: _Gatherer, relation: Relation, hint_reason: str | None) -> None:
-    text = g.read("README.md", cap=g.context.settings.max_card_bytes, truncate=True)
+    text = g.read("README.md", cap=g.context.settings.max_card_bytes, truncate=True, probe=True)
     if text is None:
         return
     source = g.file_source("README.md")

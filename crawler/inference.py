@@ -12,6 +12,7 @@ GGUF general.source.*       0.85        quantized
 GGUF general.base_model.*   0.75        quantized
 card "Original model: X"    0.80        quantized if the repo is a quantized format, else finetune
 card "quantized … of X"     0.80        quantized
+card field model_link       0.80        as for "Original model"
 card links exactly one      0.40        as for "Original model"
   model page
 config.json _name_or_path   0.50        structural (adapter / quantized) or finetune
@@ -39,6 +40,7 @@ __all__ = [
     "ADAPTER_FILES",
     "Inferred",
     "from_adapter_config",
+    "from_card_fields",
     "from_card_text",
     "from_config_json",
     "from_gguf",
@@ -336,6 +338,23 @@ def from_card_text(text: str, model_id: str, relation: Relation, *, hosts: Seque
         detail = f"card text links one model page: {links[0]}"
         return [Inferred(links[0], relation, EvidenceKind.CARD_TEXT, detail, 0.4)]
     return []
+
+
+CARD_LINK_FIELDS: tuple[str, ...] = ("model_link",)
+
+
+def from_card_fields(
+    card: Mapping[str, Any], model_id: str, relation: Relation, *, hosts: Sequence[str] = ()
+) -> list[Inferred]:
+    """Parents named by card fields that point at the original model (``model_link``: a URL or an id)."""
+    found: list[Inferred] = []
+    for key in CARD_LINK_FIELDS:
+        value = card.get(key)
+        if not isinstance(value, str):
+            continue
+        for parent in _ids_in_fragment(value, model_id, hosts):
+            found.append(Inferred(parent, relation, EvidenceKind.CARD_TEXT, f"card field {key}: {value[:200]}", 0.8))
+    return found
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:

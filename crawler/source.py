@@ -256,11 +256,9 @@ class HubSource:
         head: list[Observation] = []
         if current != requested_id:
             head.append(AliasSeen(requested_id, current, source))
-            head.append(
-                ProblemSeen(
-                    requested_id, ProblemKind.RENAMED, f"{requested_id} now answers as {current}", source
-                )
-            )
+            if current.lower() != requested_id.lower():  # a different spelling of the same id is not a rename
+                message = f"{requested_id} now answers as {current}"
+                head.append(ProblemSeen(requested_id, ProblemKind.RENAMED, message, source))
         hint, hint_reason = structural_relation(
             current, [s.rfilename for s in (info.siblings or ())[: self.settings.max_siblings]],
             info.config if isinstance(info.config, dict) else None, info.gguf,

@@ -6,6 +6,7 @@ import json
 
 from crawler.inference import (
     from_adapter_config,
+    from_card_fields,
     from_card_text,
     from_config_json,
     from_gguf,
@@ -170,3 +171,11 @@ def test_front_matter() -> None:
     assert split_front_matter("---\nlicense: mit\n---\n# Title") == ("license: mit", "# Title")
     assert split_front_matter("# no front matter") == (None, "# no front matter")
     assert split_front_matter("---\nlicense: mit\nno end") == (None, "---\nlicense: mit\nno end")
+
+
+def test_card_field_model_link() -> None:
+    card = {"license": "llama2", "model_link": "https://huggingface.co/meta-llama/Llama-2-7b-hf", "model_name": "Llama 2 7B"}
+    [found] = from_card_fields(card, "TheBloke/Llama-2-7B-GGUF", Relation.QUANTIZED)
+    assert (found.parent_id, found.kind, found.confidence) == ("meta-llama/Llama-2-7b-hf", EvidenceKind.CARD_TEXT, 0.8)
+    assert from_card_fields({"model_link": 3}, "x/y", Relation.FINETUNE) == []
+    assert from_card_fields({"model_link": "https://example.com/a/b"}, "x/y", Relation.FINETUNE) == []

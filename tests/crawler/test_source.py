@@ -401,3 +401,29 @@ def test_token_is_never_shown() -> None:
     settings = CrawlerSettings(endpoint="http://x", token="hf_secret_value")  # type: ignore[arg-type]
     assert "hf_secret_value" not in repr(settings) and "hf_secret_value" not in str(settings.redacted())
     assert settings.token is not None and settings.token.get_secret_value() == "hf_secret_value"
+
+
+def test_without_a_file_list_small_files_are_probed(api: FakeHubApi, sleeps: Sleeps) -> None:
+    api.add(model_payload("eaddario/X-GGUF", tags=[], siblings=[]))
+    api.files[("eaddario/X-GGUF", "README.md")] = b"Original model: deepseek-ai/X\n"
+    out = list(make_source(api, sleeps, name_search=False).iter_model("eaddario/X-GGUF"))
+    [derivation] = of(DerivationSeen, out)
+    assert (derivation.parent_id, derivation.relation) == ("deepseek-ai/X", Relation.QUANTIZED)
+    api.add(model_payload("nothing/here", tags=[], siblings=[]))
+    out = list(make_source(api, sleeps, name_search=False).iter_model("nothing/here"))
+    assert problems(out) == []  # README.md and config.json were probed; their 404s are not problems
+    assert ("hf_hub_download", "nothing/here/config.json") in api.calls
+
+
+def test_listed_files_are_not_probed_beyond_the_list(api: FakeHubApi, sleeps: Sleeps) -> None:
+    api.add(model_payload("o/m", tags=[], siblings=["model.safetensors"]))
+    list(make_source(api, sleeps).iter_model("o/m"))
+    assert [c for c in api.calls if c[0] == "hf_hub_download"] == []
+
+
+def test_a_different_spelling_is_an_alias_not_a_rename(api: FakeHubApi, sleeps: Sleeps) -> None:
+    api.add(model_payload("01-ai/Yi-1.5-34B-32k"))
+    api.aliases["01-ai/Yi-1.5-34B-32K"] = "01-ai/Yi-1.5-34B-32k"
+    out = list(make_source(api, sleeps).iter_model("01-ai/Yi-1.5-34B-32K"))
+    assert [(a.old_id, a.new_id) for a in of(AliasSeen, out)] == [("01-ai/Yi-1.5-34B-32K", "01-ai/Yi-1.5-34B-32k")]
+    assert ProblemKind.RENAMED not in problems(out)
