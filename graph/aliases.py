@@ -132,18 +132,18 @@ def fold_duplicates(rels: list[dict[str, Any]]) -> tuple[list[str], list[dict[st
             for opens in by_other.values():
                 if len(opens) > 1:
                     versions = [EdgeVersion.from_properties(r["eid"], r["props"]) for r in opens]
-                    keeper = min(versions, key=lambda v: v.valid_from)
+                    first = min(versions, key=lambda v: v.valid_from)
                     evidence = merge_evidence((), [e for v in versions for e in v.evidence])
-                    props = {**dict(next(r for r in opens if r["eid"] == keeper.element_id)["props"])}
+                    props = {**dict(next(r for r in opens if r["eid"] == first.element_id)["props"])}
                     props.update(edge_properties(evidence, max(versions, key=lambda v: v.last_seen).last_run))
-                    updates.append({"eid": keeper.element_id, "props": props})
-                    deletes.extend(v.element_id for v in versions if v.element_id != keeper.element_id)
+                    updates.append({"eid": first.element_id, "props": props})
+                    deletes.extend(v.element_id for v in versions if v.element_id != first.element_id)
         elif kind in _VERSIONED:
-            opens = [r for r in group if r["props"].get("valid_to") is None]
-            if len(opens) > 1:
-                keeper = max(opens, key=lambda r: to_utc(r["props"]["last_seen"]))
+            open_rels = [r for r in group if r["props"].get("valid_to") is None]
+            if len(open_rels) > 1:
+                keeper = max(open_rels, key=lambda r: to_utc(r["props"]["last_seen"]))
                 keep_from = to_utc(keeper["props"]["valid_from"])
-                for rel in opens:
+                for rel in open_rels:
                     if rel is keeper:
                         continue
                     if rel["other"] == keeper["other"]:

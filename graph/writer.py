@@ -20,17 +20,18 @@ twice in a batch) go into successive rounds so that history is applied in time o
 from __future__ import annotations
 
 import time
+from functools import partial
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from neo4j import Driver, ManagedTransaction, RoutingControl
 
 from crawler.observations import Observation
 from graph import ancestry
-from graph.aliases import apply_alias, resolve
+from graph.aliases import apply_alias
 from graph.errors import translated
 from graph.evidence import EdgeVersion, EdgeWrite, plan_derivation
 from graph.mapping import map_observations, rewrite_model_ids
@@ -41,6 +42,7 @@ from graph.records import (
     NodeLabel,
     VersionedLinkType,
 )
+from graph.statements import aliases as aq
 from graph.statements import lineage as lq
 from graph.statements import write as wq
 
@@ -106,45 +108,74 @@ class GraphWriter:
         return self.write_records(map_observations(observations, full_models=full_models), run_id=run_id)
 
     def write_records(self, records: GraphRecords, *, run_id: str) -> WriteReport:
-        """Write already-mapped records (see :meth:`write`)."""
+        """Write already-mapped records (see :meth:`write`), one transaction per chunk."""
         started = time.perf_counter()
         report = WriteReport(run_id=run_id, skipped=records.skipped)
         with translated():
-            for alias in records.aliases:
-                self._session_write(lambda tx, a=alias: apply_alias(tx, a, run_id))
-                report.aliases += 1
-                report.transactions += 1
-            canonical = self._resolve(records.model_ids())
-            records = rewrite_model_ids(records, canonical)
-            self._write_nodes(records, run_id, report)
-            self._write_models(records, run_id, report)
-            self._write_versioned(records, run_id, report)
-            self._write_links(records, run_id, report)
-            open_edges, dirty = self._write_derivations(records.derivations, run_id, report)
-            dirty |= self._close_missing(records, report)
+            self._write_all(_Batched(self._driver, self._database), records, run_id, report)
             if self._maintain_ancestry:
-                self._ensure_ancestry(open_edges, report)
-                if dirty:
-                    self._run(lq.ANCESTRY_MARK_DIRTY, "ancestry_dirty", [{"id": d} for d in dirty], report,
-                              run_id, param="ids", project=lambda r: r["id"])
                 report.ancestry_rebuilt = ancestry.refresh_dirty(
                     self._driver, database=self._database, batch_size=self._batch_size
                 )
-            elif dirty:
-                self._run(lq.ANCESTRY_MARK_DIRTY, "ancestry_dirty", [{"id": d} for d in dirty], report,
-                          run_id, param="ids", project=lambda r: r["id"])
-            problems = [
-                {"model": p.model_id, "kind": p.kind, "message": p.message, "t": p.prov.observed_at, "url": p.prov.url}
-                for p in records.problems
-            ]
-            self._run_rounds(wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
         report.seconds = time.perf_counter() - started
         log.debug("graph.write", run_id=run_id, rows=dict(report.rows), seconds=round(report.seconds, 3))
         return report
 
+    def write_atomic(
+        self,
+        observations: Iterable[Observation],
+        *,
+        run_id: str,
+        full_models: Collection[str] | None = None,
+    ) -> WriteReport:
+        """Write a small batch in one transaction (all or nothing); the same statements as :meth:`write`."""
+        records = map_observations(observations, full_models=full_models)
+        started = time.perf_counter()
+        report = WriteReport(run_id=run_id, skipped=records.skipped)
+
+        def work(tx: ManagedTransaction) -> None:
+            report.rows.clear()
+            self._write_all(_InTransaction(tx), records, run_id, report)
+
+        with translated():
+            with self._driver.session(database=self._database) as session:
+                session.execute_write(work)
+            report.transactions = 1
+            if self._maintain_ancestry:
+                report.ancestry_rebuilt = ancestry.refresh_dirty(
+                    self._driver, database=self._database, batch_size=self._batch_size
+                )
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _write_all(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+        for alias in records.aliases:
+            ex.work(partial(apply_alias, alias=alias, run_id=run_id))
+            report.aliases += 1
+            report.transactions += 1
+        canonical: dict[str, str] = {}
+        for chunk in _chunks(sorted(records.model_ids()), self._batch_size):
+            canonical.update({str(r["alias"]): str(r["id"]) for r in ex.query(aq.ALIAS_RESOLVE, {"ids": chunk})})
+        records = rewrite_model_ids(records, canonical)
+        self._write_nodes(ex, records, run_id, report)
+        self._write_models(ex, records, run_id, report)
+        self._write_versioned(ex, records, run_id, report)
+        self._write_links(ex, records, run_id, report)
+        open_edges, dirty = self._write_derivations(ex, records.derivations, run_id, report)
+        dirty |= self._close_missing(ex, records, report)
+        if self._maintain_ancestry:
+            self._ensure_ancestry(ex, open_edges, report)
+        if dirty:
+            self._run(ex, lq.ANCESTRY_MARK_DIRTY, "ancestry_dirty", sorted(dirty), report, run_id, param="ids")
+        problems = [
+            {"model": p.model_id, "kind": p.kind, "message": p.message, "t": p.prov.observed_at, "url": p.prov.url}
+            for p in records.problems
+        ]
+        self._run_rounds(ex, wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
+
     # -- statements ---------------------------------------------------------------------
 
-    def _write_nodes(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_nodes(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
         by_label: dict[NodeLabel, list[dict[str, Any]]] = {label: [] for label in _NODE_ORDER}
         for node in records.nodes:
             by_label[node.label].append(
@@ -158,9 +189,9 @@ class GraphWriter:
                 }
             )
         for label in _NODE_ORDER:
-            self._run(wq.NODE_UPSERT[label], label.value, by_label[label], report, run_id)
+            self._run(ex, wq.NODE_UPSERT[label], label.value, by_label[label], report, run_id)
 
-    def _write_models(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_models(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
         models = [
             {
                 "id": m.id,
@@ -173,13 +204,13 @@ class GraphWriter:
             }
             for m in records.models
         ]
-        self._run_rounds(wq.MODEL_UPSERT, "Model", models, lambda r: (r["id"],), report, run_id)
+        self._run_rounds(ex, wq.MODEL_UPSERT, "Model", models, lambda r: (r["id"],), report, run_id)
         unavailable = [_mention_row(m.id, m.prov) for m in records.unavailable]
-        self._run(wq.MODEL_UNAVAILABLE, "Model.unavailable", unavailable, report, run_id)
+        self._run(ex, wq.MODEL_UNAVAILABLE, "Model.unavailable", unavailable, report, run_id)
         mentions = [_mention_row(m.id, m.prov) for m in records.mentions]
-        self._run(wq.MODEL_MENTION, "Model.mention", mentions, report, run_id)
+        self._run(ex, wq.MODEL_MENTION, "Model.mention", mentions, report, run_id)
 
-    def _write_versioned(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_versioned(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
         for kind in (VersionedLinkType.PUBLISHED, VersionedLinkType.DECLARES):
             rows = [
                 {
@@ -193,9 +224,9 @@ class GraphWriter:
                 for v in records.versioned
                 if v.type is kind
             ]
-            self._run_rounds(wq.VERSIONED_UPSERT[kind], kind.value, rows, lambda r: (r["model"],), report, run_id)
+            self._run_rounds(ex, wq.VERSIONED_UPSERT[kind], kind.value, rows, lambda r: (r["model"],), report, run_id)
 
-    def _write_links(self, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_links(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
         for kind in _LINK_ORDER:
             rows = [
                 {
@@ -210,15 +241,15 @@ class GraphWriter:
                 for link in records.links
                 if link.type is kind
             ]
-            self._run(wq.LINK_UPSERT[kind], kind.value, rows, report, run_id)
+            self._run(ex, wq.LINK_UPSERT[kind], kind.value, rows, report, run_id)
 
     def _write_derivations(
-        self, derivations: Sequence[DerivationRecord], run_id: str, report: WriteReport
+        self, ex: _Executor, derivations: Sequence[DerivationRecord], run_id: str, report: WriteReport
     ) -> tuple[list[dict[str, str]], set[str]]:
         open_edges: list[dict[str, str]] = []
         dirty: set[str] = set()
         for chunk in _chunks(list(derivations), self._batch_size):
-            writes, opened = self._session_write(lambda tx, c=chunk: _derivation_chunk(tx, c, run_id))
+            writes, opened = ex.work(partial(_derivation_chunk, chunk=chunk, run_id=run_id))
             report.transactions += 1
             report.rows["DERIVED_FROM"] += len(chunk)
             for w in writes:
@@ -231,49 +262,46 @@ class GraphWriter:
             open_edges.extend(opened)
         return open_edges, dirty
 
-    def _close_missing(self, records: GraphRecords, report: WriteReport) -> set[str]:
+    def _close_missing(self, ex: _Executor, records: GraphRecords, report: WriteReport) -> set[str]:
         rows = [{"child": p.child, "parents": sorted(p.parents), "t": p.observed_at} for p in records.parent_sets]
         closed: set[str] = set()
         for batch in _rounds(rows, lambda r: (r["child"],)):
             for chunk in _chunks(batch, self._batch_size):
-                result = self._query(lq.DERIVED_CLOSE_MISSING, {"rows": chunk})
+                result = ex.query(lq.DERIVED_CLOSE_MISSING, {"rows": chunk})
                 report.transactions += 1
                 report.rows["DERIVED_FROM.close"] += len(chunk)
                 report.derived_closed += len(result)
                 closed.update(str(rec["child"]) for rec in result)
         return closed
 
-    def _ensure_ancestry(self, open_edges: list[dict[str, str]], report: WriteReport) -> None:
+    def _ensure_ancestry(self, ex: _Executor, open_edges: list[dict[str, str]], report: WriteReport) -> None:
         for chunk in _chunks(open_edges, self._batch_size):
-            result = self._query(lq.ANCESTRY_ENSURE, {"rows": chunk, "sep": lq.KEY_SEP})
+            result = ex.query(lq.ANCESTRY_ENSURE, {"rows": chunk, "sep": lq.KEY_SEP})
             report.transactions += 1
             report.rows["HAS_ANCESTOR"] += len(chunk)
             report.ancestry_pairs += int(result[0]["pairs"] or 0) if result else 0
 
     # -- plumbing -----------------------------------------------------------------------
 
-    def _resolve(self, ids: set[str]) -> dict[str, str]:
-        return resolve(self._driver, ids, database=self._database, batch_size=self._batch_size)
-
     def _run(
         self,
+        ex: _Executor,
         statement: str,
         name: str,
-        rows: list[dict[str, Any]],
+        rows: Sequence[Any],
         report: WriteReport,
         run_id: str,
         *,
         param: str = "rows",
-        project: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
         for chunk in _chunks(rows, self._batch_size):
-            values = [project(r) for r in chunk] if project else chunk
-            self._query(statement, {param: values, "run": run_id})
+            ex.query(statement, {param: chunk, "run": run_id})
             report.transactions += 1
             report.rows[name] += len(chunk)
 
     def _run_rounds(
         self,
+        ex: _Executor,
         statement: str,
         name: str,
         rows: list[dict[str, Any]],
@@ -282,17 +310,44 @@ class GraphWriter:
         run_id: str,
     ) -> None:
         for batch in _rounds(rows, key):
-            self._run(statement, name, batch, report, run_id)
+            self._run(ex, statement, name, batch, report, run_id)
 
-    def _query(self, statement: str, params: dict[str, Any]) -> list[Any]:
+
+class _Executor(Protocol):
+    def query(self, statement: str, params: dict[str, Any]) -> list[Any]: ...
+
+    def work(self, fn: Callable[[ManagedTransaction], T]) -> T: ...
+
+
+class _Batched:
+    """Each statement chunk in its own managed (retried) transaction."""
+
+    def __init__(self, driver: Driver, database: str | None) -> None:
+        self._driver = driver
+        self._database = database
+
+    def query(self, statement: str, params: dict[str, Any]) -> list[Any]:
         records, _, _ = self._driver.execute_query(
             statement, params, database_=self._database, routing_=RoutingControl.WRITE
         )
         return list(records)
 
-    def _session_write(self, work: Callable[[ManagedTransaction], T]) -> T:
+    def work(self, fn: Callable[[ManagedTransaction], T]) -> T:
         with self._driver.session(database=self._database) as session:
-            return session.execute_write(work)
+            return session.execute_write(fn)
+
+
+class _InTransaction:
+    """Everything inside one caller-owned transaction."""
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self._tx = tx
+
+    def query(self, statement: str, params: dict[str, Any]) -> list[Any]:
+        return list(self._tx.run(statement, params))
+
+    def work(self, fn: Callable[[ManagedTransaction], T]) -> T:
+        return fn(self._tx)
 
 
 def _derivation_chunk(
@@ -330,7 +385,7 @@ def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:
     return {"id": model_id, "t": prov.observed_at, "url": prov.url, "rev": prov.revision}
 
 
-def _chunks(rows: Sequence[T], size: int) -> Iterator[list[T]]:
+def _chunks(rows: Sequence[T], size: int) -> Iterator[list[T]]:  # noqa: UP047
     for start in range(0, len(rows), size):
         yield list(rows[start : start + size])
 

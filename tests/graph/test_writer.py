@@ -226,3 +226,12 @@ def test_a_write_cut_by_neo4j_stopping_is_repaired_by_writing_again(tmp_path: ob
     finally:
         driver.close()
         server.stop()
+
+
+def test_atomic_write_gives_the_same_graph_as_batched_writes(clean_graph: Driver) -> None:
+    GraphWriter(clean_graph, batch_size=2).write(_family(), run_id="r")  # type: ignore[arg-type]
+    batched = snapshot(clean_graph)
+    clean_graph.execute_query("MATCH (n) DETACH DELETE n")
+    report = GraphWriter(clean_graph, batch_size=2).write_atomic(_family(), run_id="r")  # type: ignore[arg-type]
+    assert report.transactions == 1
+    assert snapshot(clean_graph) == batched
