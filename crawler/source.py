@@ -289,15 +289,16 @@ class HubSource:
         return _Fetched(requested_id, current, ModelStatus.AVAILABLE, head, derivations)
 
     def _up(self, seed: str, max_depth: int) -> Iterator[Observation]:
-        resolved: dict[str, str] = {}
+        resolved: dict[str, str] = {}  # requested id (lower case) → the id the hub answered with
         visited: set[str] = set()
         edges: dict[str, set[str]] = {}
-        pending: list[_Fetched] = []
+        pending: list[_Fetched] = []  # the previous level: derivations wait until their parents resolve
         frontier = [seed]
         depth = 0
         fetched = 0
         while frontier:
             level: list[_Fetched] = []
+            out_of_budget = False
             for requested in frontier:
                 if requested.lower() in resolved:
                     continue
@@ -305,21 +306,23 @@ class HubSource:
                     source = self._source(f"{self.endpoint}/api/models/{requested}")
                     message = f"upward crawl from {seed} stopped after {fetched} models"
                     yield ProblemSeen(requested, ProblemKind.TOO_LARGE, message, source)
-                    frontier = []
+                    out_of_budget = True
                     break
                 result = self._fetch_model(requested)
                 fetched += 1
                 resolved[requested.lower()] = result.current_id
                 resolved.setdefault(result.current_id.lower(), result.current_id)
-                if result.current_id.lower() in visited:
-                    yield from (o for o in result.head if isinstance(o, (AliasSeen, ProblemSeen)) and _is_alias_fact(o))
+                if result.current_id.lower() in visited:  # an old id of a model already seen
+                    yield from (o for o in result.head if _is_alias_fact(o))
                     continue
                 visited.add(result.current_id.lower())
                 yield from result.head
                 level.append(result)
             yield from self._resolved_derivations(pending, resolved, edges)
             pending = level
-            parents = [p for f in level for p in f.parents if p.lower() not in resolved]
+            parents = list(dict.fromkeys(p for f in level for p in f.parents if p.lower() not in resolved))
+            if out_of_budget:
+                break
             if parents and depth >= max_depth:
                 for item in level:
                     if any(p.lower() not in resolved for p in item.parents):
@@ -327,7 +330,7 @@ class HubSource:
                         message = f"upward crawl from {seed} stopped at depth {max_depth}; parents not fetched"
                         yield ProblemSeen(item.current_id, ProblemKind.TOO_LARGE, message, source)
                 break
-            frontier = list(dict.fromkeys(parents))
+            frontier = parents
             depth += 1
         yield from self._resolved_derivations(pending, resolved, edges)
         yield from cycle_problems(edges, lambda model: self._source(f"{self.endpoint}/api/models/{model}"))

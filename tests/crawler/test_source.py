@@ -427,3 +427,16 @@ def test_a_different_spelling_is_an_alias_not_a_rename(api: FakeHubApi, sleeps: 
     out = list(make_source(api, sleeps).iter_model("01-ai/Yi-1.5-34B-32K"))
     assert [(a.old_id, a.new_id) for a in of(AliasSeen, out)] == [("01-ai/Yi-1.5-34B-32K", "01-ai/Yi-1.5-34B-32k")]
     assert ProblemKind.RENAMED not in problems(out)
+
+
+def test_iter_up_budget_on_a_wide_level(api: FakeHubApi, sleeps: Sleeps) -> None:
+    parents = [f"p/{i}" for i in range(5)]
+    api.add(model_payload("o/merge", base_model=parents))
+    for parent in parents:
+        api.add(model_payload(parent, base_model="root/base"))
+    api.add(model_payload("root/base"))
+    out = list(make_source(api, sleeps, max_up_models=3).iter_up("o/merge"))
+    assert api.counts["model_info"] == 3
+    assert problems(out) == [ProblemKind.TOO_LARGE]
+    # all five declared parents are still reported, fetched or not
+    assert {d.parent_id for d in of(DerivationSeen, out) if d.child_id == "o/merge"} == set(parents)

@@ -268,3 +268,18 @@ def test_failing_list_pages_are_retried_then_recorded(
     assert kinds(out) == [ProblemKind.HUB_ERROR] and of(ModelSeen, out) == []
     assert len(sleeps) == 1 and len(inner) == 2 * 5  # 5 client retries inside each of our 2 attempts
     assert hub.stats.total == 2 * 6 == source.report.hub_requests
+
+
+def test_timeouts_are_retried_then_recorded(hub: ReplayServer, sleeps: list[float]) -> None:
+    hub.set_faults(FaultConfig(seed=1, slow_rate=1.0, slow_ms=600, routes=("models.info",)))
+    hub.stats.reset()
+    settings = CrawlerSettings(endpoint=hub.url, timeout_s=0.1, max_retries=1)
+    try:
+        with HubSource(settings, sleep=sleeps.append, rand=lambda: 1.0, clock=lambda: FIXED_NOW) as src:
+            out = list(src.iter_model("m/merge"))
+    finally:
+        hub.set_faults(FaultConfig())
+    assert of(ModelSeen, out)[0].status is ModelStatus.UNAVAILABLE
+    [problem] = of(ProblemSeen, out)
+    assert problem.kind is ProblemKind.HUB_ERROR and "timeout" in problem.message
+    assert sleeps == [1.0] and src.report.hub_requests == 2
