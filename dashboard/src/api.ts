@@ -1,0 +1,212 @@
+/**
+ * The dashboard's only data source: the public GraphQL API at `graphql` (relative to the page),
+ * queried with POST JSON. Every query the page sends is a named constant here, so the API can
+ * be checked against them.
+ */
+
+export type ConflictState = "NONE" | "INFO" | "WARNING" | "VIOLATION";
+export type Severity = "VIOLATION" | "WARNING" | "INFO";
+export type ModelStatus = "AVAILABLE" | "GATED" | "DELETED" | "UNAVAILABLE" | "UNKNOWN";
+export type Relation = "FINETUNE" | "ADAPTER" | "MERGE" | "QUANTIZED" | "UNKNOWN";
+export type CommercialStatusKind =
+  | "ALLOWED"
+  | "CONDITIONAL"
+  | "NON_COMMERCIAL"
+  | "RESEARCH_ONLY"
+  | "NO_DISTRIBUTION"
+  | "UNKNOWN";
+
+export interface ModelSummary {
+  id: string;
+  author: string | null;
+  status: ModelStatus;
+  declaredLicenseId: string | null;
+  conflictState: ConflictState;
+}
+
+export interface FamilyRoot {
+  descendantCount: number;
+  model: ModelSummary;
+}
+
+export interface License {
+  id: string;
+  family: string | null;
+  commercial: CommercialStatusKind;
+}
+
+export interface Term {
+  id: string;
+  kind: string;
+  description: string | null;
+}
+
+export interface PickersData {
+  roots: FamilyRoot[];
+  licenses: License[];
+  terms: Term[];
+}
+
+export interface Deployment {
+  id: string;
+  kind: string;
+  modelId: string;
+  operator: string | null;
+  status: string | null;
+  url: string | null;
+}
+
+export interface FamilyNode {
+  id: string;
+  depth: number;
+  licenseId: string | null;
+  conflictState: ConflictState;
+  status: ModelStatus;
+}
+
+export interface FamilyEdge {
+  child: string;
+  parent: string;
+  relation: Relation;
+}
+
+export interface Propagation {
+  scope: string;
+  totalModels: number;
+  byDepth: { depth: number; count: number }[];
+  byRelation: { relation: Relation; count: number }[];
+  termFlow: { termId: string; kind: string; keep: number; drop: number; violate: number }[];
+  topRelicensingPoints: {
+    parent: { id: string };
+    child: { id: string };
+    droppedTerms: string[];
+    fromLicense: string | null;
+    toLicense: string | null;
+    downstreamCount: number;
+  }[];
+  conflictsByRule: { ruleId: string; severity: Severity; count: number }[];
+  deploymentsReached: Deployment[];
+  graph: { truncated: boolean; nodes: FamilyNode[]; edges: FamilyEdge[] };
+}
+
+export interface Conflict {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  path: string[];
+  licenses: string[];
+}
+
+export interface ModelDetails extends ModelSummary {
+  commercialStatus: {
+    status: CommercialStatusKind;
+    threshold: string | null;
+    licenseId: string | null;
+    reason: string | null;
+  };
+  conflicts: Conflict[];
+}
+
+export interface SearchResult {
+  totalCount: number;
+  edges: ModelSummary[];
+}
+
+export const PICKERS_QUERY = `query DashboardPickers($first: Int!) {
+  roots(first: $first) { descendantCount model { id author status declaredLicenseId conflictState } }
+  licenses { id family commercial }
+  terms { id kind description }
+}`;
+
+export const PROPAGATION_QUERY = `query DashboardPropagation($root: ID, $license: String, $term: String, $asOf: DateTime, $limit: Int) {
+  propagation(root: $root, license: $license, term: $term, asOf: $asOf) {
+    scope
+    totalModels
+    byDepth { depth count }
+    byRelation { relation count }
+    termFlow { termId kind keep drop violate }
+    topRelicensingPoints { parent { id } child { id } droppedTerms fromLicense toLicense downstreamCount }
+    conflictsByRule { ruleId severity count }
+    deploymentsReached { id kind modelId operator status url }
+    graph(limit: $limit) { truncated nodes { id depth licenseId conflictState status } edges { child parent relation } }
+  }
+}`;
+
+export const MODEL_QUERY = `query DashboardModel($id: ID!, $asOf: DateTime) {
+  model(id: $id, asOf: $asOf) {
+    id author status declaredLicenseId conflictState
+    commercialStatus { status threshold licenseId reason }
+    conflicts { ruleId severity message path licenses }
+  }
+}`;
+
+export const SEARCH_QUERY = `query DashboardSearch($search: String!, $first: Int!) {
+  models(search: $search, first: $first) {
+    totalCount
+    edges { id author status declaredLicenseId conflictState }
+  }
+}`;
+
+/** An error to show to the person as it is: the API's own message, or what went wrong on the way. */
+export class ApiError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string }[];
+}
+
+/** POSTs one query to the API and returns its `data`, or throws an ApiError with the API's messages. */
+export async function gql<T>(
+  query: string,
+  variables: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch("graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ query, variables }),
+      signal,
+    });
+  } catch (exc) {
+    if (exc instanceof DOMException && exc.name === "AbortError") throw exc;
+    throw new ApiError(`The API could not be reached: ${String((exc as Error).message ?? exc)}`);
+  }
+  let body: GraphQLResponse<T> | null = null;
+  const text = await response.text();
+  try {
+    body = JSON.parse(text) as GraphQLResponse<T>;
+  } catch {
+    body = null;
+  }
+  if (body?.errors && body.errors.length > 0) {
+    throw new ApiError(body.errors.map((e) => e.message).join("; "));
+  }
+  if (!response.ok) {
+    throw new ApiError(`The API answered ${response.status} ${response.statusText}: ${text.slice(0, 300)}`);
+  }
+  if (!body || body.data === undefined || body.data === null) {
+    throw new ApiError("The API answered without data.");
+  }
+  return body.data;
+}
+
+/** The instant a date input stands for: the end of that day in UTC, as an ISO-8601 DateTime. */
+export function asOfInstant(date: string): string | null {
+  return /^\d{4}-\d{2}-\d{2}$/.test(date) ? `${date}T23:59:59+00:00` : null;
+}
+
+/** The relative URL of a model's dossier (ids keep their `/`; each segment is escaped). */
+export function dossierUrl(modelId: string, asOfDate: string): string {
+  const path = modelId.split("/").map(encodeURIComponent).join("/");
+  const params = new URLSearchParams({ format: "html" });
+  const instant = asOfInstant(asOfDate);
+  if (instant) params.set("asOf", instant);
+  return `investigations/${path}?${params.toString()}`;
+}

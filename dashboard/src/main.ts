@@ -1,0 +1,358 @@
+/**
+ * The dashboard page: pick a family root, a licence or a term (and optionally a date), and see
+ * how far its restrictions reach. The view lives in the URL fragment, so every view has a link.
+ */
+
+import {
+  ApiError,
+  asOfInstant,
+  dossierUrl,
+  gql,
+  MODEL_QUERY,
+  PICKERS_QUERY,
+  PROPAGATION_QUERY,
+  SEARCH_QUERY,
+  type ModelDetails,
+  type PickersData,
+  type Propagation,
+  type SearchResult,
+} from "./api";
+import { barChart } from "./charts";
+import { byId, count, h, replace, words } from "./dom";
+import { CONFLICT_STYLE, LineageGraph, legend } from "./graph";
+import { errorPanel, loadingPanel, missingPanel, modelPanel } from "./panel";
+import { conflictsTable, deploymentsTable, relicensingTable, termFlowTable } from "./tables";
+
+type ScopeKind = "root" | "license" | "term";
+
+interface View {
+  kind: ScopeKind | null;
+  id: string;
+  asOf: string;
+  model: string;
+}
+
+const GRAPH_LIMIT = 300;
+const ROOTS_SHOWN = 200;
+const SEARCH_SHOWN = 20;
+
+const el = {
+  root: byId<HTMLSelectElement>("root-select"),
+  license: byId<HTMLSelectElement>("license-select"),
+  term: byId<HTMLSelectElement>("term-select"),
+  asOf: byId<HTMLInputElement>("asof"),
+  scopeForm: byId<HTMLFormElement>("scope-form"),
+  clearAsOf: byId<HTMLButtonElement>("asof-clear"),
+  searchForm: byId<HTMLFormElement>("search-form"),
+  search: byId<HTMLInputElement>("search"),
+  searchResults: byId<HTMLElement>("search-results"),
+  status: byId<HTMLElement>("status"),
+  error: byId<HTMLElement>("error"),
+  results: byId<HTMLElement>("results"),
+  summary: byId<HTMLElement>("summary"),
+  graphNote: byId<HTMLElement>("graph-note"),
+  graph: byId<HTMLElement>("graph"),
+  legend: byId<HTMLElement>("legend"),
+  nodeList: byId<HTMLElement>("node-list"),
+  charts: byId<HTMLElement>("charts"),
+  tables: byId<HTMLElement>("tables"),
+  panel: byId<HTMLElement>("panel-body"),
+  zoomIn: byId<HTMLButtonElement>("zoom-in"),
+  zoomOut: byId<HTMLButtonElement>("zoom-out"),
+  zoomFit: byId<HTMLButtonElement>("zoom-fit"),
+};
+
+const graph = new LineageGraph(el.graph, {
+  onSelect: (id) => setView({ ...currentView(), model: id }),
+  onOpen: (id) => window.open(dossierUrl(id, el.asOf.value), "_blank", "noopener"),
+});
+(window as unknown as { lineageDashboard: unknown }).lineageDashboard = { graph };
+
+let propagationRequest: AbortController | null = null;
+let modelRequest: AbortController | null = null;
+let shown = { kind: null as ScopeKind | null, id: "", asOf: "", model: "" };
+
+// ----- the view in the URL fragment -----------------------------------------------------------
+
+function parseView(): View {
+  const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  for (const kind of ["root", "license", "term"] as ScopeKind[]) {
+    const id = params.get(kind);
+    if (id) return { kind, id, asOf: params.get("asOf") ?? "", model: params.get("model") ?? "" };
+  }
+  return { kind: null, id: "", asOf: params.get("asOf") ?? "", model: params.get("model") ?? "" };
+}
+
+function currentView(): View {
+  return parseView();
+}
+
+function setView(view: View): void {
+  const params = new URLSearchParams();
+  if (view.kind && view.id) params.set(view.kind, view.id);
+  if (view.asOf) params.set("asOf", view.asOf);
+  if (view.model) params.set("model", view.model);
+  const hash = `#${params.toString()}`;
+  if (window.location.hash === hash) void show(view);
+  else window.location.hash = hash; // → hashchange → show
+}
+
+// ----- status and errors ----------------------------------------------------------------------
+
+function setStatus(text: string, busy = false): void {
+  el.status.textContent = text;
+  el.status.classList.toggle("loading", busy);
+  el.results.setAttribute("aria-busy", busy ? "true" : "false");
+}
+
+function showError(message: string | null): void {
+  el.error.hidden = message === null;
+  el.error.textContent = message === null ? "" : `Error from the API: ${message}`;
+}
+
+function messageOf(exc: unknown): string {
+  return exc instanceof ApiError ? exc.message : `Unexpected error: ${String(exc)}`;
+}
+
+const isAbort = (exc: unknown): boolean => exc instanceof DOMException && exc.name === "AbortError";
+
+// ----- pickers --------------------------------------------------------------------------------
+
+function option(value: string, text: string): HTMLOptionElement {
+  return h("option", { value }, text);
+}
+
+function fillPickers(data: PickersData): void {
+  el.root.replaceChildren(
+    option("", data.roots.length ? "— choose a family root —" : "— no families yet —"),
+    ...data.roots.map((r) => option(r.model.id, `${r.model.id} (${count(r.descendantCount)} descendants)`)),
+  );
+  el.license.replaceChildren(
+    option("", "— choose a licence —"),
+    ...[...data.licenses].sort((a, b) => a.id.localeCompare(b.id)).map((l) => option(l.id, `${l.id} — ${words(l.commercial)}`)),
+  );
+  el.term.replaceChildren(
+    option("", "— choose a term —"),
+    ...[...data.terms].sort((a, b) => a.id.localeCompare(b.id)).map((t) =>
+      option(t.id, `${t.id} (${words(t.kind)})${t.description ? ` — ${t.description.slice(0, 60)}` : ""}`)),
+  );
+}
+
+function syncPickers(view: View): void {
+  const selects: Record<ScopeKind, HTMLSelectElement> = { root: el.root, license: el.license, term: el.term };
+  for (const [kind, select] of Object.entries(selects) as [ScopeKind, HTMLSelectElement][]) {
+    const value = view.kind === kind ? view.id : "";
+    if (value && ![...select.options].some((o) => o.value === value)) select.append(option(value, value));
+    select.value = value;
+  }
+  el.asOf.value = view.asOf;
+}
+
+function pickScope(kind: ScopeKind, select: HTMLSelectElement): void {
+  if (!select.value) return;
+  setView({ kind, id: select.value, asOf: el.asOf.value, model: "" });
+}
+
+// ----- propagation ----------------------------------------------------------------------------
+
+function scopeWords(view: View): string {
+  const kind = view.kind === "root" ? "family of" : view.kind === "license" ? "licence" : "term";
+  return `${kind} ${view.id}${view.asOf ? ` as of ${view.asOf}` : ""}`;
+}
+
+async function loadPropagation(view: View): Promise<void> {
+  propagationRequest?.abort();
+  const request = new AbortController();
+  propagationRequest = request;
+  showError(null);
+  setStatus(`Loading the ${scopeWords(view)}…`, true);
+  const variables: Record<string, unknown> = {
+    root: view.kind === "root" ? view.id : null,
+    license: view.kind === "license" ? view.id : null,
+    term: view.kind === "term" ? view.id : null,
+    asOf: asOfInstant(view.asOf),
+    limit: GRAPH_LIMIT,
+  };
+  try {
+    const data = await gql<{ propagation: Propagation | null }>(PROPAGATION_QUERY, variables, request.signal);
+    if (request.signal.aborted) return;
+    renderPropagation(view, data.propagation);
+  } catch (exc) {
+    if (isAbort(exc) || request.signal.aborted) return;
+    clearResults();
+    setStatus("");
+    showError(messageOf(exc));
+  }
+}
+
+function clearResults(): void {
+  el.results.hidden = true;
+  graph.render([], []);
+}
+
+function renderPropagation(view: View, p: Propagation | null): void {
+  if (p === null || p.totalModels === 0) {
+    clearResults();
+    setStatus(p === null ? `Nothing is known for the ${scopeWords(view)}.` : `No models in the ${scopeWords(view)}.`);
+    return;
+  }
+  setStatus(`Showing the ${scopeWords(view)}.`);
+  el.results.hidden = false;
+  const violations = p.graph.nodes.filter((n) => n.conflictState === "VIOLATION").length;
+  replace(
+    el.summary,
+    h("strong", {}, p.scope), " · ",
+    h("span", { id: "total-models" }, `${count(p.totalModels)} models`), " · ",
+    `${count(p.deploymentsReached.length)} deployments reached`,
+    view.asOf ? ` · as of ${view.asOf}` : "",
+  );
+  el.graphNote.textContent = p.graph.truncated
+    ? `Drawing ${count(p.graph.nodes.length)} of ${count(p.totalModels)} models (nearest depths first).`
+    : `Drawing all ${count(p.graph.nodes.length)} models${violations ? `; ${violations} marked ✖ violate a term` : ""}.`;
+  graph.render(p.graph.nodes, p.graph.edges);
+  if (graph.layout === "rings") {
+    el.graphNote.textContent += " Wide family: drawn in rings by depth around the root; zoom in to read the names.";
+  }
+  renderNodeList(p);
+  replace(
+    el.charts,
+    barChart("Descendants by depth",
+      [...p.byDepth].sort((a, b) => a.depth - b.depth).map((d) => ({ label: `depth ${d.depth}`, value: d.count })),
+      "No descendants."),
+    barChart("Descendants by relation",
+      [...p.byRelation].sort((a, b) => b.count - a.count).map((r) => ({ label: words(r.relation), value: r.count })),
+      "No derivations."),
+  );
+  const select = (id: string): void => setView({ ...currentView(), model: id });
+  replace(el.tables, termFlowTable(p), relicensingTable(p, select), conflictsTable(p), deploymentsTable(p, select));
+}
+
+function renderNodeList(p: Propagation): void {
+  const items = [...p.graph.nodes]
+    .sort((a, b) => a.depth - b.depth || a.id.localeCompare(b.id))
+    .map((n) => {
+      const button = h("button", { type: "button", class: "link-button", "data-model": n.id },
+        `${CONFLICT_STYLE[n.conflictState].marker}${n.id}`);
+      button.addEventListener("click", () => setView({ ...currentView(), model: n.id }));
+      return h("li", {}, button, ` — depth ${n.depth}, ${n.licenseId ?? "unknown licence"}, ${CONFLICT_STYLE[n.conflictState].text}, ${words(n.status)}`);
+    });
+  replace(el.nodeList, h("summary", {}, `Models drawn, as a list (${count(items.length)})`), h("ul", {}, ...items));
+}
+
+// ----- side panel -----------------------------------------------------------------------------
+
+async function loadModel(id: string, asOf: string): Promise<void> {
+  modelRequest?.abort();
+  if (!id) {
+    replace(el.panel, h("p", { class: "hint" }, "Click a model in the graph, a table or the search results to see its licence, commercial status and conflicts."));
+    return;
+  }
+  graph.select(id);
+  const request = new AbortController();
+  modelRequest = request;
+  replace(el.panel, ...loadingPanel(id));
+  try {
+    const data = await gql<{ model: ModelDetails | null }>(MODEL_QUERY, { id, asOf: asOfInstant(asOf) }, request.signal);
+    if (request.signal.aborted) return;
+    const onShowFamily = (root: string): void => setView({ kind: "root", id: root, asOf: el.asOf.value, model: root });
+    replace(el.panel, ...(data.model ? modelPanel(data.model, asOf, onShowFamily) : missingPanel(id)));
+  } catch (exc) {
+    if (isAbort(exc) || request.signal.aborted) return;
+    replace(el.panel, ...errorPanel(id, messageOf(exc)));
+  }
+}
+
+// ----- search ---------------------------------------------------------------------------------
+
+async function runSearch(text: string): Promise<void> {
+  const query = text.trim();
+  if (!query) {
+    replace(el.searchResults);
+    return;
+  }
+  replace(el.searchResults, h("p", { class: "loading" }, `Searching for “${query}”…`));
+  try {
+    const data = await gql<{ models: SearchResult }>(SEARCH_QUERY, { search: query, first: SEARCH_SHOWN });
+    const { edges, totalCount } = data.models;
+    if (edges.length === 0) {
+      replace(el.searchResults, h("p", { class: "empty" }, `No model matches “${query}”.`));
+      return;
+    }
+    const items = edges.map((m) => {
+      const button = h("button", { type: "button", class: "link-button", "data-model": m.id },
+        `${CONFLICT_STYLE[m.conflictState].marker}${m.id}`);
+      button.addEventListener("click", () => setView({ ...currentView(), model: m.id }));
+      return h("li", {}, button, ` — ${m.declaredLicenseId ?? "unknown licence"}`);
+    });
+    replace(el.searchResults,
+      h("p", { class: "search-count" }, `${count(totalCount)} models match “${query}”${totalCount > edges.length ? `; the first ${edges.length} are shown` : ""}.`),
+      h("ul", { "aria-label": "Search results" }, ...items));
+  } catch (exc) {
+    replace(el.searchResults, h("p", { class: "error", role: "alert" }, `Error from the API: ${messageOf(exc)}`));
+  }
+}
+
+// ----- wiring ---------------------------------------------------------------------------------
+
+async function show(view: View): Promise<void> {
+  syncPickers(view);
+  const scopeChanged = view.kind !== shown.kind || view.id !== shown.id || view.asOf !== shown.asOf;
+  const modelChanged = view.model !== shown.model || view.asOf !== shown.asOf;
+  shown = { ...view };
+  if (scopeChanged) {
+    if (view.kind && view.id) void loadPropagation(view);
+    else {
+      clearResults();
+      setStatus("Choose a family root, a licence or a term to see how its restrictions spread.");
+    }
+  }
+  if (modelChanged || scopeChanged) void loadModel(view.model, view.asOf);
+}
+
+async function start(): Promise<void> {
+  replace(el.legend, legend());
+  el.root.addEventListener("change", () => pickScope("root", el.root));
+  el.license.addEventListener("change", () => pickScope("license", el.license));
+  el.term.addEventListener("change", () => pickScope("term", el.term));
+  el.asOf.addEventListener("change", () => setView({ ...currentView(), asOf: el.asOf.value }));
+  el.clearAsOf.addEventListener("click", () => setView({ ...currentView(), asOf: "" }));
+  el.scopeForm.addEventListener("submit", (evt) => {
+    evt.preventDefault();
+    const view = currentView();
+    setView({ ...view, asOf: el.asOf.value });
+  });
+  el.searchForm.addEventListener("submit", (evt) => {
+    evt.preventDefault();
+    void runSearch(el.search.value);
+  });
+  el.zoomIn.addEventListener("click", () => graph.zoomBy(1.25));
+  el.zoomOut.addEventListener("click", () => graph.zoomBy(0.8));
+  el.zoomFit.addEventListener("click", () => graph.fit());
+  window.addEventListener("hashchange", () => void show(parseView()));
+  window.addEventListener("resize", () => graph.resize());
+
+  setStatus("Loading families, licences and terms…", true);
+  try {
+    const data = await gql<PickersData>(PICKERS_QUERY, { first: ROOTS_SHOWN });
+    fillPickers(data);
+    setStatus("");
+    const view = parseView();
+    if (!view.kind && data.roots.length > 0) {
+      setView({ ...view, kind: "root", id: data.roots[0].model.id });
+      return;
+    }
+    if (!view.kind) {
+      clearResults();
+      setStatus("The graph has no model families yet: crawl some models first (lineage crawl SEED).");
+      void loadModel(view.model, view.asOf);
+      return;
+    }
+    await show(view);
+  } catch (exc) {
+    clearResults();
+    setStatus("");
+    showError(messageOf(exc));
+  }
+}
+
+void start();
