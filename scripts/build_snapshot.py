@@ -71,6 +71,39 @@ FAMILY_PATTERNS = {
 FIXTURE_NS = "lineage-fixtures"
 
 
+INPUTS = {
+    OLB_FILE: "Open LLM Leaderboard v2 contents, snapshot 2024-12-08 (https://github.com/mlynckat/InfVis_HS24/blob/"
+    "e2e94a8bef893338620799ff95795dd99f403d5b/data/open_llm_leaderboard_2024_12_08.csv)",
+    MISTRAL_FILE: "HfApi.model_info crawl of mistralai/Mistral-Small-24B-Base-2501 finetunes, 2025-04-05 "
+    "(https://github.com/hamidahoderinwale/model_metadata_analyses/blob/6113c0e21f604920c64cf281a7254eba3b3924f8/"
+    "ben-scripts/Mistral-Small-24B-Base-2501_finetunes_20250405_001816.csv)",
+    MISC_FILE: "hand-collected rows: huggingface_hub test cassettes (Apache-2.0), card front matter from stored public "
+    "pages, MergeUI test graph, huggingface.js fixture, phi-2 crawl; each row's source_url and confidence kept per "
+    "record",
+    "api_examples/": "raw recorded /api/models bodies from huggingface_hub test cassettes (Apache-2.0); commits of "
+    "openai-community/gpt2 reconstructed from the huggingface.js spec",
+    "aliases.json": "renamed repos with direct evidence",
+    "license_drift_edges.jsonl": "licence-drift edges (listed in highlights.license_drift)",
+}
+NOTES = (
+    "Hub-shaped records from recorded sources; values not recorded are absent, never guessed.",
+    "Hub-computed tags (license:<id>, base_model:<id>, base_model:<relation>:<id>) are derived from recorded licences "
+    "and declared base models the way the Hub computes them; base models known only from card text, links or "
+    "secondary pages are not turned into tags.",
+    "Leaderboard base models of generation >= 2 are root ancestors: kept in provenance (olb_root_model), never served "
+    "as parents.",
+    "Leaderboard createdAt values have day precision (time 00:00:00 is padding); sha of leaderboard rows is the "
+    "evaluated commit, not necessarily head.",
+    "Records with only id/author/modelId are base models named by recorded rows whose own metadata was not recorded.",
+    "README.md files are rendered from recorded card keys and quoted card text; they are not the original files' "
+    "bytes. Files other than README.md/config.json are listed in siblings only where a recorded body lists them; "
+    "their content is not recorded.",
+    f"{FIXTURE_NS}/* records are constructed test fixtures (a licence change between two revisions; a deleted base "
+    "model); no real licence change over time was recorded in the sources.",
+    "Spaces are built from the 'spaces' lists of recorded model_info bodies (space id and the models naming it only).",
+)
+
+
 @dataclass
 class Draft:
     """A model record under construction."""
@@ -143,7 +176,11 @@ class Builder:
     def load_aliases(self) -> None:
         data = json.loads((self.source / "aliases.json").read_text(encoding="utf-8"))
         for alias in data["aliases"]:
-            self.aliases[alias["old"]] = {"new": alias["canonical"], "evidence": alias["evidence"], "source": alias["source"]}
+            self.aliases[alias["old"]] = {
+                "new": alias["canonical"],
+                "evidence": alias["evidence"],
+                "source": alias["source"],
+            }
 
     def canonical(self, repo_id: str) -> str:
         alias = self.aliases.get(repo_id)
@@ -177,7 +214,9 @@ class Builder:
             if row["license"] is not None:
                 d.license = row["license"]
             d.adapter = olb["weight_type"] == "Adapter"
-            parents = [s for s in combined.get(row["id"], {}).get("sources", []) if s["confidence"] == "leaderboard_snapshot"]
+            parents = [
+                s for s in combined.get(row["id"], {}).get("sources", []) if s["confidence"] == "leaderboard_snapshot"
+            ]
             if olb["generation"] == 1 and parents and parents[0]["base_models"]:
                 d.declared = list(parents[0]["base_models"])
                 d.relation_hint = "adapter" if d.adapter else None
@@ -219,7 +258,12 @@ class Builder:
                 d.notes.append("config.json reconstructed from the GGUF header fields quoted in the basis")
 
     def _misc_scalars(self, d: Draft, row: dict[str, Any]) -> None:
-        for src, dst in (("likes", "likes"), ("downloads", "downloads"), ("pipeline_tag", "pipeline_tag"), ("library", "library_name")):
+        for src, dst in (
+            ("likes", "likes"),
+            ("downloads", "downloads"),
+            ("pipeline_tag", "pipeline_tag"),
+            ("library", "library_name"),
+        ):
             if row.get(src) is not None:
                 d.info[dst] = row[src]
         if row.get("created_at"):
@@ -269,7 +313,15 @@ class Builder:
     def load_mistral(self) -> None:
         for row in read_jsonl(self.source / MISTRAL_FILE):
             d = self.draft(row["id"])
-            d.sources.append({"file": MISTRAL_FILE, "source_url": row["source_url"], "confidence": "api_via_crawl", "observed": "2025-04-05", "origin": row["origin"]})
+            d.sources.append(
+                {
+                    "file": MISTRAL_FILE,
+                    "source_url": row["source_url"],
+                    "confidence": "api_via_crawl",
+                    "observed": "2025-04-05",
+                    "origin": row["origin"],
+                }
+            )
             self._misc_scalars(d, {**row, "confidence": "api_via_crawl", "basis": ""})
             card: dict[str, Any] = {}
             if row.get("card_license") is not None:
@@ -286,7 +338,15 @@ class Builder:
             data = json.loads(path.read_text(encoding="utf-8"))
             body = data["body"]
             d = self.draft(body["id"])
-            d.sources.append({"file": f"api_examples/huggingface_hub_cassettes_history/{path.name}", "source_url": data["_source"], "confidence": "api_recording", "recorded_at": data["_recorded_commit_date"], "request": data["request"]["uri"]})
+            d.sources.append(
+                {
+                    "file": f"api_examples/huggingface_hub_cassettes_history/{path.name}",
+                    "source_url": data["_source"],
+                    "confidence": "api_recording",
+                    "recorded_at": data["_recorded_commit_date"],
+                    "request": data["request"]["uri"],
+                }
+            )
             if set(body) <= {"_id", "id", "inferenceProviderMapping"}:
                 d.info["_id"] = body["_id"]
                 d.info["inferenceProviderMapping"] = body["inferenceProviderMapping"]
@@ -299,10 +359,16 @@ class Builder:
             d.card = body.get("cardData")
             for space in body.get("spaces") or ():
                 self.spaces[space].append(body["id"])
-        commits = json.loads((self.source / "api_examples" / "commits_openai-community_gpt2__reconstructed.json").read_text(encoding="utf-8"))
+        commits = json.loads(
+            (self.source / "api_examples" / "commits_openai-community_gpt2__reconstructed.json").read_text(
+                encoding="utf-8"
+            )
+        )
         for repo in ("openai-community/gpt2", "gpt2"):
             self.commits[repo] = commits["body"]
-            self.draft(repo).notes.append("commits: first 4 of 26 at 607a30d7 (reconstructed from the huggingface.js spec)")
+            self.draft(repo).notes.append(
+                "commits: first 4 of 26 at 607a30d7 (reconstructed from the huggingface.js spec)"
+            )
 
     # -- assembly ----------------------------------------------------------------------------------
 
@@ -377,15 +443,28 @@ def add_fixtures(writer: SnapshotWriter) -> dict[str, Any]:
     licences = {"r1": "apache-2.0", "r2": "llama3.1"}
     revision_infos: dict[str, dict[str, Any]] = {}
     for key in ("r1", "r2"):
-        card = {"license": licences[key], "base_model": parent, "library_name": "transformers", "pipeline_tag": "text-generation"}
+        card = {
+            "license": licences[key],
+            "base_model": parent,
+            "library_name": "transformers",
+            "pipeline_tag": "text-generation",
+        }
         info = {
             "id": fixture, "private": False, "pipeline_tag": "text-generation", "library_name": "transformers",
-            "tags": merge_tags(["transformers", "text-generation"], base_model_tags([parent], "finetune"), license_tags(licences[key])),
+            "tags": merge_tags(
+                ["transformers", "text-generation"], base_model_tags([parent], "finetune"), license_tags(licences[key])
+            ),
             "modelId": fixture, "author": FIXTURE_NS, "sha": shas[key], "lastModified": dates[key], "gated": False,
             "cardData": card, "siblings": [{"rfilename": "README.md"}], "createdAt": dates["r1"],
         }  # fmt: skip
         revision_infos[key] = info
-    writer.add_model(revision_infos["r2"], provenance={"sources": [{"confidence": "constructed_test_fixture"}], "notes": ["constructed: licence changed apache-2.0 -> llama3.1 between two revisions"]})
+    writer.add_model(
+        revision_infos["r2"],
+        provenance={
+            "sources": [{"confidence": "constructed_test_fixture"}],
+            "notes": ["constructed: licence changed apache-2.0 -> llama3.1 between two revisions"],
+        },
+    )
     writer.add_revision(fixture, shas["r1"], revision_infos["r1"])
     for key in ("r1", "r2"):
         text = render_card(revision_infos[key]["cardData"], f"# {fixture.split('/')[1]}\n\nA fine-tune of {parent}.\n")
@@ -393,8 +472,20 @@ def add_fixtures(writer: SnapshotWriter) -> dict[str, Any]:
     writer.add_commits(
         fixture,
         [
-            {"id": shas["r2"], "title": "Correct the licence to the Llama 3.1 Community License", "message": "", "authors": [{"user": FIXTURE_NS}], "date": dates["r2"]},
-            {"id": shas["r1"], "title": "Upload folder using huggingface_hub", "message": "", "authors": [{"user": FIXTURE_NS}], "date": dates["r1"]},
+            {
+                "id": shas["r2"],
+                "title": "Correct the licence to the Llama 3.1 Community License",
+                "message": "",
+                "authors": [{"user": FIXTURE_NS}],
+                "date": dates["r2"],
+            },
+            {
+                "id": shas["r1"],
+                "title": "Upload folder using huggingface_hub",
+                "message": "",
+                "authors": [{"user": FIXTURE_NS}],
+                "date": dates["r1"],
+            },
         ],
     )
     gone = f"{FIXTURE_NS}/deleted-base"
@@ -402,12 +493,26 @@ def add_fixtures(writer: SnapshotWriter) -> dict[str, Any]:
     writer.add_deleted(gone, "constructed test fixture: a base model that no longer exists")
     card = {"license": "apache-2.0", "base_model": gone}
     writer.add_model(
-        {"id": orphan, "private": False, "tags": merge_tags(base_model_tags([gone], "finetune"), license_tags("apache-2.0")), "modelId": orphan, "author": FIXTURE_NS, "cardData": card},
-        provenance={"sources": [{"confidence": "constructed_test_fixture"}], "notes": ["constructed: its declared base model is deleted"]},
+        {
+            "id": orphan,
+            "private": False,
+            "tags": merge_tags(base_model_tags([gone], "finetune"), license_tags("apache-2.0")),
+            "modelId": orphan,
+            "author": FIXTURE_NS,
+            "cardData": card,
+        },
+        provenance={
+            "sources": [{"confidence": "constructed_test_fixture"}],
+            "notes": ["constructed: its declared base model is deleted"],
+        },
     )
     writer.add_file(orphan, "README.md", render_card(card, "# orphan\n"))
     return {
-        "history": {"id": fixture, "revisions": [{"sha": shas[k], "date": dates[k], "license": licences[k]} for k in ("r1", "r2")], "constructed": True},
+        "history": {
+            "id": fixture,
+            "revisions": [{"sha": shas[k], "date": dates[k], "license": licences[k]} for k in ("r1", "r2")],
+            "constructed": True,
+        },
         "deleted": {"id": gone, "child": orphan, "constructed": True},
     }
 
@@ -466,32 +571,40 @@ def build(source: Path, out: Path) -> None:
         "kind": "recorded",
         "built_by": "scripts/build_snapshot.py",
         "source_folder": "hub-data fixtures (read-only copy kept outside the package)",
-        "inputs": {
-            OLB_FILE: "Open LLM Leaderboard v2 contents, snapshot 2024-12-08 (https://github.com/mlynckat/InfVis_HS24/blob/e2e94a8bef893338620799ff95795dd99f403d5b/data/open_llm_leaderboard_2024_12_08.csv)",
-            MISTRAL_FILE: "HfApi.model_info crawl of mistralai/Mistral-Small-24B-Base-2501 finetunes, 2025-04-05 (https://github.com/hamidahoderinwale/model_metadata_analyses/blob/6113c0e21f604920c64cf281a7254eba3b3924f8/ben-scripts/Mistral-Small-24B-Base-2501_finetunes_20250405_001816.csv)",
-            MISC_FILE: "hand-collected rows: huggingface_hub test cassettes (Apache-2.0), card front matter from stored public pages, MergeUI test graph, huggingface.js fixture, phi-2 crawl; each row's source_url and confidence kept per record",
-            "api_examples/": "raw recorded /api/models bodies from huggingface_hub test cassettes (Apache-2.0); commits of openai-community/gpt2 reconstructed from the huggingface.js spec",
-            "aliases.json": "renamed repos with direct evidence",
-            "license_drift_edges.jsonl": "licence-drift edges (listed in highlights.license_drift)",
-        },
-        "per_record": "provenance.jsonl.gz: sources (file, source_url, confidence, observed/recorded_at) and notes per model id",
+        "inputs": INPUTS,
+        "per_record": "provenance.jsonl.gz: sources (file, source_url, confidence, observed/recorded_at) and notes "
+        "per model id",
     }
-    writer = SnapshotWriter(out, name="lineage-bundled-real", provenance=provenance, created=datetime(2025, 6, 1, tzinfo=UTC))
+    writer = SnapshotWriter(
+        out, name="lineage-bundled-real", provenance=provenance, created=datetime(2025, 6, 1, tzinfo=UTC)
+    )
     with writer:
         for repo_id, info in infos.items():
             d = builder.drafts.get(repo_id)
             readme = builder.readme(d, info) if d else None
-            sources = d.sources if d else [{"confidence": "referenced_only", "referenced_by": sorted(set(referrers[repo_id]))[:20]}]
-            notes = list(dict.fromkeys(d.notes)) if d else ["existence only: named as a base model by recorded rows; nothing else recorded"]
+            sources = (
+                d.sources
+                if d
+                else [{"confidence": "referenced_only", "referenced_by": sorted(set(referrers[repo_id]))[:20]}]
+            )
+            notes = (
+                list(dict.fromkeys(d.notes))
+                if d
+                else ["existence only: named as a base model by recorded rows; nothing else recorded"]
+            )
             writer.add_model(info, provenance={"sources": sources, "notes": notes})
             if readme is not None:
-                writer.add_file(repo_id, "README.md", readme, commit=d.readme_commit if d and not info.get("sha") else None)
+                writer.add_file(
+                    repo_id, "README.md", readme, commit=d.readme_commit if d and not info.get("sha") else None
+                )
             for path, text in (d.extra_files if d else {}).items():
                 writer.add_file(repo_id, path, text, commit=d.readme_commit if d else None)
             if repo_id in builder.commits:
                 writer.add_commits(repo_id, builder.commits[repo_id])
         for space_id, models in sorted(builder.spaces.items()):
-            writer.add_space({"id": space_id, "author": space_id.split("/", 1)[0], "private": False, "models": sorted(set(models))})
+            writer.add_space(
+                {"id": space_id, "author": space_id.split("/", 1)[0], "private": False, "models": sorted(set(models))}
+            )
         for old, alias in sorted(redirecting.items()):
             writer.add_alias(old, alias["new"], f"{alias['evidence']} ({alias['source']})")
         fixtures = add_fixtures(writer)
@@ -512,21 +625,14 @@ def build(source: Path, out: Path) -> None:
             "families": family_members(infos),
             "license_drift": drift,
             "aliases": [{"old": o, "new": a["new"]} for o, a in sorted(redirecting.items())],
-            "legacy_same_id": [{"old": "gpt2", "canonical": "openai-community/gpt2", "note": "answers 200 itself (recorded)"}],
+            "legacy_same_id": [
+                {"old": "gpt2", "canonical": "openai-community/gpt2", "note": "answers 200 itself (recorded)"}
+            ],
             "gated": gated,
             "referenced_only_stubs": len(stubs),
             **fixtures,
         }
-        for note in (
-            "Hub-shaped records from recorded sources; values not recorded are absent, never guessed.",
-            "Hub-computed tags (license:<id>, base_model:<id>, base_model:<relation>:<id>) are derived from recorded licences and declared base models the way the Hub computes them; base models known only from card text, links or secondary pages are not turned into tags.",
-            "Leaderboard base models of generation >= 2 are root ancestors: kept in provenance (olb_root_model), never served as parents.",
-            "Leaderboard createdAt values have day precision (time 00:00:00 is padding); sha of leaderboard rows is the evaluated commit, not necessarily head.",
-            "Records with only id/author/modelId are base models named by recorded rows whose own metadata was not recorded.",
-            "README.md files are rendered from recorded card keys and quoted card text; they are not the original files' bytes. Files other than README.md/config.json are listed in siblings only where a recorded body lists them; their content is not recorded.",
-            f"{FIXTURE_NS}/* records are constructed test fixtures (a licence change between two revisions; a deleted base model); no real licence change over time was recorded in the sources.",
-            "Spaces are built from the 'spaces' lists of recorded model_info bodies (space id and the models naming it only).",
-        ):
+        for note in NOTES:
             writer.note(note)
     size = sum(p.stat().st_size for p in out.iterdir())
     print(f"wrote {len(infos) + 2} models, {len(builder.spaces)} spaces, {size / 1e6:.2f} MB to {out}")

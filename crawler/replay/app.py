@@ -96,7 +96,9 @@ class ReplayHub:
             if target.route == "spaces.info":
                 return self._space_info(request, target)
             if target.repo_id is None or target.route == "other":
-                return responses.json_response({"error": "Sorry, we can't find the page you are looking for."}, status=404)
+                return responses.json_response(
+                    {"error": "Sorry, we can't find the page you are looking for."}, status=404
+                )
             entry, redirect = self._lookup(request, target)
             if entry is None:
                 return redirect or responses.repo_not_found()

@@ -61,7 +61,12 @@ class FaultInjector:
         draw = rng.random()
         status: int | None = None
         threshold = 0.0
-        for code, rate in ((429, config.rate_429), (500, config.rate_500), (502, config.rate_502), (503, config.rate_503)):
+        for code, rate in (
+            (429, config.rate_429),
+            (500, config.rate_500),
+            (502, config.rate_502),
+            (503, config.rate_503),
+        ):
             threshold += rate
             if draw < threshold:
                 status = code

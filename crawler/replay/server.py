@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -75,7 +75,7 @@ class ReplayServer:
     def _run(self) -> None:
         try:
             self._server.run(sockets=[self._sock])
-        except BaseException as exc:  # noqa: BLE001 - reported by start()
+        except BaseException as exc:
             self._error = exc
 
     def start(self, timeout_s: float = 10.0) -> ReplayServer:

@@ -13,7 +13,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["MalformedMode", "FaultConfig", "ReplaySettings"]
+__all__ = ["FaultConfig", "MalformedMode", "ReplaySettings"]
 
 MalformedMode = Literal["yaml", "base_model_type"]
 
@@ -24,7 +24,9 @@ class FaultConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: int = Field(default=0, description="Seed of the fault RNG; the same seed and requests give the same faults.")
-    rate_429: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of requests answered 429 Too Many Requests.")
+    rate_429: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of requests answered 429 Too Many Requests."
+    )
     retry_after_s: int = Field(default=1, ge=0, le=3600, description="Retry-After seconds sent with an injected 429.")
     rate_500: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of requests answered 500.")
     rate_502: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of requests answered 502.")
@@ -56,7 +58,9 @@ class FaultConfig(BaseModel):
 
     @property
     def active(self) -> bool:
-        return any((self.rate_429, self.rate_500, self.rate_502, self.rate_503, self.slow_rate, self.malformed_card_rate))
+        return any(
+            (self.rate_429, self.rate_500, self.rate_502, self.rate_503, self.slow_rate, self.malformed_card_rate)
+        )
 
 
 class ReplaySettings(BaseSettings):
@@ -68,10 +72,14 @@ class ReplaySettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Interface to bind.")
     port: int = Field(default=8765, ge=0, le=65535, description="TCP port to bind (0 picks a free port).")
     max_page_size: int = Field(
-        default=1000, ge=1, le=1000, description="Largest page of a list endpoint; a smaller `limit` makes pages smaller."
+        default=1000,
+        ge=1,
+        le=1000,
+        description="Largest page of a list endpoint; a smaller `limit` makes pages smaller.",
     )
     gated_tokens: list[SecretStr] = Field(
         default_factory=list,
-        description="Bearer tokens that may download files of gated repos (others get 401/403 GatedRepo). Never logged.",
+        description="Bearer tokens that may download files of gated repos (others get 401/403 GatedRepo). "
+        "Never logged.",
     )
     faults: FaultConfig = Field(default_factory=FaultConfig, description="Fault injection (all rates 0 by default).")

@@ -44,7 +44,7 @@ __all__ = [
     "find_part",
     "hub_datetime",
     "iter_jsonl",
-    ]
+]
 
 FORMAT_NAME: Final = "lineage-hub-snapshot"
 FORMAT_VERSION: Final = 1

@@ -27,8 +27,8 @@ __all__ = [
     "git_blob_id",
     "hub_relation",
     "is_quantized_name",
-    "license_tags",
     "lfs_pointer_size",
+    "license_tags",
     "merge_tags",
     "render_card",
     "split_card",
@@ -36,7 +36,19 @@ __all__ = [
 
 RELATIONS: Final = ("adapter", "merge", "quantized", "finetune")
 
-_QUANTIZED_MARKERS: Final = ("gguf", "ggml", "gptq", "awq", "exl2", "exl3", "bnb-4bit", "bnb-8bit", "mlx", "4bit", "8bit")
+_QUANTIZED_MARKERS: Final = (
+    "gguf",
+    "ggml",
+    "gptq",
+    "awq",
+    "exl2",
+    "exl3",
+    "bnb-4bit",
+    "bnb-8bit",
+    "mlx",
+    "4bit",
+    "8bit",
+)
 
 
 def hub_relation(

@@ -75,7 +75,9 @@ class RecordSettings(BaseSettings):
     max_file_bytes: int = Field(default=1_000_000, ge=0, description="Larger files are not downloaded.")
     files: tuple[str, ...] = Field(default=_FILES, description="Small files recorded when the repo has them.")
     retries: int = Field(default=4, ge=0, le=20, description="Retries of one call on 429/5xx before giving up.")
-    backoff_s: float = Field(default=1.0, ge=0, description="First wait between retries (doubles; 429 uses Retry-After).")
+    backoff_s: float = Field(
+        default=1.0, ge=0, description="First wait between retries (doubles; 429 uses Retry-After)."
+    )
 
 
 @dataclass
@@ -187,7 +189,9 @@ class Recorder:
         extra = self._call(info.id, self.api.model_info, info.id, expand=["inferenceProviderMapping"])
         merge_expanded(payload, model_payload(extra))
         recorded_at = hub_datetime(datetime.now(UTC))
-        self.writer.add_model(payload, provenance={"sources": [{"recorded_from": self.settings.endpoint, "recorded_at": recorded_at}]})
+        self.writer.add_model(
+            payload, provenance={"sources": [{"recorded_from": self.settings.endpoint, "recorded_at": recorded_at}]}
+        )
         self.report.models += 1
         bound.info("recorded_model", files=len(payload.get("siblings") or ()))
         self._record_files(payload, None)
@@ -244,7 +248,9 @@ class Recorder:
         for commit in list(commits)[1 : 1 + self.settings.history]:
             sha = commit["id"]
             try:
-                info = self._call(f"{payload['id']}@{sha}", self.api.model_info, payload["id"], revision=sha, files_metadata=True)
+                info = self._call(
+                    f"{payload['id']}@{sha}", self.api.model_info, payload["id"], revision=sha, files_metadata=True
+                )
             except (RevisionNotFoundError, RepositoryNotFoundError) as exc:
                 self.report.problem(f"{payload['id']}@{sha}: {type(exc).__name__}")
                 continue
@@ -299,7 +305,9 @@ def record_snapshot(
         "down": settings.down,
         "up": settings.up,
     }
-    writer = SnapshotWriter(out, name=name or f"recorded-{'-'.join(s.split('/')[-1] for s in seeds[:3])}", provenance=provenance)
+    writer = SnapshotWriter(
+        out, name=name or f"recorded-{'-'.join(s.split('/')[-1] for s in seeds[:3])}", provenance=provenance
+    )
     with writer, tempfile.TemporaryDirectory(prefix="lineage-record-") as cache:
         recorder = Recorder(writer, settings, Path(cache))
         report = recorder.record(seeds)

@@ -95,7 +95,11 @@ def _siblings(siblings: Any) -> list[dict[str, Any]]:
         if sibling.blob_id is not None:
             item["blobId"] = sibling.blob_id
         if sibling.lfs is not None:
-            item["lfs"] = {"sha256": sibling.lfs.sha256, "size": sibling.lfs.size, "pointerSize": sibling.lfs.pointer_size}
+            item["lfs"] = {
+                "sha256": sibling.lfs.sha256,
+                "size": sibling.lfs.size,
+                "pointerSize": sibling.lfs.pointer_size,
+            }
         out.append(item)
     return out
 

@@ -23,7 +23,14 @@ from typing import Any, Final
 import yaml
 
 from crawler.snapshot.format import Manifest, hub_datetime
-from crawler.snapshot.hubshape import base_model_tags, git_blob_id, license_tags, lfs_pointer_size, merge_tags, render_card
+from crawler.snapshot.hubshape import (
+    base_model_tags,
+    git_blob_id,
+    lfs_pointer_size,
+    license_tags,
+    merge_tags,
+    render_card,
+)
 from crawler.snapshot.writer import SnapshotWriter
 
 __all__ = ["SyntheticSpec", "generate"]
@@ -120,9 +127,8 @@ class _Generator:
                 relation = "finetune"
         depth = max(self.by_id[p].depth for p in parents) + 1
         licence = parent.license
-        if relation != "quantized" and self.rng.random() < self.spec.licence_drift_share:
-            licence = self.rng.choice(_DRIFT)
-        elif relation == "quantized" and self.rng.random() < 0.03:
+        drift = self.spec.licence_drift_share if relation != "quantized" else 0.03
+        if self.rng.random() < drift:
             licence = self.rng.choice(_DRIFT)
         quant = self.rng.choice(_QUANT_FORMATS) if relation == "quantized" else None
         short = parent.id.split("/", 1)[1][:40]
@@ -258,7 +264,12 @@ def _files(gen: _Generator, node: _Node, parents_in_card: list[str]) -> tuple[di
     gb = 1_000_000_000
     if node.relation == "adapter":
         text["adapter_config.json"] = json.dumps(
-            {"base_model_name_or_path": parent, "peft_type": "LORA", "r": rng.choice((8, 16, 32, 64)), "task_type": "CAUSAL_LM"},
+            {
+                "base_model_name_or_path": parent,
+                "peft_type": "LORA",
+                "r": rng.choice((8, 16, 32, 64)),
+                "task_type": "CAUSAL_LM",
+            },
             indent=2,
         )
         lfs.append(("adapter_model.safetensors", rng.randrange(20_000_000, 700_000_000)))
@@ -268,12 +279,20 @@ def _files(gen: _Generator, node: _Node, parents_in_card: list[str]) -> tuple[di
         for quant in ("Q4_K_M", "Q5_K_M", "Q8_0"):
             lfs.append((f"{stem}.{quant}.gguf", rng.randrange(4 * gb, 9 * gb)))
         return text, lfs
-    config: dict[str, Any] = {"_name_or_path": parent or node.id, "architectures": ["LlamaForCausalLM"], "model_type": "llama"}
+    config: dict[str, Any] = {
+        "_name_or_path": parent or node.id,
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": "llama",
+    }
     if node.quant_format in ("AWQ", "GPTQ", "bnb-4bit"):
         config["quantization_config"] = {"quant_method": str(node.quant_format).lower().replace("-4bit", ""), "bits": 4}
     text["config.json"] = json.dumps(config, indent=2)
     if node.relation == "merge":
-        merge = {"merge_method": rng.choice(("slerp", "ties", "dare_ties", "linear")), "models": [{"model": p} for p in node.parents], "dtype": "bfloat16"}
+        merge = {
+            "merge_method": rng.choice(("slerp", "ties", "dare_ties", "linear")),
+            "models": [{"model": p} for p in node.parents],
+            "dtype": "bfloat16",
+        }
         if len(node.parents) > 1:
             merge["base_model"] = node.parents[0]
         text["mergekit_config.yml"] = yaml.safe_dump(merge, sort_keys=False)
@@ -284,7 +303,9 @@ def _files(gen: _Generator, node: _Node, parents_in_card: list[str]) -> tuple[di
     return text, lfs
 
 
-def _payload(gen: _Generator, node: _Node, *, licence: str | None = None, sha: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+def _payload(
+    gen: _Generator, node: _Node, *, licence: str | None = None, sha: str | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     rng = gen.rng
     if licence is not None:
         node = _Node(**{**asdict(node), "license": licence})
@@ -301,10 +322,26 @@ def _payload(gen: _Generator, node: _Node, *, licence: str | None = None, sha: s
         siblings.append({"rfilename": name, "size": len(content), "blobId": git_blob_id(content)})
     for name, size in lfs:
         sha256 = gen.hex(64)
-        siblings.append({"rfilename": name, "size": size, "blobId": gen.hex(40), "lfs": {"sha256": sha256, "size": size, "pointerSize": lfs_pointer_size(sha256, size)}})
+        siblings.append(
+            {
+                "rfilename": name,
+                "size": size,
+                "blobId": gen.hex(40),
+                "lfs": {"sha256": sha256, "size": size, "pointerSize": lfs_pointer_size(sha256, size)},
+            }
+        )
     if gen.spec.huge_siblings and node.index == 3:
-        siblings.extend({"rfilename": f"shards/part-{k:06d}.bin", "size": 1024, "blobId": gen.hex(40)} for k in range(gen.spec.huge_siblings))
-    tags = [_library(node), "safetensors" if not node.quant_format == "GGUF" else "gguf", "text-generation", *card["tags"], "en"]
+        siblings.extend(
+            {"rfilename": f"shards/part-{k:06d}.bin", "size": 1024, "blobId": gen.hex(40)}
+            for k in range(gen.spec.huge_siblings)
+        )
+    tags = [
+        _library(node),
+        "safetensors" if node.quant_format != "GGUF" else "gguf",
+        "text-generation",
+        *card["tags"],
+        "en",
+    ]
     if node.declared and node.parents:
         relation = card.get("base_model_relation") or _inferred_relation(node)
         tags += base_model_tags(node.parents, relation)
@@ -405,7 +442,16 @@ def generate(folder: Path, spec: SyntheticSpec | None = None) -> Manifest:
                 old_info["lastModified"] = hub_datetime(old_date)
                 writer.add_revision(node.id, old_sha, old_info)
                 writer.add_file(node.id, "README.md", old_files["README.md"], revision=old_sha)
-                commits = [commits[0], {"id": old_sha, "title": "Upload folder using huggingface_hub", "message": "", "authors": [{"user": info["author"]}], "date": hub_datetime(old_date)}]
+                commits = [
+                    commits[0],
+                    {
+                        "id": old_sha,
+                        "title": "Upload folder using huggingface_hub",
+                        "message": "",
+                        "authors": [{"user": info["author"]}],
+                        "date": hub_datetime(old_date),
+                    },
+                ]
             writer.add_commits(node.id, commits)
         for space in spaces:
             writer.add_space(space)
@@ -414,7 +460,18 @@ def generate(folder: Path, spec: SyntheticSpec | None = None) -> Manifest:
         for k in range(spec.deleted):
             gone = f"synthetic-gone/deleted-parent-{k}"
             writer.add_deleted(gone, "synthetic deletion")
-            orphan = _Node(len(gen.nodes) + k, f"synthetic-orphan/orphan-of-deleted-{k}", [gone], "finetune", 1, "apache-2.0", True, False, None, gen.start)
+            orphan = _Node(
+                len(gen.nodes) + k,
+                f"synthetic-orphan/orphan-of-deleted-{k}",
+                [gone],
+                "finetune",
+                1,
+                "apache-2.0",
+                True,
+                False,
+                None,
+                gen.start,
+            )
             info, files = _payload(gen, orphan)
             writer.add_model(info, provenance={"sources": [{"kind": "synthetic", "note": "parent deleted"}]})
             writer.add_file(orphan.id, "README.md", files["README.md"])

@@ -22,7 +22,9 @@ app = typer.Typer(help="Serve a recorded hub snapshot offline, or record / gener
 
 @app.command()
 def serve(
-    snapshot: Annotated[Path | None, typer.Argument(help="Snapshot folder (default: the bundled real snapshot).")] = None,
+    snapshot: Annotated[
+        Path | None, typer.Argument(help="Snapshot folder (default: the bundled real snapshot).")
+    ] = None,
     port: Annotated[int, typer.Option(help="TCP port (0 = any free port).")] = 8765,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     max_page_size: Annotated[int, typer.Option(min=1, max=1000, help="Largest page of list endpoints.")] = 1000,
