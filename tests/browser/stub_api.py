@@ -27,6 +27,7 @@ from api.dashboard import router
 
 __all__ = ["RELICENSED_AT", "StubModel", "create_stub_app", "family_of", "propagation_for"]
 
+Info = GraphQLResolveInfo[None]
 SCHEMA = build_schema((Path(__file__).parent / "contract.graphql").read_text())
 RELICENSED_AT = "2024-09-01T00:00:00+00:00"  # acme relicensed its Llama fine-tune as MIT
 
@@ -219,7 +220,7 @@ def propagation_for(members: list[StubModel], scope: str, as_of: str | None) -> 
     }
 
 
-def _propagation(info: GraphQLResolveInfo, root: str | None = None, license: str | None = None,
+def _propagation(info: Info, root: str | None = None, license: str | None = None,
                  term: str | None = None, asOf: str | None = None) -> dict[str, Any] | None:
     if root is not None:
         return propagation_for(family_of(root), f"root:{root}", asOf) if root in BY_ID else None
@@ -233,17 +234,17 @@ def _propagation(info: GraphQLResolveInfo, root: str | None = None, license: str
     return None
 
 
-def _models(info: GraphQLResolveInfo, search: str | None = None, first: int = 50, **_: Any) -> dict[str, Any]:
+def _models(info: Info, search: str | None = None, first: int = 50, **_: Any) -> dict[str, Any]:
     found = [m for m in MODELS + BIG_FAMILY if not search or search.lower() in m.id.lower()]
     return {"totalCount": len(found), "edges": [_summary(m) for m in found[:first]],
             "pageInfo": {"hasNextPage": len(found) > first, "endCursor": None}}
 
 
-def _model(info: GraphQLResolveInfo, id: str, asOf: str | None = None) -> dict[str, Any] | None:
+def _model(info: Info, id: str, asOf: str | None = None) -> dict[str, Any] | None:
     return _details(_as_of(BY_ID[id], asOf)) if id in BY_ID else None
 
 
-def _roots(info: GraphQLResolveInfo, first: int = 50) -> list[dict[str, Any]]:
+def _roots(info: Info, first: int = 50) -> list[dict[str, Any]]:
     roots = [m for m in MODELS if m.parent is None]
     ranked = sorted(roots, key=lambda m: -len(family_of(m.id)))
     return [{"model": _summary(m), "descendantCount": len(family_of(m.id)) - 1} for m in ranked[:first]]
