@@ -1,7 +1,11 @@
 """CrawlReport: what a crawl produced, what went wrong (bounded samples) and what it cost.
 
-Counters only grow; samples of problems are de-duplicated and capped per kind, so a crawl
-over a million models keeps a report of constant size.
+``observations`` counts every observation yielded (a model re-yielded by a later call of the
+same source counts again). ``models_ingested`` and ``problems`` count distinct facts: a
+model id read once, a problem (model, kind, message) seen once — so the efficiency figure,
+hub requests per model ingested, is not flattered by repeats. Samples of problems are
+de-duplicated and capped per kind; the only state that grows is one small hash per distinct
+model and problem.
 """
 
 from __future__ import annotations
@@ -24,14 +28,22 @@ class CrawlReport:
     problem_samples: dict[str, list[str]] = field(default_factory=dict)
     models_by_status: Counter[str] = field(default_factory=Counter)
     hub_requests: int = 0
+    _models: set[int] = field(default_factory=set, repr=False)
+    _problem_keys: set[int] = field(default_factory=set, repr=False)
 
     def record(self, observation: Observation) -> None:
         """Count one yielded observation (and sample it if it is a problem)."""
         self.observations[type(observation).__name__] += 1
         if isinstance(observation, ModelSeen):
-            self.models_by_status[observation.status.value] += 1
+            key = hash((observation.id.lower(), observation.status.value))
+            if key not in self._models:
+                self._models.add(key)
+                self.models_by_status[observation.status.value] += 1
         elif isinstance(observation, ProblemSeen):
-            self._sample(observation.kind, f"{observation.model_id}: {observation.message}")
+            key = hash((observation.model_id, observation.kind.value, observation.message))
+            if key not in self._problem_keys:
+                self._problem_keys.add(key)
+                self._sample(observation.kind, f"{observation.model_id}: {observation.message}")
 
     def _sample(self, kind: ProblemKind, text: str) -> None:
         self.problems[kind.value] += 1
@@ -41,13 +53,8 @@ class CrawlReport:
 
     @property
     def models_ingested(self) -> int:
-        """Models whose metadata was read (not those known only by id, deleted or unreachable)."""
+        """Distinct models whose metadata was read (not deleted, gated or unreachable ones)."""
         return self.models_by_status[ModelStatus.AVAILABLE.value]
-
-    @property
-    def models_seen(self) -> int:
-        """Every ModelSeen yielded, whatever its status."""
-        return self.observations[ModelSeen.__name__]
 
     @property
     def requests_per_model(self) -> float | None:
@@ -55,18 +62,6 @@ class CrawlReport:
         if self.models_ingested == 0:
             return None
         return self.hub_requests / self.models_ingested
-
-    def merge(self, other: CrawlReport) -> None:
-        """Add another report's counts to this one (samples stay bounded)."""
-        self.observations.update(other.observations)
-        self.models_by_status.update(other.models_by_status)
-        self.hub_requests += other.hub_requests
-        for kind, count in other.problems.items():
-            self.problems[kind] += count
-            samples = self.problem_samples.setdefault(kind, [])
-            for text in other.problem_samples.get(kind, []):
-                if len(samples) < self.max_samples_per_kind and text not in samples:
-                    samples.append(text)
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary."""

@@ -73,6 +73,14 @@ class CrawlerSettings(BaseSettings):
     max_siblings: int = Field(
         default=5000, ge=1, description="Most files of one repo turned into FileSeen; the rest are counted, not kept."
     )
+    memo_models: int = Field(
+        default=512,
+        ge=0,
+        description=(
+            "Models one source keeps after fetching them (least recently used dropped first), so later calls of "
+            "the same source do not ask the hub again; 0 disables. Transient failures are never kept."
+        ),
+    )
     max_up_depth: int = Field(default=24, ge=0, description="Most generations followed upwards from a seed.")
     max_up_models: int = Field(default=500, ge=1, description="Most models fetched by one upward crawl.")
     default_depth: int = Field(default=1, ge=0, description="Levels of children listed when none is given.")

@@ -30,6 +30,7 @@ Failures never escape as exceptions: 404 → ``ModelSeen(status=DELETED)`` + ``N
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -134,6 +135,7 @@ class HubSource:
         self._clock = clock if clock is not None else (lambda: datetime.now(UTC))
         host = urlsplit(self.endpoint).netloc
         self._hosts: tuple[str, ...] = (host,) if host else ()
+        self._memo: OrderedDict[str, _Fetched] = OrderedDict()
 
     def __enter__(self) -> HubSource:
         return self
@@ -152,13 +154,18 @@ class HubSource:
         fetched = self._fetch_model(model_id)
         yield from self._recorded([*fetched.head, *fetched.derivations])
 
-    def iter_up(self, seed: str, *, max_depth: int | None = None) -> Iterator[Observation]:
+    def iter_up(
+        self, seed: str, *, max_depth: int | None = None, stop_at: Callable[[str], bool] | None = None
+    ) -> Iterator[Observation]:
         """The seed and its ancestors, level by level, to the roots (bounded; never loops).
 
         A model's derivations are yielded after its parents were fetched, so a parent
         referenced by an old id is reported against the id the Hub answers with.
+        ``stop_at(parent_id)`` true means: that parent is already known (e.g. crawled
+        recently) — its derivation is reported but it is not fetched or climbed.
         """
-        return self._recorded(self._up(seed, self.settings.max_up_depth if max_depth is None else max_depth))
+        depth = self.settings.max_up_depth if max_depth is None else max_depth
+        return self._recorded(self._up(seed, depth, stop_at or _never))
 
     def iter_children(
         self,
@@ -240,6 +247,20 @@ class HubSource:
             return self.client.model_info(model_id, expand=FALLBACK_EXPAND), [problem]
 
     def _fetch_model(self, requested_id: str) -> _Fetched:
+        """One model, from the memo if this source fetched it before (failures that may pass are not kept)."""
+        key = requested_id.lower()
+        cached = self._memo.get(key)
+        if cached is not None:
+            self._memo.move_to_end(key)
+            return cached
+        fetched = self._fetch_model_from_hub(requested_id)
+        if self.settings.memo_models and fetched.status is not ModelStatus.UNAVAILABLE:
+            self._memo[key] = fetched
+            while len(self._memo) > self.settings.memo_models:
+                self._memo.popitem(last=False)
+        return fetched
+
+    def _fetch_model_from_hub(self, requested_id: str) -> _Fetched:
         url = f"{self.endpoint}/api/models/{requested_id}"
         source = self._source(url)
         reason = check_repo_id(requested_id)
@@ -288,7 +309,7 @@ class HubSource:
         head.extend(parsed.files)
         return _Fetched(requested_id, current, ModelStatus.AVAILABLE, head, derivations)
 
-    def _up(self, seed: str, max_depth: int) -> Iterator[Observation]:
+    def _up(self, seed: str, max_depth: int, stop_at: Callable[[str], bool]) -> Iterator[Observation]:
         resolved: dict[str, str] = {}  # requested id (lower case) → the id the hub answered with
         visited: set[str] = set()
         edges: dict[str, set[str]] = {}
@@ -320,12 +341,14 @@ class HubSource:
                 level.append(result)
             yield from self._resolved_derivations(pending, resolved, edges)
             pending = level
-            parents = list(dict.fromkeys(p for f in level for p in f.parents if p.lower() not in resolved))
+            parents = list(
+                dict.fromkeys(p for f in level for p in f.parents if p.lower() not in resolved and not stop_at(p))
+            )
             if out_of_budget:
                 break
             if parents and depth >= max_depth:
                 for item in level:
-                    if any(p.lower() not in resolved for p in item.parents):
+                    if any(p.lower() not in resolved and not stop_at(p) for p in item.parents):
                         source = self._source(f"{self.endpoint}/api/models/{item.current_id}")
                         message = f"upward crawl from {seed} stopped at depth {max_depth}; parents not fetched"
                         yield ProblemSeen(item.current_id, ProblemKind.TOO_LARGE, message, source)
@@ -471,6 +494,10 @@ class HubSource:
                 url=None,
                 source=source,
             )
+
+
+def _never(_: str) -> bool:
+    return False
 
 
 def _is_alias_fact(observation: Observation) -> bool:

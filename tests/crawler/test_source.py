@@ -22,6 +22,7 @@ from crawler.observations import (
     ProblemKind,
     ProblemSeen,
     Relation,
+    Source,
 )
 from crawler.report import CrawlReport
 from crawler.settings import CrawlerSettings
@@ -385,12 +386,12 @@ def test_name_search_accepts_exactly_one_candidate(api: FakeHubApi, sleeps: Slee
 
 def test_report_counts_and_bounded_samples() -> None:
     report = CrawlReport(max_samples_per_kind=2)
-    source = ModelSeen("a/b", source=None).source  # type: ignore[arg-type]
+    source = Source("https://hub.test/api/models/x", None, FIXED_NOW)
     for i in range(5):
         report.record(ProblemSeen(f"m/{i}", ProblemKind.NOT_FOUND, "gone", source))
         report.record(ProblemSeen("m/0", ProblemKind.NOT_FOUND, "gone", source))
-    report.record(ModelSeen("a/b", source))  # type: ignore[arg-type]
-    assert report.problems["not_found"] == 10
+    report.record(ModelSeen("a/b", source))
+    assert report.problems["not_found"] == 5  # distinct (model, kind, message)
     assert report.problem_samples["not_found"] == ["m/0: gone", "m/1: gone"]
     report.hub_requests = 4
     assert report.requests_per_model == 4.0
@@ -440,3 +441,47 @@ def test_iter_up_budget_on_a_wide_level(api: FakeHubApi, sleeps: Sleeps) -> None
     assert problems(out) == [ProblemKind.TOO_LARGE]
     # all five declared parents are still reported, fetched or not
     assert {d.parent_id for d in of(DerivationSeen, out) if d.child_id == "o/merge"} == set(parents)
+
+
+def test_a_source_remembers_what_it_fetched(api: FakeHubApi, sleeps: Sleeps) -> None:
+    chain(api)
+    source = make_source(api, sleeps)
+    first = list(source.iter_up("org/child"))
+    second = list(source.iter_up("org/mid"))
+    assert api.counts["model_info"] == 3  # org/mid and org/root came from the memo
+    assert [m.id for m in of(ModelSeen, second)] == ["org/mid", "org/root"]
+    assert of(DerivationSeen, second) == [d for d in of(DerivationSeen, first) if d.child_id == "org/mid"]
+    api.counts.clear()
+    list(make_source(api, sleeps, memo_models=0).iter_up("org/child"))
+    list(make_source(api, sleeps, memo_models=0).iter_up("org/child"))
+    assert api.counts["model_info"] == 6
+
+
+def test_transient_failures_are_not_remembered(api: FakeHubApi, sleeps: Sleeps) -> None:
+    api.add(model_payload("o/m"))
+    api.errors["model_info:o/m"] = [http_error(503, "https://hub.test/api/models/o/m")] * 2
+    source = make_source(api, sleeps, max_retries=1)
+    assert of(ModelSeen, list(source.iter_model("o/m")))[0].status is ModelStatus.UNAVAILABLE
+    assert of(ModelSeen, list(source.iter_model("o/m")))[0].status is ModelStatus.AVAILABLE
+
+
+def test_iter_up_stops_at_known_models(api: FakeHubApi, sleeps: Sleeps) -> None:
+    chain(api)
+    out = list(make_source(api, sleeps).iter_up("org/child", stop_at=lambda model: model == "org/mid"))
+    assert api.calls == [("model_info", "org/child")]
+    assert [(d.child_id, d.parent_id) for d in of(DerivationSeen, out)] == [("org/child", "org/mid")] * 2
+    assert problems(out) == []
+
+
+def test_report_counts_distinct_models_and_problems(api: FakeHubApi, sleeps: Sleeps) -> None:
+    chain(api)
+    api.add(model_payload("o/gone-parent", base_model="gone/x"))
+    source = make_source(api, sleeps)
+    for _ in range(3):
+        list(source.iter_up("org/child"))
+        list(source.iter_up("o/gone-parent"))
+    report = source.report
+    assert report.observations["ModelSeen"] == 3 * 5
+    assert report.models_ingested == 4 and report.models_by_status["deleted"] == 1
+    assert report.problems == {"not_found": 1}
+    assert report.hub_requests == 0  # the stand-in API makes no HTTP requests; the replay tests count real ones
