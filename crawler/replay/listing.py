@@ -108,6 +108,7 @@ def _selected_models(snapshot: Snapshot, request: Request) -> list[ModelEntry]:
     pipeline = params.get("pipeline_tag")
     gated = params.get("gated")
     providers = params.getlist("inference_provider")
+    low, high = _parameter_bounds(params.get("num_parameters"))
     selected: list[ModelEntry] = []
     for entry in candidates:
         if any(f not in entry.tags and f != entry.pipeline_tag and f != entry.library_name for f in filters):
@@ -122,8 +123,36 @@ def _selected_models(snapshot: Snapshot, request: Request) -> list[ModelEntry]:
             continue
         if providers and not _serves(entry, providers):
             continue
+        if (low is not None or high is not None) and not _within(entry.parameters, low, high):
+            continue
         selected.append(entry)
     return selected
+
+
+_UNITS: Final = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+
+
+def _parameter_bounds(value: str | None) -> tuple[int | None, int | None]:
+    """``num_parameters=min:6B,max:128B`` → (6e9, 128e9); either bound may be missing."""
+    if not value:
+        return None, None
+    bounds: dict[str, int] = {}
+    for part in value.split(","):
+        key, _, amount = part.partition(":")
+        amount = amount.strip().upper()
+        unit = amount[-1] if amount and amount[-1] in _UNITS else ""
+        number = amount[: -1 if unit else None]
+        try:
+            bounds[key.strip()] = int(float(number) * _UNITS[unit])
+        except ValueError as exc:
+            raise BadQueryError(f'"num_parameters" must look like "min:6B,max:128B"; got "{value}"') from exc
+    return bounds.get("min"), bounds.get("max")
+
+
+def _within(parameters: int | None, low: int | None, high: int | None) -> bool:
+    if parameters is None:
+        return False
+    return (low is None or parameters >= low) and (high is None or parameters <= high)
 
 
 def _serves(entry: ModelEntry, providers: Sequence[str]) -> bool:
@@ -151,7 +180,7 @@ def _sorted(entries: list[ModelEntry], request: Request) -> list[ModelEntry]:
 def list_models(snapshot: Snapshot, request: Request, *, max_page: int) -> Response:
     """``GET /api/models``."""
     params = request.query_params
-    expand = check_expand(params.getlist("expand"), MODEL_EXPAND_KEYS, LIST_REFUSED_EXPAND)
+    expand = check_expand(params.getlist("expand") + params.getlist("expand[]"), MODEL_EXPAND_KEYS, LIST_REFUSED_EXPAND)
     full = params.get("full") in _TRUE
     card_data = params.get("cardData") in _TRUE
     config = params.get("config") in _TRUE
@@ -169,7 +198,7 @@ def list_models(snapshot: Snapshot, request: Request, *, max_page: int) -> Respo
 def list_spaces(snapshot: Snapshot, request: Request, *, max_page: int) -> Response:
     """``GET /api/spaces`` (``models=`` gives the spaces using a model)."""
     params = request.query_params
-    expand = check_expand(params.getlist("expand"), SPACE_EXPAND_KEYS)
+    expand = check_expand(params.getlist("expand") + params.getlist("expand[]"), SPACE_EXPAND_KEYS)
     full = params.get("full") in _TRUE
     models = [m for m in params.getlist("models") if m]
     if models:

@@ -117,6 +117,21 @@ def test_list_models_search_author_sort_and_limit(api: HfApi) -> None:
     assert default[0].tags and default[0].card_data is None and default[0].siblings is None
 
 
+def test_parameter_count_and_provider_filters(api: HfApi) -> None:
+    big = {m.id for m in api.list_models(num_parameters="min:6B,max:9B")}
+    assert LLAMA_INSTRUCT in big and "google-bert/bert-base-uncased" not in big
+    served = {m.id for m in api.list_models(inference_provider="all", expand=["inferenceProviderMapping"])}
+    assert {"black-forest-labs/FLUX.1-dev", LLAMA_INSTRUCT} <= served
+
+
+def test_legacy_ids_without_a_namespace(api: HfApi, hub: ReplayServer, tmp_path: Path) -> None:
+    assert api.model_info("gpt2").sha == "607a30d783dfa663caf39e06633721c8d4cfcd7e"
+    assert api.model_info("gpt2", revision="main").id == "gpt2"
+    assert api.list_repo_commits("gpt2")[0].commit_id == "607a30d783dfa663caf39e06633721c8d4cfcd7e"
+    readme = hf_hub_download("gpt2", "README.md", endpoint=hub.url, cache_dir=tmp_path, token=False)
+    assert "license: mit" in Path(readme).read_text(encoding="utf-8")
+
+
 def test_list_models_follows_link_pagination(bundled: Snapshot) -> None:
     expected = {e.id for e in bundled.iter_models() if "license:apache-2.0" in e.tags}
     with serve_in_thread(bundled, max_page_size=100) as small_pages:

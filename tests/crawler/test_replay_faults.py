@@ -135,3 +135,25 @@ def test_faults_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINEAGE_REPLAY_FAULTS__SEED", "11")
     settings = ReplaySettings()
     assert settings.faults.rate_429 == 0.25 and settings.faults.seed == 11
+
+
+def test_serve_command_maps_fault_flags_onto_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lineage.commands import hub as hub_command
+
+    seen: list[ReplaySettings] = []
+    monkeypatch.setattr(hub_command, "run_server", lambda settings, on_ready=None: seen.append(settings))
+    monkeypatch.setenv("LINEAGE_REPLAY_FAULTS__RATE_500", "0.05")
+    args = ["serve", str(tmp_path), "--port", "0", "--fault-429", "0.2", "--retry-after", "4", "--fault-seed", "9"]
+    result = CliRunner().invoke(
+        hub_command.app, [*args, "--slow-rate", "0.5", "--slow-ms", "100", "--grant-token", "t"]
+    )
+    assert result.exit_code == 0, result.output
+    (settings,) = seen
+    faults = settings.faults
+    assert (faults.rate_429, faults.retry_after_s, faults.seed, faults.rate_500) == (0.2, 4, 9, 0.05)
+    assert (faults.slow_rate, faults.slow_ms) == (0.5, 100) and settings.snapshot == tmp_path
+    assert [t.get_secret_value() for t in settings.gated_tokens] == ["t"]
+    invalid = CliRunner().invoke(hub_command.app, ["serve", "--fault-429", "0.7", "--fault-503", "0.7"])
+    assert invalid.exit_code == 1
