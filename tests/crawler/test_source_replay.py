@@ -283,3 +283,16 @@ def test_timeouts_are_retried_then_recorded(hub: ReplayServer, sleeps: list[floa
     [problem] = of(ProblemSeen, out)
     assert problem.kind is ProblemKind.HUB_ERROR and "timeout" in problem.message
     assert sleeps == [1.0] and src.report.hub_requests == 2
+
+
+def test_whole_crawl_from_an_old_id(source: HubSource, hub: ReplayServer) -> None:
+    out = list(source.iter_observations("old/name", up=True, down=1, deployers=True))
+    assert [(a.old_id, a.new_id) for a in of(AliasSeen, out)] == [("old/name", "base/root")]
+    assert len([m for m in of(ModelSeen, out) if m.id != "base/root"]) == CHILDREN + 2
+    assert {d.model_id for d in of(DeploymentSeen, out)} == {"base/root"}
+    routes = hub.stats.snapshot()["by_route"]
+    # 1 model_info (after the 307) + README read, 3 list pages, spaces + provider mapping
+    assert routes["models.list"] == 3 and routes["spaces.list"] == 1
+    report = source.report
+    assert report.hub_requests == hub.stats.total
+    assert report.requests_per_model is not None and report.requests_per_model < 0.5
