@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lineage.commands import dev
+from lineage.commands import dev, hub
 from lineage.commands.service import serve, worker
 
 __all__ = ["app"]
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(dev.app, name="dev")
+app.add_typer(hub.app, name="hub")
 app.command()(serve)
 app.command()(worker)
 
