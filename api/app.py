@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
 
 from api.context import get_context
+from api.dashboard import router as dashboard_router
 from api.metrics import metrics_endpoint, record_request
 from api.schema import schema
 from api.settings import ApiSettings
@@ -65,5 +66,6 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
             return JSONResponse({"status": "unavailable", "down": down}, status_code=503)
         return JSONResponse({"status": "ready", "down": []})
 
+    app.include_router(dashboard_router)
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     return app
