@@ -93,6 +93,13 @@ class CrawlerSettings(BaseSettings):
     max_children_models: int = Field(
         default=20000, ge=1, description="Most models one downward crawl yields in total."
     )
+    deployments_from_metadata: bool = Field(
+        default=True,
+        description=(
+            "Turn the Space ids and inference-provider mappings that model metadata already carries (model_info, "
+            "children listings) into DeploymentSeen, without extra requests."
+        ),
+    )
     max_spaces: int = Field(default=1000, ge=0, description="Most Spaces listed per model by iter_deployers.")
     cache_dir: Path | None = Field(
         default=None,

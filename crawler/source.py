@@ -19,7 +19,9 @@ Requests, exactly:
   model declares no base model (see :mod:`crawler.evidence`).
 - ``iter_children``: ``list_models(filter="base_model:<relation>:<id>"`` (or
   ``"base_model:<id>"`` for every relation), ``expand=CHILD_EXPAND, limit=breadth)`` per
-  parent and level, following ``Link`` pagination; no per-child request.
+  parent and level, following ``Link`` pagination; no per-child request. Spaces and provider
+  mappings in the listed metadata become DeploymentSeen at no extra request (likewise in
+  ``iter_model``, from the ``spaces`` of the default payload).
 - ``iter_deployers``: ``list_spaces(models=id, expand=SPACE_EXPAND)`` and
   ``model_info(id, expand=["inferenceProviderMapping"])``.
 
@@ -82,12 +84,12 @@ __all__ = [
 ]
 
 MODEL_EXPAND: list[str] = [
-    "author", "cardData", "config", "createdAt", "downloads", "gated", "gguf", "lastModified",
-    "library_name", "likes", "pipeline_tag", "safetensors", "sha", "siblings", "tags",
+    "author", "cardData", "config", "createdAt", "downloads", "gated", "gguf", "inferenceProviderMapping",
+    "lastModified", "library_name", "likes", "pipeline_tag", "safetensors", "sha", "siblings", "spaces", "tags",
 ]  # fmt: skip
 CHILD_EXPAND: list[str] = [
-    "author", "cardData", "createdAt", "downloads", "gated", "gguf", "lastModified",
-    "library_name", "likes", "pipeline_tag", "safetensors", "sha", "siblings", "tags",
+    "author", "cardData", "createdAt", "downloads", "gated", "gguf", "inferenceProviderMapping", "lastModified",
+    "library_name", "likes", "pipeline_tag", "safetensors", "sha", "siblings", "spaces", "tags",
 ]  # fmt: skip
 FALLBACK_EXPAND: list[str] = [
     "author", "createdAt", "downloads", "gated", "lastModified", "library_name", "likes",
@@ -307,6 +309,7 @@ class HubSource:
         head.extend(parsed.problems)
         head.extend(inferred_problems)
         head.extend(parsed.files)
+        head.extend(self._deployments_in(info, current, source))
         return _Fetched(requested_id, current, ModelStatus.AVAILABLE, head, derivations)
 
     def _up(self, seed: str, max_depth: int, stop_at: Callable[[str], bool]) -> Iterator[Observation]:
@@ -448,6 +451,37 @@ class HubSource:
             )
         yield from derivations
         yield from parsed.files
+        yield from self._deployments_in(info, child, source)
+
+    def _deployments_in(self, info: ModelInfo, model_id: str, source: Source) -> list[DeploymentSeen]:
+        """Deployments named in metadata already fetched (``spaces``, ``inferenceProviderMapping``): no request.
+
+        Space ids come without a runtime, so their status is None (not observed); ``iter_deployers``
+        lists them with their status.
+        """
+        if not self.settings.deployments_from_metadata:
+            return []
+        found: list[DeploymentSeen] = []
+        spaces = info.spaces if isinstance(info.spaces, list) else []
+        for space_id in spaces[: self.settings.max_spaces]:
+            if isinstance(space_id, str) and "/" in space_id:
+                found.append(
+                    DeploymentSeen(
+                        f"space:{space_id}", DeploymentKind.SPACE, model_id, space_id.split("/", 1)[0], None,
+                        f"{self.endpoint}/spaces/{space_id}", source,
+                    )
+                )
+        found.extend(self._provider_deployments(info, model_id, source))
+        return found
+
+    def _provider_deployments(self, info: ModelInfo, model_id: str, source: Source) -> list[DeploymentSeen]:
+        return [
+            DeploymentSeen(
+                f"provider:{mapping.provider}:{model_id}", DeploymentKind.INFERENCE_PROVIDER, model_id,
+                str(mapping.provider), str(mapping.status) if mapping.status else None, None, source,
+            )
+            for mapping in info.inference_provider_mapping or ()
+        ]
 
     def _deployers(self, model_id: str) -> Iterator[Observation]:
         spaces_url = f"{self.endpoint}/api/spaces?models={model_id}"
@@ -484,16 +518,7 @@ class HubSource:
         current = str(info.id)
         if current != model_id:
             yield AliasSeen(model_id, current, source)
-        for mapping in info.inference_provider_mapping or ():
-            yield DeploymentSeen(
-                id=f"provider:{mapping.provider}:{current}",
-                kind=DeploymentKind.INFERENCE_PROVIDER,
-                model_id=current,
-                operator=str(mapping.provider),
-                status=str(mapping.status) if mapping.status else None,
-                url=None,
-                source=source,
-            )
+        yield from self._provider_deployments(info, current, source)
 
 
 def _never(_: str) -> bool:

@@ -55,12 +55,16 @@ def add(writer: SnapshotWriter, payload: dict[str, Any], files: dict[str, str] |
 
 def build_snapshot(folder: Path) -> Path:
     with SnapshotWriter(folder, name="crawler-tests", provenance={"made_by": "tests/crawler/test_source_replay.py"}, compress=False) as w:
-        root = model_payload("base/root", sha=SHA, inferenceProviderMapping={
+        root = model_payload("base/root", sha=SHA, spaces=["someone/chat"], inferenceProviderMapping={
             "together": {"status": "live", "providerId": "base/root", "task": "text-generation"}})
         root["siblings"] = [blob("model.safetensors", 14_000_000_000, lfs=True)]
         add(w, root, {"README.md": "# Root\nA base model trained from scratch.\n"})
         for i in range(CHILDREN):
-            add(w, model_payload(f"ft/child{i:02d}", base_model="base/root", sha=SHA))
+            extra: dict[str, Any] = {}
+            if i == 3:  # a child served by a provider and used by a Space
+                extra = {"spaces": ["someone/chat"], "inferenceProviderMapping": {
+                    "novita": {"status": "staging", "providerId": "x/ft-3", "task": "text-generation"}}}
+            add(w, model_payload(f"ft/child{i:02d}", base_model="base/root", sha=SHA, **extra))
         quant = model_payload("q/child00-GGUF", base_model="ft/child00", relation="quantized", sha=SHA,
                               gguf={"total": 7_000_000_000, "architecture": "llama"})
         quant["siblings"] = [blob("child00.Q4_K_M.gguf", 4_000_000_000, lfs=True)]
@@ -289,10 +293,23 @@ def test_whole_crawl_from_an_old_id(source: HubSource, hub: ReplayServer) -> Non
     out = list(source.iter_observations("old/name", up=True, down=1, deployers=True))
     assert [(a.old_id, a.new_id) for a in of(AliasSeen, out)] == [("old/name", "base/root")]
     assert len([m for m in of(ModelSeen, out) if m.id != "base/root"]) == CHILDREN + 2
-    assert {d.model_id for d in of(DeploymentSeen, out)} == {"base/root"}
+    assert {d.model_id for d in of(DeploymentSeen, out)} == {"base/root", "ft/child03"}
     routes = hub.stats.snapshot()["by_route"]
     # 1 model_info (after the 307) + README read, 3 list pages, spaces + provider mapping
     assert routes["models.list"] == 3 and routes["spaces.list"] == 1
     report = source.report
     assert report.hub_requests == hub.stats.total
     assert report.requests_per_model is not None and report.requests_per_model < 0.5
+
+
+def test_deployments_in_listed_metadata_cost_nothing(source: HubSource, hub: ReplayServer) -> None:
+    out = list(source.iter_model("base/root"))
+    assert {(d.id, d.status) for d in of(DeploymentSeen, out)} == {("space:someone/chat", None)}
+    out = list(source.iter_children("base/root", depth=1))
+    assert {(d.id, d.model_id, d.operator, d.status) for d in of(DeploymentSeen, out)} == {
+        ("space:someone/chat", "ft/child03", "someone", None),
+        ("provider:novita:ft/child03", "ft/child03", "novita", "staging"),
+    }
+    assert hub.stats.snapshot()["by_route"].get("spaces.list") is None
+    with HubSource(CrawlerSettings(endpoint=hub.url, deployments_from_metadata=False)) as quiet:
+        assert of(DeploymentSeen, list(quiet.iter_model("base/root"))) == []
