@@ -313,3 +313,31 @@ def test_deployments_in_listed_metadata_cost_nothing(source: HubSource, hub: Rep
     assert hub.stats.snapshot()["by_route"].get("spaces.list") is None
     with HubSource(CrawlerSettings(endpoint=hub.url, deployments_from_metadata=False)) as quiet:
         assert of(DeploymentSeen, list(quiet.iter_model("base/root"))) == []
+
+
+class CountingLimiter:
+    def __init__(self) -> None:
+        self.acquired: list[str] = []
+        self.paused: list[tuple[str, float]] = []
+
+    def acquire(self, endpoint: str) -> None:
+        self.acquired.append(endpoint)
+
+    def pause(self, endpoint: str, seconds: float) -> None:
+        self.paused.append((endpoint, seconds))
+
+
+def test_rate_limiter_sees_every_request_and_every_429(hub: ReplayServer, sleeps: list[float]) -> None:
+    limiter = CountingLimiter()
+    hub.stats.reset()
+    hub.set_faults(FaultConfig(seed=2, rate_429=1.0, retry_after_s=4, routes=("models.info",)))
+    settings = CrawlerSettings(endpoint=hub.url, max_retries=2)
+    try:
+        with HubSource(settings, rate_limiter=limiter, sleep=sleeps.append, clock=lambda: FIXED_NOW) as src:
+            out = list(src.iter_model("m/merge"))
+            list(src.iter_children("base/root", depth=1))
+    finally:
+        hub.set_faults(FaultConfig())
+    assert kinds(out) == [ProblemKind.RATE_LIMITED]
+    assert limiter.acquired == [hub.url] * hub.stats.total and hub.stats.total == 3 + 3
+    assert limiter.paused == [(hub.url, 4.0), (hub.url, 4.0)] and sleeps == [4.0, 4.0]
