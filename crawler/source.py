@@ -41,6 +41,8 @@ from urllib.parse import urlsplit
 import structlog
 from huggingface_hub import HfApi, ModelInfo
 
+from crawler.cycles import cycle_problems
+from crawler.deployments import deployments_in_metadata, provider_deployments, space_deployment
 from crawler.errors import (
     CrawlerError,
     InvalidRepoIdError,
@@ -51,12 +53,11 @@ from crawler.errors import (
     RepoNotFoundError,
     RetriesExhaustedError,
 )
+from crawler.evidence import InferenceContext, infer_lineage
 from crawler.hubclient import HubClient
 from crawler.inference import structural_relation
-from crawler.evidence import InferenceContext, infer_lineage
 from crawler.observations import (
     AliasSeen,
-    DeploymentKind,
     DeploymentSeen,
     DerivationSeen,
     EvidenceKind,
@@ -72,7 +73,6 @@ from crawler.parsing import check_repo_id, parse_model
 from crawler.ratelimit import RateLimiter
 from crawler.report import CrawlReport
 from crawler.settings import CrawlerSettings
-from crawler.cycles import cycle_problems
 
 __all__ = [
     "CHILD_EXPAND",
@@ -454,34 +454,12 @@ class HubSource:
         yield from self._deployments_in(info, child, source)
 
     def _deployments_in(self, info: ModelInfo, model_id: str, source: Source) -> list[DeploymentSeen]:
-        """Deployments named in metadata already fetched (``spaces``, ``inferenceProviderMapping``): no request.
-
-        Space ids come without a runtime, so their status is None (not observed); ``iter_deployers``
-        lists them with their status.
-        """
+        """Deployments in metadata already fetched: no request (see :mod:`crawler.deployments`)."""
         if not self.settings.deployments_from_metadata:
             return []
-        found: list[DeploymentSeen] = []
-        spaces = info.spaces if isinstance(info.spaces, list) else []
-        for space_id in spaces[: self.settings.max_spaces]:
-            if isinstance(space_id, str) and "/" in space_id:
-                found.append(
-                    DeploymentSeen(
-                        f"space:{space_id}", DeploymentKind.SPACE, model_id, space_id.split("/", 1)[0], None,
-                        f"{self.endpoint}/spaces/{space_id}", source,
-                    )
-                )
-        found.extend(self._provider_deployments(info, model_id, source))
-        return found
-
-    def _provider_deployments(self, info: ModelInfo, model_id: str, source: Source) -> list[DeploymentSeen]:
-        return [
-            DeploymentSeen(
-                f"provider:{mapping.provider}:{model_id}", DeploymentKind.INFERENCE_PROVIDER, model_id,
-                str(mapping.provider), str(mapping.status) if mapping.status else None, None, source,
-            )
-            for mapping in info.inference_provider_mapping or ()
-        ]
+        return deployments_in_metadata(
+            info, model_id, source, endpoint=self.endpoint, max_spaces=self.settings.max_spaces
+        )
 
     def _deployers(self, model_id: str) -> Iterator[Observation]:
         spaces_url = f"{self.endpoint}/api/spaces?models={model_id}"
@@ -492,18 +470,8 @@ class HubSource:
         try:
             limit = self.settings.max_spaces
             for space in self.client.iter_spaces(models=model_id, expand=SPACE_EXPAND, limit=limit):
-                space_id = str(space.id)
-                runtime = getattr(space, "runtime", None)
-                operator = space.author if isinstance(space.author, str) else space_id.split("/", 1)[0]
-                yield DeploymentSeen(
-                    id=f"space:{space_id}",
-                    kind=DeploymentKind.SPACE,
-                    model_id=model_id,
-                    operator=operator,
-                    status=str(runtime.stage) if runtime is not None and runtime.stage else None,
-                    url=f"{self.endpoint}/spaces/{space_id}",
-                    source=self._source(spaces_url, space.sha if isinstance(space.sha, str) else None),
-                )
+                source = self._source(spaces_url, space.sha if isinstance(space.sha, str) else None)
+                yield space_deployment(str(space.id), model_id, source, endpoint=self.endpoint, space=space)
         except CrawlerError as error:
             yield ProblemSeen(model_id, ProblemKind.HUB_ERROR, f"listing Spaces failed: {error}", self._source(spaces_url))
         url = f"{self.endpoint}/api/models/{model_id}?expand=inferenceProviderMapping"
@@ -518,7 +486,7 @@ class HubSource:
         current = str(info.id)
         if current != model_id:
             yield AliasSeen(model_id, current, source)
-        yield from self._provider_deployments(info, current, source)
+        yield from provider_deployments(info, current, source)
 
 
 def _never(_: str) -> bool:
