@@ -13,6 +13,8 @@ The data is invented (ids live under ``synthetic-*`` namespaces) and the manifes
 
 from __future__ import annotations
 
+import re
+
 import json
 import random
 from dataclasses import asdict, dataclass, field
@@ -140,7 +142,9 @@ class _Generator:
             owner, name = self.rng.choice(self.authors), f"{short}-merge"
         else:
             owner, name = self.rng.choice(self.authors), f"{short}-{self.rng.choice(_FT_SUFFIXES)}"
-        repo_id = f"{owner}/{name}-{len(self.nodes)}"
+        # the Hub forbids "--" and ".." in repo names; truncation can produce them
+        name = re.sub(r"([-.])[-.]+", r"\1", f"{name}-{len(self.nodes)}")
+        repo_id = f"{owner}/{name}"
         declared = self.rng.random() >= self.spec.undeclared_share
         node = self._add(repo_id, parents, relation, depth, licence, declared=declared, quant=quant)
         if depth < self.spec.max_depth and _ATTACH[relation]:
