@@ -1,0 +1,219 @@
+"""The licence knowledge base: facts carried over from the reference, coverage, lookups, validation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graph.licenses import (
+    DATA_DIR,
+    CommercialStatus,
+    DerivativeLicensing,
+    EuOssEligibility,
+    FlowDown,
+    LicenseCatalog,
+    Marker,
+    OutputTraining,
+    Redistribution,
+    ResolutionGap,
+    Tri,
+    default_catalog,
+)
+from graph.licenses.errors import KnowledgeBaseError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+# §8 of the reference and the `other` slugs of the working agreement.
+SECTION_8 = [
+    "llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4", "gemma", "creativeml-openrail-m",
+    "openrail++", "bigscience-openrail-m", "bigscience-bloom-rail-1.0", "deepseek", "mit", "apache-2.0",
+    "stabilityai-ai-community", "flux-1-dev-non-commercial-license", "mrl", "mnpl", "tongyi-qianwen", "qwen",
+    "qwen-research", "falcon-llm-license", "nvidia-open-model-license", "microsoft-research-license",
+    "bsd-3-clause", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0", "cc-by-nc-sa-4.0", "gpl-3.0", "agpl-3.0",
+    "impact-lr", "impact-mr", "impact-hr", "openmdw-1.0", "openmdw-1.1",
+]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> LicenseCatalog:
+    return default_catalog()
+
+
+def test_every_section_8_licence_is_a_typed_entry(catalog: LicenseCatalog) -> None:
+    missing = [lid for lid in SECTION_8 if catalog.canonical(lid) != lid]
+    assert missing == []
+    for lid in SECTION_8:
+        entry = catalog.get(lid)
+        assert entry.family not in ("unknown", "unclassified"), lid
+        assert entry.commercial.status is not None
+
+
+def test_every_hub_licence_id_is_in_the_catalog(catalog: LicenseCatalog) -> None:
+    hub = json.loads((FIXTURES / "hf_license_identifiers.json").read_text(encoding="utf-8"))
+    ids = [item["id"] for item in hub["licenses"] if item["id"] != "other"]
+    assert len(ids) == 82
+    assert [lid for lid in ids if catalog.canonical(lid) != lid] == []
+
+
+def test_undescribed_hub_ids_stay_unknown(catalog: LicenseCatalog) -> None:
+    for lid in ("mpl-2.0", "fair-noncommercial-research-license", "grok2-community", "gpl-2.0"):
+        entry = catalog.get(lid)
+        assert entry.family == "unclassified"
+        assert entry.commercial.status is CommercialStatus.UNKNOWN
+        assert entry.derivative_licensing is DerivativeLicensing.UNKNOWN
+        assert entry.eu_oss_exemption is EuOssEligibility.UNKNOWN
+        assert entry.verified is False
+
+
+def test_llama_facts(catalog: LicenseCatalog) -> None:
+    l31 = catalog.get("llama3.1")
+    assert l31.commercial.status is CommercialStatus.CONDITIONAL
+    assert l31.commercial.mau_threshold == 700_000_000
+    assert l31.flow_down is FlowDown.PRIVITY
+    assert l31.derivative_licensing is DerivativeLicensing.TERMS_ATTACH
+    assert l31.markers["derivative_licensing"] is Marker.GUESS
+    assert [(n.kind.value, n.value, n.applies_to_output_training) for n in l31.naming] == [
+        ("must_begin_with", "Llama", True)]
+    assert "Built with Llama" in [a.text for a in l31.attribution]
+    assert l31.outputs.train_other_models is OutputTraining.CONDITIONAL
+    assert [n.value for n in catalog.get("llama3").naming] == ["Llama 3"]
+    assert catalog.get("llama2").naming == ()
+    assert catalog.get("llama2").outputs.train_other_models is OutputTraining.FORBIDDEN
+    assert catalog.get("llama3.1").exclusions == ()
+    for lid in ("llama3.2", "llama3.3", "llama4"):
+        (exclusion,) = catalog.get(lid).exclusions
+        assert (exclusion.region, exclusion.scope, exclusion.end_users_exempt) == ("EU", "multimodal", True)
+        assert "undisclosed_machine_generation" in catalog.get(lid).restrictions
+    assert "undisclosed_machine_generation" not in l31.restrictions
+    assert l31.osi_approved is Tri.NO and l31.eu_oss_exemption is EuOssEligibility.DOUBTFUL
+
+
+def test_use_restricted_and_commercially_limited_licences(catalog: LicenseCatalog) -> None:
+    gemma = catalog.get("gemma")
+    assert gemma.flow_down is FlowDown.YES and gemma.hosting_is_distribution is Tri.YES
+    assert {"safety_filter_circumvention", "automated_decisions"} <= set(gemma.restrictions)
+    assert gemma.outputs.trained_model_is_derivative is True
+    deepseek = catalog.get("deepseek")
+    assert catalog.get("deepseek-license") is deepseek
+    assert {"military", "medical_advice", "law_enforcement"} <= set(deepseek.restrictions)
+    stability = catalog.get("stabilityai-ai-community")
+    assert (stability.commercial.revenue_threshold_usd, stability.commercial.registration_required) == (1_000_000, True)
+    flux = catalog.get("flux-1-dev-non-commercial-license")
+    assert flux.commercial.status is CommercialStatus.NON_COMMERCIAL
+    assert {"military", "surveillance", "biometric_identification"} <= set(flux.restrictions)
+    assert flux.outputs.commercial_use is Tri.YES and flux.outputs.train_other_models is OutputTraining.FORBIDDEN
+    assert catalog.get("mrl").commercial.status is CommercialStatus.RESEARCH_ONLY
+    assert catalog.get("mnpl").commercial.status is CommercialStatus.NON_PRODUCTION
+    tongyi = catalog.get("tongyi-qianwen")
+    assert tongyi.commercial.mau_threshold == 100_000_000
+    assert (tongyi.outputs.train_other_models, tongyi.outputs.except_family) == (OutputTraining.FORBIDDEN, "qwen")
+    assert catalog.get("microsoft-research-license").redistribution is Redistribution.FORBIDDEN
+    assert "safety_filter_circumvention" in catalog.get("nvidia-open-model-license").terminates_on
+    assert catalog.get("cc-by-nc-4.0").commercial.persists_in_derivatives is True
+    assert catalog.get("cc-by-sa-4.0").share_alike and catalog.get("gpl-3.0").no_further_restrictions
+    assert catalog.get("apache-2.0").osi_approved is Tri.YES
+    assert (catalog.get("openmdw-1.0").osi_approved, catalog.get("openmdw-1.0").eu_oss_exemption) == (
+        Tri.NO, EuOssEligibility.YES)
+
+
+def test_unverified_entries_stay_marked(catalog: LicenseCatalog) -> None:
+    for lid in ("mnpl", "qwen-research", "falcon-llm-license", "bigcode-openrail-m", "impact-mr",
+                "stability-ai-nc-research"):
+        assert catalog.get(lid).verified is False, lid
+    assert catalog.get("qwen-research").markers["commercial"] is Marker.UNVERIFIED
+    assert catalog.get("falcon-llm-license").markers["flow_down"] is Marker.SECONDARY
+    for lid in ("llama3.1", "gemma", "apache-2.0", "flux-1-dev-non-commercial-license"):
+        assert catalog.get(lid).verified is True, lid
+
+
+def test_taxonomy_has_the_shared_restrictions(catalog: LicenseCatalog) -> None:
+    wanted = {"military", "surveillance", "medical_advice", "disinformation", "biometric_identification",
+              "law_enforcement", "safety_filter_circumvention", "competing_model_training", "automated_decisions"}
+    assert wanted <= set(catalog.taxonomy.restrictions)
+    assert all(catalog.taxonomy.restrictions[item] for item in wanted)
+
+
+def test_unknown_ids_answer_the_explicit_unknown_entry(catalog: LicenseCatalog) -> None:
+    assert catalog.get("no-such-licence").id == "unknown"
+    assert catalog.get(None).id == "unknown"
+    assert catalog.get("unknown").is_unknown
+    assert catalog.terms("no-such-licence").all == ()
+
+
+@pytest.mark.parametrize(
+    ("license_id", "name", "expected", "gap"),
+    [
+        ("apache-2.0", None, "apache-2.0", None),
+        (" Apache-2.0 ", None, "apache-2.0", None),
+        ("other", "deepseek-license", "deepseek", None),
+        ("other", "mrl", "mrl", None),
+        ("other", None, "unknown", ResolutionGap.OTHER_WITHOUT_NAME),
+        ("other", "my-own-terms", "unknown", ResolutionGap.UNRECOGNISED),
+        ("apache2", None, "unknown", ResolutionGap.UNRECOGNISED),
+        ("unknown", None, "unknown", ResolutionGap.UNRECOGNISED),
+        (None, None, "unknown", ResolutionGap.NOT_DECLARED),
+    ],
+)
+def test_resolve(catalog: LicenseCatalog, license_id: str | None, name: str | None, expected: str,
+                 gap: ResolutionGap | None) -> None:
+    resolved = catalog.resolve(license_id, name)
+    assert (resolved.license_id, resolved.gap) == (expected, gap)
+
+
+def test_terms_flow_and_bind_by_derivative_licensing(catalog: LicenseCatalog) -> None:
+    llama = catalog.terms("llama3.1")
+    assert llama.flowing == llama.all and llama.binding == frozenset(t.id for t in llama.all)
+    nc = catalog.terms("cc-by-nc-4.0")
+    assert {t.id for t in nc.flowing} == {"commercial:non_commercial", "attribution:keep_notices"}
+    assert nc.binding == frozenset({"commercial:non_commercial"})
+    apache = catalog.terms("apache-2.0")
+    assert apache.binding == frozenset() and all(t.kind.value == "attribution" for t in apache.flowing)
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def test_a_restriction_outside_the_taxonomy_is_rejected(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "licenses" / "gemma.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("- spam_malware", "- spamming"), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="spamming"):
+        LicenseCatalog.load(data)
+
+
+def test_duplicate_ids_and_missing_unknown_entry_are_rejected(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    shutil.copy(data / "licenses" / "gemma.yaml", data / "licenses" / "gemma-copy.yaml")
+    with pytest.raises(KnowledgeBaseError, match="defined twice"):
+        LicenseCatalog.load(data)
+    (data / "licenses" / "gemma-copy.yaml").unlink()
+    (data / "licenses" / "unknown.yaml").unlink()
+    with pytest.raises(KnowledgeBaseError, match="unknown"):
+        LicenseCatalog.load(data)
+
+
+def test_schema_version_mismatch_and_bad_yaml_are_rejected(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "licenses" / "mistral.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("schema_version: 1", "schema_version: 2"), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="schema_version"):
+        LicenseCatalog.load(data)
+    path.write_text(original + "\n  - id: [broken\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError):
+        LicenseCatalog.load(data)
+
+
+def test_an_unknown_field_is_rejected(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "licenses" / "mistral.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    family: mistral\n", "    family: mistral\n"
+                                                                  "    commerical: yes\n", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="commerical"):
+        LicenseCatalog.load(data)
