@@ -4,10 +4,23 @@ Every read takes a sync ``neo4j.Driver`` first and keyword-only options, among t
 ``as_of`` (None = now) and ``database``; a model may be named by its current id or any
 old id (alias). Unknown models raise :class:`graph.errors.ModelNotFound`; bad depths,
 limits, relations or cursors raise :class:`graph.errors.InvalidArgument`.
+
+Each read is also exposed as a plan (``plan_*``): a generator of :class:`Query` objects that
+any driver can run (``run`` here for the sync driver; ``graph.services`` for the async one).
 """
 
-from graph.reads.lineage import ancestors, descendants, family, paths_between
-from graph.reads.lookup import by_file, deployments, model
+from graph.reads._common import Plan, Query, run
+from graph.reads.lineage import (
+    ancestors,
+    descendants,
+    family,
+    paths_between,
+    plan_ancestors,
+    plan_descendants,
+    plan_family,
+    plan_paths_between,
+)
+from graph.reads.lookup import by_file, deployments, model, plan_by_file, plan_deployments, plan_model
 from graph.reads.types import (
     AncestorNode,
     Ancestry,
@@ -36,6 +49,8 @@ __all__ = [
     "ModelRef",
     "PathKind",
     "PathsBetween",
+    "Plan",
+    "Query",
     "ancestors",
     "by_file",
     "deployments",
@@ -43,4 +58,12 @@ __all__ = [
     "family",
     "model",
     "paths_between",
+    "plan_ancestors",
+    "plan_by_file",
+    "plan_deployments",
+    "plan_descendants",
+    "plan_family",
+    "plan_model",
+    "plan_paths_between",
+    "run",
 ]

@@ -1,12 +1,20 @@
-"""Shared argument checks and query plumbing of the reads."""
+"""Shared argument checks and query plumbing of the reads.
+
+Each read is written once as a *plan*: a generator that yields :class:`Query` objects and
+receives the rows of each (``rows = yield Query(...)``), returning the read model. The
+sync functions of :mod:`graph.reads` drive a plan with :func:`run` over a sync driver;
+async services (``graph.services``) drive the very same plans over the async driver, so
+statements, argument checks and row mapping exist once.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from neo4j import Driver, RoutingControl
 
@@ -16,6 +24,8 @@ from graph.history import to_utc
 
 __all__ = [
     "MAX_DEPTH",
+    "Plan",
+    "Query",
     "MAX_LIMIT",
     "check_depth",
     "check_limit",
@@ -24,10 +34,25 @@ __all__ = [
     "encode_cursor",
     "norm_as_of",
     "read",
+    "run",
 ]
 
 MAX_DEPTH = 64
 MAX_LIMIT = 1000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One read statement and its parameters, yielded by a plan."""
+
+    statement: str
+    params: dict[str, Any]
+
+
+Plan = Generator[Query, list[Any], T]
+"""A read written once: yields queries, receives each one's rows, returns the result."""
 
 
 def check_depth(value: int, name: str = "max_depth") -> int:
@@ -79,3 +104,13 @@ def read(driver: Driver, statement: str, params: dict[str, Any], database: str |
     with translated():
         records, _, _ = driver.execute_query(statement, params, database_=database, routing_=RoutingControl.READ)
     return list(records)
+
+
+def run(driver: Driver, plan: Plan[T], database: str | None) -> T:
+    """Drive a plan over a sync driver."""
+    try:
+        query = next(plan)
+        while True:
+            query = plan.send(read(driver, query.statement, query.params, database))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]

@@ -2,6 +2,8 @@
 
 All take ``as_of`` (None = now). Current reads of descendants and families use the
 HAS_ANCESTOR index; ``as_of`` reads walk the DERIVED_FROM versions valid at that instant.
+Each read is a plan (``plan_*``, see :mod:`graph.reads._common`) run by the sync function
+of the same name here, and by the async services over the async driver.
 """
 
 from __future__ import annotations
@@ -33,7 +35,16 @@ from graph.reads.types import (
 from graph.statements import reads as q
 from graph.statements.lineage import KEY_SEP
 
-__all__ = ["ancestors", "descendants", "family", "paths_between"]
+__all__ = [
+    "ancestors",
+    "descendants",
+    "family",
+    "paths_between",
+    "plan_ancestors",
+    "plan_descendants",
+    "plan_family",
+    "plan_paths_between",
+]
 
 
 def ancestors(
@@ -46,10 +57,17 @@ def ancestors(
     database: str | None = None,
 ) -> Ancestry:
     """Ancestors of a model to the roots, with every simple path, the edges and their evidence."""
+    return c.run(driver, plan_ancestors(model_id, as_of=as_of, max_depth=max_depth, max_paths=max_paths), database)
+
+
+def plan_ancestors(
+    model_id: str, *, as_of: datetime | None = None, max_depth: int = 16, max_paths: int = 1000
+) -> c.Plan[Ancestry]:
+    """The plan of :func:`ancestors`."""
     c.check_depth(max_depth)
     as_of = c.norm_as_of(as_of)
     # one level more than asked, to know whether the bound cut anything off
-    model, edges, nodes = _fetch_up(driver, model_id, as_of, max_depth + 1, database)
+    model, edges, nodes = yield from _fetch_up(model_id, as_of, max_depth + 1)
     parents = parents_map((e.child, e.parent) for e in edges)
     dist = depths(model.id, parents, max_depth)
     paths, truncated = paths_to_roots(model.id, parents, max_depth, max_paths)
@@ -68,11 +86,9 @@ def ancestors(
 
 
 def _fetch_up(
-    driver: Driver, model_id: str, as_of: datetime | None, max_depth: int, database: str | None
-) -> tuple[ModelRef, list[LineageEdge], dict[str, ModelRef]]:
-    rows = c.read(
-        driver, q.ancestors_statement(max_depth, as_of is not None), {"id": model_id, "as_of": as_of}, database
-    )
+    model_id: str, as_of: datetime | None, max_depth: int
+) -> c.Plan[tuple[ModelRef, list[LineageEdge], dict[str, ModelRef]]]:
+    rows = yield c.Query(q.ancestors_statement(max_depth, as_of is not None), {"id": model_id, "as_of": as_of})
     if not rows:
         raise ModelNotFound(model_id)
     model = model_ref(rows[0]["model"], as_of)
@@ -95,13 +111,29 @@ def descendants(
     database: str | None = None,
 ) -> DescendantsPage:
     """One page of descendants ordered by (depth, id), with the total matching the filters."""
+    plan = plan_descendants(
+        model_id, as_of=as_of, relations=relations, max_depth=max_depth, limit=limit, cursor=cursor
+    )
+    return c.run(driver, plan, database)
+
+
+def plan_descendants(
+    model_id: str,
+    *,
+    as_of: datetime | None = None,
+    relations: Iterable[Relation | str] | None = None,
+    max_depth: int = c.MAX_DEPTH,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> c.Plan[DescendantsPage]:
+    """The plan of :func:`descendants`."""
     c.check_depth(max_depth)
     c.check_limit(limit)
     rels = c.check_relations(relations)
     as_of = c.norm_as_of(as_of)
     if as_of is not None:
-        return _descendants_walk(driver, model_id, as_of, rels, max_depth, limit, cursor, database)
-    head = c.read(driver, q.DESCENDANTS_INDEX_TOTAL, {"id": model_id}, database)
+        return (yield from _descendants_walk(model_id, as_of, rels, max_depth, limit, cursor))
+    head = yield c.Query(q.DESCENDANTS_INDEX_TOTAL, {"id": model_id})
     if not head:
         raise ModelNotFound(model_id)
     root = str(head[0]["root"])
@@ -109,27 +141,26 @@ def descendants(
     lo = prefix if cursor is None else c.decode_cursor(cursor, prefix)
     hi = ancestry_key(root, max_depth + 1, "") if max_depth < c.MAX_DEPTH else root + chr(ord(KEY_SEP) + 1)
     params: dict[str, Any] = {"lo": lo, "hi": hi, "relations": rels, "limit": limit + 1}
-    rows = c.read(driver, q.DESCENDANTS_INDEX_PAGE, params, database)
+    rows = yield c.Query(q.DESCENDANTS_INDEX_PAGE, params)
     if rels is None and max_depth >= c.MAX_DEPTH:
         total = int(head[0]["total"])
     else:
-        total = int(c.read(driver, q.DESCENDANTS_INDEX_TOTAL_FILTERED, {**params, "lo": prefix}, database)[0]["total"])
+        counted = yield c.Query(q.DESCENDANTS_INDEX_TOTAL_FILTERED, {**params, "lo": prefix})
+        total = int(counted[0]["total"])
     items = tuple(Descendant(model_ref(r["model"], None), int(r["depth"]), str(r["relation"])) for r in rows[:limit])
     next_cursor = c.encode_cursor(str(rows[limit - 1]["key"])) if len(rows) > limit else None
     return DescendantsPage(root=root, as_of=None, items=items, total=total, next_cursor=next_cursor)
 
 
 def _descendants_walk(
-    driver: Driver,
     model_id: str,
     as_of: datetime,
     rels: list[str] | None,
     max_depth: int,
     limit: int,
     cursor: str | None,
-    database: str | None,
-) -> DescendantsPage:
-    rows, root = _walk_down(driver, model_id, as_of, max_depth, database)
+) -> c.Plan[DescendantsPage]:
+    rows, root = yield from _walk_down(model_id, as_of, max_depth)
     found = sorted(
         (ancestry_key(root, int(r["depth"]), str(r["id"])), r)
         for r in rows
@@ -139,30 +170,26 @@ def _descendants_walk(
     after = None if cursor is None else c.decode_cursor(cursor, prefix)
     remaining = [(k, r) for k, r in found if after is None or k > after]
     page = remaining[:limit]
-    refs = _models(driver, [str(r["id"]) for _, r in page], as_of, database)
+    refs = yield from _models([str(r["id"]) for _, r in page], as_of)
     items = tuple(Descendant(refs[str(r["id"])], int(r["depth"]), str(r["relation"])) for _, r in page)
     next_cursor = c.encode_cursor(page[-1][0]) if len(remaining) > limit else None
     return DescendantsPage(root=root, as_of=as_of, items=items, total=len(found), next_cursor=next_cursor)
 
 
-def _walk_down(
-    driver: Driver, model_id: str, as_of: datetime | None, max_depth: int, database: str | None
-) -> tuple[list[Any], str]:
-    rows = c.read(
-        driver, q.descendants_walk_statement(max_depth, as_of is not None), {"id": model_id, "as_of": as_of}, database
-    )
+def _walk_down(model_id: str, as_of: datetime | None, max_depth: int) -> c.Plan[tuple[list[Any], str]]:
+    rows = yield c.Query(q.descendants_walk_statement(max_depth, as_of is not None), {"id": model_id, "as_of": as_of})
     if rows:
         return rows, str(rows[0]["root"])
-    head = c.read(driver, q.MODEL_NODE, {"id": model_id}, database)
+    head = yield c.Query(q.MODEL_NODE, {"id": model_id})
     if not head:
         raise ModelNotFound(model_id)
     return [], str(head[0]["model"]["id"])
 
 
-def _models(driver: Driver, ids: list[str], as_of: datetime | None, database: str | None) -> dict[str, ModelRef]:
+def _models(ids: list[str], as_of: datetime | None) -> c.Plan[dict[str, ModelRef]]:
     if not ids:
         return {}
-    rows = c.read(driver, q.MODELS_BY_ID, {"ids": ids}, database)
+    rows = yield c.Query(q.MODELS_BY_ID, {"ids": ids})
     return {str(r["model"]["id"]): model_ref(r["model"], as_of) for r in rows}
 
 
@@ -177,10 +204,18 @@ def paths_between(
     database: str | None = None,
 ) -> PathsBetween:
     """Directed lineage paths between two models either way; else paths to their nearest common ancestors."""
+    plan = plan_paths_between(source_id, target_id, as_of=as_of, max_depth=max_depth, max_paths=max_paths)
+    return c.run(driver, plan, database)
+
+
+def plan_paths_between(
+    source_id: str, target_id: str, *, as_of: datetime | None = None, max_depth: int = 16, max_paths: int = 100
+) -> c.Plan[PathsBetween]:
+    """The plan of :func:`paths_between`."""
     c.check_depth(max_depth)
     as_of = c.norm_as_of(as_of)
-    src, src_edges, _ = _fetch_up(driver, source_id, as_of, max_depth, database)
-    dst, dst_edges, _ = _fetch_up(driver, target_id, as_of, max_depth, database)
+    src, src_edges, _ = yield from _fetch_up(source_id, as_of, max_depth)
+    dst, dst_edges, _ = yield from _fetch_up(target_id, as_of, max_depth)
     edges = {(e.child, e.parent): e for e in [*src_edges, *dst_edges]}
     parents = parents_map(edges)
     for kind, a, b in (
@@ -229,11 +264,16 @@ def family(
     database: str | None = None,
 ) -> FamilyStats:
     """Sizes of a model's family (its descendants) by depth and by relation."""
+    return c.run(driver, plan_family(root_id, as_of=as_of, max_depth=max_depth), database)
+
+
+def plan_family(root_id: str, *, as_of: datetime | None = None, max_depth: int = c.MAX_DEPTH) -> c.Plan[FamilyStats]:
+    """The plan of :func:`family`."""
     c.check_depth(max_depth)
     as_of = c.norm_as_of(as_of)
     cells: Counter[tuple[int, str]] = Counter()
     if as_of is None:
-        rows = c.read(driver, q.FAMILY_INDEX, {"id": root_id, "max_depth": max_depth}, database)
+        rows = yield c.Query(q.FAMILY_INDEX, {"id": root_id, "max_depth": max_depth})
         if not rows:
             raise ModelNotFound(root_id)
         root = str(rows[0]["root"])
@@ -241,7 +281,7 @@ def family(
             if r["depth"] is not None:
                 cells[(int(r["depth"]), str(r["relation"]))] += int(r["n"])
     else:
-        walked, root = _walk_down(driver, root_id, as_of, max_depth, database)
+        walked, root = yield from _walk_down(root_id, as_of, max_depth)
         for r in walked:
             cells[(int(r["depth"]), str(r["relation"]))] += 1
     by_depth: Counter[int] = Counter()

@@ -13,13 +13,18 @@ from graph.reads.lineage import _walk_down
 from graph.reads.types import Deployment, FileMatch, ModelRef
 from graph.statements import reads as q
 
-__all__ = ["by_file", "deployments", "model"]
+__all__ = ["by_file", "deployments", "model", "plan_by_file", "plan_deployments", "plan_model"]
 
 
 def model(driver: Driver, model_id: str, *, as_of: datetime | None = None, database: str | None = None) -> ModelRef:
     """A model (by id or old id) as it was at ``as_of``."""
+    return c.run(driver, plan_model(model_id, as_of=as_of), database)
+
+
+def plan_model(model_id: str, *, as_of: datetime | None = None) -> c.Plan[ModelRef]:
+    """The plan of :func:`model`."""
     as_of = c.norm_as_of(as_of)
-    rows = c.read(driver, q.MODEL_NODE, {"id": model_id}, database)
+    rows = yield c.Query(q.MODEL_NODE, {"id": model_id})
     if not rows:
         raise ModelNotFound(model_id)
     ref = model_ref(rows[0]["model"], as_of)
@@ -32,10 +37,15 @@ def by_file(
     driver: Driver, sha256: str, *, as_of: datetime | None = None, database: str | None = None
 ) -> tuple[FileMatch, ...]:
     """Every model holding a file with this sha256 (LFS object id), as of ``as_of``."""
+    return c.run(driver, plan_by_file(sha256, as_of=as_of), database)
+
+
+def plan_by_file(sha256: str, *, as_of: datetime | None = None) -> c.Plan[tuple[FileMatch, ...]]:
+    """The plan of :func:`by_file`."""
     if not sha256:
         raise InvalidArgument("sha256 must not be empty")
     as_of = c.norm_as_of(as_of)
-    rows = c.read(driver, q.BY_FILE, {"sha256": sha256.lower(), "as_of": as_of}, database)
+    rows = yield c.Query(q.BY_FILE, {"sha256": sha256.lower(), "as_of": as_of})
     return tuple(
         FileMatch(str(r["sha256"]), r["name"], r["size"], model_ref(r["model"], as_of)) for r in rows
     )
@@ -51,21 +61,33 @@ def deployments(
     database: str | None = None,
 ) -> tuple[Deployment, ...]:
     """Deployments serving the model (depth 0) and, optionally, any of its descendants."""
+    plan = plan_deployments(model_id, as_of=as_of, include_descendants=include_descendants, max_depth=max_depth)
+    return c.run(driver, plan, database)
+
+
+def plan_deployments(
+    model_id: str,
+    *,
+    as_of: datetime | None = None,
+    include_descendants: bool = True,
+    max_depth: int = c.MAX_DEPTH,
+) -> c.Plan[tuple[Deployment, ...]]:
+    """The plan of :func:`deployments`."""
     c.check_depth(max_depth)
     as_of = c.norm_as_of(as_of)
-    head = c.read(driver, q.MODEL_NODE, {"id": model_id}, database)
+    head = yield c.Query(q.MODEL_NODE, {"id": model_id})
     if not head:
         raise ModelNotFound(model_id)
     root = str(head[0]["model"]["id"])
     models = [{"id": root, "depth": 0}]
     if include_descendants:
-        walked, _ = _walk_down(driver, root, as_of, max_depth, database) if as_of is not None else (None, root)
-        if walked is None:
-            rows = c.read(driver, q.DESCENDANT_IDS, {"id": root, "max_depth": max_depth}, database)
+        if as_of is None:
+            rows = yield c.Query(q.DESCENDANT_IDS, {"id": root, "max_depth": max_depth})
             models += [{"id": str(r["id"]), "depth": int(r["depth"])} for r in rows]
         else:
+            walked, _ = yield from _walk_down(root, as_of, max_depth)
             models += [{"id": str(r["id"]), "depth": int(r["depth"])} for r in walked]
-    rows = c.read(driver, q.DEPLOYMENTS_OF, {"models": models, "as_of": as_of}, database)
+    rows = yield c.Query(q.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
     return tuple(
         Deployment(
             id=str(r["id"]),
