@@ -9,7 +9,8 @@ Hierarchy::
     GraphError
     ├── GraphRetryableError          the same call may succeed later
     │   ├── GraphUnavailable         database unreachable, session expired (ServiceUnavailable, SessionExpired)
-    │   └── GraphTransient           deadlock, lock timeout, leader switch (TransientError)
+    │   ├── GraphTransient           deadlock, lock timeout, leader switch (TransientError)
+    │   └── GraphTimeout             a read ran longer than its server-side timeout
     └── GraphPermanentError          retrying the same call cannot help
         ├── GraphConstraintError     a uniqueness constraint was violated
         ├── GraphQueryError          Cypher syntax / type / client error (a bug, not a fault)
@@ -31,6 +32,7 @@ __all__ = [
     "GraphPermanentError",
     "GraphQueryError",
     "GraphRetryableError",
+    "GraphTimeout",
     "GraphTransient",
     "GraphUnavailable",
     "InvalidArgument",
@@ -54,6 +56,10 @@ class GraphUnavailable(GraphRetryableError):
 
 class GraphTransient(GraphRetryableError):
     """Neo4j reported a transient condition (deadlock, lock timeout)."""
+
+
+class GraphTimeout(GraphRetryableError):
+    """A read ran longer than its server-side timeout and was stopped."""
 
 
 class GraphPermanentError(GraphError):
