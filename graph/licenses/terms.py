@@ -90,12 +90,14 @@ def _commercial_terms(entry: LicenseEntry) -> list[tuple[Term, str]]:
         out.append((Term(f"commercial:{com.status.value}", TermKind.COMMERCIAL, com.status.value, com.status.value,
                          description=_COMMERCIAL_TEXT[com.status]), "commercial"))
     if com.mau_threshold is not None:
+        text = f"above {com.mau_threshold:,} monthly active users a separate licence is needed"
         out.append((Term(f"threshold:mau:{com.mau_threshold}", TermKind.THRESHOLD, "mau", None, com.mau_threshold,
-                         f"above {com.mau_threshold:,} monthly active users a separate licence is needed"), "commercial"))
+                         text), "commercial"))
     if com.revenue_threshold_usd is not None:
         amount = com.revenue_threshold_usd
-        out.append((Term(f"threshold:revenue_usd:{amount}", TermKind.THRESHOLD, "revenue_usd", None, amount,
-                         f"above USD {amount:,} annual revenue the licence ends or must be renegotiated"), "commercial"))
+        text = f"above USD {amount:,} annual revenue the licence ends or must be renegotiated"
+        out.append((Term(f"threshold:revenue_usd:{amount}", TermKind.THRESHOLD, "revenue_usd", None, amount, text),
+                    "commercial"))
     if com.registration_required:
         out.append((Term("duty:registration", TermKind.DUTY, "registration", None,
                          description="register with the licensor before commercial use"), "commercial"))

@@ -5,12 +5,16 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypedDict
 
-from graph.propagation.result import PropagationResult
+from graph.propagation.result import PropagationResult, Properties
 
 __all__ = ["PropertyRow", "no_cyclic_gc", "property_rows"]
 
-PropertyRow = dict[str, object]
+
+class PropertyRow(TypedDict):
+    id: str
+    props: Properties
 
 
 @contextmanager

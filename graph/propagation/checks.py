@@ -101,11 +101,14 @@ class Checker:
         here = st.hop
         raw = ", ".join(st.own_raw) or "nothing"
         if st.own_gap == "G01":
-            self.add(out, "G01", f"{st.model_id} declares the licence {raw!r}, which the knowledge base does not know.", here)
+            self.add(out, "G01", f"{st.model_id} declares the licence {raw!r}, which the knowledge base does not know.",
+                     here)
         elif st.own_gap == "G02":
-            self.add(out, "G02", f"{st.model_id} declares licence \"other\" without a licence name (raw value: {raw}).", here)
+            self.add(out, "G02", f"{st.model_id} declares licence \"other\" without a licence name (raw value: {raw}).",
+                     here)
         elif st.own_gap == "G03":
-            self.add(out, "G03", f"{st.model_id} declares contradictory licences ({raw}); which one applies is unknown.", here)
+            self.add(out, "G03", f"{st.model_id} declares contradictory licences ({raw}); which applies is unknown.",
+                     here)
         elif st.own_gap == "G07":
             self.add(out, "G07", f"{st.model_id} declares no licence.", here)
         if st.cycle:
@@ -149,7 +152,8 @@ class Checker:
             if item.relation is Relation.QUANTIZED:
                 if dropped:
                     self.add(out, "R23", f"{st.model_id} is a quantization declared {own_text}, which drops terms of "
-                                         f"its parent's {license_id}: {_names(dropped)}.", item.path, license_id, *st.own)
+                                         f"its parent's {license_id}: {_names(dropped)}.",
+                             item.path, license_id, *st.own)
                     explained.add(parent)
                 continue
             restrictions = [t for t in dropped if t.kind is TermKind.RESTRICTION]
@@ -198,7 +202,8 @@ class Checker:
             if all(e.derivative_licensing is DerivativeLicensing.NONE for e in entries):
                 rule = "R16" if any(e.family == "openmdw" for e in entries) else "R15"
                 self.add(out, rule, f"{st.model_id} declares {own_text} while its parent {link.parent_id} declares "
-                                    f"{parent_text}, which allows other terms for derivatives; its notices must be kept.",
+                                    f"{parent_text}, which allows other terms for derivatives; its notices must be "
+                                    "kept.",
                          hop, *pst.own, *st.own)
             elif link.relation is Relation.QUANTIZED:
                 continue  # a stricter licence that carries every parent term is allowed (rule 23)
@@ -223,7 +228,10 @@ class Checker:
             if self.is_licensor(st, license_id) or naming_met(kind, value, name):
                 continue
             item = st.in_force[license_id]
-            need = f"begin with \"{value}\"" if kind == "must_begin_with" else f"not use \"{value}\" as its primary name"
+            if kind == "must_begin_with":
+                need = f"begin with \"{value}\""
+            else:
+                need = f"not use \"{value}\" as its primary name"
             self.add(out, "R02", f"The name \"{name}\" does not {need}, as {license_id} requires of models made "
                                  f"with its material.", item.path, license_id)
         clashes: list[tuple[str, str]] = []
@@ -330,8 +338,9 @@ class Checker:
                     continue
                 eu = party.eu_domiciled if party else None
                 if node.is_multimodal and eu:
-                    self.add(out, "R05", f"{st.model_id} is multimodal and published by an EU-domiciled party, to which "
-                                         f"{license_id} grants no rights.", st.in_force[license_id].path, license_id)
+                    self.add(out, "R05", f"{st.model_id} is multimodal and published by an EU-domiciled party, to "
+                                         f"which {license_id} grants no rights.", st.in_force[license_id].path,
+                             license_id)
                 elif node.is_multimodal is None or eu is None:
                     unchecked.add("R05")
         if summary.mau:

@@ -36,7 +36,8 @@ def update_compute(st: State) -> list[str]:
         base_exact = exacts[0] if len(parents) == 1 and known and exacts[0] is not None else None
         for p in known:
             if p.compute_exact is None:
-                missing.append(f"training compute of {p.model_id}" if not p.parents else f"cumulative compute of {p.model_id}")
+                what = "cumulative compute" if p.parents else "training compute"
+                missing.append(f"{what} of {p.model_id}")
         mod = node.modification_compute_flops if node is not None else None
         if st.only_quantized or st.is_merge:
             extra = mod or 0.0
@@ -78,7 +79,8 @@ def _provider(st: State) -> tuple[TriState, str, list[str]]:
     systemic = any(p.systemic is TriState.YES for p in known)
     threshold = (SYSTEMIC_RISK_FLOP if systemic else GPAI_SUBSTITUTE_FLOP) / 3
     verdict = TriState.YES if mod > threshold else TriState.NO
-    return verdict, f"original compute unknown: modification compute {mod:.3g} FLOP vs substitute {threshold:.3g} FLOP", []
+    basis = f"original compute unknown: modification compute {mod:.3g} FLOP vs substitute {threshold:.3g} FLOP"
+    return verdict, basis, []
 
 
 def eu_status(st: State, summary: Summary, compute_missing: list[str], has_unknown_terms: bool) -> EuAiActResult:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 
@@ -208,12 +208,7 @@ def view_as_of(view: LineageView, instant: datetime) -> LineageView:
     nodes = []
     for node in view.nodes.values():
         kept = tuple(d for d in node.declarations if _valid_at(d.valid_from, d.valid_to, instant))
-        nodes.append(node if kept == node.declarations else _replace_declarations(node, kept))
+        nodes.append(node if kept == node.declarations else replace(node, declarations=kept))
     edges = [e for e in view.edges if _valid_at(e.valid_from, e.valid_to, instant)]
     return LineageView.build(nodes, edges)
 
-
-def _replace_declarations(node: ModelNode, declarations: tuple[LicenseDeclaration, ...]) -> ModelNode:
-    from dataclasses import replace
-
-    return replace(node, declarations=declarations)

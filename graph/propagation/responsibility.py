@@ -41,17 +41,17 @@ def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, r
     restricted: dict[str, int] = {}
     for term, license_id in summary.terms:
         entry = catalog.get(license_id)
-        licensor = st.author is not None and st.author in entry.licensor_hub_orgs
+        is_licensor = st.author is not None and st.author in entry.licensor_hub_orgs
         kind = term.kind
         if kind is TermKind.RESTRICTION:
             restricted[license_id] = restricted.get(license_id, 0) + 1
             continue
         if kind is TermKind.NAMING:
-            if role in _CREATORS and not licensor:
+            if role in _CREATORS and not is_licensor:
                 out.append(Obligation(term.id, f"Name the model so that it meets: {term.description}.", license_id))
             continue
         if kind is TermKind.ATTRIBUTION:
-            if licensor:
+            if is_licensor:
                 continue
             text = f"Display \"{term.value}\"" if term.key == "display" else f"Provide: {term.description}"
             if term.applies_to:
@@ -59,12 +59,14 @@ def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, r
             out.append(Obligation(f"{license_id}:{term.id}", text + ".", license_id))
             continue
         if kind is TermKind.THRESHOLD:
-            out.append(Obligation(term.id, f"Stay within the limit or get a licence from {entry.licensor or 'the licensor'}: "
+            licensor = entry.licensor or "the licensor"
+            out.append(Obligation(term.id, f"Stay within the limit or get a licence from {licensor}: "
                                            f"{term.description}.", license_id))
         elif kind is TermKind.COMMERCIAL:
             out.append(Obligation(term.id, f"Respect the limit: {term.description}.", license_id))
         elif kind is TermKind.REDISTRIBUTION:
-            out.append(Obligation(term.id, f"Do not share, publish or host the material ({term.description}).", license_id))
+            text = f"Do not share, publish or host the material ({term.description})."
+            out.append(Obligation(term.id, text, license_id))
         else:
             out.append(Obligation(f"{license_id}:{term.id}", f"{term.description[:1].upper()}{term.description[1:]}.",
                                   license_id))
@@ -93,8 +95,8 @@ def model_obligations(catalog: LicenseCatalog, st: State, summary: Summary, role
                                            "policy and a training-content summary (Art. 53(1)(c)(d)).", basis="ai_act"))
     elif role in (Role.FINE_TUNER, Role.ADAPTER_AUTHOR, Role.MODIFIER):
         if eu.modifier_becomes_provider is TriState.YES:
-            out.append(Obligation("act:modifier_provider", "As the GPAI provider of the modification: Art. 53 duties "
-                                                           "limited to the modification (Recital 109).", basis="ai_act"))
+            out.append(Obligation("act:modifier_provider", "As the GPAI provider of the modification: Art. 53 "
+                                  "duties limited to the modification (Recital 109).", basis="ai_act"))
         elif eu.modifier_becomes_provider is TriState.UNKNOWN:
             out.append(Obligation("act:modifier_provider_unknown", "Becomes the GPAI provider of the modification if "
                                   "its compute exceeds one third of the original's; the compute is unknown.",
@@ -116,8 +118,9 @@ def deployment_obligations(catalog: LicenseCatalog, st: State, summary: Summary,
     for license_id in sorted({lid for _, lid in summary.terms}):
         entry = catalog.get(license_id)
         if entry.hosting_is_distribution is Tri.YES:
-            out.append(Obligation(f"{license_id}:hosting", f"Hosting is distribution under {license_id}: put its use "
-                                                           "restrictions into the service terms and tell users.", license_id))
+            text = (f"Hosting is distribution under {license_id}: put its use restrictions into the service terms "
+                    "and tell users.")
+            out.append(Obligation(f"{license_id}:hosting", text, license_id))
     for term, license_id in summary.terms:
         if term.kind in (TermKind.THRESHOLD, TermKind.COMMERCIAL):
             out.append(Obligation(term.id, f"Respect the limit: {term.description}.", license_id))

@@ -26,11 +26,15 @@ __all__ = [
     "Obligation",
     "PathStep",
     "PropagationResult",
+    "Properties",
     "ResponsibilityStep",
     "Role",
     "Scope",
     "TriState",
 ]
+
+Properties = dict[str, str | int | float | bool | list[str] | None]
+"""Flat property map of one result (Neo4j-storable values only)."""
 
 RESULT_VERSION = 1
 """Version of the materialised form; bump when ``to_properties`` changes shape or meaning."""
@@ -273,7 +277,7 @@ class PropagationResult:
             data["terms"] = [{"term": tid, "kind": kind, "license": lid} for tid, kind, lid in self.term_rows]
         return data
 
-    def to_properties(self) -> dict[str, str | int | float | bool | list[str] | None]:
+    def to_properties(self) -> Properties:
         """Flat ``eff_*`` properties for the ``Model`` node (scalars and lists of strings only)."""
         com = self.commercial
         return {

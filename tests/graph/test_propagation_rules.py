@@ -143,8 +143,8 @@ def test_r12_gpl_meets_llama() -> None:
     assert rules(r) == ["R01", "R12", "R22a", "R22a"]
     child = m("x/Llama-mix-q", "gpl-3.0")
     q = evaluate([gpl, LLAMA31, m("x/Llama-mix", "gpl-3.0"), child],
-                 [e("x/Llama-mix", gpl.id, MERGE), e("x/Llama-mix", LLAMA31.id, MERGE), e(child.id, "x/Llama-mix", QUANT)],
-                 child.id)
+                 [e("x/Llama-mix", gpl.id, MERGE), e("x/Llama-mix", LLAMA31.id, MERGE),
+                  e(child.id, "x/Llama-mix", QUANT)], child.id)
     assert "R12" not in rules(q)  # reported where the licences meet, not again downstream
 
 
@@ -169,7 +169,8 @@ def test_r17_non_commercial_parent_in_a_merge() -> None:
                    "x/mix")
     assert found(bad) == [("R17", [("x/mix", "apache-2.0"), (nc.id, "cc-by-nc-4.0")]),
                           ("R22a", [("x/mix", "apache-2.0"), (nc.id, "cc-by-nc-4.0")])]
-    assert (bad.commercial.status, bad.commercial.governing_license) == (CommercialOutcome.NON_COMMERCIAL, "cc-by-nc-4.0")
+    assert (bad.commercial.status, bad.commercial.governing_license) == (
+        CommercialOutcome.NON_COMMERCIAL, "cc-by-nc-4.0")
     ok = evaluate([apache, nc, m("x/mix", "cc-by-nc-4.0")], [e("x/mix", apache.id, MERGE), e("x/mix", nc.id, MERGE)],
                   "x/mix")
     assert rules(ok) == ["R15", "R22a"] and ok.count(Severity.VIOLATION) == 0
@@ -239,8 +240,8 @@ def test_r23_quantization_drops_its_parents_terms() -> None:
     r = evaluate([GEMMA, m("x/gemma-2b-GGUF", "apache-2.0")], [e("x/gemma-2b-GGUF", GEMMA.id, QUANT)],
                  "x/gemma-2b-GGUF")
     assert found(r) == [("R23", [("x/gemma-2b-GGUF", "apache-2.0"), (GEMMA.id, "gemma")])]
-    nvidia = evaluate([m("openai/gpt-oss-120b", "apache-2.0"), m("nvidia/gpt-oss-120b-FP4", "nvidia-open-model-license")],
-                      [e("nvidia/gpt-oss-120b-FP4", "openai/gpt-oss-120b", QUANT)], "nvidia/gpt-oss-120b-FP4")
+    base, quant = m("openai/gpt-oss-120b", "apache-2.0"), m("nvidia/gpt-oss-120b-FP4", "nvidia-open-model-license")
+    nvidia = evaluate([base, quant], [e(quant.id, base.id, QUANT)], quant.id)
     assert rules(nvidia) == ["R15"]  # a permissive base may be relicensed under stricter terms
 
 

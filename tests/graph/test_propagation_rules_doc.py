@@ -1,0 +1,23 @@
+"""RULES.md documents exactly the rules of the registry, with the same severities."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import graph.propagation
+from graph.propagation import RULES
+
+RULES_MD = Path(graph.propagation.__file__).parent / "RULES.md"
+
+
+def test_rules_md_table_matches_the_registry() -> None:
+    rows = re.findall(r"^\| `([A-Z0-9a-z]+)` \| (violation|warning|info) \| (.+) \|$",
+                      RULES_MD.read_text(encoding="utf-8"), re.MULTILINE)
+    assert [(rule, severity) for rule, severity, _ in rows] == [(r.id, r.severity.value) for r in RULES.values()]
+    assert [meaning for _, _, meaning in rows] == [r.meaning for r in RULES.values()]
+
+
+def test_the_28_rules_of_the_reference_are_covered() -> None:
+    numbers = {int(match.group(1)) for rule in RULES if (match := re.match(r"R(\d+)", rule))}
+    assert set(range(1, 29)) <= numbers
