@@ -13,6 +13,10 @@ from graph.propagation.summary import Summary
 
 __all__ = ["GPAI_SUBSTITUTE_FLOP", "SYSTEMIC_RISK_FLOP", "eu_status", "update_compute"]
 
+_ACCESS = {WeightsAccess.PUBLIC: Eligibility.YES, WeightsAccess.GATED: Eligibility.DOUBTFUL,
+           WeightsAccess.PRIVATE: Eligibility.NO, WeightsAccess.UNKNOWN: Eligibility.UNKNOWN}
+_SYSTEMIC = {TriState.YES: Eligibility.NO, TriState.NO: Eligibility.YES}
+
 SYSTEMIC_RISK_FLOP = 1e25
 GPAI_SUBSTITUTE_FLOP = 1e23
 """Indicative GPAI compute; a third of it is the modifier threshold when the original's compute is unknown."""
@@ -98,8 +102,7 @@ def eu_status(st: State, summary: Summary, compute_missing: list[str], has_unkno
     reasons.append(f"licence: {licence.value}" + (f" ({'; '.join(summary.eu_reasons)})" if summary.eu_reasons else ""))
 
     access = node.weights_access if node is not None else WeightsAccess.UNKNOWN
-    verdicts.append({WeightsAccess.PUBLIC: Eligibility.YES, WeightsAccess.GATED: Eligibility.DOUBTFUL,
-                     WeightsAccess.PRIVATE: Eligibility.NO, WeightsAccess.UNKNOWN: Eligibility.UNKNOWN}[access])
+    verdicts.append(_ACCESS[access])
     reasons.append(f"weights: {access.value}")
     if access is WeightsAccess.UNKNOWN:
         missing.append(f"weights access of {st.model_id}")
@@ -110,7 +113,7 @@ def eu_status(st: State, summary: Summary, compute_missing: list[str], has_unkno
     if monetised is None:
         missing.append(f"whether {st.model_id} is monetised")
 
-    verdicts.append({TriState.YES: Eligibility.NO, TriState.NO: Eligibility.YES}.get(st.systemic, Eligibility.UNKNOWN))
+    verdicts.append(_SYSTEMIC.get(st.systemic, Eligibility.UNKNOWN))
     reasons.append(f"systemic risk: {st.systemic.value}")
     if st.systemic is TriState.UNKNOWN:
         missing.extend(compute_missing)

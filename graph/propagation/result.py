@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph.propagation.rules import Severity
 
@@ -83,8 +83,7 @@ class Role(enum.StrEnum):
     DEPLOYER = "deployer"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class PathStep:
+class PathStep(NamedTuple):
     """One model on a path and the licence it declares (``unknown`` / ``none`` when so)."""
 
     model_id: str
@@ -99,8 +98,7 @@ def _path_json(path: tuple[PathStep, ...]) -> list[list[str]]:
     return [[step.model_id, step.license_id] for step in path]
 
 
-@dataclass(frozen=True, slots=True)
-class EffectiveLicense:
+class EffectiveLicense(NamedTuple):
     """A licence in force on the model, how much of it applies, and the path from the model to its source."""
 
     license_id: str
@@ -117,8 +115,7 @@ class EffectiveLicense:
                 "via_outputs": self.via_outputs}
 
 
-@dataclass(frozen=True, slots=True)
-class EffectiveTerm:
+class EffectiveTerm(NamedTuple):
     term_id: str
     kind: str
     license_id: str
@@ -129,8 +126,7 @@ class EffectiveTerm:
         return len(self.path) > 1
 
 
-@dataclass(frozen=True, slots=True)
-class Conflict:
+class Conflict(NamedTuple):
     rule: str
     severity: Severity
     message: str

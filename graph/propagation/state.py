@@ -9,6 +9,7 @@ one topological pass.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from crawler.observations import Relation
 from graph.propagation.model import LineageEdge, ModelNode
@@ -38,8 +39,7 @@ class Hop:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class InForce:
+class InForce(NamedTuple):
     """A licence in force, how much of it applies, and how it arrived."""
 
     license_id: str
@@ -56,8 +56,7 @@ class InForce:
         return self.path.length < other.path.length
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownPart:
+class UnknownPart(NamedTuple):
     """Terms that cannot be known, traced to the model (or cycle) where the gap is."""
 
     origin: str
@@ -66,8 +65,7 @@ class UnknownPart:
     path: Hop
 
 
-@dataclass(frozen=True, slots=True)
-class ParentLink:
+class ParentLink(NamedTuple):
     """A parent of the model as seen by the pass (relation made ``unknown`` when edges disagree)."""
 
     parent_id: str
