@@ -4,7 +4,10 @@ A DERIVED_FROM edge keeps every piece of evidence ever seen for it; a piece is i
 by (kind, detail, source url). Re-seeing a piece widens its first/last seen times, keeps
 its highest confidence and latest revision; it is never duplicated, and a stronger later
 piece never removes a weaker earlier one. Neo4j properties cannot hold maps, so the pieces
-are stored as parallel lists (``evidence_kind[i]``, ``evidence_detail[i]``, …).
+are stored as one list of JSON objects (``evidence``: kind, detail, relation, confidence,
+url, revision, first_seen, last_seen — times in ISO 8601 UTC), in a deterministic order;
+the edge's ``relation``, ``confidence`` (max over pieces), ``first_seen`` and ``last_seen``
+summarise them as plain properties for queries.
 
 An edge is a version: ``valid_from`` … ``valid_to`` (open while ``valid_to`` is null).
 :func:`plan_derivation` decides, for evidence arriving in a batch, whether it refreshes the
@@ -14,6 +17,7 @@ opens a new version.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,35 +91,46 @@ def edge_properties(evidence: Sequence[EvidenceRecord], run_id: str | None) -> d
         "last_seen": latest.last_seen,
         "source_url": latest.url,
         "revision": latest.revision,
-        "evidence_kind": [e.kind for e in evidence],
-        "evidence_detail": [e.detail for e in evidence],
-        "evidence_relation": [e.relation for e in evidence],
-        "evidence_confidence": [float(e.confidence) for e in evidence],
-        "evidence_url": [e.url for e in evidence],
-        "evidence_revision": [e.revision or "" for e in evidence],
-        "evidence_first_seen": [e.first_seen for e in evidence],
-        "evidence_last_seen": [e.last_seen for e in evidence],
+        "evidence": [_encode(e) for e in evidence],
     }
     if run_id is not None:
         props["last_run"] = run_id
     return props
 
 
+def _encode(e: EvidenceRecord) -> str:
+    return json.dumps(
+        {
+            "kind": e.kind,
+            "detail": e.detail,
+            "relation": e.relation,
+            "confidence": float(e.confidence),
+            "url": e.url,
+            "revision": e.revision,
+            "first_seen": e.first_seen.isoformat(),
+            "last_seen": e.last_seen.isoformat(),
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
 def evidence_from_properties(props: Mapping[str, Any]) -> tuple[EvidenceRecord, ...]:
     """Rebuild the evidence pieces stored on an edge."""
-    kinds = list(props.get("evidence_kind") or [])
     out = []
-    for i, kind in enumerate(kinds):
+    for raw in props.get("evidence") or []:
+        d = json.loads(raw)
         out.append(
             EvidenceRecord(
-                kind=str(kind),
-                detail=str(props["evidence_detail"][i]),
-                relation=str(props["evidence_relation"][i]),
-                confidence=float(props["evidence_confidence"][i]),
-                url=str(props["evidence_url"][i]),
-                revision=str(props["evidence_revision"][i]) or None,
-                first_seen=to_utc(props["evidence_first_seen"][i]),
-                last_seen=to_utc(props["evidence_last_seen"][i]),
+                kind=str(d["kind"]),
+                detail=str(d["detail"]),
+                relation=str(d["relation"]),
+                confidence=float(d["confidence"]),
+                url=str(d["url"]),
+                revision=d.get("revision"),
+                first_seen=to_utc(datetime.fromisoformat(d["first_seen"])),
+                last_seen=to_utc(datetime.fromisoformat(d["last_seen"])),
             )
         )
     return tuple(out)

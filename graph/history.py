@@ -20,16 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Version", "to_utc", "valid_at", "value_at", "versions"]
+__all__ = ["Version", "to_micros", "to_utc", "valid_at", "value_at", "versions"]
 
 T = TypeVar("T")
 
 
 def to_utc(value: Any) -> datetime:
-    """A timezone-aware UTC datetime from a Python or neo4j temporal value (naive = UTC)."""
+    """A timezone-aware UTC datetime from a Python or neo4j temporal value (naive = UTC),
+    or from epoch microseconds (what read statements return, see graph.statements.reads.US)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _EPOCH + timedelta(microseconds=value)
     if hasattr(value, "to_native"):
         value = value.to_native()
     if not isinstance(value, datetime):
@@ -37,6 +40,23 @@ def to_utc(value: Any) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def to_micros(value: datetime) -> int:
+    """Microseconds since the Unix epoch (UTC), the wire form of times in write parameters.
+
+    The driver's conversion of Python datetimes costs ~100 µs each; writes send integers and
+    statements turn them back into ``datetime`` values (see graph.statements.write.DT).
+    """
+    utc = to_utc(value)
+    delta = utc - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if micros < 0:
+        raise ValueError(f"times before 1970 are not accepted: {value!r}")
+    return micros
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def valid_at(valid_from: Any, valid_to: Any, as_of: datetime | None) -> bool:

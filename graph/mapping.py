@@ -132,7 +132,9 @@ def map_observations(
             )
     out.nodes = _collapse(out.nodes, lambda r: (r.label, r.key))
     out.links = _collapse(out.links, lambda r: (r.type, r.src, r.dst))
-    out.mentions = list({m.id: m for m in sorted(out.mentions, key=lambda m: m.prov.observed_at, reverse=True)}.values())
+    observed = {m.id for m in out.models} | {m.id for m in out.unavailable}
+    latest_first = sorted(out.mentions, key=lambda m: m.prov.observed_at, reverse=True)  # earliest kept
+    out.mentions = list({m.id: m for m in latest_first if m.id not in observed}.values())
     return out
 
 

@@ -20,6 +20,7 @@ twice in a batch) go into successive rounds so that history is applied in time o
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from functools import partial
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
@@ -34,6 +35,7 @@ from graph import ancestry
 from graph.aliases import apply_alias
 from graph.errors import translated
 from graph.evidence import EdgeVersion, EdgeWrite, plan_derivation
+from graph.history import to_micros
 from graph.mapping import map_observations, rewrite_model_ids
 from graph.records import (
     DerivationRecord,
@@ -168,7 +170,8 @@ class GraphWriter:
         if dirty:
             self._run(ex, lq.ANCESTRY_MARK_DIRTY, "ancestry_dirty", sorted(dirty), report, run_id, param="ids")
         problems = [
-            {"model": p.model_id, "kind": p.kind, "message": p.message, "t": p.prov.observed_at, "url": p.prov.url}
+            {"model": p.model_id, "kind": p.kind, "message": p.message, "t": to_micros(p.prov.observed_at),
+             "url": p.prov.url}
             for p in records.problems
         ]
         self._run_rounds(ex, wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
@@ -181,8 +184,8 @@ class GraphWriter:
             by_label[node.label].append(
                 {
                     "key": node.key,
-                    "t": node.prov.observed_at,
-                    "first": node.first_seen or node.prov.observed_at,
+                    "t": to_micros(node.prov.observed_at),
+                    "first": to_micros(node.first_seen or node.prov.observed_at),
                     "url": node.prov.url,
                     "rev": node.prov.revision,
                     "props": node.props,
@@ -195,12 +198,14 @@ class GraphWriter:
         models = [
             {
                 "id": m.id,
-                "t": m.prov.observed_at,
+                "t": to_micros(m.prov.observed_at),
                 "url": m.prov.url,
                 "rev": m.prov.revision,
                 "status": m.status,
                 "gate": m.gate,
-                "props": m.props,
+                "created": _opt_micros(m.props.get("created_at")),
+                "modified": _opt_micros(m.props.get("last_modified")),
+                "props": {k: v for k, v in m.props.items() if k not in _TIME_PROPS},
             }
             for m in records.models
         ]
@@ -216,7 +221,7 @@ class GraphWriter:
                 {
                     "model": v.model_id,
                     "target": v.target_id,
-                    "t": v.prov.observed_at,
+                    "t": to_micros(v.prov.observed_at),
                     "url": v.prov.url,
                     "rev": v.prov.revision,
                     "props": v.props,
@@ -232,8 +237,8 @@ class GraphWriter:
                 {
                     "src": link.src,
                     "dst": link.dst,
-                    "t": link.prov.observed_at,
-                    "first": link.first_seen or link.prov.observed_at,
+                    "t": to_micros(link.prov.observed_at),
+                    "first": to_micros(link.first_seen or link.prov.observed_at),
                     "url": link.prov.url,
                     "rev": link.prov.revision,
                     "props": link.props,
@@ -263,7 +268,7 @@ class GraphWriter:
         return open_edges, dirty
 
     def _close_missing(self, ex: _Executor, records: GraphRecords, report: WriteReport) -> set[str]:
-        rows = [{"child": p.child, "parents": sorted(p.parents), "t": p.observed_at} for p in records.parent_sets]
+        rows = [{"child": p.child, "parents": sorted(p.parents), "t": to_micros(p.observed_at)} for p in records.parent_sets]
         closed: set[str] = set()
         for batch in _rounds(rows, lambda r: (r["child"],)):
             for chunk in _chunks(batch, self._batch_size):
@@ -372,8 +377,8 @@ def _derivation_chunk(
             opened.append({"child": record.child, "parent": record.parent, "relation": str(plan.props["relation"])})
         elif open_now is not None:
             opened.append({"child": record.child, "parent": record.parent, "relation": open_now.relation})
-    updates = [{"eid": w.element_id, "props": w.props} for w in writes if w.element_id is not None]
-    creates = [{"child": w.child, "parent": w.parent, "props": w.props} for w in writes if w.element_id is None]
+    updates = [{"eid": w.element_id, "props": _wire(w.props)} for w in writes if w.element_id is not None]
+    creates = [{"child": w.child, "parent": w.parent, "props": _wire(w.props)} for w in writes if w.element_id is None]
     if updates:
         tx.run(lq.DERIVED_UPDATE, rows=updates).consume()
     if creates:
@@ -382,7 +387,24 @@ def _derivation_chunk(
 
 
 def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:
-    return {"id": model_id, "t": prov.observed_at, "url": prov.url, "rev": prov.revision}
+    return {"id": model_id, "t": to_micros(prov.observed_at), "url": prov.url, "rev": prov.revision}
+
+
+_TIME_PROPS = ("created_at", "last_modified")
+_EDGE_TIMES = ("first_seen", "last_seen", "valid_from")
+
+
+def _opt_micros(value: object) -> int | None:
+    return to_micros(value) if isinstance(value, datetime) else None
+
+
+def _wire(props: dict[str, Any]) -> dict[str, Any]:
+    """Edge properties with times as epoch microseconds (statements turn them back)."""
+    out = dict(props)
+    for key in _EDGE_TIMES:
+        if key in out:
+            out[key] = to_micros(out[key])
+    return out
 
 
 def _chunks(rows: Sequence[T], size: int) -> Iterator[list[T]]:  # noqa: UP047

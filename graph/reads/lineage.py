@@ -17,7 +17,7 @@ from neo4j import Driver
 
 from crawler.observations import Relation
 from graph.ancestry import ancestry_key
-from graph.errors import ModelNotFound
+from graph.errors import InvalidArgument, ModelNotFound
 from graph.reads import _common as c
 from graph.reads.convert import edge, model_ref
 from graph.reads.paths import depths, parents_map, paths_to_roots, paths_up_to
@@ -133,22 +133,28 @@ def plan_descendants(
     as_of = c.norm_as_of(as_of)
     if as_of is not None:
         return (yield from _descendants_walk(model_id, as_of, rels, max_depth, limit, cursor))
-    head = yield c.Query(q.DESCENDANTS_INDEX_TOTAL, {"id": model_id})
-    if not head:
+    wide = max_depth >= c.MAX_DEPTH
+    hi_suffix = chr(ord(KEY_SEP) + 1) if wide else f"{KEY_SEP}{max_depth + 1:03d}{KEY_SEP}"
+    after = None if cursor is None else c.decode_cursor(cursor, "")
+    params: dict[str, Any] = {
+        "id": model_id, "sep": KEY_SEP, "after": after, "hi_suffix": hi_suffix, "relations": rels, "limit": limit + 1,
+    }
+    rows = yield c.Query(q.DESCENDANTS_INDEX_PAGE, params)  # page and unfiltered total in one round trip
+    if not rows:
         raise ModelNotFound(model_id)
-    root = str(head[0]["root"])
+    root = str(rows[0]["root"])
     prefix = root + KEY_SEP
-    lo = prefix if cursor is None else c.decode_cursor(cursor, prefix)
-    hi = ancestry_key(root, max_depth + 1, "") if max_depth < c.MAX_DEPTH else root + chr(ord(KEY_SEP) + 1)
-    params: dict[str, Any] = {"lo": lo, "hi": hi, "relations": rels, "limit": limit + 1}
-    rows = yield c.Query(q.DESCENDANTS_INDEX_PAGE, params)
-    if rels is None and max_depth >= c.MAX_DEPTH:
-        total = int(head[0]["total"])
+    if after is not None and not after.startswith(prefix):
+        raise InvalidArgument("cursor belongs to another query")
+    if rels is None and wide:
+        total = int(rows[0]["degree"])
     else:
-        counted = yield c.Query(q.DESCENDANTS_INDEX_TOTAL_FILTERED, {**params, "lo": prefix})
+        bounds = {"lo": prefix, "hi": root + hi_suffix, "relations": rels}
+        counted = yield c.Query(q.DESCENDANTS_INDEX_TOTAL_FILTERED, bounds)
         total = int(counted[0]["total"])
-    items = tuple(Descendant(model_ref(r["model"], None), int(r["depth"]), str(r["relation"])) for r in rows[:limit])
-    next_cursor = c.encode_cursor(str(rows[limit - 1]["key"])) if len(rows) > limit else None
+    found = rows[0]["items"]
+    items = tuple(Descendant(model_ref(r["model"], None), int(r["depth"]), str(r["relation"])) for r in found[:limit])
+    next_cursor = c.encode_cursor(str(found[limit - 1]["key"])) if len(found) > limit else None
     return DescendantsPage(root=root, as_of=None, items=items, total=total, next_cursor=next_cursor)
 
 

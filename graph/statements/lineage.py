@@ -11,6 +11,8 @@ cursor paging without sorting. Self-pairs are never stored, so cycles stay finit
 
 from __future__ import annotations
 
+from graph.statements.write import DT, ROWS
+
 __all__ = [
     "ANCESTRY_CLEAR_DIRTY",
     "ANCESTRY_DELETE_FOR",
@@ -37,24 +39,25 @@ MATCH (c:Model {id: r.child})-[d:DERIVED_FROM]->(p:Model {id: r.parent})
 RETURN r.child AS child, r.parent AS parent, elementId(d) AS eid, properties(d) AS props
 """
 
-DERIVED_UPDATE = """
+# props arrive with times as epoch microseconds (see graph.statements.write.DT)
+_EDGE_TIMES = f"d.first_seen = {DT('r.props.first_seen')}, d.last_seen = {DT('r.props.last_seen')}"
+
+DERIVED_UPDATE = f"""
 UNWIND $rows AS r
 MATCH ()-[d:DERIVED_FROM]->() WHERE elementId(d) = r.eid
-SET d += r.props
+SET d += r.props, {_EDGE_TIMES}
 """
 
-DERIVED_CREATE = """
+DERIVED_CREATE = f"""
 UNWIND $rows AS r
-MATCH (c:Model {id: r.child})
-MATCH (p:Model {id: r.parent})
+MATCH (c:Model {{id: r.child}})
+MATCH (p:Model {{id: r.parent}})
 CREATE (c)-[d:DERIVED_FROM]->(p)
-SET d = r.props
+SET d = r.props, {_EDGE_TIMES}, d.valid_from = {DT("r.props.valid_from")}
 """
 
 # rows: {child, parents, t}. A full observation closes open edges to parents it no longer names.
-DERIVED_CLOSE_MISSING = """
-UNWIND $rows AS r
-MATCH (c:Model {id: r.child})
+DERIVED_CLOSE_MISSING = ROWS + """MATCH (c:Model {id: r.child})
 WITH c, r WHERE c.last_full_at IS NULL OR r.t >= c.last_full_at
 SET c.last_full_at = r.t
 WITH c, r
@@ -82,10 +85,13 @@ CALL (c, p, r) {{
   WHERE x.n <> y.n AND depth <= {MAX_ANCESTRY_DEPTH}
   WITH x.n AS xn, y.n AS yn, depth, x.rel AS rel
   MERGE (xn)-[a:HAS_ANCESTOR]->(yn)
-  ON CREATE SET a.depth = 1000
-  WITH xn, yn, a, depth, rel WHERE depth < a.depth
-  SET a.depth = depth, a.relation = rel,
-      a.key = yn.id + $sep + right('000' + toString(depth), 3) + $sep + xn.id
+  ON CREATE SET a.depth = depth, a.relation = rel,
+                a.key = yn.id + $sep + right('000' + toString(depth), 3) + $sep + xn.id
+  ON MATCH SET a.relation = CASE WHEN depth < a.depth THEN rel ELSE a.relation END,
+               a.key = CASE WHEN depth < a.depth
+                            THEN yn.id + $sep + right('000' + toString(depth), 3) + $sep + xn.id
+                            ELSE a.key END,
+               a.depth = CASE WHEN depth < a.depth THEN depth ELSE a.depth END
   RETURN count(*) AS pairs
 }}
 RETURN sum(pairs) AS pairs

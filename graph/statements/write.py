@@ -1,9 +1,9 @@
 """Write statements: one batched ``UNWIND $rows … MERGE`` statement per label or relationship type.
 
-Row shapes (all times are UTC datetimes):
+Row shapes (times ``t``, ``first``, ``created``, ``modified`` as epoch microseconds, see ``DT``):
 
 * node rows: ``{key, t, first, url, rev, props}``
-* model rows: ``{id, t, url, rev, status, gate, props}``
+* model rows: ``{id, t, url, rev, status, gate, created, modified, props}``
 * mention rows: ``{id, t, url, rev}``
 * versioned link rows: ``{model, target, t, url, rev, props}``
 * link rows: ``{src, dst, t, first, url, rev, props}``
@@ -20,6 +20,8 @@ from __future__ import annotations
 from graph.records import LinkType, NodeLabel, VersionedLinkType
 
 __all__ = [
+    "DT",
+    "ROWS",
     "LINK_UPSERT",
     "MODEL_MENTION",
     "MODEL_UNAVAILABLE",
@@ -29,6 +31,18 @@ __all__ = [
     "PROBLEM_UPSERT",
     "VERSIONED_UPSERT",
 ]
+
+def DT(expr: str) -> str:  # noqa: N802 - reads like the Cypher function it stands for
+    """Cypher turning epoch microseconds (graph.history.to_micros) into a UTC datetime."""
+    return f"datetime({{epochSeconds: {expr} / 1000000, nanosecond: {expr} % 1000000 * 1000}})"
+
+
+# Every write statement starts here: rows arrive with times as epoch microseconds.
+ROWS = (
+    "UNWIND $rows AS row\n"
+    "WITH row {.*, t: " + DT("row.t") + ", "
+    "first: CASE WHEN row.first IS NULL THEN null ELSE " + DT("row.first") + " END} AS r\n"
+)
 
 NODE_KEY: dict[NodeLabel, str] = {
     NodeLabel.PARTY: "id",
@@ -42,9 +56,7 @@ _NEWER = "CASE WHEN {v}.last_seen IS NULL OR r.t >= {v}.last_seen THEN [1] ELSE 
 _FIRST = "{v}.first_seen = CASE WHEN {v}.first_seen IS NULL OR r.first < {v}.first_seen THEN r.first ELSE {v}.first_seen END"
 _STAMP = "{v}.last_seen = r.t, {v}.last_run = $run, {v}.source_url = r.url, {v}.revision = r.rev, {v} += r.props"
 
-_NODE_TEMPLATE = """
-UNWIND $rows AS r
-MERGE (n:{label} {{{key}: r.key}})
+_NODE_TEMPLATE = ROWS.replace("{", "{{").replace("}", "}}") + """MERGE (n:{label} {{{key}: r.key}})
 SET {first}
 WITH n, r
 FOREACH (_ IN {newer} | SET {stamp})
@@ -61,16 +73,16 @@ NODE_UPSERT: dict[NodeLabel, str] = {
     for label, key in NODE_KEY.items()
 }
 
-MODEL_UPSERT = """
-UNWIND $rows AS r
-MERGE (m:Model {id: r.id})
+MODEL_UPSERT = ROWS + """MERGE (m:Model {id: r.id})
 ON CREATE SET m.status = 'unknown'
 SET m.first_seen = CASE WHEN m.first_seen IS NULL OR r.t < m.first_seen THEN r.t ELSE m.first_seen END
 WITH m, r, (m.last_seen IS NULL OR r.t >= m.last_seen) AS newer,
      coalesce(m.status_history, []) AS sh, coalesce(m.status_valid_from, []) AS sf,
      coalesce(m.gate_history, []) AS gh, coalesce(m.gate_valid_from, []) AS gf
 FOREACH (_ IN CASE WHEN newer THEN [1] ELSE [] END |
-  SET m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev, m += r.props
+  SET m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev, m += r.props,
+      m.created_at = CASE WHEN r.created IS NULL THEN m.created_at ELSE """ + DT("r.created") + """ END,
+      m.last_modified = CASE WHEN r.modified IS NULL THEN m.last_modified ELSE """ + DT("r.modified") + """ END
   REMOVE m.stale, m.stale_since, m.stale_run)
 FOREACH (_ IN CASE WHEN r.status IS NOT NULL AND (size(sf) = 0 OR (r.t > last(sf) AND last(sh) <> r.status))
               THEN [1] ELSE [] END |
@@ -80,16 +92,12 @@ FOREACH (_ IN CASE WHEN r.gate IS NOT NULL AND (size(gf) = 0 OR (r.t > last(gf) 
   SET m.gate_history = gh + r.gate, m.gate_valid_from = gf + r.t, m.gated = r.gate)
 """
 
-MODEL_MENTION = """
-UNWIND $rows AS r
-MERGE (m:Model {id: r.id})
+MODEL_MENTION = ROWS + """MERGE (m:Model {id: r.id})
 ON CREATE SET m.status = 'unknown', m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
               m.source_url = r.url, m.revision = r.rev
 """
 
-MODEL_UNAVAILABLE = """
-UNWIND $rows AS r
-MERGE (m:Model {id: r.id})
+MODEL_UNAVAILABLE = ROWS + """MERGE (m:Model {id: r.id})
 ON CREATE SET m.status = 'unknown', m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
               m.source_url = r.url, m.revision = r.rev
 SET m.unavailable_at = CASE WHEN m.unavailable_at IS NULL OR r.t > m.unavailable_at THEN r.t ELSE m.unavailable_at END
@@ -97,9 +105,7 @@ WITH m WHERE m.status = 'unknown'
 SET m.status = 'unavailable'
 """
 
-_VERSIONED_TEMPLATE = """
-UNWIND $rows AS r
-MATCH (m:Model {{id: r.model}})
+_VERSIONED_TEMPLATE = ROWS.replace("{", "{{").replace("}", "}}") + """MATCH (m:Model {{id: r.model}})
 MATCH (t:{target} {{id: r.target}})
 OPTIONAL MATCH {open_pattern} WHERE cur.valid_to IS NULL
 WITH r, m, t, cur, (cur IS NOT NULL AND ct = t) AS same
@@ -139,9 +145,7 @@ _LINK_ENDS: dict[LinkType, tuple[str, str, str, str]] = {
     LinkType.HAS_FILE: ("Model", "id", "File", "sha256"),
 }
 
-_LINK_TEMPLATE = """
-UNWIND $rows AS r
-MATCH (a:{src_label} {{{src_key}: r.src}})
+_LINK_TEMPLATE = ROWS.replace("{", "{{").replace("}", "}}") + """MATCH (a:{src_label} {{{src_key}: r.src}})
 MATCH (b:{dst_label} {{{dst_key}: r.dst}})
 MERGE (a)-[x:{type}]->(b)
 SET {first}
@@ -163,9 +167,7 @@ LINK_UPSERT: dict[LinkType, str] = {
     for link, ends in _LINK_ENDS.items()
 }
 
-PROBLEM_UPSERT = """
-UNWIND $rows AS r
-MATCH (m:Model {id: r.model})
+PROBLEM_UPSERT = ROWS + """MATCH (m:Model {id: r.model})
 WITH m, r, coalesce(m.problem_kind, []) AS kinds
 WITH m, r, kinds,
      [i IN range(0, size(kinds) - 1) WHERE kinds[i] = r.kind AND m.problem_message[i] = r.message][0] AS i

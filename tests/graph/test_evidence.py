@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from graph.evidence import EdgeVersion, edge_properties, merge_evidence, plan_derivation, summarise
+from graph.evidence import (
+    EdgeVersion,
+    edge_properties,
+    evidence_from_properties,
+    merge_evidence,
+    plan_derivation,
+    summarise,
+)
 from graph.records import DerivationRecord, EvidenceRecord
 
 from .support import at
@@ -46,7 +53,8 @@ def test_plan_updates_the_open_version_and_is_a_no_op_when_nothing_is_new() -> N
     more = DerivationRecord("c", "p", (ev("card_text", 0.5, 2),))
     plan = plan_derivation(more, [stored], "run2")
     assert plan is not None and plan.element_id == "e1" and not plan.opened
-    assert plan.props["evidence_kind"] == ["hub_tag", "card_text"] and plan.props["last_run"] == "run2"
+    assert [e.kind for e in evidence_from_properties(plan.props)] == ["hub_tag", "card_text"]
+    assert plan.props["last_run"] == "run2"
 
 
 def test_plan_opens_a_new_version_after_a_closed_one_and_keeps_late_evidence_on_the_old() -> None:

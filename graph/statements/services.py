@@ -1,0 +1,221 @@
+"""Read statements of the async services (``graph.services``) behind the API.
+
+Batched by design: each takes ``$ids`` / ``$keys`` lists so that one statement answers a whole
+page of GraphQL rows (the API's DataLoaders collect the keys). A model is projected with
+:data:`FACTS` — what :func:`graph.reads.convert.model_ref` needs plus the descriptive facts
+and the materialised propagation summary (``eff_*``, absent until materialised). Variants
+that differ only by "open now" versus "valid at ``$as_of``" are built from closed choices at
+import time; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+from graph.statements.reads import MODEL_PROJECTION, RESOLVE
+
+__all__ = [
+    "CHILDREN_PAGE",
+    "ENGINE_VIEW",
+    "FACTS",
+    "FAMILY_EDGES",
+    "FAMILY_MEMBERS",
+    "HISTORY",
+    "LICENSE_MEMBERS",
+    "LICENSE_SOURCES",
+    "MATERIALISED",
+    "MODEL_FACTS",
+    "PARENTS_PAGE",
+    "ROOTS",
+    "SEARCH_COUNT",
+    "SEARCH_PAGE",
+    "project",
+]
+
+# The shared projection of graph.reads plus descriptive facts and the materialised summary.
+FACTS = MODEL_PROJECTION[:-2] + (
+    ", .name, .hub, .license_raw, .license_name, .license_link, .pipeline_tag, .library, .created_at, "
+    ".last_modified, .sha, .downloads, .likes, .params, .training_compute_flops, .tags, "
+    ".eff_version, .eff_violations, .eff_warnings, .eff_infos}}"
+)
+
+
+def project(var: str) -> str:
+    """``var {…}``: the FACTS map of the node bound to ``var``."""
+    return var + " " + FACTS.format(v=var)
+
+
+_NOW = "r.valid_to IS NULL"
+_AS_OF = "r.valid_from <= $as_of AND (r.valid_to IS NULL OR r.valid_to > $as_of)"
+
+
+def _valid(as_of: bool) -> str:
+    return _AS_OF if as_of else _NOW
+
+
+# keys may be current ids or old ids (aliases); rows come back keyed by what was asked
+MODEL_FACTS = f"""
+UNWIND $ids AS key
+OPTIONAL MATCH (direct:Model {{id: key}})
+OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
+WITH key, coalesce(direct, aliased) AS m
+WHERE m IS NOT NULL
+RETURN key, {project('m')} AS model
+"""
+
+# The materialised propagation result of each model (full detail as JSON), by current id.
+MATERIALISED = """
+UNWIND $ids AS id
+MATCH (m:Model {id: id})
+RETURN id, m.eff_version AS version, m.eff_json AS json
+"""
+
+_SEARCH_WHERE = """
+MATCH (m:Model)
+WHERE ($needle IS NULL OR toLower(m.id) CONTAINS $needle)
+  AND ($license IS NULL OR m.declared_license = $license)
+  AND ($author IS NULL OR m.author = $author)
+  AND ($relation IS NULL OR EXISTS {
+        MATCH (m)-[r:DERIVED_FROM]->(:Model) WHERE r.valid_to IS NULL AND r.relation = $relation })
+  AND ($has_conflict IS NULL OR
+       (coalesce(m.eff_violations, 0) + coalesce(m.eff_warnings, 0) + coalesce(m.eff_infos, 0) > 0) = $has_conflict)
+"""
+
+SEARCH_PAGE = (
+    _SEARCH_WHERE
+    + f"""
+  AND ($after IS NULL OR m.id > $after)
+WITH m ORDER BY m.id LIMIT $limit
+RETURN {project('m')} AS model
+"""
+)
+
+SEARCH_COUNT = _SEARCH_WHERE + "RETURN count(m) AS total\n"
+
+# Models without an open parent edge, largest families first.
+ROOTS = f"""
+MATCH (m:Model)
+WHERE NOT EXISTS {{ MATCH (m)-[r:DERIVED_FROM]->(:Model) WHERE r.valid_to IS NULL }}
+WITH m, COUNT {{ (m)<-[:HAS_ANCESTOR]-(:Model) }} AS descendants
+ORDER BY descendants DESC, m.id
+LIMIT $limit
+RETURN {project('m')} AS model, descendants
+"""
+
+
+def _page(direction: str, as_of: bool) -> str:
+    pattern = "(m)-[r:DERIVED_FROM]->(o:Model)" if direction == "parents" else "(o:Model)-[r:DERIVED_FROM]->(m)"
+    return f"""
+UNWIND $ids AS id
+MATCH (m:Model {{id: id}})
+CALL (m) {{
+  MATCH {pattern}
+  WHERE {_valid(as_of)} AND ($relation IS NULL OR r.relation = $relation)
+  RETURN count(r) AS total
+}}
+CALL (m) {{
+  MATCH {pattern}
+  WHERE {_valid(as_of)} AND ($relation IS NULL OR r.relation = $relation) AND ($after IS NULL OR o.id > $after)
+  WITH r, o ORDER BY o.id LIMIT $limit
+  RETURN collect({{other: o.id, props: properties(r)}}) AS edges
+}}
+RETURN id, total, edges
+"""
+
+
+PARENTS_PAGE: dict[bool, str] = {as_of: _page("parents", as_of) for as_of in (False, True)}
+"""Parents of each model (``$ids``), a page each; keyed by "is an as-of read"."""
+
+CHILDREN_PAGE: dict[bool, str] = {as_of: _page("children", as_of) for as_of in (False, True)}
+"""Children of each model (``$ids``), a page each; keyed by "is an as-of read"."""
+
+HISTORY = """
+UNWIND $ids AS id
+MATCH (m:Model {id: id})
+RETURN id, m.status_history AS status_history, m.status_valid_from AS status_valid_from,
+       m.gate_history AS gate_history, m.gate_valid_from AS gate_valid_from,
+       [(m)-[d:DECLARES]->(l:License) | {value: l.id, valid_from: d.valid_from, valid_to: d.valid_to,
+        source_url: d.source_url, revision: d.revision, observed_at: d.first_seen, run: d.last_run}] AS licenses,
+       [(m)-[r:DERIVED_FROM]->(p:Model) | {value: p.id, relation: r.relation, valid_from: r.valid_from,
+        valid_to: r.valid_to, source_url: r.source_url, revision: r.revision, observed_at: r.first_seen,
+        run: r.last_run}] AS bases,
+       [(a:Party)-[v:PUBLISHED]->(m) | {value: a.id, valid_from: v.valid_from, valid_to: v.valid_to,
+        source_url: v.source_url, revision: v.revision, observed_at: v.first_seen, run: v.last_run}] AS publishers
+"""
+
+
+def _engine_view(as_of: bool) -> str:
+    if as_of:
+        up = f"""
+  UNWIND starts AS s
+  OPTIONAL MATCH p = (s)-[:DERIVED_FROM*1..32]->(a:Model)
+  WHERE all(r IN relationships(p) WHERE {_AS_OF})
+  RETURN collect(DISTINCT a) AS ups"""
+    else:
+        up = """
+  UNWIND starts AS s
+  OPTIONAL MATCH (s)-[:HAS_ANCESTOR]->(a:Model)
+  RETURN collect(DISTINCT a) AS ups"""
+    return f"""
+UNWIND $ids AS key
+OPTIONAL MATCH (direct:Model {{id: key}})
+OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
+WITH key, coalesce(direct, aliased) AS m
+WHERE m IS NOT NULL
+WITH collect([key, m.id]) AS keys, collect(DISTINCT m) AS starts
+CALL (starts) {{{up}
+}}
+WITH keys, starts + [u IN ups WHERE NOT u IN starts] AS nodes
+UNWIND nodes AS n
+RETURN keys, {project('n')} AS node,
+       [(n)-[r:DERIVED_FROM]->(q:Model) WHERE {_valid(as_of)} | [q.id, r.relation, r.confidence]] AS parents,
+       [(d:Deployment)-[s:SERVES]->(n) WHERE $as_of IS NULL OR s.first_seen <= $as_of |
+        [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator), d.status, d.url]] AS deployments
+"""
+
+
+ENGINE_VIEW: dict[bool, str] = {as_of: _engine_view(as_of) for as_of in (False, True)}
+"""The up-closure of ``$ids`` (each model and all its ancestors) with the facts the engine needs."""
+
+# Members of a family from the ancestry index: the root (depth 0) and every descendant.
+FAMILY_MEMBERS = (
+    RESOLVE
+    + """
+CALL (m) {
+  MATCH (x:Model)-[k:HAS_ANCESTOR]->(m)
+  RETURN collect([x.id, k.depth, k.relation]) AS rows
+}
+RETURN m.id AS root, rows
+"""
+)
+
+# Open / as-of DERIVED_FROM edges among a set of models (children listed by id).
+FAMILY_EDGES: dict[bool, str] = {
+    as_of: f"""
+UNWIND $ids AS id
+MATCH (c:Model {{id: id}})-[r:DERIVED_FROM]->(p:Model)
+WHERE {_valid(as_of)}
+RETURN c.id AS child, p.id AS parent, r.relation AS relation
+"""
+    for as_of in (False, True)
+}
+
+# Models declaring one of $licenses now / at $as_of.
+LICENSE_SOURCES: dict[bool, str] = {
+    False: """
+UNWIND $licenses AS lic
+MATCH (m:Model {declared_license: lic})
+RETURN DISTINCT m.id AS id
+""",
+    True: """
+UNWIND $licenses AS lic
+MATCH (m:Model)-[r:DECLARES]->(:License {id: lic})
+WHERE r.valid_from <= $as_of AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+RETURN DISTINCT m.id AS id
+""",
+}
+
+# Descendants of a set of source models from the ancestry index (current reads only).
+LICENSE_MEMBERS = """
+UNWIND $ids AS id
+MATCH (x:Model)-[k:HAS_ANCESTOR]->(:Model {id: id})
+RETURN x.id AS id, min(k.depth) AS depth
+"""
