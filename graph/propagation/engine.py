@@ -124,7 +124,7 @@ class PropagationRun:
         order = [model_id]
         for mid in order:  # breadth-first; ``order`` grows while iterating
             for link in self.states[mid].parents:
-                if link.parent_id not in depth and link.parent_id in self.states:
+                if link.parent_id not in depth and link.parent_id in self.view.nodes:  # gaps have no result
                     depth[link.parent_id] = depth[mid] + 1
                     order.append(link.parent_id)
         for mid in sorted(order, key=lambda m: (depth[m], m)):
