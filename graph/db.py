@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
+from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase, NotificationMinimumSeverity
 
 from graph.settings import Neo4jSettings
 
@@ -23,7 +23,12 @@ def sync_driver(settings: Neo4jSettings | None = None) -> Driver:
 
 
 def async_driver(settings: Neo4jSettings | None = None) -> AsyncDriver:
+    """The driver of long-running servers (the API): server notifications (hints about unknown
+    property keys before materialisation, plans) are not wanted in their logs."""
     settings = settings or Neo4jSettings()
     return AsyncGraphDatabase.driver(
-        settings.uri, auth=_auth(settings), max_connection_pool_size=settings.max_connection_pool_size
+        settings.uri,
+        auth=_auth(settings),
+        max_connection_pool_size=settings.max_connection_pool_size,
+        notifications_min_severity=NotificationMinimumSeverity.OFF,
     )
