@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver, RoutingControl
+from neo4j import Driver
 
 from bench.synth import SynthGraph
 from graph import reads
 from graph.db import sync_driver
-from graph.reads._common import encode_cursor
+from graph.reads._common import read
 from graph.settings import Neo4jSettings
 from graph.statements import reads as q
 from graph.statements.lineage import KEY_SEP
@@ -61,7 +61,8 @@ def _time(fn: Callable[[], Any], calls: int, warmup: int) -> list[float]:
 
 
 def _raw(driver: Driver, statement: str, params: dict[str, Any]) -> None:
-    driver.execute_query(statement, params, routing_=RoutingControl.READ)
+    """The driver call alone (same session settings as graph.reads), without building data classes."""
+    read(driver, statement, params, None)
 
 
 def _profile(driver: Driver, statement: str, params: dict[str, Any]) -> str:
@@ -119,14 +120,14 @@ def main() -> None:
             _time(lambda: reads.ancestors(driver, rnd.choice(depth5)), args.calls, args.warmup)
         )
 
-        prefix = root + KEY_SEP
-        hi = root + chr(ord(KEY_SEP) + 1)
+        def page_params(cursor: str | None) -> dict[str, Any]:
+            return {
+                "id": root, "sep": KEY_SEP, "after": None if cursor is None else ancestry_key_from(cursor),
+                "hi_suffix": chr(ord(KEY_SEP) + 1), "relations": None, "limit": args.page + 1,
+            }
 
         def raw_page() -> None:
-            cursor = rnd.choice(cursors)
-            lo = prefix if cursor is None else ancestry_key_from(cursor)
-            _raw(driver, q.DESCENDANTS_INDEX_TOTAL, {"id": root})
-            _raw(driver, q.DESCENDANTS_INDEX_PAGE, {"lo": lo, "hi": hi, "relations": None, "limit": args.page + 1})
+            _raw(driver, q.DESCENDANTS_INDEX_PAGE, page_params(rnd.choice(cursors)))
 
         results["descendants_page_raw"] = _summary(_time(raw_page, args.calls, args.warmup))
         results["descendants_page"] = _summary(
@@ -139,12 +140,8 @@ def main() -> None:
         sample = rnd.choice(depth5)
         plans = [
             f"# ancestors of {sample}\n" + _profile(driver, anc_stmt, {"id": sample, "as_of": None}),
-            f"# descendants total of {root}\n" + _profile(driver, q.DESCENDANTS_INDEX_TOTAL, {"id": root}),
-            f"# descendants page of {root}\n" + _profile(
-                driver, q.DESCENDANTS_INDEX_PAGE,
-                {"lo": ancestry_key_from(cursors[len(cursors) // 2] or encode_cursor(prefix)), "hi": hi,
-                 "relations": None, "limit": args.page + 1},
-            ),
+            f"# descendants page (middle) of {root}\n"
+            + _profile(driver, q.DESCENDANTS_INDEX_PAGE, page_params(cursors[len(cursors) // 2])),
         ]
     finally:
         driver.close()

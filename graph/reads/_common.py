@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from neo4j import Driver, RoutingControl
+from neo4j import READ_ACCESS, Driver, NotificationMinimumSeverity
 
 from crawler.observations import Relation
 from graph.errors import InvalidArgument, translated
@@ -100,10 +100,19 @@ def decode_cursor(cursor: str, prefix: str) -> str:
 
 
 def read(driver: Driver, statement: str, params: dict[str, Any], database: str | None) -> list[Any]:
-    """Run a read statement with driver errors translated."""
+    """Run a read statement with driver errors translated.
+
+    An auto-commit read (one round trip, where a managed transaction takes two) with server
+    notifications off (the driver logs each one, which costs more than a lineage read).
+    Not retried here: a lost connection raises GraphUnavailable, which callers may retry.
+    """
     with translated():
-        records, _, _ = driver.execute_query(statement, params, database_=database, routing_=RoutingControl.READ)
-    return list(records)
+        with driver.session(
+            database=database,
+            default_access_mode=READ_ACCESS,
+            notifications_min_severity=NotificationMinimumSeverity.OFF,
+        ) as session:
+            return list(session.run(statement, params))
 
 
 def run(driver: Driver, plan: Plan[T], database: str | None) -> T:
