@@ -5,12 +5,29 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue as KombuQueue
 
+from workers.beat import beat_schedule
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
-__all__ = ["app", "create_app"]
+__all__ = ["app", "create_app", "publish_retry_policy"]
 
-TASK_MODULES = ("workers.tasks.diagnostics",)
+TASK_MODULES = (
+    "workers.tasks.diagnostics",
+    "workers.tasks.crawl",
+    "workers.tasks.write",
+    "workers.tasks.maintenance",
+)
+
+
+def publish_retry_policy(settings: WorkerSettings) -> dict[str, float | int]:
+    """Keep retrying a publish for about ``publish_patience_s`` while the broker is unreachable."""
+    step = 0.5
+    return {
+        "max_retries": max(1, int(settings.publish_patience_s / step)),
+        "interval_start": 0,
+        "interval_step": step,
+        "interval_max": step,
+    }
 
 
 def create_app(settings: WorkerSettings | None = None) -> Celery:
@@ -25,12 +42,19 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
         worker_prefetch_multiplier=1,
         task_track_started=True,
         result_expires=settings.result_ttl_s,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout_s,
+            # sweep for abandoned (unacknowledged) tasks every `restore_check_s` seconds
+            "unacked_restore_interval": min(10, settings.restore_check_s),
+            "unacked_restore_throttle": max(1, round(settings.restore_check_s / min(10, settings.restore_check_s))),
+        },
+        task_publish_retry_policy=publish_retry_policy(settings),
         broker_connection_retry_on_startup=True,
         task_default_queue=Queue.MAINTENANCE.value,
         task_queues=[KombuQueue(queue.value) for queue in Queue],
         worker_hijack_root_logger=False,
         enable_utc=True,
+        beat_schedule=beat_schedule(settings),
     )
     return celery
 

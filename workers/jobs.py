@@ -4,6 +4,20 @@ A job counts its outstanding units of work: every enqueued unit is registered on
 (:meth:`JobStore.add_units`) and finished once (:meth:`JobStore.finish_unit`) — both
 idempotent by unit key, so a task redelivered after a worker crash neither double-counts
 nor leaves the job hanging. When the last unit finishes the job is done.
+
+A unit may carry a *spec* (the JSON of the task and arguments that do it), so that units
+whose messages were lost (a broker restart without persistence, a publish that failed) can
+be found (:meth:`JobStore.outstanding`) and sent again — a gap is never silent.
+
+Claims are owned: :meth:`JobStore.claim_many` gives a model to the first unit that asks,
+and gives it again to the *same* unit (a redelivered task redoes its own work) but never
+to another.
+
+Keys, all under ``<prefix>:<id>:`` and expiring after a week: ``meta`` (state, options,
+times, pending), ``counters``, ``units`` (unit → spec), ``done``, ``claims:<stage>``,
+``problem_kinds``, ``problem_samples``, ``batch:<key>`` (observations waiting to be
+written), ``written`` (ids of models written). ``<prefix>:active`` is the set of jobs with
+outstanding units.
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ class Counter(enum.StrEnum):
     HUB_REQUESTS = "hub_requests"
     OBSERVATIONS = "observations"
     RETRIES = "retries"
+    RESENT = "resent_units"
 
 
 @dataclass(frozen=True)
@@ -62,10 +77,16 @@ class JobSnapshot:
     created_at: float
     finished_at: float | None
     problem_samples: list[dict[str, str]] = field(default_factory=list)
+    progress_at: float | None = None
 
     @property
     def duration_s(self) -> float:
         return (self.finished_at or time.time()) - self.created_at
+
+    @property
+    def finished(self) -> bool:
+        """True once no unit is outstanding (a cancelled job finishes when its queued units have drained)."""
+        return self.pending <= 0 and self.state is not JobState.RUNNING
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -74,27 +95,92 @@ class JobSnapshot:
         return data
 
 
-# KEYS: units set, meta hash, done set; ARGV: unit keys...  returns the number newly added
+# KEYS: units hash, meta hash, done set, active set; ARGV: now, job id, then (unit, spec) pairs
+# returns the number newly added
 _ADD_UNITS = """
 local added = 0
-for i, unit in ipairs(ARGV) do
-  if redis.call('SISMEMBER', KEYS[3], unit) == 0 and redis.call('SADD', KEYS[1], unit) == 1 then
+for i = 3, #ARGV, 2 do
+  local unit = ARGV[i]
+  if redis.call('SISMEMBER', KEYS[3], unit) == 0 and redis.call('HSETNX', KEYS[1], unit, ARGV[i + 1]) == 1 then
     added = added + 1
   end
 end
-if added > 0 then redis.call('HINCRBY', KEYS[2], 'pending', added) end
+if added > 0 then
+  redis.call('HINCRBY', KEYS[2], 'pending', added)
+  redis.call('HSET', KEYS[2], 'progress_at', ARGV[1])
+  redis.call('SADD', KEYS[4], ARGV[2])
+end
 return added
 """
 
-# KEYS: units set, meta hash, done set; ARGV: unit key, now  returns pending left (-1 if already finished)
+# KEYS: units hash, meta hash, done set, active set; ARGV: unit key, now, job id
+# returns pending left (-1 if the unit was already finished)
 _FINISH_UNIT = """
 if redis.call('SADD', KEYS[3], ARGV[1]) == 0 then return -1 end
-redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
 local pending = redis.call('HINCRBY', KEYS[2], 'pending', -1)
-if pending <= 0 and redis.call('HGET', KEYS[2], 'state') == 'running' then
-  redis.call('HSET', KEYS[2], 'state', 'done', 'finished_at', ARGV[2])
+redis.call('HSET', KEYS[2], 'progress_at', ARGV[2])
+if pending <= 0 then
+  redis.call('SREM', KEYS[4], ARGV[3])
+  if redis.call('HGET', KEYS[2], 'state') == 'running' then
+    redis.call('HSET', KEYS[2], 'state', 'done', 'finished_at', ARGV[2])
+  end
 end
 return pending
+"""
+
+# KEYS: units hash, meta hash, done set, active set; ARGV: unit key, spec, now, job id
+# a finished unit becomes outstanding again; returns 1 if it was reopened
+_REOPEN_UNIT = """
+if redis.call('SREM', KEYS[3], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'pending', 1)
+redis.call('HSET', KEYS[2], 'progress_at', ARGV[3])
+redis.call('SADD', KEYS[4], ARGV[4])
+return 1
+"""
+
+# KEYS: claims hash; ARGV: owner ('' = anonymous: first caller only), ids...
+# returns one flag per id: 1 if the id is (now) the owner's
+_CLAIM_MANY = """
+local out = {}
+for i = 2, #ARGV do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if not current then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
+    out[#out + 1] = 1
+  elseif ARGV[1] ~= '' and current == ARGV[1] then
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+redis.call('EXPIRE', KEYS[1], tonumber(%d))
+return out
+""" % _TTL_S
+
+
+# KEYS: accounted set, counters hash, problem kinds hash, problem samples list;
+# ARGV: unit, sample limit, number of counters, (name, amount)..., then (kind, sample json)...
+# applies the amounts once per unit; returns 1 if applied, 0 if this unit was accounted before
+_ACCOUNT = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+local limit = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
+local i = 4
+for _ = 1, n do
+  redis.call('HINCRBY', KEYS[2], ARGV[i], tonumber(ARGV[i + 1]))
+  i = i + 2
+end
+local problems = 0
+while i <= #ARGV do
+  redis.call('HINCRBY', KEYS[3], ARGV[i], 1)
+  if redis.call('LLEN', KEYS[4]) < limit then redis.call('RPUSH', KEYS[4], ARGV[i + 1]) end
+  problems = problems + 1
+  i = i + 2
+end
+if problems > 0 then redis.call('HINCRBY', KEYS[2], 'problems', problems) end
+return 1
 """
 
 
@@ -106,22 +192,35 @@ class JobStore:
         self.prefix = prefix
         self._add_units = client.register_script(_ADD_UNITS)
         self._finish_unit = client.register_script(_FINISH_UNIT)
+        self._reopen_unit = client.register_script(_REOPEN_UNIT)
+        self._claim_many = client.register_script(_CLAIM_MANY)
+        self._account = client.register_script(_ACCOUNT)
 
     def _key(self, job_id: str, part: str) -> str:
         return f"{self.prefix}:{job_id}:{part}"
 
+    @property
+    def _active_key(self) -> str:
+        return f"{self.prefix}:active"
+
+    def _unit_keys(self, job_id: str) -> list[str]:
+        return [self._key(job_id, "units"), self._key(job_id, "meta"), self._key(job_id, "done"), self._active_key]
+
+    # -- lifecycle ----------------------------------------------------------------------
+
     def create(self, options: JobOptions) -> str:
         job_id = uuid.uuid4().hex
+        now = repr(time.time())
         meta = {
             "state": JobState.RUNNING.value,
             "options": json.dumps(asdict(options)),
-            "created_at": repr(time.time()),
+            "created_at": now,
+            "progress_at": now,
             "pending": 0,
         }
         pipe = self.client.pipeline()
         pipe.hset(self._key(job_id, "meta"), mapping=meta)
-        for part in ("meta",):
-            pipe.expire(self._key(job_id, part), _TTL_S)
+        pipe.expire(self._key(job_id, "meta"), _TTL_S)
         pipe.execute()
         return job_id
 
@@ -135,38 +234,99 @@ class JobStore:
     def is_active(self, job_id: str) -> bool:
         return self.state(job_id) is JobState.RUNNING
 
+    def options(self, job_id: str) -> JobOptions | None:
+        raw = self.client.hget(self._key(job_id, "meta"), "options")
+        return _options(raw.decode()) if raw else None
+
     def cancel(self, job_id: str) -> bool:
         """Stop a running job: queued units see it and return without work. False if not running."""
         key = self._key(job_id, "meta")
-        with self.client.pipeline() as pipe:
-            pipe.hget(key, "state")
-            (state,) = pipe.execute()
+        state = self.client.hget(key, "state")
         if state is None or state.decode() != JobState.RUNNING.value:
             return False
         self.client.hset(key, mapping={"state": JobState.CANCELLED.value, "finished_at": repr(time.time())})
         return True
 
-    def claim(self, job_id: str, model_id: str, stage: str = "model") -> bool:
-        """True for the first caller only: each model is crawled at most once per job and stage."""
-        key = self._key(job_id, f"claims:{stage}")
-        added = self.client.sadd(key, model_id)
-        self.client.expire(key, _TTL_S)
-        return bool(added)
+    def mark_progress(self, job_id: str, at: float | None = None) -> None:
+        """Note that the job moved (the sweep measures stalls from the last progress)."""
+        self.client.hset(self._key(job_id, "meta"), "progress_at", repr(time.time() if at is None else at))
 
-    def add_units(self, job_id: str, units: Iterable[str]) -> int:
-        keys = [self._key(job_id, "units"), self._key(job_id, "meta"), self._key(job_id, "done")]
-        batch = list(units)
-        if not batch:
+    def active_jobs(self) -> list[str]:
+        """Jobs that still have outstanding units."""
+        return sorted(m.decode() for m in self.client.smembers(self._active_key))
+
+    # -- claims -------------------------------------------------------------------------
+
+    def claim(self, job_id: str, model_id: str, stage: str = "model", owner: str | None = None) -> bool:
+        """True for the first caller (and again for the same ``owner``): each model is crawled once per job and stage."""
+        return model_id in self.claim_many(job_id, [model_id], stage=stage, owner=owner)
+
+    def claim_many(self, job_id: str, model_ids: Iterable[str], *, stage: str, owner: str | None = None) -> set[str]:
+        """The ids of ``model_ids`` that are now ``owner``'s for ``stage`` (one round trip)."""
+        ids = list(dict.fromkeys(model_ids))
+        if not ids:
+            return set()
+        flags = self._claim_many(keys=[self._key(job_id, f"claims:{stage}")], args=[owner or "", *ids])
+        return {model_id for model_id, flag in zip(ids, flags, strict=True) if int(flag)}
+
+    # -- units --------------------------------------------------------------------------
+
+    def add_units(self, job_id: str, units: Iterable[str] | Mapping[str, str]) -> int:
+        """Register units (keys, or key → spec); a unit outstanding or finished before is not added again."""
+        pairs = list(units.items()) if isinstance(units, Mapping) else [(unit, "") for unit in units]
+        if not pairs:
             return 0
-        added = int(self._add_units(keys=keys, args=batch))
+        args: list[str] = [repr(time.time()), job_id]
+        for unit, spec in pairs:
+            args.extend((unit, spec))
+        added = int(self._add_units(keys=self._unit_keys(job_id), args=args))
+        pipe = self.client.pipeline()
+        for key in self._unit_keys(job_id)[:3]:
+            pipe.expire(key, _TTL_S)
+        pipe.execute()
         self.increment(job_id, {Counter.QUEUED: added})
         return added
 
     def finish_unit(self, job_id: str, unit: str) -> int:
-        keys = [self._key(job_id, "units"), self._key(job_id, "meta"), self._key(job_id, "done")]
-        for key in keys:
-            self.client.expire(key, _TTL_S)
-        return int(self._finish_unit(keys=keys, args=[unit, repr(time.time())]))
+        """Finish a unit; returns the units still outstanding, or -1 if this unit was finished before."""
+        return int(self._finish_unit(keys=self._unit_keys(job_id), args=[unit, repr(time.time()), job_id]))
+
+    def reopen_unit(self, job_id: str, unit: str, spec: str) -> bool:
+        """Make a finished unit outstanding again (its work must be redone); False if it was not finished."""
+        return bool(self._reopen_unit(keys=self._unit_keys(job_id), args=[unit, spec, repr(time.time()), job_id]))
+
+    def is_done(self, job_id: str, unit: str) -> bool:
+        return bool(self.client.sismember(self._key(job_id, "done"), unit))
+
+    def outstanding(self, job_id: str) -> dict[str, str]:
+        """Units registered and not finished, with their specs."""
+        raw = self.client.hgetall(self._key(job_id, "units"))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    # -- batches of observations and written models -------------------------------------
+
+    def put_batch(self, job_id: str, key: str, payload: str) -> None:
+        self.client.set(self._key(job_id, f"batch:{key}"), payload, ex=_TTL_S)
+
+    def get_batch(self, job_id: str, key: str) -> str | None:
+        raw = self.client.get(self._key(job_id, f"batch:{key}"))
+        return raw.decode() if raw is not None else None
+
+    def delete_batch(self, job_id: str, key: str) -> None:
+        self.client.delete(self._key(job_id, f"batch:{key}"))
+
+    def add_written(self, job_id: str, model_ids: Iterable[str]) -> None:
+        ids = list(model_ids)
+        if ids:
+            pipe = self.client.pipeline()
+            pipe.sadd(self._key(job_id, "written"), *ids)
+            pipe.expire(self._key(job_id, "written"), _TTL_S)
+            pipe.execute()
+
+    def written(self, job_id: str) -> list[str]:
+        return sorted(m.decode() for m in self.client.smembers(self._key(job_id, "written")))
+
+    # -- counters, problems, report -----------------------------------------------------
 
     def increment(self, job_id: str, amounts: Mapping[Counter | str, int]) -> None:
         key = self._key(job_id, "counters")
@@ -193,6 +353,34 @@ class JobStore:
             pipe.expire(samples_key, _TTL_S)
             pipe.execute()
 
+    def account(
+        self,
+        job_id: str,
+        unit: str,
+        amounts: Mapping[Counter | str, int],
+        problems: Iterable[Mapping[str, str]] = (),
+        sample_limit: int = 50,
+    ) -> bool:
+        """Add a unit's counts and problems to the report once, however often the unit runs; True if added now."""
+        keys = [
+            self._key(job_id, "accounted"),
+            self._key(job_id, "counters"),
+            self._key(job_id, "problem_kinds"),
+            self._key(job_id, "problem_samples"),
+        ]
+        pairs = [(str(name), int(amount)) for name, amount in amounts.items() if amount]
+        args: list[str | int] = [unit, sample_limit, len(pairs)]
+        for name, amount in pairs:
+            args.extend((name, amount))
+        for problem in problems:
+            args.extend((problem["kind"], json.dumps(dict(problem), sort_keys=True)))
+        applied = bool(self._account(keys=keys, args=args))
+        pipe = self.client.pipeline()
+        for key in keys:
+            pipe.expire(key, _TTL_S)
+        pipe.execute()
+        return applied
+
     def snapshot(self, job_id: str) -> JobSnapshot | None:
         pipe = self.client.pipeline()
         pipe.hgetall(self._key(job_id, "meta"))
@@ -203,17 +391,22 @@ class JobStore:
         if not meta:
             return None
         meta = {k.decode(): v.decode() for k, v in meta.items()}
-        options = json.loads(meta["options"])
-        options["seeds"] = tuple(options["seeds"])
         unique_samples = list(dict.fromkeys(s.decode() for s in samples))
         return JobSnapshot(
             id=job_id,
             state=JobState(meta["state"]),
-            options=JobOptions(**options),
+            options=_options(meta["options"]),
             counters={name.value: int(counters.get(name.value.encode(), 0)) for name in Counter},
             problems_by_kind={k.decode(): int(v) for k, v in kinds.items()},
             pending=int(meta.get("pending", 0)),
             created_at=float(meta["created_at"]),
             finished_at=float(meta["finished_at"]) if "finished_at" in meta else None,
             problem_samples=[json.loads(s) for s in unique_samples],
+            progress_at=float(meta["progress_at"]) if "progress_at" in meta else None,
         )
+
+
+def _options(raw: str) -> JobOptions:
+    options = json.loads(raw)
+    options["seeds"] = tuple(options["seeds"])
+    return JobOptions(**options)

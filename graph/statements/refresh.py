@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["KNOWN_MODELS", "MODELS_MARK_SEEN", "REFRESH_CANDIDATES"]
+__all__ = ["KNOWN_MODELS", "MODELS_ACCEPT_FIRST", "MODELS_MARK_SEEN", "REFRESH_CANDIDATES"]
 
 # Model nodes by id (not through aliases: crawls name the ids the hub answers with).
 KNOWN_MODELS = """
@@ -34,4 +34,19 @@ WHERE m.sha = r.sha AND (m.last_seen IS NULL OR r.t >= m.last_seen)
 SET m.last_seen = r.t, m.last_run = $run
 REMOVE m.stale, m.stale_since, m.stale_run
 RETURN count(m) AS seen
+"""
+
+# ids: models about to be written from their own observation. A node created only as someone's
+# parent (a mention, or an unavailable fetch) carries the mention's time as last_seen; if that
+# mention was written first but observed later than the model itself (concurrent writers), the
+# model's own properties would be taken as older and dropped. So the node is created here when
+# missing (a mention written meanwhile then leaves it alone: mentions only set on create), and a
+# never-observed node (no status history) gives up its mention time.
+MODELS_ACCEPT_FIRST = """
+UNWIND $ids AS id
+MERGE (m:Model {id: id})
+ON CREATE SET m.status = 'unknown'
+WITH m WHERE size(coalesce(m.status_history, [])) = 0 AND m.last_seen IS NOT NULL
+SET m.last_seen = null
+RETURN count(m) AS reset
 """

@@ -1,0 +1,125 @@
+"""Per-process resources of a worker (or of a client): Redis, the job store, limiters, Neo4j.
+
+Built lazily on first use and rebuilt after a fork (a prefork child never shares its
+parent's sockets). Redis calls retry for ``redis_patience_s`` while Redis is unreachable
+(a restart), so a short outage pauses tasks instead of failing them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+
+import redis
+from neo4j import Driver
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from crawler.settings import CrawlerSettings
+from crawler.source import HubSource
+from graph.db import sync_driver
+from graph.settings import Neo4jSettings
+from graph.writer import GraphWriter
+from workers.jobs import JobStore
+from workers.ratelimit import RedisTokenBucket
+from workers.settings import WorkerSettings
+
+__all__ = ["Resources", "redis_client", "reset_resources", "resources"]
+
+_BACKOFF_CAP_S = 1.0
+
+
+def redis_client(settings: WorkerSettings) -> redis.Redis:
+    """A Redis client that keeps retrying through a short outage (about ``redis_patience_s``)."""
+    retries = max(3, int(settings.redis_patience_s / _BACKOFF_CAP_S) + 5)
+    return redis.Redis.from_url(
+        settings.redis_url,
+        retry=Retry(ExponentialBackoff(cap=_BACKOFF_CAP_S, base=0.05), retries),
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        socket_connect_timeout=2.0,
+        socket_timeout=15.0,
+        health_check_interval=10,
+    )
+
+
+@dataclass
+class Resources:
+    """What tasks share inside one process."""
+
+    settings: WorkerSettings
+    redis: redis.Redis
+    jobs: JobStore
+    neo4j: Neo4jSettings = field(default_factory=Neo4jSettings)
+    _limiters: dict[str, RedisTokenBucket] = field(default_factory=dict)
+    _driver: Driver | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def limiter(self, endpoint: str) -> RedisTokenBucket:
+        """The shared token bucket of ``endpoint`` (rate and burst from settings)."""
+        key = endpoint.rstrip("/")
+        with self._lock:
+            bucket = self._limiters.get(key)
+            if bucket is None:
+                rate = self.settings.rate_for(key)
+                bucket = RedisTokenBucket(self.redis, rate=rate.rate, burst=rate.burst)
+                self._limiters[key] = bucket
+            return bucket
+
+    def source(self, endpoint: str) -> HubSource:
+        """A crawler source on ``endpoint`` behind the shared limiter (HF_TOKEN and LINEAGE_CRAWLER_* from the environment)."""
+        settings = CrawlerSettings(endpoint=endpoint)
+        return HubSource(settings, rate_limiter=self.limiter(settings.endpoint.rstrip("/")))
+
+    def driver(self) -> Driver:
+        with self._lock:
+            if self._driver is None:
+                self._driver = sync_driver(self.neo4j)
+            return self._driver
+
+    def writer(self) -> GraphWriter:
+        """A writer that leaves the ancestry index to the end of the job (see graph.refresh.rebuild_ancestry)."""
+        return GraphWriter(
+            self.driver(), database=self.neo4j.database, batch_size=self.neo4j.batch_size, maintain_ancestry=False
+        )
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+        self.redis.close()
+
+
+_resources: Resources | None = None
+_guard = threading.Lock()
+
+
+def resources(settings: WorkerSettings | None = None) -> Resources:
+    """This process's resources (built on first use)."""
+    global _resources
+    with _guard:
+        if _resources is None:
+            settings = settings or WorkerSettings()
+            client = redis_client(settings)
+            _resources = Resources(settings=settings, redis=client, jobs=JobStore(client))
+        return _resources
+
+
+def reset_resources() -> None:
+    """Forget this process's resources (after a fork, or in tests that change the environment)."""
+    global _resources
+    with _guard:
+        current, _resources = _resources, None
+    if current is not None:
+        try:
+            current.close()
+        except Exception:  # noqa: BLE001 - closing a stale client must never fail the caller
+            pass
+
+
+def _after_fork() -> None:
+    global _resources
+    _resources = None  # the parent's sockets are not ours; build new ones on first use
+
+
+os.register_at_fork(after_in_child=_after_fork)

@@ -1,0 +1,66 @@
+"""Errors of the workers package.
+
+Tasks retry (with exponential backoff and jitter) exactly the retryable branch, plus the
+retryable errors of the packages they call (``graph.errors.GraphRetryableError``, Redis
+connection errors); a permanent error is recorded on the job as a problem and not retried.
+
+Hierarchy::
+
+    WorkersError
+    ├── WorkersRetryableError        the same unit of work may succeed later
+    │   ├── HubUnavailableError      the hub kept failing transiently (429/5xx/timeouts) past the crawler's retries
+    │   └── CoordinationUnavailable  Redis (broker, job store, rate limit) could not be reached
+    └── WorkersPermanentError        repeating the call unchanged cannot help
+        ├── InvalidCrawlRequest      a crawl was requested with bad seeds or options
+        ├── PayloadError             a task payload (observations JSON, unit spec) could not be decoded
+        └── JobNotFound              no job with this id is known (expired, or Redis lost it)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CoordinationUnavailable",
+    "HubUnavailableError",
+    "InvalidCrawlRequest",
+    "JobNotFound",
+    "PayloadError",
+    "WorkersError",
+    "WorkersPermanentError",
+    "WorkersRetryableError",
+]
+
+
+class WorkersError(Exception):
+    """Base of every error raised by the workers package."""
+
+
+class WorkersRetryableError(WorkersError):
+    """Transient: the unit of work is retried later with backoff."""
+
+
+class HubUnavailableError(WorkersRetryableError):
+    """The hub answered 429/5xx or timed out on every attempt the crawler made for this unit."""
+
+
+class CoordinationUnavailable(WorkersRetryableError):
+    """Redis (broker, job store or shared rate limit) could not be reached."""
+
+
+class WorkersPermanentError(WorkersError):
+    """The call cannot succeed by being repeated unchanged."""
+
+
+class InvalidCrawlRequest(WorkersPermanentError, ValueError):
+    """A crawl request named no seeds, an invalid id, or an option out of range."""
+
+
+class PayloadError(WorkersPermanentError, ValueError):
+    """A payload passed between tasks could not be decoded."""
+
+
+class JobNotFound(WorkersPermanentError, LookupError):
+    """No crawl job with this id is known."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no crawl job {job_id!r}")
+        self.job_id = job_id
