@@ -9,12 +9,10 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from strawberry.fastapi import GraphQLRouter
 
-from api.context import get_context
 from api.dashboard import router as dashboard_router
+from api.graphql import install_graphql
 from api.metrics import metrics_endpoint, record_request
-from api.schema import schema
 from api.settings import ApiSettings
 from graph.client import GraphClient
 from graph.settings import Neo4jSettings
@@ -45,7 +43,7 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
     app.middleware("http")(record_request)
-    app.include_router(GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql"), prefix="/graphql")
+    install_graphql(app, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

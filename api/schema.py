@@ -1,34 +1,97 @@
-"""The GraphQL schema: the root types assembled from each domain's resolvers."""
+"""The GraphQL schema: root types assembled from each domain's resolvers, with the safety extensions.
+
+Safety, all configurable through :class:`api.settings.ApiSettings`:
+
+* query depth, token and alias limits (strawberry's ``QueryDepthLimiter``, ``MaxTokensLimiter``,
+  ``MaxAliasesLimiter``), checked before anything runs;
+* a timeout on every operation (:class:`LineageSchema`), besides the server-side timeout of each
+  graph statement;
+* internal errors masked to a stable message carrying the request id (:class:`api.errors.MaskInternalErrors`)
+  and logged with the real error under that id;
+* parse and validation caches, so a repeated document is parsed and validated once.
+
+The request body size limit is enforced before GraphQL sees the request (api.graphql).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-
-from api.context import Context
-
-__all__ = ["schema"]
-
-
-@strawberry.type
-class GraphStats:
-    models: int
-    derivations: int
-
-
-@strawberry.type
-class Query:
-    @strawberry.field(description="Counts of what the graph holds.")
-    async def graph_stats(self, info: strawberry.Info[Context, None]) -> GraphStats:
-        counts = await info.context.graph.counts()
-        return GraphStats(models=counts["models"], derivations=counts["derivations"])
-
-
-schema = strawberry.Schema(
-    query=Query,
-    extensions=[
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxTokensLimiter(max_token_count=4000),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-    ],
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
 )
+from strawberry.types import ExecutionContext, ExecutionResult
+
+from api.deployments.resolvers import DeploymentsMutation
+from api.errors import MaskInternalErrors, QueryTimeout, log_internal_errors
+from api.jobs.resolvers import JobsMutation, JobsQuery
+from api.licenses.resolvers import LicensesQuery
+from api.lineage.resolvers import LineageQuery
+from api.propagation.resolvers import PropagationQuery
+from api.settings import ApiSettings
+
+__all__ = ["LineageSchema", "Mutation", "Query", "create_schema", "schema"]
+
+
+@strawberry.type(description="Lineage of open-weight models: facts, evidence, and how licences and duties propagate.")
+class Query(LineageQuery, PropagationQuery, LicensesQuery, JobsQuery):
+    pass
+
+
+@strawberry.type(description="Changes; each needs an API key (`Authorization: Bearer <key>` or `X-API-Key`).")
+class Mutation(JobsMutation, DeploymentsMutation):
+    pass
+
+
+class LineageSchema(strawberry.Schema):
+    """A schema whose operations stop after ``timeout_s`` and whose internal errors are logged once."""
+
+    def __init__(self, *args: Any, timeout_s: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timeout_s = timeout_s
+
+    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                return await super().execute(query, *args, **kwargs)
+        except TimeoutError:
+            message = f"the operation ran longer than {self.timeout_s:g}s and was stopped; narrow the query"
+            return ExecutionResult(data=None, errors=[QueryTimeout(message)])
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_internal_errors(errors, None if execution_context is None else execution_context.context)
+
+
+def _extensions(settings: ApiSettings) -> Iterable[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    return [
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_query_aliases),
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+        MaskInternalErrors,
+    ]
+
+
+def create_schema(settings: ApiSettings | None = None) -> LineageSchema:
+    """The schema with the limits of ``settings`` (default: from the environment)."""
+    settings = settings or ApiSettings()
+    return LineageSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=list(_extensions(settings)),
+        timeout_s=settings.query_timeout_s,
+    )
+
+
+schema = create_schema()

@@ -28,6 +28,15 @@ class ApiSettings(BaseSettings):
         default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL", description="Redis for job status."
     )
     readiness_timeout_s: float = Field(default=2.0, gt=0, description="How long /readyz waits for each dependency.")
+    query_timeout_s: float = Field(
+        default=10.0, gt=0, description="Longest a GraphQL operation may run; then it is stopped with a TIMEOUT error."
+    )
+    max_body_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest GraphQL request body accepted (larger ones get HTTP 413)."
+    )
+    max_query_depth: int = Field(default=10, ge=2, description="Deepest selection nesting a GraphQL query may have.")
+    max_query_tokens: int = Field(default=2_000, ge=100, description="Most lexical tokens in one GraphQL document.")
+    max_query_aliases: int = Field(default=30, ge=1, description="Most field aliases in one GraphQL document.")
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

@@ -1,15 +1,26 @@
-"""The graph as an async service for long-running processes (the API): owns one async driver."""
+"""The graph as an async service for long-running processes (the API): owns one async driver.
+
+Reads go through :attr:`GraphClient.reader` (:class:`graph.services.reader.GraphReader`);
+the few writes the API makes (registered deployments) go through the batched
+:class:`graph.writer.GraphWriter` on a sync driver opened on first use, in a worker thread.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from types import TracebackType
 from typing import Any
 
+from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
-from graph.db import async_driver
+from crawler.observations import Observation
+from graph.db import async_driver, sync_driver
 from graph.schema import ensure_schema_async
+from graph.services.reader import GraphReader
 from graph.settings import Neo4jSettings
+from graph.writer import GraphWriter, WriteReport
 
 __all__ = ["GraphClient"]
 
@@ -26,6 +37,11 @@ class GraphClient:
     def __init__(self, settings: Neo4jSettings | None = None) -> None:
         self.settings = settings or Neo4jSettings()
         self.driver = async_driver(self.settings)
+        self.reader = GraphReader(
+            self.driver, database=self.settings.database, timeout_s=self.settings.query_timeout_s
+        )
+        self._sync: Driver | None = None
+        self._sync_lock = threading.Lock()
 
     async def __aenter__(self) -> GraphClient:
         return self
@@ -37,6 +53,24 @@ class GraphClient:
 
     async def close(self) -> None:
         await self.driver.close()
+        if self._sync is not None:
+            await asyncio.to_thread(self._sync.close)
+            self._sync = None
+
+    def _sync_driver(self) -> Driver:
+        with self._sync_lock:
+            if self._sync is None:
+                self._sync = sync_driver(self.settings)
+            return self._sync
+
+    async def write(self, observations: list[Observation], *, run_id: str) -> WriteReport:
+        """Write a small batch of observations in one transaction through the graph writer."""
+
+        def work() -> WriteReport:
+            writer = GraphWriter(self._sync_driver(), database=self.settings.database)
+            return writer.write_atomic(observations, run_id=run_id)
+
+        return await asyncio.to_thread(work)
 
     async def bootstrap(self) -> None:
         """Create the schema if it is missing."""

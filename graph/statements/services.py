@@ -10,7 +10,7 @@ import time; every value is a parameter.
 
 from __future__ import annotations
 
-from graph.statements.reads import MODEL_PROJECTION, RESOLVE
+from graph.statements.reads import EDGE_PROJECTION, MODEL_PROJECTION, RESOLVE, US
 
 __all__ = [
     "CHILDREN_PAGE",
@@ -30,10 +30,12 @@ __all__ = [
     "project",
 ]
 
-# The shared projection of graph.reads plus descriptive facts and the materialised summary.
+# The shared projection of graph.reads plus descriptive facts and the materialised summary
+# (times as epoch microseconds, like every read statement: see graph.statements.reads.US).
 FACTS = MODEL_PROJECTION[:-2] + (
-    ", .name, .hub, .license_raw, .license_name, .license_link, .pipeline_tag, .library, .created_at, "
-    ".last_modified, .sha, .downloads, .likes, .params, .training_compute_flops, .tags, "
+    ", .name, .hub, .license_raw, .license_name, .license_link, .pipeline_tag, .library, "
+    "created_at: " + US("{v}.created_at") + ", last_modified: " + US("{v}.last_modified") + ", "
+    ".sha, .downloads, .likes, .params, .training_compute_flops, .tags, "
     ".eff_version, .eff_violations, .eff_warnings, .eff_infos}}"
 )
 
@@ -115,7 +117,7 @@ CALL (m) {{
   MATCH {pattern}
   WHERE {_valid(as_of)} AND ($relation IS NULL OR r.relation = $relation) AND ($after IS NULL OR o.id > $after)
   WITH r, o ORDER BY o.id LIMIT $limit
-  RETURN collect({{other: o.id, props: properties(r)}}) AS edges
+  RETURN collect({{other: o.id, props: {EDGE_PROJECTION}}}) AS edges
 }}
 RETURN id, total, edges
 """

@@ -1,0 +1,1 @@
+"""Deployments over GraphQL: the ``Deployment`` type and ``registerDeployment``."""

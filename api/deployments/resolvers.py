@@ -1,0 +1,40 @@
+"""Mutation of the deployments domain: ``registerDeployment`` (behind an API key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from api.auth import RequireApiKey
+from api.deployments import service
+from api.deployments.types import Deployment, DeploymentKindInput
+
+__all__ = ["DeploymentsMutation"]
+
+Info = strawberry.Info[Any, None]
+
+
+@strawberry.type
+class DeploymentsMutation:
+    @strawberry.mutation(
+        permission_classes=[RequireApiKey],
+        description="Record that `operator` runs `model` (registered deployments join the responsibility chain and dashboards).",
+    )
+    async def register_deployment(
+        self,
+        info: Info,
+        model: strawberry.ID,
+        operator: str,
+        kind: DeploymentKindInput = DeploymentKindInput.REGISTERED,
+        url: str | None = None,
+    ) -> Deployment:
+        found = await service.register_deployment(
+            info.context.graph,
+            model_id=str(model),
+            operator=operator,
+            kind=kind.value,
+            url=url,
+            request_id=info.context.request_id,
+        )
+        return Deployment.from_internal(found)

@@ -1,0 +1,40 @@
+"""Registered deployments: an organisation records where it runs a model (through the graph writer).
+
+The model must already be in the graph (by id or old id). The deployment is written as an
+observation with the evidence ``registered via API`` and the caller's key digest in the run
+id; it then joins the model's responsibility chain (as a deployer) and the dashboards'
+deployments reached.
+"""
+
+from __future__ import annotations
+
+from api.errors import BadUserInput, translated
+from graph.client import GraphClient
+from graph.reads import Deployment
+from graph.services import registration
+
+__all__ = ["register_deployment"]
+
+
+async def register_deployment(
+    graph: GraphClient,
+    *,
+    model_id: str,
+    operator: str,
+    kind: str,
+    url: str | None,
+    request_id: str,
+) -> Deployment:
+    """Write the deployment and return it as the graph now holds it."""
+    with translated():
+        facts = await graph.reader.facts([model_id])
+        if model_id not in facts:
+            raise BadUserInput(f"model {model_id!r} is not in the graph; crawl it first", argument="model")
+        canonical = facts[model_id].id
+        reg = registration(model_id=canonical, operator=operator, kind=kind, url=url, request_id=request_id)
+        await graph.write([reg.observation], run_id=reg.run_id)
+        found = await graph.reader.deployments_of([canonical])
+    for deployment in found.get(canonical, ()):
+        if deployment.id == reg.observation.id:
+            return deployment
+    raise LookupError(f"deployment {reg.observation.id!r} was written but cannot be read back")

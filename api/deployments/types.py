@@ -1,0 +1,63 @@
+"""GraphQL type of a deployment (a Space, inference provider, endpoint or registered deployment)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from graph.reads import Deployment as ReadDeployment
+from graph.services import DeploymentRow
+
+__all__ = ["Deployment", "DeploymentKindInput"]
+
+import enum
+
+
+@strawberry.enum(name="DeploymentKind", description="What kind of deployment is registered.")
+class DeploymentKindInput(enum.Enum):
+    REGISTERED = "registered"
+    ENDPOINT = "endpoint"
+    SPACE = "space"
+    INFERENCE_PROVIDER = "inference_provider"
+
+
+@strawberry.type(description="Something serving a model: a Space, an inference provider, an endpoint, a registered deployment.")
+class Deployment:
+    id: strawberry.ID
+    kind: str
+    model_id: strawberry.ID
+    operator: str | None
+    status: str | None
+    url: str | None
+    depth: int = strawberry.field(description="0: serves the model asked about; n: serves a descendant n levels below.")
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+    @classmethod
+    def from_internal(cls, d: ReadDeployment) -> Deployment:
+        return cls(
+            id=strawberry.ID(d.id),
+            kind=d.kind or "unknown",
+            model_id=strawberry.ID(d.model_id),
+            operator=d.operator,
+            status=d.status,
+            url=d.url,
+            depth=d.depth,
+            first_seen=d.first_seen,
+            last_seen=d.last_seen,
+        )
+
+    @classmethod
+    def from_row(cls, d: DeploymentRow, depth: int = 0) -> Deployment:
+        return cls(
+            id=strawberry.ID(d.id),
+            kind=d.kind or "unknown",
+            model_id=strawberry.ID(d.model_id),
+            operator=d.operator,
+            status=d.status,
+            url=d.url,
+            depth=depth,
+            first_seen=None,
+            last_seen=None,
+        )

@@ -1,0 +1,133 @@
+"""Errors the GraphQL API shows to its clients, and the masking of everything else.
+
+Hierarchy::
+
+    ApiError (GraphQLError)           shown to the client as is, with ``extensions.code``
+    ├── BadUserInput                  an argument is out of range or malformed (BAD_USER_INPUT)
+    ├── NotAuthenticated              a mutation without a valid API key (UNAUTHENTICATED)
+    ├── QueryTimeout                  the operation ran longer than the query timeout (TIMEOUT)
+    └── ServiceUnavailable            the graph or the job store cannot be reached now (SERVICE_UNAVAILABLE)
+
+Any other exception raised while resolving is an internal error: :class:`MaskInternalErrors`
+replaces its message by a stable one carrying the request id, and
+:func:`log_internal_errors` logs the real error (with its traceback) under that request id.
+Domain errors are translated at the boundary by :func:`translated`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from graph.errors import GraphRetryableError, InvalidArgument
+
+__all__ = [
+    "INTERNAL_MESSAGE",
+    "ApiError",
+    "BadUserInput",
+    "MaskInternalErrors",
+    "NotAuthenticated",
+    "QueryTimeout",
+    "ServiceUnavailable",
+    "is_internal",
+    "log_internal_errors",
+    "translated",
+]
+
+log = structlog.get_logger(__name__)
+
+INTERNAL_MESSAGE = "Internal server error (request id {request_id})."
+
+
+class ApiError(GraphQLError):
+    """An error meant for the client; ``code`` goes into ``extensions``."""
+
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message, extensions={"code": self.code, **extensions})
+
+
+class BadUserInput(ApiError):
+    code = "BAD_USER_INPUT"
+
+
+class NotAuthenticated(ApiError):
+    code = "UNAUTHENTICATED"
+
+
+class QueryTimeout(ApiError):
+    code = "TIMEOUT"
+
+
+class ServiceUnavailable(ApiError):
+    code = "SERVICE_UNAVAILABLE"
+
+
+def _original(error: GraphQLError) -> BaseException | None:
+    return error.original_error
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """True for errors raised by a resolver that are not meant for the client."""
+    original = _original(error)
+    if original is None:
+        return False  # syntax, validation and limit errors of graphql-core itself
+    return not isinstance(original, GraphQLError)
+
+
+def _request_id(context: Any) -> str:
+    return str(getattr(context, "request_id", None) or "unknown")
+
+
+def log_internal_errors(errors: list[GraphQLError], context: Any) -> None:
+    """Log each internal error with its traceback under the request id."""
+    for error in errors:
+        if is_internal(error):
+            original = _original(error)
+            log.error(
+                "graphql.internal_error",
+                request_id=_request_id(context),
+                path=error.path,
+                error=repr(original),
+                exc_info=original,
+            )
+
+
+class MaskInternalErrors(MaskErrors):
+    """Replace internal errors by a stable message with the request id; client errors pass."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_internal)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = _request_id(self.execution_context.context)
+        return GraphQLError(
+            message=INTERNAL_MESSAGE.format(request_id=request_id),
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Domain errors raised inside the block become client errors (others stay internal)."""
+    try:
+        yield
+    except InvalidArgument as exc:
+        raise BadUserInput(str(exc)) from exc
+    except GraphRetryableError as exc:
+        from graph.errors import GraphTimeout
+
+        if isinstance(exc, GraphTimeout):
+            raise QueryTimeout("the query took too long; narrow it (smaller pages, fewer levels)") from exc
+        raise ServiceUnavailable("the graph is unavailable right now; try again shortly") from exc

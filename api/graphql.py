@@ -1,0 +1,111 @@
+"""Mount GraphQL on the FastAPI app: the router, a request id per request, a request body limit.
+
+:func:`install_graphql` adds:
+
+* ``/graphql`` (POST, and GET for GraphiQL and simple queries) with :func:`api.context.get_context`;
+* :class:`RequestGuard`, a pure ASGI middleware for ``/graphql`` that gives every request an id
+  (the caller's ``X-Request-ID`` when it is sane, else a new one; echoed in the response header and
+  found in logs and masked errors) and refuses a body larger than ``max_body_bytes`` with HTTP 413
+  and a GraphQL-shaped error, before the body is read into memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.fastapi import GraphQLRouter
+
+from api.context import get_context
+from api.jobs.service import CrawlService
+from api.schema import LineageSchema, create_schema
+from api.settings import ApiSettings
+
+__all__ = ["PATH", "RequestGuard", "install_graphql"]
+
+PATH = "/graphql"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
+
+
+def _error_body(message: str, code: str, request_id: str) -> bytes:
+    payload = {"data": None, "errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    return json.dumps(payload).encode()
+
+
+class RequestGuard:
+    """Request ids and the body size limit for the GraphQL path."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, path: str = PATH) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.path):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        given = headers.get("x-request-id", "")
+        request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large(send_with_id, request_id)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send_with_id)
+        except _BodyTooLarge:
+            await self._too_large(send_with_id, request_id)
+
+    async def _too_large(self, send: Any, request_id: str) -> None:
+        body = _error_body(
+            f"the request body is larger than {self.max_body_bytes} bytes; send a smaller query",
+            "REQUEST_TOO_LARGE",
+            request_id,
+        )
+        await send({
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        })
+        await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def install_graphql(app: FastAPI, settings: ApiSettings, schema: LineageSchema | None = None) -> None:
+    """Mount ``/graphql`` with its guard; the crawl service is created here, the graph by the lifespan."""
+    app.state.crawls = CrawlService(settings.redis_url)
+    router: GraphQLRouter[Any, None] = GraphQLRouter(
+        schema or create_schema(settings),
+        context_getter=get_context,
+        graphql_ide="graphiql",
+        allow_queries_via_get=True,
+        multipart_uploads_enabled=False,
+    )
+    app.include_router(router, prefix=PATH)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)

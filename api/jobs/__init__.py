@@ -1,0 +1,1 @@
+"""Crawl jobs over GraphQL: ``crawlJob(id)``, ``requestCrawl``, ``cancelCrawl``."""

@@ -1,0 +1,75 @@
+"""Crawl jobs through the workers' client (Redis only; the API never imports Celery).
+
+The client is synchronous (redis-py); its calls run in a worker thread. Bad requests become
+:class:`api.errors.BadUserInput`, an unreachable Redis :class:`api.errors.ServiceUnavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import redis
+
+from api.errors import BadUserInput, ServiceUnavailable
+from workers.client import CrawlClient
+from workers.errors import InvalidCrawlRequest, WorkersRetryableError
+from workers.jobs import JobSnapshot
+from workers.settings import WorkerSettings
+
+__all__ = ["CrawlService"]
+
+T = TypeVar("T")
+
+
+class CrawlService:
+    """Starts, cancels and reads crawl jobs; the client is created on first use."""
+
+    def __init__(self, redis_url: str | None = None, *, client: CrawlClient | None = None) -> None:
+        self._redis_url = redis_url
+        self._client = client
+        self._lock = threading.Lock()
+
+    def _get(self) -> CrawlClient:
+        with self._lock:
+            if self._client is None:
+                settings = WorkerSettings.model_validate({"REDIS_URL": self._redis_url}) if self._redis_url else WorkerSettings()
+                self._client = CrawlClient(settings)
+            return self._client
+
+    async def _call(self, fn: Callable[[CrawlClient], T]) -> T:
+        def work() -> T:
+            return fn(self._get())
+
+        try:
+            return await asyncio.to_thread(work)
+        except InvalidCrawlRequest as exc:
+            raise BadUserInput(str(exc)) from exc
+        except (WorkersRetryableError, redis.RedisError, OSError) as exc:
+            raise ServiceUnavailable("the job store is unavailable right now; try again shortly") from exc
+
+    async def request(self, seeds: Sequence[str], *, up: bool, down: int, deployers: bool) -> JobSnapshot:
+        """Enqueue a crawl and return the new job."""
+
+        def start(client: CrawlClient) -> JobSnapshot:
+            job_id = client.request_crawl(list(seeds), up, down, deployers)
+            snapshot = client.job(job_id)
+            if snapshot is None:  # pragma: no cover - the job was just created
+                raise WorkersRetryableError(f"job {job_id} vanished right after it was created")
+            return snapshot
+
+        return await self._call(start)
+
+    async def cancel(self, job_id: str) -> JobSnapshot | None:
+        """Cancel a running job; returns the job as it is now (None when unknown)."""
+
+        def stop(client: CrawlClient) -> JobSnapshot | None:
+            client.cancel(job_id)
+            return client.job(job_id)
+
+        return await self._call(stop)
+
+    async def job(self, job_id: str) -> JobSnapshot | None:
+        return await self._call(lambda client: client.job(job_id))

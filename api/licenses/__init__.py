@@ -1,0 +1,1 @@
+"""The licence knowledge base over GraphQL: ``licenses``, ``license(id)``, ``terms``."""

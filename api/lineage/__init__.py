@@ -1,0 +1,1 @@
+"""Lineage over GraphQL: models, their facts, parents, children, ancestors, descendants, paths."""

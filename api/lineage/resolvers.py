@@ -1,0 +1,100 @@
+"""Query fields of the lineage domain: model, models, path, modelByFileSha256, roots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from api.enums import Relation
+from api.errors import translated
+from api.lineage import service
+from api.lineage.types import Model, load_model
+from api.pagination import DEFAULT_PAGE, PageInfo, check_first, decode_cursor, encode_cursor
+
+__all__ = ["FamilyRoot", "LineageQuery", "ModelConnection"]
+
+Info = strawberry.Info[Any, None]
+
+
+@strawberry.type
+class ModelConnection:
+    total_count: int
+    edges: list[Model]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A model without parents, and the size of its family.")
+class FamilyRoot:
+    model: Model
+    descendant_count: int
+
+
+@strawberry.type
+class LineageQuery:
+    @strawberry.field(description="A model by id (or an old id), as it was at `asOf` (default: now); null when unknown.")
+    async def model(self, info: Info, id: strawberry.ID, as_of: datetime | None = None) -> Model | None:
+        with translated():
+            return await load_model(info, str(id), as_of)
+
+    @strawberry.field(description="Models whose id contains `search` (any case), filtered; ordered by id, a page at a time.")
+    async def models(
+        self,
+        info: Info,
+        search: str | None = None,
+        license: str | None = None,
+        author: str | None = None,
+        relation: Relation | None = None,
+        has_conflict: bool | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> ModelConnection:
+        check_first(first)
+        page = await service.model_page(
+            info.context.graph,
+            search=search,
+            license_id=license,
+            author=author,
+            relation=None if relation is None else relation.value,
+            has_conflict=has_conflict,
+            first=first,
+            after=decode_cursor("models", after),
+        )
+        info.context.loaders.prime_models(page.items, None)
+        return ModelConnection(
+            total_count=page.total,
+            edges=[Model.from_internal(f, None) for f in page.items],
+            page_info=PageInfo(
+                has_next_page=page.next_after is not None,
+                end_cursor=None if page.next_after is None else encode_cursor("models", page.next_after),
+            ),
+        )
+
+    @strawberry.field(description="Lineage paths (model ids) between two models, either way; else through their nearest common ancestors.")
+    async def path(
+        self,
+        info: Info,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        as_of: datetime | None = None,
+    ) -> list[list[str]]:
+        return await service.paths_between(info.context.graph, source=str(from_), target=str(to), as_of=as_of)
+
+    @strawberry.field(description="The model holding a file with this sha256 (the first by id when several do); null when none.")
+    async def model_by_file_sha256(self, info: Info, sha256: str, as_of: datetime | None = None) -> Model | None:
+        found = await service.file_models(info.context.graph, sha256=sha256, as_of=as_of)
+        return Model.from_internal(found[0], as_of) if found else None
+
+    @strawberry.field(description="Every model holding a file with this sha256.")
+    async def models_by_file_sha256(self, info: Info, sha256: str, as_of: datetime | None = None) -> list[Model]:
+        found = await service.file_models(info.context.graph, sha256=sha256, as_of=as_of)
+        return [Model.from_internal(f, as_of) for f in found]
+
+    @strawberry.field(description="Models without parents, largest families first.")
+    async def roots(self, info: Info, first: int = DEFAULT_PAGE) -> list[FamilyRoot]:
+        check_first(first)
+        found = await service.roots(info.context.graph, first=first)
+        info.context.loaders.prime_models([r.model for r in found], None)
+        return [FamilyRoot(model=Model.from_internal(r.model, None), descendant_count=r.descendants) for r in found]
+

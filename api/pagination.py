@@ -1,0 +1,65 @@
+"""Page sizes, cursors and bounded integer arguments shared by the GraphQL domains.
+
+Every list argument is checked here, so an out-of-range value gives the same clear
+``BAD_USER_INPUT`` error everywhere (e.g. ``first must be between 1 and 500``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+
+from api.errors import BadUserInput
+
+__all__ = [
+    "DEFAULT_PAGE",
+    "MAX_DEPTH",
+    "MAX_PAGE",
+    "PageInfo",
+    "bounded",
+    "check_first",
+    "decode_cursor",
+    "encode_cursor",
+]
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 500
+MAX_DEPTH = 32
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def bounded(name: str, value: int, low: int, high: int) -> int:
+    """``value`` if ``low <= value <= high``; otherwise a BAD_USER_INPUT error naming the range."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BadUserInput(f"{name} must be between {low} and {high}", argument=name, value=value)
+    return value
+
+
+def check_first(first: int) -> int:
+    return bounded("first", first, 1, MAX_PAGE)
+
+
+def encode_cursor(kind: str, value: str) -> str:
+    """An opaque cursor for ``value`` in a list of ``kind``."""
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode("ascii")
+
+
+def decode_cursor(kind: str, cursor: str | None) -> str | None:
+    """The value of a cursor made by :func:`encode_cursor` for ``kind`` (None for None)."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise BadUserInput("after is not a cursor this API produced", argument="after") from exc
+    prefix = f"{kind}:"
+    if not text.startswith(prefix):
+        raise BadUserInput("after is a cursor of another list", argument="after")
+    return text[len(prefix):]

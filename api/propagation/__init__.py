@@ -1,0 +1,1 @@
+"""Propagation over GraphQL: per-model results live on ``Model``; ``propagation(...)`` aggregates a scope."""

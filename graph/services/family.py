@@ -1,0 +1,90 @@
+"""Who a propagation question is about: a root's family, or everything a licence or term reaches.
+
+:func:`plan_scope_members` answers the members of a scope with their depth (0 for the sources:
+the root, or the models declaring the licence) and how each descendant was derived, now (from
+the ancestry index) or at ``as_of`` (walking the DERIVED_FROM versions valid then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from graph.errors import InvalidArgument
+from graph.reads import _common as c
+from graph.statements import reads as rq
+from graph.statements import services as q
+
+__all__ = ["Member", "ScopeMembers", "plan_scope_members"]
+
+_WALK_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    depth: int
+    relation: str | None  # how it derives towards the sources (None for a source)
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeMembers:
+    scope: str  # "root:<id>" | "license:<id>" | "term:<id>"
+    sources: tuple[str, ...]
+    members: tuple[Member, ...]  # sources first, then by depth and id
+
+
+def plan_scope_members(
+    *,
+    root: str | None = None,
+    licenses: Sequence[str] | None = None,
+    scope: str,
+    as_of: datetime | None = None,
+) -> c.Plan[ScopeMembers | None]:
+    """Members of a root's family (None when the root is unknown) or of the models declaring ``licenses``."""
+    as_of = c.norm_as_of(as_of)
+    if (root is None) == (licenses is None):
+        raise InvalidArgument("name exactly one of a root or licences")
+    found: dict[str, Member] = {}
+    if root is not None:
+        if as_of is None:
+            rows = yield c.Query(q.FAMILY_MEMBERS, {"id": root})
+            if not rows:
+                return None
+            root_id = str(rows[0]["root"])
+            for x, depth, relation in rows[0]["rows"]:
+                found[str(x)] = Member(str(x), int(depth), None if relation is None else str(relation))
+        else:
+            walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": root, "as_of": as_of})
+            if walked:
+                root_id = str(walked[0]["root"])
+            else:
+                head = yield c.Query(rq.MODEL_NODE, {"id": root})
+                if not head:
+                    return None
+                root_id = str(head[0]["model"]["id"])
+            for r in walked:
+                found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
+        found.pop(root_id, None)
+        sources: tuple[str, ...] = (root_id,)
+    else:
+        rows = yield c.Query(q.LICENSE_SOURCES[as_of is not None], {"licenses": list(licenses or ()), "as_of": as_of})
+        sources = tuple(sorted(str(r["id"]) for r in rows))
+        if sources:
+            if as_of is None:
+                below = yield c.Query(q.LICENSE_MEMBERS, {"ids": list(sources)})
+                for r in below:
+                    found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), None)
+            else:
+                for source in sources:
+                    walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": source, "as_of": as_of})
+                    for r in walked:
+                        member = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
+                        if member.id not in found or member.depth < found[member.id].depth:
+                            found[member.id] = member
+        for source in sources:
+            found.pop(source, None)
+    members = [Member(s, 0, None) for s in sources]
+    members.extend(sorted(found.values(), key=lambda m: (m.depth, m.id)))
+    return ScopeMembers(scope, sources, tuple(members))

@@ -1,0 +1,43 @@
+"""Run read plans (:mod:`graph.reads._common`) over the async driver, with a server-side timeout."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+
+from neo4j import AsyncDriver, Query, RoutingControl
+from neo4j import exceptions as neo4j_exc
+
+from graph.errors import GraphTimeout, translated
+from graph.reads._common import Plan
+
+__all__ = ["read_async", "run_async"]
+
+T = TypeVar("T")
+
+
+async def read_async(
+    driver: AsyncDriver, statement: str, params: dict[str, Any], database: str | None, timeout_s: float | None
+) -> list[Any]:
+    """Run one read statement; a statement that runs longer than ``timeout_s`` raises GraphTimeout."""
+    query = Query(statement, timeout=timeout_s)
+    with translated():
+        try:
+            records, _, _ = await driver.execute_query(query, params, database_=database, routing_=RoutingControl.READ)
+        except neo4j_exc.ClientError as exc:
+            if "TransactionTimedOut" in (exc.code or ""):
+                raise GraphTimeout(f"the graph query ran longer than {timeout_s}s") from exc
+            raise
+    return list(records)
+
+
+async def run_async(
+    driver: AsyncDriver, plan: Plan[T], *, database: str | None, timeout_s: float | None = None
+) -> T:
+    """Drive a plan over the async driver (the same plans the sync reads run)."""
+    try:
+        query = next(plan)
+        while True:
+            rows = await read_async(driver, query.statement, query.params, database, timeout_s)
+            query = plan.send(rows)
+    except StopIteration as done:
+        return cast(T, done.value)

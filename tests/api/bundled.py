@@ -1,0 +1,113 @@
+"""The bundled real snapshot crawled into the test graph (for the API tests), without Celery.
+
+:func:`crawl_bundled` serves the bundled snapshot with the replay hub and crawls it with
+``HubSource``: first the recorded revisions of models whose history the snapshot keeps (each
+observed at its commit's date, so licence changes land in the graph's history), then every
+model that declares no base model, upwards, two levels of children down and its deployers,
+written as one batch (as one crawl run).
+The batches are kept in memory so that a graph emptied by another test can be refilled
+(:meth:`BundledGraph.ensure`) without crawling again.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from huggingface_hub import HfApi
+from neo4j import Driver
+
+from crawler.observations import Observation, Relation, Source
+from crawler.parsing import parse_model
+from crawler.replay import serve_in_thread
+from crawler.settings import CrawlerSettings
+from crawler.snapshot import bundled_snapshot_path
+from crawler.source import HubSource
+from graph.writer import GraphWriter
+
+__all__ = ["BundledGraph", "Batch", "crawl_bundled", "roots_of_snapshot"]
+
+MARKER = "meta-llama/Llama-3.1-8B-Instruct"
+
+
+@dataclass(frozen=True)
+class Batch:
+    observations: tuple[Observation, ...]
+    run_id: str
+
+
+@dataclass
+class BundledGraph:
+    """The crawled batches, the driver they were written with, and how many models landed."""
+
+    driver: Driver
+    batches: list[Batch]
+    models: int = 0
+    history_ids: tuple[str, ...] = field(default=())
+
+    def write(self) -> None:
+        writer = GraphWriter(self.driver)
+        for batch in self.batches:
+            writer.write(batch.observations, run_id=batch.run_id)
+        records, _, _ = self.driver.execute_query("MATCH (m:Model) RETURN count(m) AS n")
+        self.models = int(records[0]["n"])
+
+    def ensure(self) -> None:
+        """Write the batches again if the graph no longer holds them (another test emptied it)."""
+        records, _, _ = self.driver.execute_query(
+            "MATCH (m:Model {id: $id}) RETURN count(m) AS n", {"id": MARKER}
+        )
+        if int(records[0]["n"]) == 0:
+            self.write()
+
+
+def roots_of_snapshot(folder: Path | None = None) -> list[str]:
+    """Models of the snapshot that declare no base model (tag or card)."""
+    path = (folder or bundled_snapshot_path()) / "models.jsonl.gz"
+    roots = []
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            tags = row.get("tags") or []
+            card = row.get("cardData") or {}
+            if not any(str(t).startswith("base_model:") for t in tags) and not card.get("base_model"):
+                roots.append(str(row["id"]))
+    return sorted(roots)
+
+
+def _history_batches(api: HfApi, endpoint: str, model_ids: list[str]) -> Iterator[Batch]:
+    """Each recorded revision of the models, oldest first, observed at its commit's date."""
+    for model_id in model_ids:
+        commits = sorted(api.list_repo_commits(model_id), key=lambda c: c.created_at)
+        for commit in commits:
+            info = api.model_info(model_id, revision=commit.commit_id)
+            at: datetime = commit.created_at
+            source = Source(url=f"{endpoint}/api/models/{model_id}/revision/{commit.commit_id}",
+                            revision=commit.commit_id, observed_at=at)
+            parsed = parse_model(info, source, model_id=model_id, fallback_relation=Relation.FINETUNE, max_siblings=1000)
+            observations = (parsed.model, *parsed.declared.derivations)
+            yield Batch(observations, f"history-{commit.commit_id[:12]}")
+
+
+def crawl_bundled(driver: Driver, *, down: int = 2) -> BundledGraph:
+    """Serve and crawl the bundled snapshot, write it, and return what was written."""
+    manifest = json.loads((bundled_snapshot_path() / "manifest.json").read_text())
+    history = manifest.get("highlights", {}).get("history", {})
+    history_ids = [str(history["id"])] if history.get("id") else []
+    batches: list[Batch] = []
+    with serve_in_thread() as hub:
+        settings = CrawlerSettings(endpoint=hub.url, max_retries=0)
+        api = HfApi(endpoint=hub.url)
+        batches.extend(_history_batches(api, hub.url, history_ids))
+        crawled: list[Observation] = []
+        with HubSource(settings) as source:
+            for root in roots_of_snapshot():
+                crawled.extend(source.iter_observations(root, up=True, down=down, deployers=True))
+        batches.append(Batch(tuple(crawled), "bundled-crawl"))
+    graph = BundledGraph(driver, batches, history_ids=tuple(history_ids))
+    graph.write()
+    return graph
