@@ -20,11 +20,11 @@ twice in a batch) go into successive rounds so that history is applied in time o
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from functools import partial
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import structlog
@@ -67,8 +67,8 @@ class WriteReport:
     derived_created: int = 0
     derived_updated: int = 0
     derived_closed: int = 0
-    ancestry_pairs: int = 0
-    ancestry_rebuilt: int = 0
+    ancestry_pairs: int = 0  # (descendant, ancestor) pairs checked by the incremental index update
+    ancestry_rebuilt: int = 0  # models whose index entries were rebuilt (closed edges, renames)
     aliases: int = 0
     skipped: int = 0
     transactions: int = 0

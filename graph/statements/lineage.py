@@ -33,9 +33,12 @@ __all__ = [
 KEY_SEP = "\u0001"
 MAX_ANCESTRY_DEPTH = 64
 
+# Anchored on the child: a plan that expands from the parent (a hub root with 100k children)
+# instead is catastrophic, so the expansion is a pattern comprehension from ``c``.
 DERIVED_READ = """
 UNWIND $rows AS r
-MATCH (c:Model {id: r.child})-[d:DERIVED_FROM]->(p:Model {id: r.parent})
+MATCH (c:Model {id: r.child})
+UNWIND [(c)-[d:DERIVED_FROM]->(p:Model) WHERE p.id = r.parent | d] AS d
 RETURN r.child AS child, r.parent AS parent, elementId(d) AS eid, properties(d) AS props
 """
 
