@@ -109,6 +109,21 @@ class PropagationRun:
             cached = self._results[model_id] = self._assemble(self.states[model_id])
         return cached
 
+    def release(self, model_ids: Iterable[str]) -> None:
+        """Forget the memoised results of ``model_ids`` (their states stay: descendants still need them).
+
+        A bulk pass that stores results as it goes releases them, so memory stays bounded by the
+        states of the view rather than growing with every assembled result.
+        """
+        for model_id in model_ids:
+            self._results.pop(model_id, None)
+
+    def state(self, model_id: str) -> State:
+        """The working state of a model of the view (computed on demand; internal to the package)."""
+        self._require([model_id])
+        self._ensure([model_id])
+        return self.states[model_id]
+
     def responsibility_chain(self, model_id: str) -> tuple[ResponsibilityStep, ...]:
         """The model's deployments, the model, then every ancestor by depth (each once), with roles and duties."""
         self._require([model_id])

@@ -1,0 +1,371 @@
+"""Materialise propagation results on the graph: ``eff_*`` properties on every ``Model`` node.
+
+* :func:`materialise` — compute and store the results of some models (or of all of them);
+* :func:`recompute_affected` — after an ancestor's facts changed (licence, relation, a new or
+  closed parent): the changed models and every descendant, nothing else, parents first;
+* :func:`recompute_all` — the full recompute (``lineage propagate --all``): loads the licence
+  knowledge base into ``License``/``Term`` nodes, then every model, a page of ids at a time.
+
+What is stored (one ``SET m += props`` per model, batched ``UNWIND``): the engine's flat
+properties (:meth:`PropagationResult.to_properties`: ``eff_licenses``, ``eff_terms``,
+``eff_commercial_status``, ``eff_conflict_rules``, counts by severity, ``eff_json`` with the
+full detail …) plus, for fast aggregates:
+
+* ``eff_conflict_state`` — none | info | warning | violation (worst severity);
+* ``eff_rules`` — the distinct conflict rule ids (``eff_conflict_rules`` keeps one entry per
+  conflict, so counts by rule are a sum over it);
+* ``eff_dropped_terms``, ``eff_violated_terms``, ``eff_relicensed_terms`` (see
+  :mod:`graph.propagation.flow` for the exact definitions; the last is absent when empty);
+* ``eff_agg_key`` — a digest of everything a family aggregate groups by;
+* ``eff_version`` (result format), ``eff_store_version`` (these extras), ``eff_kb_version``
+  (licence knowledge base) and ``eff_computed_at`` — a result whose versions differ from the
+  running code's is stale (:func:`stale_models`).
+
+Models that cannot be computed (known only as a parent, unavailable) have every ``eff_*``
+property removed, so no stale result survives them. Writes run in a background thread
+while the engine computes the next chunk; each chunk is one idempotent transaction, so an
+interrupted recompute is repaired by running it again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from neo4j import Driver, RoutingControl
+
+from graph.errors import translated
+from graph.licenses import LicenseCatalog, default_catalog
+from graph.licenses.store import load_catalog
+from graph.propagation.bulk import no_cyclic_gc
+from graph.propagation.engine import PropagationEngine, PropagationRun
+from graph.propagation.flow import TermFlowAnalyzer, aggregation_key, conflict_state
+from graph.propagation.incremental import recompute_order
+from graph.propagation.lineage_loader import LoadedView, load_descendants, load_lineage_view
+from graph.propagation.result import (
+    RESULT_VERSION,
+    CommercialOutcome,
+    CommercialResult,
+    Eligibility,
+    EuAiActResult,
+    Properties,
+    PropagationResult,
+    Role,
+    TriState,
+)
+from graph.reads import _common as c
+from graph.statements import propagation as q
+
+__all__ = [
+    "EFF_KEYS",
+    "STORE_VERSION",
+    "MaterialiseReport",
+    "Progress",
+    "materialise",
+    "recompute_affected",
+    "recompute_all",
+    "stale_models",
+    "stored_properties",
+]
+
+log = structlog.get_logger(__name__)
+
+STORE_VERSION = 1
+"""Version of the extras stored next to the engine's properties; bump when they change shape or meaning."""
+
+WRITE_BATCH = 2000
+"""Models per write transaction."""
+
+COMPUTE_CHUNK = 5000
+"""Models computed before their rows are handed to the writer."""
+
+PAGE = 20_000
+"""Models per page of the full recompute (each page is loaded with its ancestors)."""
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: models stored so far, of how many."""
+
+_EXTRA_KEYS = (
+    "eff_store_version", "eff_conflict_state", "eff_rules", "eff_dropped_terms", "eff_violated_terms",
+    "eff_relicensed_terms", "eff_agg_key", "eff_computed_at",
+)
+
+
+def _engine_keys() -> tuple[str, ...]:
+    """The keys of :meth:`PropagationResult.to_properties` (read from an empty result, so they stay in step)."""
+    sample = PropagationResult(
+        model_id="", kb_version="", declared=(), declared_raw=(), licenses=(), term_rows=(), term_ids=(),
+        restrictions=(), restrictions_complete=False, conflicts=(),
+        commercial=CommercialResult(CommercialOutcome.UNKNOWN),
+        eu_ai_act=EuAiActResult(Eligibility.UNKNOWN, (), TriState.UNKNOWN, None, None, TriState.UNKNOWN, ""),
+        role=Role.ORIGINAL_PROVIDER, unknown_parts=(),
+    )
+    return tuple(sample.to_properties())
+
+
+EFF_KEYS: tuple[str, ...] = _engine_keys() + _EXTRA_KEYS
+"""Every property the store sets on a model (all start with ``eff_``)."""
+
+
+@dataclass(slots=True)
+class MaterialiseReport:
+    """What one materialisation did, with where the time went."""
+
+    asked: int = 0
+    computed: int = 0  # results computed and stored
+    cleared: int = 0  # models without a result (not crawled, unavailable): eff_* removed
+    view_models: int = 0  # models in the engine's view(s), ancestors included
+    round_trips: int = 0  # read statements
+    transactions: int = 0  # write transactions
+    load_seconds: float = 0.0
+    compute_seconds: float = 0.0  # engine and property rows (main thread)
+    write_wait_seconds: float = 0.0  # time the main thread waited for writes to finish
+    seconds: float = 0.0
+    written: set[str] = field(default_factory=set)
+
+    def merge(self, other: MaterialiseReport) -> None:
+        self.asked += other.asked
+        self.computed += other.computed
+        self.cleared += other.cleared
+        self.view_models += other.view_models
+        self.round_trips += other.round_trips
+        self.transactions += other.transactions
+        self.load_seconds += other.load_seconds
+        self.compute_seconds += other.compute_seconds
+        self.write_wait_seconds += other.write_wait_seconds
+        self.written |= other.written
+
+
+def stored_properties(run: PropagationRun, analyzer: TermFlowAnalyzer, result: PropagationResult) -> Properties:
+    """The properties stored for one result: the engine's plus the aggregation extras."""
+    props = result.to_properties()
+    flow = analyzer.facts(run.states[result.model_id], result)
+    state = conflict_state(result)
+    rules = props["eff_conflict_rules"]
+    distinct = sorted(set(rules)) if isinstance(rules, list) else []
+    props["eff_store_version"] = STORE_VERSION
+    props["eff_conflict_state"] = state
+    props["eff_rules"] = distinct
+    props["eff_dropped_terms"] = list(flow.dropped)
+    props["eff_violated_terms"] = list(flow.violated)
+    props["eff_relicensed_terms"] = list(flow.relicensed) if flow.relicensed else None
+    props["eff_agg_key"] = aggregation_key((
+        props["eff_licenses"] or [], props["eff_terms"] or [], flow.dropped, flow.violated, rules or [], state,
+        props["eff_commercial_status"] or "",
+    ))
+    return props
+
+
+class _Writer:
+    """Sends row batches in a background thread (at most ``depth`` batches in flight)."""
+
+    def __init__(self, driver: Driver, database: str | None, report: MaterialiseReport, depth: int = 2) -> None:
+        self._driver = driver
+        self._database = database
+        self._report = report
+        self._depth = depth
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialise-writer")
+        self._pending: list[Future[None]] = []
+        self._at = datetime.now(UTC)
+
+    def _send(self, statement: str, params: dict[str, Any]) -> None:
+        with translated():
+            self._driver.execute_query(statement, params, database_=self._database, routing_=RoutingControl.WRITE)
+
+    def submit(self, statement: str, params: dict[str, Any]) -> None:
+        while len(self._pending) >= self._depth:
+            self._wait_one()
+        self._pending.append(self._pool.submit(self._send, statement, params))
+        self._report.transactions += 1
+
+    def rows(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), WRITE_BATCH):
+            self.submit(q.WRITE_RESULTS, {"rows": rows[start : start + WRITE_BATCH], "computed_at": self._at})
+
+    def clear(self, ids: list[str]) -> None:
+        nulls = dict.fromkeys(EFF_KEYS)
+        for start in range(0, len(ids), WRITE_BATCH):
+            self.submit(q.CLEAR_RESULTS, {"ids": ids[start : start + WRITE_BATCH], "props": nulls})
+
+    def _wait_one(self) -> None:
+        began = time.perf_counter()
+        try:
+            self._pending.pop(0).result()
+        finally:
+            self._report.write_wait_seconds += time.perf_counter() - began
+
+    def close(self) -> None:
+        try:
+            while self._pending:
+                self._wait_one()
+        finally:
+            for pending in self._pending:
+                pending.cancel()
+            self._pool.shutdown(wait=True)
+
+
+def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _compute_and_write(
+    engine: PropagationEngine,
+    loaded: LoadedView,
+    targets: Collection[str],
+    writer: _Writer,
+    report: MaterialiseReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    view = loaded.view
+    present = [t for t in targets if t in view.nodes]
+    absent = sorted(set(targets) - set(present))
+    if absent:
+        writer.clear(absent)
+        report.cleared += len(absent)
+        if progress:
+            progress(len(absent))
+    wanted = set(present)
+    order = [m for m in recompute_order(present, view.children_map) if m in wanted]
+    run = engine.run(view)
+    analyzer = TermFlowAnalyzer(engine.catalog, run.summarizer)
+    for chunk in _chunks(order, COMPUTE_CHUNK):
+        began = time.perf_counter()
+        results = run.results(chunk)
+        rows = [{"id": mid, "props": stored_properties(run, analyzer, results[mid])} for mid in chunk]
+        run.release(chunk)
+        del results
+        report.compute_seconds += time.perf_counter() - began
+        writer.rows(rows)
+        report.computed += len(rows)
+        report.written.update(chunk)
+        if progress:
+            progress(len(chunk))
+    report.view_models += len(view.nodes)
+
+
+def _materialise_set(
+    driver: Driver,
+    targets: Collection[str],
+    engine: PropagationEngine,
+    database: str | None,
+    writer: _Writer,
+    report: MaterialiseReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    began = time.perf_counter()
+    loaded = load_lineage_view(driver, targets, database=database)
+    report.load_seconds += time.perf_counter() - began
+    report.round_trips += loaded.round_trips
+    missing = set(targets) & loaded.missing
+    known = [t for t in targets if t not in missing]
+    _compute_and_write(engine, loaded, known, writer, report, progress)
+
+
+def materialise(
+    driver: Driver,
+    model_ids: Iterable[str] | None = None,
+    *,
+    catalog: LicenseCatalog | None = None,
+    database: str | None = None,
+    progress: Progress | None = None,
+) -> MaterialiseReport:
+    """Compute and store the results of ``model_ids`` (None: every model, see :func:`recompute_all`)."""
+    if model_ids is None:
+        return recompute_all(driver, catalog=catalog, database=database, progress=progress)
+    targets = sorted(set(model_ids))
+    report = MaterialiseReport(asked=len(targets))
+    return _run(driver, [targets], catalog, database, progress, report, len(targets))
+
+
+def recompute_affected(
+    driver: Driver,
+    changed_ids: Iterable[str],
+    *,
+    catalog: LicenseCatalog | None = None,
+    database: str | None = None,
+    progress: Progress | None = None,
+) -> MaterialiseReport:
+    """Recompute the changed models and every descendant (now), parents before children, cycle-safe."""
+    changed = sorted(set(changed_ids))
+    report = MaterialiseReport(asked=len(changed))
+    began = time.perf_counter()
+    below = load_descendants(driver, changed, database=database)
+    report.load_seconds += time.perf_counter() - began
+    targets = sorted(set(changed) | below)
+    return _run(driver, [targets], catalog, database, progress, report, len(targets))
+
+
+def recompute_all(
+    driver: Driver,
+    *,
+    catalog: LicenseCatalog | None = None,
+    database: str | None = None,
+    progress: Progress | None = None,
+    page_size: int = PAGE,
+) -> MaterialiseReport:
+    """Load the licence knowledge base, then compute and store the result of every model."""
+    catalog = catalog or default_catalog()
+    load_catalog(driver, catalog, database=database or "neo4j")
+    rows = c.read(driver, q.COUNT_MODELS, {}, database)
+    total = int(rows[0]["n"]) if rows else 0
+    report = MaterialiseReport(asked=total)
+    return _run(driver, _pages(driver, database, page_size), catalog, database, progress, report, total)
+
+
+def _pages(driver: Driver, database: str | None, size: int) -> Iterator[list[str]]:
+    after: str | None = None
+    while True:
+        rows = c.read(driver, q.MODEL_IDS_PAGE, {"after": after, "limit": size}, database)
+        ids = [str(r["id"]) for r in rows]
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def _run(
+    driver: Driver,
+    batches: Iterable[list[str]],
+    catalog: LicenseCatalog | None,
+    database: str | None,
+    progress: Progress | None,
+    report: MaterialiseReport,
+    total: int,
+) -> MaterialiseReport:
+    began = time.perf_counter()
+    engine = PropagationEngine(catalog)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    writer = _Writer(driver, database, report)
+    try:
+        with no_cyclic_gc():
+            for targets in batches:
+                _materialise_set(driver, targets, engine, database, writer, report, step)
+    finally:
+        writer.close()
+    report.seconds = time.perf_counter() - began
+    log.info("propagation.materialised", asked=report.asked, computed=report.computed, cleared=report.cleared,
+             seconds=round(report.seconds, 3))
+    return report
+
+
+def stale_models(driver: Driver, *, catalog: LicenseCatalog | None = None, database: str | None = None,
+                 limit: int = 10_000) -> list[str]:
+    """Crawled models whose stored result is missing or from another result format or knowledge base."""
+    catalog = catalog or default_catalog()
+    rows = c.read(driver, q.STALE_RESULTS, {
+        "version": RESULT_VERSION, "store_version": STORE_VERSION, "kb_version": catalog.version, "limit": limit,
+    }, database)
+    return [str(r["id"]) for r in rows]
