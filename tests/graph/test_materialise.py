@@ -210,3 +210,31 @@ def test_family_aggregates_from_materialised_results(family: Driver) -> None:
     assert [(p.model_id, p.downstream) for p in points] == [(COOL, 3)]
     assert points[0].parents == ((INSTRUCT, "llama3.1", "finetune"),)
     assert family_aggregate(family, "no/such-model") is None
+
+
+@pytest.mark.integration
+def test_propagate_command_recomputes_descendants_or_everything(
+    family: Driver, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from lineage.commands.propagate import propagate
+
+    app = typer.Typer()
+    app.command()(propagate)
+    monkeypatch.setenv("NEO4J_URI", neo4j_uri)
+    runner = CliRunner()
+    done = runner.invoke(app, [MISTRAL])
+    assert done.exit_code == 0, done.output
+    stored = _stored(family)
+    assert {m for m in MODELS if "eff_version" in stored[m]} == {MISTRAL, ZEPHYR, ZEPHYR_GGUF, MERGE}
+    done = runner.invoke(app, ["--all"])
+    assert done.exit_code == 0, done.output
+    assert "models stored" in done.output
+    stored = _stored(family)
+    assert all("eff_version" in stored[m] for m in MODELS)
+    count, _, _ = family.execute_query("MATCH (l:License)-[:IMPOSES]->(t:Term) RETURN count(*) AS n")
+    assert count[0]["n"] > 100  # the knowledge base was loaded
+    refused = runner.invoke(app, [])
+    assert refused.exit_code == 1
