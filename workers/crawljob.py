@@ -109,7 +109,9 @@ def ingest(run: UnitRun, observations: Sequence[Observation], keep: Callable[[st
     for index, batch in enumerate(batches):
         unit = pipeline.write_unit(run.unit, index)
         payload = {"observations": [to_json(o) for o in batch], "seen_unchanged": touches if index == 0 else []}
-        run.store.put_batch(run.job_id, unit.key, json.dumps(payload, separators=(",", ":"), ensure_ascii=False))
+        models = len({o.id for o in batch if isinstance(o, ModelSeen)})
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        run.store.put_batch(run.job_id, unit.key, text, models + (len(touches) // 10 if index == 0 else 0))
         run.spawned.append(unit)
         written += len(batch)
     run.counts.update({Counter.SEEN.value: len(seen), Counter.SKIPPED_UNCHANGED.value: len(unchanged),
@@ -169,7 +171,9 @@ def run_seed(run: UnitRun, model_id: str) -> None:
             raise HubUnavailableError(f"the hub kept failing for {model_id}: {_first_message(outcome.transient)}")
         current = outcome.current_id or model_id
         ingest(run, outcome.observations, keep=lambda _: True)
-    if run.options.down > 0 and run.store.claim(run.job_id, current, stage=_CHILDREN_STAGE, owner=run.unit.key):
+    if run.options.down > 0 and run.store.claim_many(
+        run.job_id, [current], stage=_CHILDREN_STAGE, owner=run.unit.key, budget=run.options.down
+    ):
         run.spawned.append(pipeline.children_unit(1, [current]))
     if run.options.deployers:
         run.spawned.append(pipeline.deployers_unit(current))
@@ -198,7 +202,9 @@ def run_children(run: UnitRun, depth: int, parents: Sequence[str], attempt: int)
     child_set = set(children)
     ingest(run, listed, keep=lambda model_id: model_id in mine or model_id not in child_set)
     if depth < run.options.down:
-        expand = run.store.claim_many(run.job_id, children, stage=_CHILDREN_STAGE, owner=run.unit.key)
+        expand = run.store.claim_many(
+            run.job_id, children, stage=_CHILDREN_STAGE, owner=run.unit.key, budget=run.options.down - depth
+        )
         ordered = [c for c in children if c in expand]
         chunk = run.res.settings.expand_chunk
         for start in range(0, len(ordered), chunk):

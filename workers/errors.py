@@ -9,7 +9,8 @@ Hierarchy::
     WorkersError
     ├── WorkersRetryableError        the same unit of work may succeed later
     │   ├── HubUnavailableError      the hub kept failing transiently (429/5xx/timeouts) past the crawler's retries
-    │   └── CoordinationUnavailable  Redis (broker, job store, rate limit) could not be reached
+    │   ├── CoordinationUnavailable  Redis (broker, job store, rate limit) could not be reached
+    │   └── GraphBusyError           Neo4j gave no connection in time (overloaded); the graph package files this as permanent
     └── WorkersPermanentError        repeating the call unchanged cannot help
         ├── InvalidCrawlRequest      a crawl was requested with bad seeds or options
         ├── PayloadError             a task payload (observations JSON, unit spec) could not be decoded
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "CoordinationUnavailable",
+    "GraphBusyError",
     "HubUnavailableError",
     "InvalidCrawlRequest",
     "JobNotFound",
@@ -44,6 +46,10 @@ class HubUnavailableError(WorkersRetryableError):
 
 class CoordinationUnavailable(WorkersRetryableError):
     """Redis (broker, job store or shared rate limit) could not be reached."""
+
+
+class GraphBusyError(WorkersRetryableError):
+    """The Neo4j driver could not get a connection from its pool in time: the server is overloaded, not broken."""
 
 
 class WorkersPermanentError(WorkersError):

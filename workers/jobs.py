@@ -15,9 +15,15 @@ to another.
 
 Keys, all under ``<prefix>:<id>:`` and expiring after a week: ``meta`` (state, options,
 times, pending), ``counters``, ``units`` (unit → spec), ``done``, ``claims:<stage>``,
-``problem_kinds``, ``problem_samples``, ``batch:<key>`` (observations waiting to be
-written), ``written`` (ids of models written). ``<prefix>:active`` is the set of jobs with
-outstanding units.
+``problem_kinds``, ``problem_samples``, ``accounted`` (units whose counts are in the report),
+``batch:<key>`` (observations waiting to be written), ``batch_models`` (models per batch),
+``ready`` (batches writers may take, oldest first), ``taken:<unit>`` and ``taker`` (which write
+unit writes which batches), ``written`` (ids of models written). ``<prefix>:active`` is the set
+of jobs with outstanding units.
+
+Writes are coalesced: a write unit takes its own batch and as many other ready batches as fit
+in ``max_models`` (:meth:`JobStore.take_batches`), so when writing is the slower side batches
+grow by themselves and the graph sees few, large transactions.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import enum
 import json
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -140,14 +146,18 @@ redis.call('SADD', KEYS[4], ARGV[4])
 return 1
 """
 
-# KEYS: claims hash; ARGV: owner ('' = anonymous: first caller only), ids...
-# returns one flag per id: 1 if the id is (now) the owner's
+# KEYS: claims hash, budgets hash; ARGV: owner ('' = anonymous: first caller only), budget ('' = none), ids...
+# returns one flag per id: 1 if the id is (now) the owner's. With a budget, a claim held with a
+# smaller budget passes to the new owner (a model reached again with more levels left to list).
 _CLAIM_MANY = """
 local out = {}
-for i = 2, #ARGV do
+local budget = tonumber(ARGV[2])
+for i = 3, #ARGV do
   local current = redis.call('HGET', KEYS[1], ARGV[i])
-  if not current then
+  local held = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '-1')
+  if (not current) or (budget and held < budget) then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])
+    if budget then redis.call('HSET', KEYS[2], ARGV[i], budget) end
     out[#out + 1] = 1
   elseif ARGV[1] ~= '' and current == ARGV[1] then
     out[#out + 1] = 1
@@ -156,8 +166,9 @@ for i = 2, #ARGV do
   end
 end
 redis.call('EXPIRE', KEYS[1], tonumber(%d))
+redis.call('EXPIRE', KEYS[2], tonumber(%d))
 return out
-""" % _TTL_S
+""" % (_TTL_S, _TTL_S)
 
 
 # KEYS: accounted set, counters hash, problem kinds hash, problem samples list;
@@ -184,6 +195,32 @@ return 1
 """
 
 
+# KEYS: ready zset, batch model counts hash, taken set of this unit, taker hash;
+# ARGV: unit, max models, ttl. Returns the batch keys this write unit writes (see take_batches).
+_TAKE = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return redis.call('SMEMBERS', KEYS[3]) end
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {} end
+local limit = tonumber(ARGV[2])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[1])
+local total = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+while total < limit do
+  local head = redis.call('ZRANGE', KEYS[1], 0, 0)
+  if #head == 0 then break end
+  local models = tonumber(redis.call('HGET', KEYS[2], head[1]) or '0')
+  if total > 0 and total + models > limit then break end
+  redis.call('ZREM', KEYS[1], head[1])
+  redis.call('SADD', KEYS[3], head[1])
+  redis.call('HSET', KEYS[4], head[1], ARGV[1])
+  total = total + models
+end
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3]))
+redis.call('EXPIRE', KEYS[4], tonumber(ARGV[3]))
+return redis.call('SMEMBERS', KEYS[3])
+"""
+
+
 class JobStore:
     """Jobs kept in Redis under ``lineage:job:<id>:*``; every method is safe to call from any worker."""
 
@@ -195,6 +232,7 @@ class JobStore:
         self._reopen_unit = client.register_script(_REOPEN_UNIT)
         self._claim_many = client.register_script(_CLAIM_MANY)
         self._account = client.register_script(_ACCOUNT)
+        self._take = client.register_script(_TAKE)
 
     def _key(self, job_id: str, part: str) -> str:
         return f"{self.prefix}:{job_id}:{part}"
@@ -261,12 +299,19 @@ class JobStore:
         """True for the first caller (and again for the same ``owner``): each model is crawled once per job and stage."""
         return model_id in self.claim_many(job_id, [model_id], stage=stage, owner=owner)
 
-    def claim_many(self, job_id: str, model_ids: Iterable[str], *, stage: str, owner: str | None = None) -> set[str]:
-        """The ids of ``model_ids`` that are now ``owner``'s for ``stage`` (one round trip)."""
+    def claim_many(
+        self, job_id: str, model_ids: Iterable[str], *, stage: str, owner: str | None = None, budget: int | None = None
+    ) -> set[str]:
+        """The ids of ``model_ids`` that are now ``owner``'s for ``stage`` (one round trip).
+
+        ``budget`` (e.g. levels of children still to list): a model claimed before with a
+        smaller budget is claimed again, so the deeper crawl wins.
+        """
         ids = list(dict.fromkeys(model_ids))
         if not ids:
             return set()
-        flags = self._claim_many(keys=[self._key(job_id, f"claims:{stage}")], args=[owner or "", *ids])
+        keys = [self._key(job_id, f"claims:{stage}"), self._key(job_id, f"budgets:{stage}")]
+        flags = self._claim_many(keys=keys, args=[owner or "", "" if budget is None else budget, *ids])
         return {model_id for model_id, flag in zip(ids, flags, strict=True) if int(flag)}
 
     # -- units --------------------------------------------------------------------------
@@ -305,15 +350,60 @@ class JobStore:
 
     # -- batches of observations and written models -------------------------------------
 
-    def put_batch(self, job_id: str, key: str, payload: str) -> None:
-        self.client.set(self._key(job_id, f"batch:{key}"), payload, ex=_TTL_S)
+    def put_batch(self, job_id: str, key: str, payload: str, models: int) -> None:
+        """Store a batch of observations (``models`` models) for write unit ``key``; not ready until :meth:`mark_ready`."""
+        pipe = self.client.pipeline()
+        pipe.set(self._key(job_id, f"batch:{key}"), payload, ex=_TTL_S)
+        pipe.hset(self._key(job_id, "batch_models"), key, models)
+        pipe.expire(self._key(job_id, "batch_models"), _TTL_S)
+        pipe.execute()
+
+    def mark_ready(self, job_id: str, keys: Sequence[str]) -> None:
+        """Let writers take these batches (call once their units are registered), oldest first."""
+        if not keys:
+            return
+        now = time.time()
+        pipe = self.client.pipeline()
+        pipe.zadd(self._key(job_id, "ready"), {key: now for key in keys}, nx=True)
+        pipe.expire(self._key(job_id, "ready"), _TTL_S)
+        pipe.execute()
+
+    def take_batches(self, job_id: str, unit: str, max_models: int) -> list[str]:
+        """The batches write unit ``unit`` writes: its own and more ready ones, up to ``max_models`` models.
+
+        Empty when its batch was taken by another writer (which finishes it) or is not ready.
+        Asked again by the same unit (a redelivery), the same batches come back.
+        """
+        keys = [
+            self._key(job_id, "ready"), self._key(job_id, "batch_models"),
+            self._key(job_id, f"taken:{unit}"), self._key(job_id, "taker"),
+        ]
+        taken = self._take(keys=keys, args=[unit, max_models, _TTL_S])
+        return [k.decode() for k in taken]
+
+    def taker(self, job_id: str, key: str) -> str | None:
+        """The write unit that took batch ``key``, if any."""
+        raw = self.client.hget(self._key(job_id, "taker"), key)
+        return raw.decode() if raw is not None else None
+
+    def taken(self, job_id: str, unit: str) -> list[str]:
+        return sorted(k.decode() for k in self.client.smembers(self._key(job_id, f"taken:{unit}")))
 
     def get_batch(self, job_id: str, key: str) -> str | None:
         raw = self.client.get(self._key(job_id, f"batch:{key}"))
         return raw.decode() if raw is not None else None
 
-    def delete_batch(self, job_id: str, key: str) -> None:
-        self.client.delete(self._key(job_id, f"batch:{key}"))
+    def drop_batches(self, job_id: str, unit: str, keys: Sequence[str]) -> None:
+        """Forget written batches and the record of who took them."""
+        pipe = self.client.pipeline()
+        for key in keys:
+            pipe.delete(self._key(job_id, f"batch:{key}"))
+            pipe.zrem(self._key(job_id, "ready"), key)
+        if keys:
+            pipe.hdel(self._key(job_id, "batch_models"), *keys)
+            pipe.hdel(self._key(job_id, "taker"), *keys)
+        pipe.delete(self._key(job_id, f"taken:{unit}"))
+        pipe.execute()
 
     def add_written(self, job_id: str, model_ids: Iterable[str]) -> None:
         ids = list(model_ids)

@@ -153,10 +153,14 @@ def send(job_id: str, units: Iterable[Unit], settings: WorkerSettings, *, countd
 
 def enqueue(store: JobStore, job_id: str, units: Sequence[Unit], settings: WorkerSettings, *,
             countdown: float | None = None) -> None:
-    """Register ``units`` on the job, then send them (all of them: a redelivered producer resends, tasks dedupe)."""
+    """Register ``units`` on the job, make their batches ready to write, then send them.
+
+    All of them are sent, even those registered before: a redelivered producer resends, tasks dedupe.
+    """
     if not units:
         return
     store.add_units(job_id, {unit.key: unit.spec() for unit in units})
+    store.mark_ready(job_id, [unit.key for unit in units if unit.task == TASK_WRITE])
     send(job_id, units, settings, countdown=countdown)
 
 

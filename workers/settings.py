@@ -20,7 +20,7 @@ class HubRate(BaseModel):
 class WorkerSettings(BaseSettings):
     """Celery on Redis and the crawl pipeline. Variables: REDIS_URL and LINEAGE_* (see each field)."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",

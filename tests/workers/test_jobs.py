@@ -66,3 +66,59 @@ def test_report_counts_problems_by_kind_with_bounded_deduplicated_samples(store:
     assert snapshot.problems_by_kind == {"not_found": 2, "cycle": 1}
     assert len(snapshot.problem_samples) == 2
     assert store.snapshot("no-such-job") is None
+
+
+def test_claims_are_owned_a_redelivered_unit_gets_its_models_back(store: JobStore) -> None:
+    job = _job(store)
+    assert store.claim_many(job, ["a", "b"], stage="model", owner="unit-1") == {"a", "b"}
+    assert store.claim_many(job, ["b", "c"], stage="model", owner="unit-2") == {"c"}
+    assert store.claim_many(job, ["a", "b", "c"], stage="model", owner="unit-1") == {"a", "b"}
+    assert store.claim(job, "c", owner="unit-2")
+    assert not store.claim(job, "c")  # an anonymous caller never shares
+
+
+def test_a_unit_is_accounted_once_however_often_it_runs(store: JobStore) -> None:
+    job = _job(store)
+    problem = {"model_id": "org/x", "kind": "malformed_card", "message": "bad yaml"}
+    assert store.account(job, "unit-1", {Counter.SEEN: 3, Counter.OBSERVATIONS: 10}, [problem])
+    assert not store.account(job, "unit-1", {Counter.SEEN: 3, Counter.OBSERVATIONS: 10}, [problem])
+    assert store.account(job, "unit-2", {Counter.SEEN: 1})
+    snapshot = store.snapshot(job)
+    assert snapshot is not None
+    assert snapshot.counters[Counter.SEEN.value] == 4
+    assert snapshot.counters[Counter.PROBLEMS.value] == 1
+    assert snapshot.problems_by_kind == {"malformed_card": 1}
+
+
+def test_units_keep_their_specs_until_finished_and_can_be_reopened(store: JobStore) -> None:
+    job = _job(store)
+    store.add_units(job, {"seed:a": '{"task": "t"}', "seed:b": '{"task": "u"}'})
+    assert job in store.active_jobs()
+    assert store.outstanding(job) == {"seed:a": '{"task": "t"}', "seed:b": '{"task": "u"}'}
+    store.finish_unit(job, "seed:a")
+    assert store.outstanding(job) == {"seed:b": '{"task": "u"}'}
+    assert not store.reopen_unit(job, "seed:b", "x")  # not finished: nothing to reopen
+    assert store.reopen_unit(job, "seed:a", '{"task": "t"}')
+    assert store.snapshot(job).pending == 2  # type: ignore[union-attr]
+    store.finish_unit(job, "seed:a")
+    assert store.finish_unit(job, "seed:b") == 0
+    assert job not in store.active_jobs()
+    assert store.state(job) is JobState.DONE
+
+
+def test_a_writer_takes_its_batch_and_older_ready_ones_up_to_the_limit(store: JobStore) -> None:
+    job = _job(store)
+    for key, models in (("w1", 10), ("w2", 20), ("w3", 30), ("w4", 5)):
+        store.put_batch(job, key, f'{{"k": "{key}"}}', models)
+    store.mark_ready(job, ["w1", "w2", "w3"])
+    taken = store.take_batches(job, "w2", max_models=35)
+    assert sorted(taken) == ["w1", "w2"]  # own 20 + oldest 10; w3 (30) would pass 35
+    assert store.take_batches(job, "w2", max_models=35) == taken  # a redelivery writes the same batches
+    assert store.take_batches(job, "w1", max_models=35) == []  # taken by w2, which finishes it
+    assert store.taker(job, "w1") == "w2"
+    assert store.take_batches(job, "w4", max_models=35) == []  # not ready yet
+    store.mark_ready(job, ["w4"])
+    assert sorted(store.take_batches(job, "w4", max_models=100)) == ["w3", "w4"]
+    store.drop_batches(job, "w2", taken)
+    assert store.get_batch(job, "w1") is None and store.taker(job, "w1") is None
+    assert store.get_batch(job, "w3") == '{"k": "w3"}'

@@ -15,7 +15,8 @@ job ends with the gap reported, never silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import logging
@@ -25,16 +26,18 @@ import structlog
 from celery import Task
 from celery.signals import after_setup_logger
 
-from graph.errors import GraphRetryableError
+from neo4j.exceptions import ConnectionPoolError
+
+from graph.errors import GraphPermanentError, GraphRetryableError
 from workers import pipeline
 from workers.context import resources
 from workers.crawljob import UnitRun
-from workers.errors import WorkersRetryableError
+from workers.errors import GraphBusyError, WorkersRetryableError
 from workers.jobs import JobState
 from workers.pipeline import Unit
 from workers.settings import WorkerSettings
 
-__all__ = ["RETRYABLE", "UnitTask", "execute", "retry_options"]
+__all__ = ["RETRYABLE", "UnitTask", "execute", "graph_busy_is_transient", "retry_options"]
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +47,17 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     redis.ConnectionError,
     redis.TimeoutError,
 )
+
+
+@contextmanager
+def graph_busy_is_transient() -> Iterator[None]:
+    """A connection-pool timeout (an overloaded Neo4j) is filed by ``graph.errors`` as permanent: retry it instead."""
+    try:
+        yield
+    except GraphPermanentError as exc:
+        if isinstance(exc.__cause__, ConnectionPoolError):
+            raise GraphBusyError(str(exc)) from exc
+        raise
 
 
 def retry_options(max_retries: int) -> dict[str, Any]:
@@ -105,7 +119,8 @@ def execute(task: Task, job_id: str, unit: Unit, body: Callable[[UnitRun], None]
         pipeline.complete(store, job_id, unit.key, res.settings)
         return
     run = UnitRun(res, job_id, unit, options, final_attempt=task.request.retries >= (task.max_retries or 0))
-    body(run)
+    with graph_busy_is_transient():
+        body(run)
     finish(run)
 
 

@@ -1,11 +1,18 @@
-"""Graph tasks of a crawl job (graph queue): write a batch of observations; finalize the job.
+"""Graph tasks of a crawl job (graph queue): write batches of observations; finalize the job.
 
 A batch is stored in Redis by the hub task that read it (observations as JSON, see
 :mod:`workers.serialize`) and named by the write task's arguments, so the message stays small
-and a lost message can be sent again from its unit's spec. Writes are idempotent
-(``GraphWriter``), so a redelivered batch changes nothing; while Neo4j is unreachable the task
-retries with backoff. A batch that is gone (Redis lost it) has its producing unit reopened and
-redone, and the loss is reported.
+and a lost message can be sent again from its unit's spec.
+
+Writes are coalesced: a write task takes its own batch and other ready batches of the job, up
+to ``write_batch_models`` models (``JobStore.take_batches``), writes them with one
+``GraphWriter.write`` call and finishes all their units; a task whose batch another writer took
+returns at once. When writing is the slower side, batches therefore grow by themselves.
+
+Writes are idempotent (``GraphWriter``), so a redelivered task rewrites the same batches and
+changes nothing; while Neo4j is unreachable the task retries with backoff. A batch that is gone
+(Redis lost it) has its producing unit reopened and redone, and that is reported; batches whose
+write failed for good are reported (kind ``unit_failed``) and their units finished.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+import redis
 import structlog
 from celery import Task
 
@@ -23,11 +31,11 @@ from workers import pipeline
 from workers.app import app
 from workers.context import resources
 from workers.errors import PayloadError
-from workers.jobs import Counter, JobState
+from workers.jobs import Counter, JobState, JobStore
 from workers.queues import Queue
 from workers.serialize import from_json
 from workers.settings import WorkerSettings
-from workers.tasks.base import retry_options
+from workers.tasks.base import UnitTask, graph_busy_is_transient, retry_options
 
 __all__ = ["finalize_job", "write_batch"]
 
@@ -53,9 +61,34 @@ def _affected(observations: list[Observation]) -> list[str]:
     return sorted(ids)
 
 
-@app.task(name=pipeline.TASK_WRITE, queue=Queue.GRAPH.value, **retry_options(_RETRIES))
+def _models(observations: list[Observation]) -> set[str]:
+    return {o.id for o in observations if isinstance(o, ModelSeen) and o.status is not ModelStatus.UNKNOWN}
+
+
+class WriteTask(UnitTask):
+    """A failed write also fails the other batches it had taken (each reported, each finished)."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                   einfo: Any) -> None:
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+        if len(args) < 2:
+            return
+        job_id, unit_key = str(args[0]), str(args[1])
+        res = resources()
+        try:
+            for key in res.jobs.taken(job_id, unit_key):
+                if key == unit_key:
+                    continue
+                message = f"not written: the write that took it ({unit_key}) failed: {type(exc).__name__}"
+                res.jobs.account(job_id, key, {}, [{"model_id": key, "kind": "unit_failed", "message": message}])
+                pipeline.complete(res.jobs, job_id, key, res.settings)
+        except redis.RedisError as error:
+            log.error("crawl.write_failure_not_recorded", crawl_id=job_id, unit=unit_key, error=repr(error))
+
+
+@app.task(name=pipeline.TASK_WRITE, queue=Queue.GRAPH.value, **{**retry_options(_RETRIES), "base": WriteTask})
 def write_batch(self: Task, job_id: str, unit_key: str, batch_key: str, producer_key: str, producer_spec: str) -> None:
-    """Write one stored batch of observations (and stamp the unchanged models it names as seen)."""
+    """Write this unit's batch of observations, with other ready ones of the job (and stamp unchanged models seen)."""
     res = resources()
     store = res.jobs
     if store.is_done(job_id, unit_key):
@@ -66,33 +99,54 @@ def write_batch(self: Task, job_id: str, unit_key: str, batch_key: str, producer
         return
     if state is not JobState.RUNNING:
         pipeline.complete(store, job_id, unit_key, res.settings)
-        store.delete_batch(job_id, batch_key)
+        store.drop_batches(job_id, unit_key, [unit_key])
         return
-    payload = store.get_batch(job_id, batch_key)
-    if payload is None:
-        _redo_producer(job_id, unit_key, producer_key, producer_spec)
-        return
-    observations, touches = _decode(payload)
+    keys = store.take_batches(job_id, unit_key, res.settings.write_batch_models)
+    if not keys:
+        lost = store.taker(job_id, unit_key) is None and store.get_batch(job_id, unit_key) is None
+        if lost and not store.is_done(job_id, unit_key):  # (a writer that took it may have just finished it)
+            _redo_producer(store, job_id, unit_key, producer_key, producer_spec)
+        return  # taken by another writer (it finishes this unit), or not ready yet (its producer sends it again)
+    payloads: dict[str, str] = {}
+    for key in keys:
+        payload = store.get_batch(job_id, key)
+        if payload is None:
+            producer = _producer_of(store, job_id, key)
+            if producer is not None:
+                _redo_producer(store, job_id, key, *producer)
+            continue
+        payloads[key] = payload
+    decoded = {key: _decode(payload) for key, payload in payloads.items()}
+    observations = [o for obs, _ in decoded.values() for o in obs]
+    touches = [t for _, ts in decoded.values() for t in ts]
     driver = res.driver()
-    if observations:
-        own = [o.id for o in observations if isinstance(o, ModelSeen) and o.status is not ModelStatus.UNKNOWN]
-        accept_first_observation(driver, own, database=res.neo4j.database)
-        res.writer().write(observations, run_id=job_id)
-    if touches:
-        mark_seen(driver, touches, run_id=job_id, database=res.neo4j.database)
+    with graph_busy_is_transient():
+        if observations:
+            accept_first_observation(driver, sorted(_models(observations)), database=res.neo4j.database)
+            res.writer().write(observations, run_id=job_id)
+        if touches:
+            mark_seen(driver, touches, run_id=job_id, database=res.neo4j.database)
     store.add_written(job_id, _affected(observations))
-    written = len({o.id for o in observations if isinstance(o, ModelSeen) and o.status is not ModelStatus.UNKNOWN})
-    store.account(job_id, unit_key, {Counter.WRITTEN: written})
-    pipeline.complete(store, job_id, unit_key, res.settings)
-    store.delete_batch(job_id, batch_key)
+    for key, (obs, _) in decoded.items():
+        store.account(job_id, key, {Counter.WRITTEN: len(_models(obs))})
+        pipeline.complete(store, job_id, key, res.settings)
+    store.drop_batches(job_id, unit_key, list(decoded))
 
 
-def _redo_producer(job_id: str, unit_key: str, producer_key: str, producer_spec: str) -> None:
+def _producer_of(store: JobStore, job_id: str, key: str) -> tuple[str, str] | None:
+    """(producer key, producer spec) of an outstanding write unit, from its spec."""
+    spec = store.outstanding(job_id).get(key)
+    if not spec:
+        return None
+    unit = pipeline.Unit.from_spec(key, spec)
+    return str(unit.args[1]), str(unit.args[2])
+
+
+def _redo_producer(store: JobStore, job_id: str, unit_key: str, producer_key: str, producer_spec: str) -> None:
     """The batch is gone: reopen the unit that read it (if finished) so it reads and stores it again."""
-    res = resources()
-    store = res.jobs
+    settings = resources().settings
     if store.reopen_unit(job_id, producer_key, producer_spec):
-        pipeline.send(job_id, [pipeline.Unit.from_spec(producer_key, producer_spec)], res.settings)
+        pipeline.send(job_id, [pipeline.Unit.from_spec(producer_key, producer_spec)], settings)
         store.increment(job_id, {Counter.RESENT: 1})
         store.record_problems(
             job_id,
@@ -113,7 +167,10 @@ def finalize_job(self: Task, job_id: str, unit_key: str) -> None:
         return  # not yet: the last unit to finish sends finalize again
     written = store.written(job_id)
     if written:
-        rebuilt = rebuild_ancestry(res.driver(), written, database=res.neo4j.database, batch_size=res.neo4j.batch_size)
+        with graph_busy_is_transient():
+            rebuilt = rebuild_ancestry(
+                res.driver(), written, database=res.neo4j.database, batch_size=res.neo4j.batch_size
+            )
         log.info("crawl.ancestry_rebuilt", crawl_id=job_id, models=rebuilt)
     store.account(job_id, unit_key, {})
     pipeline.complete(store, job_id, unit_key, res.settings)
