@@ -1,0 +1,115 @@
+"""REST routes of investigations and exports (mount with ``app.include_router(router)``).
+
+* ``GET /investigations/by-file/{sha256}?asOf=…&format=md|json|html`` — the dossier of the
+  model holding a weight file;
+* ``GET /investigations/{model_id}?asOf=…&format=md|json|html`` — the dossier of a model (id or
+  old id; the dashboard links ``investigations/<org>/<name>?format=html[&asOf=…]``);
+* ``GET /aibom/{model_id}?asOf=…`` — its CycloneDX 1.6 ML-BOM.
+
+Errors are JSON ``{"error": <code>, "message": <sentence>}``: 404 for an unknown model or file
+(or one not yet observed at ``asOf``), 422 for an unparsable or future ``asOf``, an unknown
+format or a malformed sha256, 503/504 when the graph is unavailable or too slow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.aibom import MEDIA_TYPE as AIBOM_MEDIA_TYPE
+from api.aibom import aibom_json
+from api.investigations.html import CSP
+from api.investigations.render import MEDIA_TYPES, Format, render
+from graph.errors import GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound
+from graph.investigations import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, parse_as_of, plan_dossier
+from graph.reads import Plan
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["investigations"])
+
+AsOf = Annotated[str | None, Query(alias="asOf", description="ISO 8601 instant or date; default: now.")]
+Fmt = Annotated[str, Query(alias="format", description="md, json or html.")]
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+async def _dossier(request: Request, make: Callable[[], Plan[Dossier]]) -> Dossier | JSONResponse:
+    """Run a dossier plan over the app's graph reader; domain errors become JSON error responses."""
+    try:
+        plan = make()
+        return await request.app.state.graph.reader.run(plan)  # type: ignore[no-any-return]
+    except InvalidAsOf as exc:
+        return _error(422, "invalid_as_of", str(exc))
+    except UnknownFile as exc:
+        return _error(404, "file_not_found", str(exc))
+    except NotYetKnown as exc:
+        return _error(404, "not_yet_known", str(exc))
+    except ModelNotFound as exc:
+        return _error(404, "model_not_found", str(exc))
+    except InvalidArgument as exc:
+        return _error(422, "invalid_argument", str(exc))
+    except GraphTimeout:
+        return _error(504, "timeout", "the graph took too long to answer; try again later")
+    except GraphRetryableError:
+        return _error(503, "graph_unavailable", "the graph is unavailable right now; try again shortly")
+
+
+def _format(value: str) -> Format | JSONResponse:
+    try:
+        return Format(value.lower())
+    except ValueError:
+        return _error(422, "invalid_format", f"format must be one of md, json or html; got {value[:40]!r}")
+
+
+def _respond(dossier: Dossier, fmt: Format) -> Response:
+    headers = {"X-Content-Hash": dossier.content_hash, "X-Content-Type-Options": "nosniff",
+               "Cache-Control": "no-cache"}
+    if fmt is Format.HTML:
+        headers["Content-Security-Policy"] = CSP
+    return Response(render(dossier, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+async def _investigate(request: Request, fmt_value: str, plan: Callable[[], Plan[Dossier]]) -> Response:
+    fmt = _format(fmt_value)
+    if isinstance(fmt, JSONResponse):
+        return fmt
+    found = await _dossier(request, plan)
+    return found if isinstance(found, JSONResponse) else _respond(found, fmt)
+
+
+def _planner(*, model_id: str | None = None, sha256: str | None = None,
+             as_of: str | None = None) -> Callable[[], Plan[Dossier]]:
+    def make() -> Plan[Dossier]:
+        return plan_dossier(model_id, sha256=sha256, as_of=parse_as_of(as_of))
+
+    return make
+
+
+@router.get("/investigations/by-file/{sha256}", summary="Dossier of the model holding a weight file")
+async def investigation_by_file(request: Request, sha256: str, as_of: AsOf = None, fmt: Fmt = "json") -> Response:
+    """The dossier of the (earliest observed) model holding the file with this sha256."""
+    return await _investigate(request, fmt, _planner(sha256=sha256, as_of=as_of))
+
+
+@router.get("/investigations/{model_id:path}", summary="Investigation dossier of a model")
+async def investigation(request: Request, model_id: str, as_of: AsOf = None, fmt: Fmt = "json") -> Response:
+    """Parties and roles back to the original provider, licences in force at ``asOf``, terms, conflicts,
+    deployments reached, unknowns and the evidence of every fact, with a content hash."""
+    return await _investigate(request, fmt, _planner(model_id=model_id, as_of=as_of))
+
+
+@router.get("/aibom/{model_id:path}", summary="CycloneDX 1.6 ML-BOM of a model")
+async def aibom(request: Request, model_id: str, as_of: AsOf = None) -> Response:
+    """The model as a machine-learning-model component with its licences and its lineage as pedigree.ancestors."""
+    found = await _dossier(request, _planner(model_id=model_id, as_of=as_of))
+    if isinstance(found, JSONResponse):
+        return found
+    return Response(aibom_json(found), media_type=AIBOM_MEDIA_TYPE,
+                    headers={"X-Content-Hash": found.content_hash, "Cache-Control": "no-cache"})
+

@@ -1,0 +1,262 @@
+"""Dossiers assembled from the real Neo4j holding real families of the bundled snapshot.
+
+Expected values come from the snapshot files themselves (revisions, licences, declared base
+models, Spaces), not from the code under test.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from crawler.snapshot import bundled_snapshot_path
+from graph.errors import InvalidArgument, ModelNotFound
+from graph.investigations import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, investigate
+from graph.licenses import default_catalog
+from graph.writer import GraphWriter
+from tests.conftest import WIPE
+from tests.graph.investigation_data import (
+    DELETED_CHILD,
+    GGUF,
+    GGUF_BASE,
+    GGUF_PARENT,
+    INSTRUCT,
+    MERGE,
+    RELICENSED,
+    Families,
+    write_families,
+)
+from tests.graph.support import derived, seen
+
+pytestmark = pytest.mark.integration
+
+SNAPSHOT = bundled_snapshot_path()
+
+
+def _rows(name: str) -> list[dict[str, Any]]:
+    with gzip.open(SNAPSHOT / name, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+MODELS = {str(r["id"]): r for r in _rows("models.jsonl.gz")}
+MANIFEST = json.loads((SNAPSHOT / "manifest.json").read_text())
+
+
+def _declared_parents(model_id: str) -> list[tuple[str, str]]:
+    """(relation, parent) from the Hub-computed tags of the snapshot row."""
+    out = []
+    for tag in MODELS[model_id].get("tags") or []:
+        parts = str(tag).split(":", 2)
+        if len(parts) == 3 and parts[0] == "base_model":
+            out.append((parts[1], parts[2]))
+    return sorted(out)
+
+
+@pytest.fixture(scope="module")
+def families(neo4j_driver: Driver) -> Iterator[Families]:
+    with neo4j_driver.session(database="neo4j") as session:
+        session.run(WIPE).consume()
+    yield write_families(neo4j_driver)
+
+
+def _evidence(dossier: Dossier, ids: tuple[str, ...]) -> list[Any]:
+    rows = {e.id: e for e in dossier.evidence}
+    return [rows[i] for i in ids]
+
+
+def test_a_gguf_quantization_chain_names_each_party_and_role_back_to_the_original_provider(
+    neo4j_driver: Driver, families: Families
+) -> None:
+    dossier = investigate(neo4j_driver, GGUF)
+    assert _declared_parents(GGUF) == [("quantized", GGUF_PARENT)]
+    assert _declared_parents(GGUF_PARENT) == [("finetune", GGUF_BASE)]
+    steps = [(s.depth, s.model, s.party, s.role, s.relation) for s in dossier.chain]
+    assert steps == [
+        (0, GGUF, MODELS[GGUF]["author"], "redistributor", "quantized"),
+        (1, GGUF_PARENT, MODELS[GGUF_PARENT]["author"], "fine_tuner", "finetune"),
+        (2, GGUF_BASE, MODELS[GGUF_BASE]["author"], "original_provider", None),
+    ]
+    assert dossier.lineage.paths == ((GGUF, GGUF_PARENT, GGUF_BASE),)
+    # the licence at each step is the one each snapshot row declares
+    assert [(m.id, m.license) for m in dossier.models] == [
+        (m, next(t.split(":", 1)[1] for t in MODELS[m]["tags"] if t.startswith("license:")))
+        for m in (GGUF, GGUF_PARENT, GGUF_BASE)
+    ]
+    first = dossier.summary[0].text
+    assert first == f"{GGUF} is a quantization of {GGUF_PARENT}, published by {MODELS[GGUF]['author']}."
+    assert any("is the original model" in s.text and GGUF_BASE in s.text for s in dossier.summary)
+    # the quantizer owes what a redistributor owes under gemma, the original provider its AI Act duties
+    assert any(o.license == "gemma" for o in dossier.chain[0].obligations)
+    assert any(o.id == "act:art53" for o in dossier.chain[2].obligations)
+
+
+def test_the_evidence_table_gives_source_url_revision_and_time_of_every_fact(
+    neo4j_driver: Driver, families: Families
+) -> None:
+    dossier = investigate(neo4j_driver, GGUF)
+    rows = {e.id: e for e in dossier.evidence}
+    referenced = {i for m in dossier.models for i in m.evidence}
+    referenced |= {i for m in dossier.models for d in m.declarations for i in d.evidence}
+    referenced |= {i for m in dossier.models for p in m.publishers for i in p.evidence}
+    referenced |= {i for d in dossier.lineage.derivations for i in d.evidence}
+    referenced |= {i for lic in dossier.licenses for i in lic.evidence}
+    assert referenced == set(rows), "every row supports a shown fact and every shown fact has rows"
+    for derivation in dossier.lineage.derivations:
+        pieces = _evidence(dossier, derivation.evidence)
+        assert pieces, derivation
+        for row in pieces:
+            assert row.source_url and row.source_url.endswith(f"/api/models/{derivation.child}")
+            assert row.revision == MODELS[derivation.child].get("sha")  # None where the hub gave none
+            assert row.first_seen is not None and row.last_seen is not None
+        # both declared sources of the edge are there: the card's base_model and the hub's tag
+        assert {row.detail.split(":", 1)[0] for row in pieces} >= {"hub_tag"}
+    parent_rows = _evidence(dossier, dossier.lineage.derivations[1].evidence)
+    assert parent_rows[0].revision == MODELS[GGUF_PARENT]["sha"] == "1937c70277fcc5f7fb0fc772fc5bc69378996e71"
+    licence_rows = [r for r in dossier.evidence if r.kind == "licence_text"]
+    sources = default_catalog().get("gemma").sources
+    assert "https://ai.google.dev/gemma/terms" in sources
+    assert [r.source_url for r in licence_rows] == list(sources)
+
+
+def test_the_licence_in_force_follows_the_recorded_history(neo4j_driver: Driver, families: Families) -> None:
+    history = MANIFEST["highlights"]["history"]
+    assert history["id"] == RELICENSED
+    first, second = history["revisions"]
+    before = investigate(neo4j_driver, RELICENSED, as_of=datetime(2024, 9, 1, tzinfo=UTC))
+    after = investigate(neo4j_driver, RELICENSED, as_of=datetime(2024, 11, 1, tzinfo=UTC))
+    assert before.models[0].license == first["license"] == "apache-2.0"
+    assert after.models[0].license == second["license"] == "llama3.1"
+    in_force = [d for d in before.models[0].declarations if d.in_force]
+    assert len(in_force) == 1
+    (row,) = _evidence(before, in_force[0].evidence)
+    assert row.revision == first["sha"]
+    assert row.first_seen == datetime.fromisoformat(first["date"])
+    (row_after,) = _evidence(after, next(d for d in after.models[0].declarations if d.in_force).evidence)
+    assert row_after.revision == second["sha"]
+    # the summary speaks of the licence in force then, and of the change
+    assert "on 1 September 2024" in before.summary[2].text and "declared apache-2.0" in before.summary[2].text
+    assert "declared llama3.1" in after.summary[2].text
+    assert any("changed over time" in s.text for s in before.summary)
+    # only evidence observed by the instant supports the derivation then
+    (edge,) = before.lineage.derivations
+    assert {r.revision for r in _evidence(before, edge.evidence)} == {first["sha"]}
+    assert edge.later_evidence > 0
+    assert before.content_hash != after.content_hash
+    # in September 2024 the base model had not been observed: its licence is unknown, not today's value
+    base = before.models[1]
+    assert base.id == "meta-llama/Llama-3.1-8B" and not base.known and base.license is None
+    assert any(u.subject == base.id and "never observed" in u.what for u in before.unknowns)
+
+
+def test_a_merge_shows_every_path_and_every_parent_licence(neo4j_driver: Driver, families: Families) -> None:
+    dossier = investigate(neo4j_driver, MERGE)
+
+    def walk(model_id: str) -> list[tuple[str, ...]]:
+        parents = [p for _, p in _declared_parents(model_id)] if model_id in MODELS else []
+        if not parents:
+            return [(model_id,)]
+        return [(model_id, *rest) for p in parents for rest in walk(p)]
+
+    assert sorted(dossier.lineage.paths) == sorted(walk(MERGE))
+    assert len(dossier.lineage.paths) == 3
+    assert {m.id for m in dossier.models} == {n for path in walk(MERGE) for n in path}
+    assert {s.model for s in dossier.chain} == {m.id for m in dossier.models}
+    assert dossier.chain[0].role == "merger"
+    for m in dossier.models:
+        declared = (MODELS[m.id].get("cardData") or {}).get("license")
+        if declared is not None:
+            assert m.license == declared
+    assert dossier.result is not None and dossier.result.commercial.status.value == "non_commercial"
+    # each conflict carries its path of (model, licence) steps starting at the model
+    assert dossier.result.conflicts
+    assert all(c.path[0].model_id == MERGE for c in dossier.result.conflicts)
+
+
+def test_a_deleted_parent_and_a_missing_licence_are_stated_as_unknown(neo4j_driver: Driver, families: Families) -> None:
+    deleted = MANIFEST["highlights"]["deleted"]
+    assert deleted["child"] == DELETED_CHILD
+    dossier = investigate(neo4j_driver, DELETED_CHILD)
+    parent = dossier.model(deleted["id"])
+    assert parent is not None and parent.status == "deleted" and parent.license is None
+    about_parent = [u.what for u in dossier.unknowns if u.subject == deleted["id"]]
+    assert any("deleted from the hub" in w for w in about_parent)
+    assert any("no licence declared" in w for w in about_parent)
+    assert any("deleted from the hub" in s.text for s in dossier.summary)
+    assert dossier.result is not None and dossier.result.commercial.status.value == "unknown"
+
+
+def test_deployments_reached_include_those_of_descendants(neo4j_driver: Driver, families: Families) -> None:
+    spaces = {f"space:{r['id']}" for r in _rows("spaces.jsonl.gz") if INSTRUCT in (r.get("models") or [])}
+    own = investigate(neo4j_driver, INSTRUCT)
+    ids = {d.id for d in own.deployments.listed}
+    assert spaces and spaces <= ids
+    assert {d.depth for d in own.deployments.listed} == {0}
+    hosts = [s for s in own.chain if s.deployment is not None]
+    assert {s.deployment for s in hosts} == ids
+    assert {s.role for s in hosts} <= {"host", "inference_provider", "deployer"}
+    assert any("gated on the hub" in s.text for s in own.summary[:1])
+    for d in own.deployments.listed:
+        (row,) = _evidence(own, d.evidence)
+        assert row.kind == "deployment" and row.source_url and row.first_seen is not None
+    base = investigate(neo4j_driver, "meta-llama/Llama-3.1-8B")
+    reached = {d.id: d for d in base.deployments.listed}
+    assert ids <= set(reached) and all(reached[i].depth == 1 and reached[i].model == INSTRUCT for i in ids)
+    assert base.deployments.total == len(base.deployments.listed)
+    capped = investigate(neo4j_driver, "meta-llama/Llama-3.1-8B", max_deployments=5)
+    assert len(capped.deployments.listed) == 5 and capped.deployments.total == base.deployments.total
+    assert any("deployments are listed" in u.what for u in capped.unknowns)
+
+
+def test_a_weight_file_leads_to_the_model_holding_it(neo4j_driver: Driver, families: Families) -> None:
+    by_file = investigate(neo4j_driver, sha256=families.weights_sha256.upper())
+    assert by_file.subject == GGUF and by_file.asked == families.weights_sha256.upper()
+    assert by_file.file is not None and [h.model for h in by_file.file.holders] == [GGUF]
+    (row,) = _evidence(by_file, by_file.file.holders[0].evidence)
+    assert row.kind == "file" and row.detail == "gemma-2-9b-it-Q4_K_M.gguf"
+    assert by_file.summary[0].text.startswith(f"The file {families.weights_sha256} is held by {GGUF}")
+    by_id = investigate(neo4j_driver, GGUF)
+    assert [s.model for s in by_file.chain] == [s.model for s in by_id.chain]
+    with pytest.raises(UnknownFile):
+        investigate(neo4j_driver, sha256="0" * 64)
+    with pytest.raises(InvalidArgument):
+        investigate(neo4j_driver, sha256="not-a-digest")
+
+
+def test_the_hash_is_stable_for_the_same_graph_and_instant(neo4j_driver: Driver, families: Families) -> None:
+    one = investigate(neo4j_driver, MERGE, now=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    two = investigate(neo4j_driver, MERGE)
+    assert one.generated_at != two.generated_at
+    assert one.content_hash == two.content_hash
+    assert one.content_dict() == two.content_dict()
+
+
+def test_bad_input_is_refused_with_what_is_wrong(neo4j_driver: Driver, families: Families) -> None:
+    with pytest.raises(ModelNotFound, match="not in the graph"):
+        investigate(neo4j_driver, "nobody/nothing")
+    with pytest.raises(InvalidAsOf, match="in the future"):
+        investigate(neo4j_driver, GGUF, as_of=datetime(2999, 1, 1, tzinfo=UTC))
+    first = datetime.fromisoformat(MANIFEST["highlights"]["history"]["revisions"][0]["date"])
+    with pytest.raises(NotYetKnown, match="first observed"):
+        investigate(neo4j_driver, RELICENSED, as_of=first.replace(year=first.year - 1))
+
+
+@pytest.mark.parametrize("length", [1, 2, 5])
+def test_a_cycle_in_the_ancestry_is_stated_and_the_dossier_completes(
+    neo4j_driver: Driver, families: Families, length: int
+) -> None:
+    ids = [f"cycle-{length}/m{i}" for i in range(length)]
+    observations = [seen(m, license_id="apache-2.0", author=f"cycle-{length}") for m in ids]
+    observations += [derived(ids[i], ids[(i + 1) % length]) for i in range(length)]
+    GraphWriter(neo4j_driver).write(observations, run_id=f"cycle-{length}")
+    dossier = investigate(neo4j_driver, ids[0])
+    assert dossier.lineage.cycles == ((*ids, ids[0]),)
+    assert any("cycle" in s.text for s in dossier.summary)
+    assert any("contains a cycle" in u.what for u in dossier.unknowns)
+    assert {m.id for m in dossier.models} == set(ids)
+    assert dossier.result is not None
