@@ -118,6 +118,13 @@ class PropagationRun:
         for model_id in model_ids:
             self._results.pop(model_id, None)
 
+    def ensure(self, model_ids: Iterable[str]) -> None:
+        """Compute the states of the models and all their ancestors (results are assembled on request)."""
+        ids = list(dict.fromkeys(model_ids))
+        self._require(ids)
+        with no_cyclic_gc():
+            self._ensure(ids)
+
     def state(self, model_id: str) -> State:
         """The working state of a model of the view (computed on demand; internal to the package)."""
         self._require([model_id])

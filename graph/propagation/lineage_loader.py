@@ -46,8 +46,8 @@ from graph.statements import propagation as q
 
 __all__ = [
     "LEFT_OUT_STATUSES",
-    "LoadedView",
     "MAX_WALK_DEPTH",
+    "LoadedView",
     "load_descendants",
     "load_lineage_view",
     "plan_descendants",

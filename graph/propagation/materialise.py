@@ -29,32 +29,39 @@ interrupted recompute is repaired by running it again.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from typing import Any
 
 import structlog
 from neo4j import Driver, RoutingControl
 
-from graph.errors import translated
+from graph.errors import (
+    GraphQueryError,
+    GraphRetryableError,
+    GraphTransient,
+    translated,
+)
 from graph.licenses import LicenseCatalog, default_catalog
 from graph.licenses.store import load_catalog
 from graph.propagation.bulk import no_cyclic_gc
 from graph.propagation.engine import PropagationEngine, PropagationRun
 from graph.propagation.flow import TermFlowAnalyzer, aggregation_key, conflict_state
 from graph.propagation.incremental import recompute_order
-from graph.propagation.lineage_loader import LoadedView, load_descendants, load_lineage_view
+from graph.propagation.lineage_loader import load_descendants, load_lineage_view
 from graph.propagation.result import (
     RESULT_VERSION,
     CommercialOutcome,
     CommercialResult,
     Eligibility,
     EuAiActResult,
-    Properties,
     PropagationResult,
+    Properties,
     Role,
     TriState,
 )
@@ -86,6 +93,9 @@ COMPUTE_CHUNK = 5000
 
 PAGE = 20_000
 """Models per page of the full recompute (each page is loaded with its ancestors)."""
+
+PARALLEL_MIN = 20_000
+"""Smallest set of models worth splitting between processes."""
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: models stored so far, of how many."""
@@ -164,14 +174,16 @@ def stored_properties(run: PropagationRun, analyzer: TermFlowAnalyzer, result: P
 class _Writer:
     """Sends row batches in a background thread (at most ``depth`` batches in flight)."""
 
-    def __init__(self, driver: Driver, database: str | None, report: MaterialiseReport, depth: int = 2) -> None:
+    def __init__(
+        self, driver: Driver, database: str | None, report: MaterialiseReport, at: datetime, depth: int = 2
+    ) -> None:
         self._driver = driver
         self._database = database
         self._report = report
         self._depth = depth
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="materialise-writer")
         self._pending: list[Future[None]] = []
-        self._at = datetime.now(UTC)
+        self._at = at
 
     def _send(self, statement: str, params: dict[str, Any]) -> None:
         with translated():
@@ -214,57 +226,123 @@ def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
         yield ids[start : start + size]
 
 
-def _compute_and_write(
-    engine: PropagationEngine,
-    loaded: LoadedView,
-    targets: Collection[str],
-    writer: _Writer,
-    report: MaterialiseReport,
-    progress: Callable[[int], None] | None,
-) -> None:
-    view = loaded.view
-    present = [t for t in targets if t in view.nodes]
-    absent = sorted(set(targets) - set(present))
-    if absent:
-        writer.clear(absent)
-        report.cleared += len(absent)
-        if progress:
-            progress(len(absent))
-    wanted = set(present)
-    order = [m for m in recompute_order(present, view.children_map) if m in wanted]
-    run = engine.run(view)
-    analyzer = TermFlowAnalyzer(engine.catalog, run.summarizer)
-    for chunk in _chunks(order, COMPUTE_CHUNK):
+@dataclass(slots=True)
+class _Job:
+    """One materialisation: where to read and write, the engine, the report, how to split the work."""
+
+    driver: Driver
+    database: str | None
+    engine: PropagationEngine
+    report: MaterialiseReport
+    writer: _Writer
+    at: datetime
+    step: Callable[[int], None]
+    workers: int
+    connect: Callable[[], Driver] | None
+
+    def compute_rows(self, run: PropagationRun, analyzer: TermFlowAnalyzer, chunk: list[str],
+                     report: MaterialiseReport) -> list[dict[str, Any]]:
         began = time.perf_counter()
         results = run.results(chunk)
         rows = [{"id": mid, "props": stored_properties(run, analyzer, results[mid])} for mid in chunk]
         run.release(chunk)
-        del results
         report.compute_seconds += time.perf_counter() - began
-        writer.rows(rows)
-        report.computed += len(rows)
-        report.written.update(chunk)
-        if progress:
-            progress(len(chunk))
-    report.view_models += len(view.nodes)
+        return rows
 
+    def store(self, run: PropagationRun, analyzer: TermFlowAnalyzer, order: list[str], writer: _Writer,
+              report: MaterialiseReport, step: Callable[[int], None]) -> None:
+        for chunk in _chunks(order, COMPUTE_CHUNK):
+            writer.rows(self.compute_rows(run, analyzer, chunk, report))
+            report.computed += len(chunk)
+            step(len(chunk))
 
-def _materialise_set(
-    driver: Driver,
-    targets: Collection[str],
-    engine: PropagationEngine,
-    database: str | None,
-    writer: _Writer,
-    report: MaterialiseReport,
-    progress: Callable[[int], None] | None,
-) -> None:
-    began = time.perf_counter()
-    loaded = load_lineage_view(driver, targets, database=database)
-    report.load_seconds += time.perf_counter() - began
-    report.round_trips += loaded.round_trips
-    missing = set(targets) & loaded.missing
-    known = [t for t in targets if t not in missing]
-    _compute_and_write(engine, loaded, known, writer, report, progress)
+    def materialise_set(self, targets: Collection[str]) -> None:
+        report = self.report
+        began = time.perf_counter()
+        loaded = load_lineage_view(self.driver, targets, database=self.database)
+        report.load_seconds += time.perf_counter() - began
+        report.round_trips += loaded.round_trips
+        view = loaded.view
+        present = [t for t in targets if t in view.nodes]
+        absent = sorted(set(targets) - set(present) - loaded.missing)
+        if absent:
+            self.writer.clear(absent)
+            report.cleared += len(absent)
+            self.step(len(absent))
+        wanted = set(present)
+        order = [m for m in recompute_order(present, view.children_map) if m in wanted]
+        run = self.engine.run(view)
+        analyzer = TermFlowAnalyzer(self.engine.catalog, run.summarizer)
+        report.view_models += len(view.nodes)
+        report.written.update(order)
+        if self.workers > 1 and self.connect is not None and len(order) >= PARALLEL_MIN:
+            self._parallel(run, analyzer, order)
+        else:
+            self.store(run, analyzer, order, self.writer, report, self.step)
+
+    def _parallel(self, run: PropagationRun, analyzer: TermFlowAnalyzer, order: list[str]) -> None:
+        """States first (shared), then the results split between this process and forked workers."""
+        began = time.perf_counter()
+        run.ensure(order)
+        self.report.compute_seconds += time.perf_counter() - began
+        share = -(-len(order) // self.workers)
+        slices = [order[i : i + share] for i in range(0, len(order), share)]
+        context = multiprocessing.get_context("fork")
+        children = []
+        for part in slices[1:]:
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=self._child, args=(run, analyzer, part, send), daemon=True)
+            process.start()
+            send.close()
+            children.append((process, receive))
+        try:
+            self.store(run, analyzer, slices[0], self.writer, self.report, self.step)
+            for process, receive in children:
+                self._collect(receive)
+                process.join()
+        finally:
+            for process, _ in children:
+                if process.is_alive():
+                    process.terminate()
+                    process.join()
+
+    def _collect(self, receive: Connection) -> None:
+        while True:
+            try:
+                message = receive.recv()
+            except EOFError as exc:
+                raise GraphTransient("a propagation worker process ended without reporting") from exc
+            kind = message[0]
+            if kind == "progress":
+                self.step(int(message[1]))
+            elif kind == "done":
+                _, computed, transactions, compute_s, wait_s = message
+                self.report.computed += computed
+                self.report.transactions += transactions
+                self.report.compute_seconds += compute_s
+                self.report.write_wait_seconds += wait_s
+                return
+            else:
+                _, text, retryable = message
+                raise (GraphTransient if retryable else GraphQueryError)(f"propagation worker failed: {text}")
+
+    def _child(self, run: PropagationRun, analyzer: TermFlowAnalyzer, ids: list[str], send: Connection) -> None:
+        """In a forked process: compute and store ``ids`` through a driver of its own."""
+        try:
+            assert self.connect is not None
+            driver = self.connect()
+            sub = MaterialiseReport()
+            writer = _Writer(driver, self.database, sub, self.at)
+            try:
+                self.store(run, analyzer, ids, writer, sub, lambda n: send.send(("progress", n)))
+            finally:
+                writer.close()
+                driver.close()
+            send.send(("done", sub.computed, sub.transactions, sub.compute_seconds, sub.write_wait_seconds))
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+            send.send(("error", f"{type(exc).__name__}: {exc}", isinstance(exc, GraphRetryableError)))
+        finally:
+            send.close()
 
 
 def materialise(
@@ -274,13 +352,21 @@ def materialise(
     catalog: LicenseCatalog | None = None,
     database: str | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
+    connect: Callable[[], Driver] | None = None,
 ) -> MaterialiseReport:
-    """Compute and store the results of ``model_ids`` (None: every model, see :func:`recompute_all`)."""
+    """Compute and store the results of ``model_ids`` (None: every model, see :func:`recompute_all`).
+
+    ``workers`` > 1 with ``connect`` (a function returning a new driver) splits a large set
+    (at least ``PARALLEL_MIN`` models) between this process and forked worker processes, each
+    writing through its own driver; the lineage is read and the states computed once.
+    """
     if model_ids is None:
-        return recompute_all(driver, catalog=catalog, database=database, progress=progress)
+        return recompute_all(driver, catalog=catalog, database=database, progress=progress, workers=workers,
+                             connect=connect)
     targets = sorted(set(model_ids))
     report = MaterialiseReport(asked=len(targets))
-    return _run(driver, [targets], catalog, database, progress, report, len(targets))
+    return _run(driver, [targets], catalog, database, progress, report, len(targets), workers, connect)
 
 
 def recompute_affected(
@@ -290,6 +376,8 @@ def recompute_affected(
     catalog: LicenseCatalog | None = None,
     database: str | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
+    connect: Callable[[], Driver] | None = None,
 ) -> MaterialiseReport:
     """Recompute the changed models and every descendant (now), parents before children, cycle-safe."""
     changed = sorted(set(changed_ids))
@@ -298,7 +386,7 @@ def recompute_affected(
     below = load_descendants(driver, changed, database=database)
     report.load_seconds += time.perf_counter() - began
     targets = sorted(set(changed) | below)
-    return _run(driver, [targets], catalog, database, progress, report, len(targets))
+    return _run(driver, [targets], catalog, database, progress, report, len(targets), workers, connect)
 
 
 def recompute_all(
@@ -308,6 +396,8 @@ def recompute_all(
     database: str | None = None,
     progress: Progress | None = None,
     page_size: int = PAGE,
+    workers: int = 1,
+    connect: Callable[[], Driver] | None = None,
 ) -> MaterialiseReport:
     """Load the licence knowledge base, then compute and store the result of every model."""
     catalog = catalog or default_catalog()
@@ -315,7 +405,8 @@ def recompute_all(
     rows = c.read(driver, q.COUNT_MODELS, {}, database)
     total = int(rows[0]["n"]) if rows else 0
     report = MaterialiseReport(asked=total)
-    return _run(driver, _pages(driver, database, page_size), catalog, database, progress, report, total)
+    pages = _pages(driver, database, page_size)
+    return _run(driver, pages, catalog, database, progress, report, total, workers, connect)
 
 
 def _pages(driver: Driver, database: str | None, size: int) -> Iterator[list[str]]:
@@ -337,9 +428,10 @@ def _run(
     progress: Progress | None,
     report: MaterialiseReport,
     total: int,
+    workers: int,
+    connect: Callable[[], Driver] | None,
 ) -> MaterialiseReport:
     began = time.perf_counter()
-    engine = PropagationEngine(catalog)
     done = 0
 
     def step(n: int) -> None:
@@ -348,11 +440,13 @@ def _run(
         if progress:
             progress(done, total)
 
-    writer = _Writer(driver, database, report)
+    at = datetime.now(UTC)
+    writer = _Writer(driver, database, report, at)
+    job = _Job(driver, database, PropagationEngine(catalog), report, writer, at, step, max(1, workers), connect)
     try:
         with no_cyclic_gc():
             for targets in batches:
-                _materialise_set(driver, targets, engine, database, writer, report, step)
+                job.materialise_set(targets)
     finally:
         writer.close()
     report.seconds = time.perf_counter() - began

@@ -8,6 +8,7 @@ the same set of licences in force, so summaries are cached per ``(licence, scope
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from graph.licenses import COMMERCIAL_STRICTNESS, CommercialStatus, LicenseCatalog, Term, TermKind
 from graph.licenses.model import DerivativeLicensing, EuOssEligibility, FlowDown, NamingKind, Redistribution
@@ -166,6 +167,7 @@ def _special(term: Term) -> bool:
     return term.kind is TermKind.EXCLUSION and term.value == "EU" and term.applies_to == "multimodal"
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
     """Normalised form for naming rules: lower case, letters and digits only."""
     return "".join(ch for ch in text.lower() if ch.isalnum())

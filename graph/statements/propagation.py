@@ -15,10 +15,10 @@ from __future__ import annotations
 from graph.statements.reads import RESOLVE, US
 
 __all__ = [
+    "ALL_GROUPS",
     "CHILDREN_LEVEL",
     "CLEAR_RESULTS",
     "COUNT_MODELS",
-    "ALL_GROUPS",
     "FAMILY_GROUPS",
     "MATERIALISED_RESULTS",
     "MODEL_IDS_PAGE",

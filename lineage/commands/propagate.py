@@ -5,13 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from neo4j import Driver
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from graph.db import sync_driver
 from graph.errors import GraphError
 from graph.licenses.errors import LicenseStoreError
-from graph.propagation.materialise import MaterialiseReport, materialise, recompute_affected, recompute_all
+from graph.propagation.materialise import (
+    MaterialiseReport,
+    materialise,
+    recompute_affected,
+    recompute_all,
+)
 from graph.settings import Neo4jSettings
 from lineage.console import console, fail
 
@@ -26,6 +38,10 @@ def propagate(
     only: Annotated[
         bool, typer.Option("--only", help="Recompute the named models only, not their descendants.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=16, help="Processes sharing a large recompute (each writes through its own "
+                                              "connection).")
+    ] = 1,
 ) -> None:
     """Compute the effective terms, conflicts, commercial and AI Act status of models and store them.
 
@@ -46,13 +62,19 @@ def propagate(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
+            def connect() -> Driver:
+                return sync_driver(settings)
+
+            db = settings.database
             report: MaterialiseReport
             if all_models:
-                report = recompute_all(driver, database=settings.database, progress=progress)
+                report = recompute_all(driver, database=db, progress=progress, workers=workers, connect=connect)
             elif only:
-                report = materialise(driver, ids or [], database=settings.database, progress=progress)
+                report = materialise(driver, ids or [], database=db, progress=progress, workers=workers,
+                                     connect=connect)
             else:
-                report = recompute_affected(driver, ids or [], database=settings.database, progress=progress)
+                report = recompute_affected(driver, ids or [], database=db, progress=progress, workers=workers,
+                                            connect=connect)
     except (GraphError, LicenseStoreError) as exc:
         fail(str(exc))
     finally:

@@ -21,7 +21,12 @@ from graph.propagation import (
 )
 from graph.propagation.aggregates import family_aggregate, relicensing_points
 from graph.propagation.lineage_loader import load_descendants, load_lineage_view
-from graph.propagation.materialise import EFF_KEYS, materialise, recompute_affected, stale_models
+from graph.propagation.materialise import (
+    EFF_KEYS,
+    materialise,
+    recompute_affected,
+    stale_models,
+)
 from graph.propagation.materialised import compute_results, stored_results
 from graph.writer import GraphWriter
 
@@ -238,3 +243,23 @@ def test_propagate_command_recomputes_descendants_or_everything(
     assert count[0]["n"] > 100  # the knowledge base was loaded
     refused = runner.invoke(app, [])
     assert refused.exit_code == 1
+
+
+@pytest.mark.integration
+def test_parallel_workers_store_the_same_results(
+    family: Driver, neo4j_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.db import sync_driver
+    from graph.propagation import materialise as store
+
+    materialise(family, MODELS)
+    serial = _stored(family)
+    family.execute_query("MATCH (m:Model) REMOVE m.eff_json, m.eff_version")
+    monkeypatch.setattr(store, "PARALLEL_MIN", 2)
+    report = materialise(family, MODELS, workers=2, connect=lambda: sync_driver(neo4j_settings))
+    assert report.computed == len(MODELS)
+    assert report.transactions == 2  # one write per process: the work was split
+    parallel = _stored(family)
+    for model_id in MODELS:
+        assert parallel[model_id]["eff_json"] == serial[model_id]["eff_json"], model_id
+        assert parallel[model_id]["eff_agg_key"] == serial[model_id]["eff_agg_key"]
