@@ -49,6 +49,8 @@ def families(neo4j_driver: Driver) -> Iterator[Families]:
         run_id="hostile",
     )
     yield found
+    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
+        session.run(WIPE).consume()
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ def families(neo4j_driver: Driver) -> Iterator[Families]:
     with neo4j_driver.session(database="neo4j") as session:
         session.run(WIPE).consume()
     yield write_families(neo4j_driver)
+    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
+        session.run(WIPE).consume()
 
 
 @pytest.fixture

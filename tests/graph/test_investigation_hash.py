@@ -4,6 +4,7 @@ changed by any fact it shows."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,11 +20,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def graph(neo4j_driver: Driver) -> Driver:
+def graph(neo4j_driver: Driver) -> Iterator[Driver]:
     with neo4j_driver.session(database="neo4j") as session:
         session.run(WIPE).consume()
     write_families(neo4j_driver)
-    return neo4j_driver
+    yield neo4j_driver
+    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
+        session.run(WIPE).consume()
 
 
 def test_the_hash_covers_what_is_shown_and_only_that(graph: Driver) -> None:
