@@ -83,16 +83,18 @@ def outline(dossier: Dossier) -> Document:
     when = "as currently recorded" if dossier.as_of is None else human_date(dossier.as_of)
     doc = Document(title=f"Investigation dossier: {dossier.subject}")
     doc.h(1, "Investigation dossier: ", Code(dossier.subject))
-    facts: list[Inline | str] = [Strong("Licences in force: "), Text(when)]
+    instant: list[Inline] = [Strong("Licences in force: "), Text(when)]
     if dossier.as_of is not None:
-        facts += [Text(" ("), Code(format_instant(dossier.as_of)), Text(")")]
+        instant += [Text(" ("), Code(format_instant(dossier.as_of)), Text(")")]
     elif dossier.latest_observation is not None:
-        facts += [Text(f" (newest observation shown: {human_date(dossier.latest_observation)})")]
-    facts += [Text(". "), Strong("Asked about: "), Code(dossier.asked), Text(". "),
-              Strong("Knowledge base: "), Code(dossier.kb_version), Text(". "),
-              Strong("Content hash: "), Code(dossier.content_hash), Text(". "),
-              Strong("Generated: "), Text(format_instant(dossier.generated_at) + ".")]
-    doc.p(*facts)
+        instant += [Text(f" (newest observation shown: {human_date(dossier.latest_observation)})")]
+    doc.ul([
+        instant,
+        [Strong("Asked about: "), Code(dossier.asked)],
+        [Strong("Content hash: "), Code(dossier.content_hash)],
+        [Strong("Licence knowledge base: "), Code(dossier.kb_version)],
+        [Strong("Generated: "), Text(format_instant(dossier.generated_at))],
+    ])
 
     doc.h(2, "Summary")
     for sentence in dossier.summary:

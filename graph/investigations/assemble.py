@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -140,8 +141,6 @@ def _holder_order(match: FileMatch) -> tuple[datetime, str]:
 
 def _sealed(dossier: Dossier) -> Dossier:
     """The dossier with its content hash set."""
-    from dataclasses import replace
-
     return replace(dossier, content_hash=content_hash(dossier.content_dict()))
 
 

@@ -118,6 +118,8 @@ def _identity(dossier: Dossier) -> list[Sentence]:
         out.append(s.done())
     parents = _parents(dossier, dossier.subject)
     s = _status(_S().m(dossier.subject), subject)
+    if dossier.file is None and dossier.asked != dossier.subject:
+        s.t(" (asked as ").m(dossier.asked).t(", an old id of it)")
     if subject is not None and not subject.known:
         out.append(s.t(" is known only as a parent named by other models; it was never observed itself.").done())
         return out

@@ -215,6 +215,14 @@ def test_deployments_reached_include_those_of_descendants(neo4j_driver: Driver, 
     assert any("deployments are listed" in u.what for u in capped.unknowns)
 
 
+def test_an_old_id_leads_to_the_renamed_model(neo4j_driver: Driver, families: Families) -> None:
+    renamed = next(a for a in MANIFEST["highlights"]["aliases"] if a["new"] == "meta-llama/Llama-3.1-8B")
+    dossier = investigate(neo4j_driver, renamed["old"])
+    assert dossier.asked == renamed["old"] and dossier.subject == renamed["new"]
+    assert renamed["old"] in dossier.models[0].aliases
+    assert f"(asked as {renamed['old']}, an old id of it)" in dossier.summary[0].text
+
+
 def test_a_weight_file_leads_to_the_model_holding_it(neo4j_driver: Driver, families: Families) -> None:
     by_file = investigate(neo4j_driver, sha256=families.weights_sha256.upper())
     assert by_file.subject == GGUF and by_file.asked == families.weights_sha256.upper()
