@@ -156,6 +156,16 @@ def test_the_licence_in_force_follows_the_recorded_history(neo4j_driver: Driver,
     assert any(u.subject == base.id and "never observed" in u.what for u in before.unknowns)
 
 
+def test_a_model_not_yet_observed_itself_gets_a_dossier_of_unknowns(neo4j_driver: Driver, families: Families) -> None:
+    # in September 2024 meta-llama/Llama-3.1-8B was only named as the base of the relicensed fine-tune
+    dossier = investigate(neo4j_driver, "meta-llama/Llama-3.1-8B", as_of=datetime(2024, 9, 1, tzinfo=UTC))
+    assert dossier.result is None and dossier.models[0].known is False
+    assert [(s.model, s.role, s.obligations) for s in dossier.chain] == [("meta-llama/Llama-3.1-8B", "unknown", ())]
+    assert "never observed itself" in dossier.summary[0].text
+    assert any("no terms, conflicts or responsibilities" in u.what for u in dossier.unknowns)
+    assert investigate(neo4j_driver, "meta-llama/Llama-3.1-8B").models[0].known
+
+
 def test_a_merge_shows_every_path_and_every_parent_licence(neo4j_driver: Driver, families: Families) -> None:
     dossier = investigate(neo4j_driver, MERGE)
 
