@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api.dashboard import router as dashboard_router
+from api.investigations import router as investigations_router
 from api.graphql import install_graphql
 from api.metrics import metrics_endpoint, record_request
 from api.settings import ApiSettings
@@ -65,5 +66,6 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
         return JSONResponse({"status": "ready", "down": []})
 
     app.include_router(dashboard_router)
+    app.include_router(investigations_router)
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     return app

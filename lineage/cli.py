@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from lineage.commands import dev, hub
+from lineage.commands import dev, export, hub
+from lineage.commands.crawl import crawl
+from lineage.commands.demo import demo
+from lineage.commands.investigate import investigate
+from lineage.commands.propagate import propagate
 from lineage.commands.service import serve, worker
 
 __all__ = ["app"]
@@ -16,6 +20,11 @@ app = typer.Typer(
 )
 app.add_typer(dev.app, name="dev")
 app.add_typer(hub.app, name="hub")
+app.add_typer(export.app, name="export")
+app.command()(demo)
+app.command()(crawl)
+app.command()(propagate)
+app.command()(investigate)
 app.command()(serve)
 app.command()(worker)
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from workers.client import CrawlClient
     from workers.jobs import JobSnapshot
 
-__all__ = ["crawl", "render_report"]
+__all__ = ["crawl", "follow_job", "render_report"]
 
 _POLL_S = 0.5
 
@@ -75,7 +75,7 @@ def crawl(
             console.print(f"  follow it: lineage crawl --status {job_id} --wait   cancel: lineage crawl --cancel {job_id}")
             return
     if wait:
-        _follow(client, job_id)
+        follow_job(client, job_id)
     snapshot = client.job(job_id)
     if snapshot is None:
         fail(f"job {job_id} is no longer known to Redis (expired, or Redis lost its data)")
@@ -84,7 +84,7 @@ def crawl(
         console.print("  still running")
 
 
-def _follow(client: CrawlClient, job_id: str) -> None:
+def follow_job(client: CrawlClient, job_id: str) -> None:
     columns = (
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),

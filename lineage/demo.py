@@ -1,0 +1,193 @@
+"""``lineage demo``: the whole system on the bundled real snapshot, on this machine.
+
+Starts (only what is not already running) Neo4j and Redis, a Celery worker, and the replay
+hub serving the bundled snapshot; crawls every bundled family through the workers; computes
+licence propagation; then serves the API and dashboard until Ctrl-C, which stops everything
+the demo started (and nothing it found running).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from lineage.console import console
+from lineage.stack import Neo4jServer, RedisServer, StackSettings
+from lineage.stack.process import port_is_free
+
+__all__ = ["DemoOptions", "EXAMPLE_QUERIES", "run_demo"]
+
+EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
+    (
+        "What is zephyr-7b-beta built on, and what may we do with it?",
+        '{ model(id: "HuggingFaceH4/zephyr-7b-beta") { declaredLicenseId '
+        "ancestors { models { depth model { id declaredLicenseId } } } "
+        "commercialStatus { status licenseId reason } conflicts { ruleId severity message path } } }",
+    ),
+    (
+        "How far do Llama 3.1's terms reach, and where are they dropped?",
+        '{ propagation(root: "meta-llama/Llama-3.1-8B") { totalModels byDepth { depth count } '
+        "conflictsByRule { ruleId severity count } "
+        "topRelicensingPoints { child { id } fromLicense toLicense droppedTerms downstreamCount } } }",
+    ),
+    (
+        "Which models declare a permissive licence over a Llama base?",
+        '{ models(hasConflict: true, search: "llama", first: 10) { totalCount edges { id declaredLicenseId conflictState } } }',
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    hub_port: int = 8765
+    down: int = 6
+    worker_concurrency: int = 4
+
+
+def run_demo(options: DemoOptions, settings: StackSettings | None = None) -> None:
+    """Run the demo in the foreground; returns after Ctrl-C with everything it started stopped."""
+    settings = settings or StackSettings()
+    for port, what in ((options.api_port, "API"), (options.hub_port, "replay hub")):
+        if not port_is_free(port, options.api_host if what == "API" else "127.0.0.1"):
+            raise DemoError(f"port {port} for the {what} is already in use; choose another (--{_flag(what)})")
+    with ExitStack() as started:
+        neo4j_url, redis_url = _start_services(settings, started)
+        hub = _start_replay_hub(options, started)
+        env = {"NEO4J_URI": neo4j_url, "REDIS_URL": redis_url, "HF_ENDPOINT": hub.url}
+        os.environ.update(env)
+        _bootstrap_graph()
+        _start_worker(settings, options, env, started)
+        _crawl_bundled_families(hub, options)
+        _compute_propagation()
+        _serve(options)
+
+
+class DemoError(RuntimeError):
+    """The demo cannot start; the message says why and what to do."""
+
+
+def _flag(what: str) -> str:
+    return "api-port" if what == "API" else "hub-port"
+
+
+def _start_services(settings: StackSettings, started: ExitStack) -> tuple[str, str]:
+    urls = []
+    for server in (Neo4jServer(settings), RedisServer(settings)):
+        with console.status(f"starting {server.name} …"):
+            status = server.start()
+        if status.started:
+            started.callback(_stop, server)
+            console.print(f"[green]✓[/] {server.name} started at {status.url}")
+        else:
+            console.print(f"[green]✓[/] {server.name} already running at {status.url} (left running)")
+        urls.append(status.url)
+    return urls[0], urls[1]
+
+
+def _stop(server: Neo4jServer | RedisServer) -> None:
+    with console.status(f"stopping {server.name} …"):
+        server.stop()
+    console.print(f"stopped {server.name}")
+
+
+def _start_replay_hub(options: DemoOptions, started: ExitStack):  # type: ignore[no-untyped-def]
+    from crawler.replay import serve_in_thread
+
+    hub = started.enter_context(serve_in_thread(port=options.hub_port))
+    console.print(f"[green]✓[/] replay hub serving the bundled snapshot at {hub.url}")
+    return hub
+
+
+def _bootstrap_graph() -> None:
+    from graph.db import sync_driver
+    from graph.schema import ensure_schema
+
+    with sync_driver() as driver:
+        ensure_schema(driver)
+    console.print("[green]✓[/] graph schema ready")
+
+
+def _start_worker(settings: StackSettings, options: DemoOptions, env: dict[str, str], started: ExitStack) -> None:
+    log = Path(settings.state_dir) / "demo-worker.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    argv = [
+        sys.executable, "-m", "lineage.cli", "worker", "--pool", "threads",
+        "--concurrency", str(options.worker_concurrency), "--loglevel", "WARNING",
+    ]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env})
+
+    def stop_worker() -> None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        console.print("stopped the worker")
+
+    started.callback(stop_worker)
+    from workers.app import app
+
+    app.conf.update(broker_url=env["REDIS_URL"], result_backend=env["REDIS_URL"])
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise DemoError(f"the Celery worker did not start; see {log}")
+    console.print(f"[green]✓[/] Celery worker running (log: {log})")
+
+
+def _crawl_bundled_families(hub, options: DemoOptions) -> None:  # type: ignore[no-untyped-def]
+    from crawler.snapshot.bundled import bundled_snapshot_path
+    from crawler.snapshot.store import Snapshot
+    from lineage.commands.crawl import follow_job, render_report
+    from workers.client import CrawlClient
+
+    snapshot = Snapshot.load(bundled_snapshot_path())
+    seeds = [entry.id for entry in snapshot.iter_models()]
+    client = CrawlClient()
+    job_id = client.request_crawl(seeds, up=True, down=options.down, deployers=True, endpoint=hub.url)
+    console.print(f"crawling {len(seeds)} bundled models and their families (job {job_id}) …")
+    follow_job(client, job_id)
+    report = client.job(job_id)
+    if report is not None:
+        console.print(render_report(report))
+
+
+def _compute_propagation() -> None:
+    from graph.db import sync_driver
+    from graph.propagation.materialise import recompute_all
+
+    with sync_driver() as driver, console.status("loading the licence knowledge base and computing propagation …"):
+        report = recompute_all(driver)
+    console.print(
+        f"[green]✓[/] propagation computed for {report.computed:,} models "
+        f"({report.cleared:,} known only by name) in {report.seconds:.1f}s"
+    )
+
+
+def _serve(options: DemoOptions) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    base = f"http://{options.api_host}:{options.api_port}"
+    console.rule("[bold]Lineage is running")
+    console.print(f"dashboard   {base}/")
+    console.print(f"GraphQL     {base}/graphql   (GraphiQL in a browser)")
+    console.print(f"dossier     {base}/investigations/HuggingFaceH4/zephyr-7b-beta?format=html")
+    console.print(f"AIBOM       {base}/aibom/HuggingFaceH4/zephyr-7b-beta")
+    console.print(f"health      {base}/healthz  {base}/readyz  {base}/metrics")
+    console.print("\nThree questions to ask (paste into GraphiQL):")
+    for question, query in EXAMPLE_QUERIES:
+        console.print(f"\n[bold]{question}[/]\n{query}", soft_wrap=True, highlight=False)
+    console.print("\n[dim]Ctrl-C stops everything the demo started.[/]")
+    config = uvicorn.Config(create_app(), host=options.api_host, port=options.api_port, log_level="warning")
+    uvicorn.Server(config).run()
