@@ -111,16 +111,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--changes", type=int, default=3, help="licence changes measured at the big root")
     parser.add_argument("--calls", type=int, default=50, help="aggregate calls measured")
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing a recompute (1: this one only)")
     parser.add_argument("--skip-initial", action="store_true", help="families are already materialised")
     parser.add_argument("--stop", action="store_true", help="stop the benchmark Neo4j at the end")
     args = parser.parse_args()
 
     server = _server(args.state_dir, args.port, args.heap_mb, args.pagecache_mb)
     status = server.start()
-    driver = sync_driver(Neo4jSettings(uri=server.url))
+    settings = Neo4jSettings(uri=server.url)
+    driver = sync_driver(settings)
+
+    def recompute(root: str) -> MaterialiseReport:
+        return recompute_affected(driver, [root], workers=args.workers, connect=lambda: sync_driver(settings))
+
     out: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(), "neo4j": server.url, "load_average_start": os.getloadavg(),
+        "workers": args.workers,
     }
     try:
         ensure_schema(driver)
@@ -138,14 +145,14 @@ def main() -> None:
         out["big_root"] = {"id": big, "descendants": _descendants(driver, big)}
         out["family_root"] = {"id": mid, "descendants": _descendants(driver, mid)}
         if not args.skip_initial:
-            out["initial"] = {root: _phases(recompute_affected(driver, [root])) for root in (big, mid)}
+            out["initial"] = {root: _phases(recompute(root)) for root in (big, mid)}
 
         changes = []
         for step in range(args.changes):
             licence = LICENCES[step % len(LICENCES)]
             _change_licence(driver, big, licence, step)
             load_avg = os.getloadavg()
-            report = recompute_affected(driver, [big])
+            report = recompute(big)
             changes.append({"licence": licence, "load_average": load_avg, **_phases(report)})
             print(f"licence → {licence}: {report.seconds:.2f}s for {report.computed} models", file=sys.stderr)
         out["recompute_after_licence_change"] = changes

@@ -74,6 +74,7 @@ class LoadedView:
     read: frozenset[str]  # every model id read from the graph (also those left out of the view)
     left_out: frozenset[str]  # read but not in the view: not crawled, unavailable, not yet seen at as_of
     missing: frozenset[str]  # asked or named as a parent, but no such node
+    below: frozenset[str]  # descendants of the asked models, when asked for (asked models may be left out)
     round_trips: int
 
 
@@ -122,10 +123,14 @@ def _deployment_kind(value: Any) -> DeploymentKind:
         return DeploymentKind.ENDPOINT
 
 
-def _status(row: Mapping[str, Any], as_of: datetime | None) -> str:
+_ID, _STATUS, _STATUS_HISTORY, _STATUS_FROM, _FIRST_SEEN, _NAME, _PIPELINE, _TAGS, _FLOPS = range(9)
+_DECLARATIONS, _PUBLISHERS, _PARENTS, _DEPLOYMENTS = range(9, 13)
+
+
+def _status(row: Sequence[Any], as_of: datetime | None) -> str:
     if as_of is None:
-        return str(row["status"] or ModelStatus.UNKNOWN.value)
-    found = value_at(row["status_history"], row["status_valid_from"], as_of)
+        return str(row[_STATUS] or ModelStatus.UNKNOWN.value)
+    found = value_at(row[_STATUS_HISTORY], row[_STATUS_FROM], as_of)
     return str(found or ModelStatus.UNKNOWN.value)
 
 
@@ -150,85 +155,151 @@ def _model_status(value: str) -> ModelStatus:
         return ModelStatus.UNKNOWN
 
 
-def _node(row: Mapping[str, Any], status: str) -> ModelNode:
-    publishers = sorted(str(p) for p in row["publishers"] or ())
+def _node(row: Sequence[Any], status: str) -> ModelNode:
+    publishers = sorted(str(p) for p in row[_PUBLISHERS] or ())
+    declarations = row[_DECLARATIONS] or ()
+    flops = row[_FLOPS]
     return ModelNode(
-        id=str(row["id"]),
-        declarations=tuple(_declaration(d) for d in sorted(row["declarations"] or (), key=lambda d: d[3] or 0)),
+        id=str(row[_ID]),
+        declarations=tuple(_declaration(d) for d in sorted(declarations, key=lambda d: d[3] or 0)),
         party=Party(publishers[-1]) if publishers else None,
         status=_model_status(status),
-        name=row["name"],
-        training_compute_flops=None if row["training_compute_flops"] is None else float(row["training_compute_flops"]),
-        pipeline_tag=row["pipeline_tag"],
-        tags=tuple(str(t) for t in row["tags"] or ()),
+        name=row[_NAME],
+        training_compute_flops=None if flops is None else float(flops),
+        pipeline_tag=row[_PIPELINE],
+        tags=tuple(str(t) for t in row[_TAGS] or ()),
         deployments=tuple(
             DeploymentRef(str(d[0]), _deployment_kind(d[1]), None if d[2] is None else str(d[2]))
-            for d in sorted(row["deployments"] or (), key=lambda d: str(d[0]))
+            for d in sorted(row[_DEPLOYMENTS] or (), key=lambda d: str(d[0]))
         ),
     )
 
 
+class _Builder:
+    """Turns fact rows into view nodes and edges, and tracks what the walk has seen."""
+
+    def __init__(self, as_of: datetime | None) -> None:
+        self.as_of = as_of
+        self.read: set[str] = set()
+        self.left_out: set[str] = set()
+        self.named: set[str] = set()
+        self.nodes: list[ModelNode] = []
+        self.edges: list[LineageEdge] = []
+        self.trips = 0
+
+    def add(self, rows: Iterable[Sequence[Any]]) -> set[str]:
+        """Add rows; returns the parents they name."""
+        as_of = self.as_of
+        parents: set[str] = set()
+        for r in rows:
+            model_id = str(r[_ID])
+            self.read.add(model_id)
+            status = _status(r, as_of)
+            first_seen = r[_FIRST_SEEN]
+            if status in LEFT_OUT_STATUSES or (
+                as_of is not None and first_seen is not None and to_utc(first_seen) > as_of
+            ):
+                self.left_out.add(model_id)
+                continue
+            self.nodes.append(_node(r, status))
+            for parent, relation, confidence, valid_from, valid_to in r[_PARENTS] or ():
+                parent_id = str(parent)
+                self.edges.append(LineageEdge(
+                    child=model_id,
+                    parent=parent_id,
+                    relation=_relation(relation),
+                    valid_from=_time(valid_from),
+                    valid_to=_time(valid_to),
+                    confidence=1.0 if confidence is None else float(confidence),
+                ))
+                parents.add(parent_id)
+        self.named |= parents
+        return parents
+
+    def loaded(self, below: set[str]) -> LoadedView:
+        view = LineageView.build(self.nodes, self.edges)
+        found = set(view.nodes) | self.left_out
+        return LoadedView(
+            view=view,
+            as_of=self.as_of,
+            read=frozenset(self.read),
+            left_out=frozenset(self.left_out),
+            missing=frozenset(self.named - found),
+            below=frozenset(below),
+            round_trips=self.trips,
+        )
+
+
 def plan_lineage_view(
-    ids: Iterable[str], *, as_of: datetime | None = None, max_depth: int = MAX_WALK_DEPTH
+    ids: Iterable[str],
+    *,
+    as_of: datetime | None = None,
+    descendants: bool = False,
+    max_depth: int = MAX_WALK_DEPTH,
 ) -> c.Plan[LoadedView]:
-    """The view of ``ids`` and all their ancestors, as the graph is now or was at ``as_of``."""
+    """The view of ``ids`` and all their ancestors, as the graph is now or was at ``as_of``.
+
+    ``descendants=True`` adds every model below ``ids`` (and their other ancestors); they are
+    listed in ``LoadedView.below``. Now, they are read with their facts in one statement
+    through the ancestry index, unless some model awaits an index rebuild; otherwise (and
+    ``as_of``) they are found by walking DERIVED_FROM first.
+    """
     as_of = c.norm_as_of(as_of)
+    asked = sorted(set(ids))
+    build = _Builder(as_of)
+    build.named.update(asked)
+    below: set[str] = set()
+    parents: set[str] = set()
+    frontier = asked
+    if descendants and asked:
+        dirty: list[Any] = []
+        if as_of is None:
+            dirty = yield c.Query(q.ANY_DIRTY, {})
+            build.trips += 1
+        if as_of is None and not dirty:
+            for chunk in _chunks(asked):
+                rows = yield c.Query(q.NODE_FACTS_BELOW, {"ids": chunk})
+                build.trips += 1
+                parents |= build.add(rows[0]["rows"] if rows else ())
+            below = build.read - set(asked)
+            build.named |= build.read
+            frontier = sorted(parents - build.read)
+        else:
+            walk = plan_descendants(asked, as_of=as_of, max_depth=max_depth)
+            try:
+                query = next(walk)
+                while True:
+                    rows = yield query
+                    build.trips += 1
+                    query = walk.send(rows)
+            except StopIteration as done:
+                below = done.value
+            frontier = sorted(set(asked) | below)
+            build.named |= below
     statement = q.NODE_FACTS[as_of is not None]
-    frontier = sorted(set(ids))
-    read: set[str] = set()
-    left_out: set[str] = set()
-    named: set[str] = set(frontier)
-    nodes: list[ModelNode] = []
-    edges: list[LineageEdge] = []
-    trips = 0
     for _ in range(max_depth + 1):
         if not frontier:
             break
-        read.update(frontier)
-        parents: set[str] = set()
+        parents = set()
         for chunk in _chunks(frontier):
             rows = yield c.Query(statement, {"ids": chunk, "as_of": as_of})
-            trips += 1
-            for r in rows:
-                model_id = str(r["id"])
-                status = _status(r, as_of)
-                first_seen = r["first_seen"]
-                if status in LEFT_OUT_STATUSES or (
-                    as_of is not None and first_seen is not None and to_utc(first_seen) > as_of
-                ):
-                    left_out.add(model_id)
-                    continue
-                nodes.append(_node(r, status))
-                for parent, relation, confidence, valid_from, valid_to in r["parents"] or ():
-                    parent_id = str(parent)
-                    edges.append(LineageEdge(
-                        child=model_id,
-                        parent=parent_id,
-                        relation=_relation(relation),
-                        valid_from=_time(valid_from),
-                        valid_to=_time(valid_to),
-                        confidence=1.0 if confidence is None else float(confidence),
-                    ))
-                    parents.add(parent_id)
-        named |= parents
-        frontier = sorted(parents - read)
-    view = LineageView.build(nodes, edges)
-    found = set(view.nodes) | left_out
-    return LoadedView(
-        view=view,
-        as_of=as_of,
-        read=frozenset(read),
-        left_out=frozenset(left_out),
-        missing=frozenset(named - found),
-        round_trips=trips,
-    )
+            build.trips += 1
+            parents |= build.add(rows[0]["rows"] if rows else ())
+        build.read.update(frontier)
+        frontier = sorted(parents - build.read)
+    return build.loaded(below)
 
 
 def load_lineage_view(
-    driver: Driver, ids: Iterable[str], *, as_of: datetime | None = None, database: str | None = None
+    driver: Driver,
+    ids: Iterable[str],
+    *,
+    as_of: datetime | None = None,
+    descendants: bool = False,
+    database: str | None = None,
 ) -> LoadedView:
     """Run :func:`plan_lineage_view` over a sync driver."""
-    return c.run(driver, plan_lineage_view(ids, as_of=as_of), database)
+    return c.run(driver, plan_lineage_view(ids, as_of=as_of, descendants=descendants), database)
 
 
 def load_descendants(

@@ -53,7 +53,7 @@ from graph.propagation.bulk import no_cyclic_gc
 from graph.propagation.engine import PropagationEngine, PropagationRun
 from graph.propagation.flow import TermFlowAnalyzer, aggregation_key, conflict_state
 from graph.propagation.incremental import recompute_order
-from graph.propagation.lineage_loader import load_descendants, load_lineage_view
+from graph.propagation.lineage_loader import load_lineage_view
 from graph.propagation.result import (
     RESULT_VERSION,
     CommercialOutcome,
@@ -237,6 +237,7 @@ class _Job:
     writer: _Writer
     at: datetime
     step: Callable[[int], None]
+    grow: Callable[[int], None]
     workers: int
     connect: Callable[[], Driver] | None
 
@@ -256,12 +257,15 @@ class _Job:
             report.computed += len(chunk)
             step(len(chunk))
 
-    def materialise_set(self, targets: Collection[str]) -> None:
+    def materialise_set(self, asked: Collection[str], descendants: bool) -> None:
         report = self.report
         began = time.perf_counter()
-        loaded = load_lineage_view(self.driver, targets, database=self.database)
+        loaded = load_lineage_view(self.driver, asked, descendants=descendants, database=self.database)
         report.load_seconds += time.perf_counter() - began
         report.round_trips += loaded.round_trips
+        targets = set(asked) | loaded.below
+        if descendants:
+            self.grow(len(targets))
         view = loaded.view
         present = [t for t in targets if t in view.nodes]
         absent = sorted(set(targets) - set(present) - loaded.missing)
@@ -382,11 +386,7 @@ def recompute_affected(
     """Recompute the changed models and every descendant (now), parents before children, cycle-safe."""
     changed = sorted(set(changed_ids))
     report = MaterialiseReport(asked=len(changed))
-    began = time.perf_counter()
-    below = load_descendants(driver, changed, database=database)
-    report.load_seconds += time.perf_counter() - began
-    targets = sorted(set(changed) | below)
-    return _run(driver, [targets], catalog, database, progress, report, len(targets), workers, connect)
+    return _run(driver, [changed], catalog, database, progress, report, 0, workers, connect, descendants=True)
 
 
 def recompute_all(
@@ -430,6 +430,8 @@ def _run(
     total: int,
     workers: int,
     connect: Callable[[], Driver] | None,
+    *,
+    descendants: bool = False,
 ) -> MaterialiseReport:
     began = time.perf_counter()
     done = 0
@@ -440,13 +442,20 @@ def _run(
         if progress:
             progress(done, total)
 
+    def grow(n: int) -> None:
+        nonlocal total
+        total += n
+        if progress:
+            progress(done, total)
+
     at = datetime.now(UTC)
     writer = _Writer(driver, database, report, at)
-    job = _Job(driver, database, PropagationEngine(catalog), report, writer, at, step, max(1, workers), connect)
+    job = _Job(driver, database, PropagationEngine(catalog), report, writer, at, step, grow, max(1, workers),
+               connect)
     try:
         with no_cyclic_gc():
             for targets in batches:
-                job.materialise_set(targets)
+                job.materialise_set(targets, descendants)
     finally:
         writer.close()
     report.seconds = time.perf_counter() - began

@@ -16,6 +16,7 @@ from graph.statements.reads import RESOLVE, US
 
 __all__ = [
     "ALL_GROUPS",
+    "ANY_DIRTY",
     "CHILDREN_LEVEL",
     "CLEAR_RESULTS",
     "COUNT_MODELS",
@@ -23,6 +24,7 @@ __all__ = [
     "MATERIALISED_RESULTS",
     "MODEL_IDS_PAGE",
     "NODE_FACTS",
+    "NODE_FACTS_BELOW",
     "RELICENSING_POINTS",
     "STALE_RESULTS",
     "WRITE_RESULTS",
@@ -49,29 +51,55 @@ CHILDREN_LEVEL: dict[bool, str] = {as_of: _children_level(as_of) for as_of in (F
 """Direct children of ``$ids`` through edges valid now / at ``$as_of`` (one level of the downward walk)."""
 
 
-def _node_facts(as_of: bool) -> str:
-    deployed = "s.first_seen <= $as_of" if as_of else "true"
-    return f"""
-UNWIND $ids AS id
-MATCH (m:Model {{id: id}})
-RETURN m.id AS id, m.status AS status, m.status_history AS status_history,
-       [t IN coalesce(m.status_valid_from, []) | {US('t')}] AS status_valid_from,
-       {US('m.first_seen')} AS first_seen,
-       m.name AS name, m.pipeline_tag AS pipeline_tag, m.tags AS tags,
-       m.training_compute_flops AS training_compute_flops,
-       [(m)-[d:DECLARES]->(l:License) WHERE {_valid('d', as_of)} |
-        [l.id, d.raw, d.license_name, {US('d.valid_from')}, {US('d.valid_to')}]] AS declarations,
-       [(m)-[r:DERIVED_FROM]->(p:Model) WHERE {_valid('r', as_of)} |
-        [p.id, r.relation, r.confidence, {US('r.valid_from')}, {US('r.valid_to')}]] AS parents,
-       [(a:Party)-[v:PUBLISHED]->(m) WHERE {_valid('v', as_of)} | a.id] AS publishers,
-       [(d:Deployment)-[s:SERVES]->(m) WHERE {deployed} |
-        [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]] AS deployments
+# One model as the list the loader reads: [id, status, status_history, status_valid_from,
+# first_seen, name, pipeline_tag, tags, training_compute_flops, declarations, publishers,
+# parents, deployments]. *Now*, the licence and publisher in force are the node's own
+# properties (the writer keeps them equal to the open DECLARES / PUBLISHED version) and no
+# history is needed; *as of*, every versioned fact is read from its versions.
+_ROW_NOW = """[m.id, m.status, null, null, null, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
+  CASE WHEN m.declared_license IS NULL THEN [] ELSE [[m.declared_license, m.license_raw, m.license_name, null, null]] END,
+  CASE WHEN m.author IS NULL THEN [] ELSE [m.author] END,
+  [(m)-[r:DERIVED_FROM]->(p:Model) WHERE r.valid_to IS NULL | [p.id, r.relation, r.confidence, null, null]],
+  [(d:Deployment)-[s:SERVES]->(m) | [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]]]"""
+
+_ROW_AS_OF = (
+    "[m.id, m.status, m.status_history, [t IN coalesce(m.status_valid_from, []) | " + US("t") + "], "
+    + US("m.first_seen") + """, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
+  [(m)-[d:DECLARES]->(l:License) WHERE """ + _valid("d", True) + """ |
+   [l.id, d.raw, d.license_name, """ + US("d.valid_from") + ", " + US("d.valid_to") + """]],
+  [(a:Party)-[v:PUBLISHED]->(m) WHERE """ + _valid("v", True) + """ | a.id],
+  [(m)-[r:DERIVED_FROM]->(p:Model) WHERE """ + _valid("r", True) + """ |
+   [p.id, r.relation, r.confidence, """ + US("r.valid_from") + ", " + US("r.valid_to") + """]],
+  [(d:Deployment)-[s:SERVES]->(m) WHERE s.first_seen <= $as_of |
+   [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]]]"""
+)
+
+# Rows come back collected into one list per statement: a record per model would cost the
+# driver more than the query (the lists decode in one go).
+NODE_FACTS: dict[bool, str] = {
+    as_of: "UNWIND $ids AS id\nMATCH (m:Model {id: id})\nRETURN collect(" + (_ROW_AS_OF if as_of else _ROW_NOW) + ") AS rows\n"
+    for as_of in (False, True)
+}
+"""What the engine needs of each model of ``$ids`` (status, name, tags, licence declarations, publisher,
+parent edges, deployments), now / at ``$as_of``: one level of the upward walk."""
+
+NODE_FACTS_BELOW = (
+    """UNWIND $ids AS id
+MATCH (src:Model {id: id})
+CALL (src) {
+  RETURN src AS m
+  UNION
+  MATCH (m:Model)-[:HAS_ANCESTOR]->(src)
+  RETURN m
+}
+WITH DISTINCT m
+RETURN collect(""" + _ROW_NOW + """) AS rows
 """
+)
+"""The same rows (now) for ``$ids`` and every descendant, through the ancestry index in one statement."""
 
-
-NODE_FACTS: dict[bool, str] = {as_of: _node_facts(as_of) for as_of in (False, True)}
-"""What the engine needs of each model of ``$ids``: status, name, tags, declarations, parent edges,
-publisher and deployments, each version valid now / at ``$as_of`` (one level of the upward walk)."""
+ANY_DIRTY = "MATCH (m:Model) WHERE m.closure_dirty = true RETURN m.id AS id LIMIT 1"
+"""A model whose ancestry index awaits a rebuild (then descendants are found by walking the edges)."""
 
 COUNT_MODELS = "MATCH (m:Model) RETURN count(m) AS n"
 

@@ -115,7 +115,17 @@ def test_loader_reads_the_family_with_ancestors_and_leaves_out_uncrawled_parents
     assert loaded.round_trips == 4  # one per level: lora+orphan, cool+ghost, instruct, llama
     assert [(e.parent, e.relation) for e in loaded.view.parent_edges(LORA)] == [(COOL, Relation.ADAPTER)]
     assert loaded.view.nodes[COOL].declarations[0].license_id == "apache-2.0"
-    assert loaded.view.nodes[COOL].declarations[0].valid_from == at(0)
+    back = load_lineage_view(family, [LORA], as_of=at(1))  # as of an instant: the versions themselves
+    assert back.view.nodes[COOL].declarations[0].valid_from == at(0)
+    assert back.view.parent_edges(COOL)[0].valid_from == at(0)
+    with_below = load_lineage_view(family, [INSTRUCT], descendants=True)
+    assert with_below.below == {LLAMA_GGUF, COOL, LORA, MERGE}
+    assert set(with_below.view.nodes) == {INSTRUCT, LLAMA, LLAMA_GGUF, COOL, LORA, MERGE, ZEPHYR, MISTRAL}
+    # while the ancestry index awaits a rebuild, descendants are found by walking the edges
+    family.execute_query("MATCH (m:Model {id: $id}) SET m.closure_dirty = true", {"id": ORPHAN})
+    walked = load_lineage_view(family, [INSTRUCT], descendants=True)
+    assert walked.below == with_below.below and walked.round_trips > with_below.round_trips
+    assert set(walked.view.nodes) == set(with_below.view.nodes)
     assert load_descendants(family, [LLAMA]) == {INSTRUCT, LLAMA_GGUF, COOL, LORA, MERGE}
     assert load_descendants(family, [CYC_A]) == {CYC_A, CYC_B}  # a cycle leads back, and the walk stops
 
