@@ -182,7 +182,7 @@ def _naive(hub: Any, snapshot_ids: list[str], sample: int) -> dict[str, Any]:
         ingested = 0
         for model_id in chosen:
             for observation in source.iter_model(model_id):
-                if type(observation).__name__ == "ModelSeen" and getattr(observation, "status").value == "available":
+                if type(observation).__name__ == "ModelSeen" and observation.status.value == "available":
                     ingested += 1
     seconds = time.perf_counter() - started
     requests = hub.stats.snapshot()["total"]

@@ -7,6 +7,7 @@ parent's sockets). Redis calls retry for ``redis_patience_s`` while Redis is unr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -111,10 +112,8 @@ def reset_resources() -> None:
     with _guard:
         current, _resources = _resources, None
     if current is not None:
-        try:
+        with contextlib.suppress(Exception):  # closing a stale client must never fail the caller
             current.close()
-        except Exception:  # noqa: BLE001 - closing a stale client must never fail the caller
-            pass
 
 
 def _after_fork() -> None:

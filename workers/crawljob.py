@@ -157,9 +157,14 @@ def _count_requests(run: UnitRun, source: HubSource) -> None:
 
 
 def run_seed(run: UnitRun, model_id: str) -> None:
-    """Crawl a seed (and up to its roots), then spawn its children listing and deployers."""
+    """Crawl a seed (and up to its roots), then spawn its children listing and deployers.
+
+    A seed another unit of the job already read (e.g. through a listing) is still read here when
+    the job goes up, to walk up from it; its own observations are then left to that unit.
+    """
     current = model_id
-    if run.store.claim(run.job_id, model_id, stage=_MODEL_STAGE, owner=run.unit.key):
+    mine = run.store.claim(run.job_id, model_id, stage=_MODEL_STAGE, owner=run.unit.key)
+    if mine or run.options.up:
         with run.res.source(run.options.endpoint) as source:
             try:
                 outcome = hubwork.crawl_model(
@@ -170,7 +175,8 @@ def run_seed(run: UnitRun, model_id: str) -> None:
         if outcome.transient and not run.final_attempt:
             raise HubUnavailableError(f"the hub kept failing for {model_id}: {_first_message(outcome.transient)}")
         current = outcome.current_id or model_id
-        ingest(run, outcome.observations, keep=lambda _: True)
+        others = set() if mine else {model_id, current}
+        ingest(run, outcome.observations, keep=lambda m: m not in others)
     if run.options.down > 0 and run.store.claim_many(
         run.job_id, [current], stage=_CHILDREN_STAGE, owner=run.unit.key, budget=run.options.down
     ):
@@ -191,10 +197,12 @@ def run_children(run: UnitRun, depth: int, parents: Sequence[str], attempt: int)
                 if outcome.transient and attempt < run.res.settings.unit_retries:
                     failed.append(parent)
                     continue
-                listed.extend(outcome.observations)
-                children.extend(
-                    o.id for o in outcome.observations if isinstance(o, ModelSeen) and o.id.lower() != parent.lower()
-                )
+                found = {o.id for o in outcome.observations if isinstance(o, ModelSeen) and o.id.lower() != parent.lower()}
+                # a child listed under two of these parents (a merge) is taken from the first listing only,
+                # as it would be had the two listings been in different units
+                known = set(children)
+                listed.extend(o for o in outcome.observations if hubwork.subject_of(o) not in known)
+                children.extend(sorted(found - known))
         finally:
             _count_requests(run, source)
     children = list(dict.fromkeys(children))

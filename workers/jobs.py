@@ -38,9 +38,10 @@ from typing import Any
 
 import redis
 
-__all__ = ["Counter", "JobOptions", "JobSnapshot", "JobState", "JobStore"]
+__all__ = ["SAMPLES_PER_KIND", "Counter", "JobOptions", "JobSnapshot", "JobState", "JobStore"]
 
 _TTL_S = 7 * 86_400
+SAMPLES_PER_KIND = 20
 
 
 class JobState(enum.StrEnum):
@@ -165,14 +166,14 @@ for i = 3, #ARGV do
     out[#out + 1] = 0
   end
 end
-redis.call('EXPIRE', KEYS[1], tonumber(%d))
-redis.call('EXPIRE', KEYS[2], tonumber(%d))
+redis.call('EXPIRE', KEYS[1], {ttl})
+redis.call('EXPIRE', KEYS[2], {ttl})
 return out
-""" % (_TTL_S, _TTL_S)
+""".replace("{ttl}", str(_TTL_S))
 
 
 # KEYS: accounted set, counters hash, problem kinds hash, problem samples list;
-# ARGV: unit, sample limit, number of counters, (name, amount)..., then (kind, sample json)...
+# ARGV: unit, samples kept per kind, number of counters, (name, amount)..., then (kind, sample json)...
 # applies the amounts once per unit; returns 1 if applied, 0 if this unit was accounted before
 _ACCOUNT = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -185,8 +186,7 @@ for _ = 1, n do
 end
 local problems = 0
 while i <= #ARGV do
-  redis.call('HINCRBY', KEYS[3], ARGV[i], 1)
-  if redis.call('LLEN', KEYS[4]) < limit then redis.call('RPUSH', KEYS[4], ARGV[i + 1]) end
+  if redis.call('HINCRBY', KEYS[3], ARGV[i], 1) <= limit then redis.call('RPUSH', KEYS[4], ARGV[i + 1]) end
   problems = problems + 1
   i = i + 2
 end
@@ -221,6 +221,19 @@ return redis.call('SMEMBERS', KEYS[3])
 """
 
 
+# KEYS: problem kinds hash, problem samples list, counters hash; ARGV: samples kept per kind, (kind, sample)...
+_RECORD = """
+local limit = tonumber(ARGV[1])
+local n = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HINCRBY', KEYS[1], ARGV[i], 1) <= limit then redis.call('RPUSH', KEYS[2], ARGV[i + 1]) end
+  n = n + 1
+end
+redis.call('HINCRBY', KEYS[3], 'problems', n)
+return n
+"""
+
+
 class JobStore:
     """Jobs kept in Redis under ``lineage:job:<id>:*``; every method is safe to call from any worker."""
 
@@ -233,6 +246,7 @@ class JobStore:
         self._claim_many = client.register_script(_CLAIM_MANY)
         self._account = client.register_script(_ACCOUNT)
         self._take = client.register_script(_TAKE)
+        self._record = client.register_script(_RECORD)
 
     def _key(self, job_id: str, part: str) -> str:
         return f"{self.prefix}:{job_id}:{part}"
@@ -249,7 +263,7 @@ class JobStore:
     def create(self, options: JobOptions) -> str:
         job_id = uuid.uuid4().hex
         now = repr(time.time())
-        meta = {
+        meta: dict[Any, Any] = {
             "state": JobState.RUNNING.value,
             "options": json.dumps(asdict(options)),
             "created_at": now,
@@ -267,20 +281,20 @@ class JobStore:
 
     def state(self, job_id: str) -> JobState | None:
         raw = self.client.hget(self._key(job_id, "meta"), "state")
-        return JobState(raw.decode()) if raw else None
+        return JobState(_text(raw)) if raw else None
 
     def is_active(self, job_id: str) -> bool:
         return self.state(job_id) is JobState.RUNNING
 
     def options(self, job_id: str) -> JobOptions | None:
         raw = self.client.hget(self._key(job_id, "meta"), "options")
-        return _options(raw.decode()) if raw else None
+        return _options(_text(raw)) if raw else None
 
     def cancel(self, job_id: str) -> bool:
         """Stop a running job: queued units see it and return without work. False if not running."""
         key = self._key(job_id, "meta")
         state = self.client.hget(key, "state")
-        if state is None or state.decode() != JobState.RUNNING.value:
+        if state is None or _text(state) != JobState.RUNNING.value:
             return False
         self.client.hset(key, mapping={"state": JobState.CANCELLED.value, "finished_at": repr(time.time())})
         return True
@@ -291,7 +305,7 @@ class JobStore:
 
     def active_jobs(self) -> list[str]:
         """Jobs that still have outstanding units."""
-        return sorted(m.decode() for m in self.client.smembers(self._active_key))
+        return sorted(_text(m) for m in self.client.smembers(self._active_key))
 
     # -- claims -------------------------------------------------------------------------
 
@@ -346,7 +360,7 @@ class JobStore:
     def outstanding(self, job_id: str) -> dict[str, str]:
         """Units registered and not finished, with their specs."""
         raw = self.client.hgetall(self._key(job_id, "units"))
-        return {k.decode(): v.decode() for k, v in raw.items()}
+        return {_text(k): _text(v) for k, v in raw.items()}
 
     # -- batches of observations and written models -------------------------------------
 
@@ -379,19 +393,19 @@ class JobStore:
             self._key(job_id, f"taken:{unit}"), self._key(job_id, "taker"),
         ]
         taken = self._take(keys=keys, args=[unit, max_models, _TTL_S])
-        return [k.decode() for k in taken]
+        return [_text(k) for k in taken]
 
     def taker(self, job_id: str, key: str) -> str | None:
         """The write unit that took batch ``key``, if any."""
         raw = self.client.hget(self._key(job_id, "taker"), key)
-        return raw.decode() if raw is not None else None
+        return _text(raw) if raw is not None else None
 
     def taken(self, job_id: str, unit: str) -> list[str]:
-        return sorted(k.decode() for k in self.client.smembers(self._key(job_id, f"taken:{unit}")))
+        return sorted(_text(k) for k in self.client.smembers(self._key(job_id, f"taken:{unit}")))
 
     def get_batch(self, job_id: str, key: str) -> str | None:
         raw = self.client.get(self._key(job_id, f"batch:{key}"))
-        return raw.decode() if raw is not None else None
+        return _text(raw) if raw is not None else None
 
     def drop_batches(self, job_id: str, unit: str, keys: Sequence[str]) -> None:
         """Forget written batches and the record of who took them."""
@@ -414,7 +428,7 @@ class JobStore:
             pipe.execute()
 
     def written(self, job_id: str) -> list[str]:
-        return sorted(m.decode() for m in self.client.smembers(self._key(job_id, "written")))
+        return sorted(_text(m) for m in self.client.smembers(self._key(job_id, "written")))
 
     # -- counters, problems, report -----------------------------------------------------
 
@@ -427,20 +441,20 @@ class JobStore:
         pipe.expire(key, _TTL_S)
         pipe.execute()
 
-    def record_problems(self, job_id: str, problems: Iterable[Mapping[str, str]], sample_limit: int = 50) -> None:
-        kinds_key = self._key(job_id, "problem_kinds")
-        samples_key = self._key(job_id, "problem_samples")
-        pipe = self.client.pipeline()
-        count = 0
+    def record_problems(
+        self, job_id: str, problems: Iterable[Mapping[str, str]], sample_limit: int = SAMPLES_PER_KIND
+    ) -> None:
+        """Count problems by kind and keep the first ``sample_limit`` of each kind as samples."""
+        keys = [self._key(job_id, "problem_kinds"), self._key(job_id, "problem_samples"),
+                self._key(job_id, "counters")]
+        args: list[str | int] = [sample_limit]
         for problem in problems:
-            count += 1
-            pipe.hincrby(kinds_key, problem["kind"], 1)
-            pipe.rpush(samples_key, json.dumps(dict(problem), sort_keys=True))
-        if count:
-            pipe.ltrim(samples_key, 0, sample_limit - 1)
-            pipe.hincrby(self._key(job_id, "counters"), Counter.PROBLEMS.value, count)
-            pipe.expire(kinds_key, _TTL_S)
-            pipe.expire(samples_key, _TTL_S)
+            args.extend((problem["kind"], json.dumps(dict(problem), sort_keys=True)))
+        if len(args) > 1:
+            self._record(keys=keys, args=args)
+            pipe = self.client.pipeline()
+            for key in keys:
+                pipe.expire(key, _TTL_S)
             pipe.execute()
 
     def account(
@@ -449,7 +463,7 @@ class JobStore:
         unit: str,
         amounts: Mapping[Counter | str, int],
         problems: Iterable[Mapping[str, str]] = (),
-        sample_limit: int = 50,
+        sample_limit: int = SAMPLES_PER_KIND,
     ) -> bool:
         """Add a unit's counts and problems to the report once, however often the unit runs; True if added now."""
         keys = [
@@ -480,20 +494,24 @@ class JobStore:
         meta, counters, kinds, samples = pipe.execute()
         if not meta:
             return None
-        meta = {k.decode(): v.decode() for k, v in meta.items()}
-        unique_samples = list(dict.fromkeys(s.decode() for s in samples))
+        meta = {_text(k): _text(v) for k, v in meta.items()}
+        unique_samples = list(dict.fromkeys(_text(s) for s in samples))
         return JobSnapshot(
             id=job_id,
             state=JobState(meta["state"]),
             options=_options(meta["options"]),
             counters={name.value: int(counters.get(name.value.encode(), 0)) for name in Counter},
-            problems_by_kind={k.decode(): int(v) for k, v in kinds.items()},
+            problems_by_kind={_text(k): int(v) for k, v in kinds.items()},
             pending=int(meta.get("pending", 0)),
             created_at=float(meta["created_at"]),
             finished_at=float(meta["finished_at"]) if "finished_at" in meta else None,
             problem_samples=[json.loads(s) for s in unique_samples],
             progress_at=float(meta["progress_at"]) if "progress_at" in meta else None,
         )
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
 
 
 def _options(raw: str) -> JobOptions:

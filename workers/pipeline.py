@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-
 from celery import Celery
 
 from workers.app import app, create_app, publish_retry_policy

@@ -19,7 +19,6 @@ import types
 import typing
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from crawler.observations import (
@@ -63,9 +62,13 @@ def to_json(observation: Observation) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
-@cache
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
 def _hints(cls: type[Any]) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _value(hint: Any, raw: Any, where: str) -> Any:
@@ -124,7 +127,7 @@ def from_json(data: Mapping[str, Any]) -> Observation:
     cls = _TYPES.get(name) if isinstance(name, str) else None
     if cls is None:
         raise PayloadError(f"unknown observation type {name!r}")
-    return _dataclass(cls, data, name)  # type: ignore[no-any-return]
+    return _dataclass(cls, data, cls.__name__)  # type: ignore[no-any-return]
 
 
 def dumps(observations: Iterable[Observation]) -> str:

@@ -164,12 +164,14 @@ def wipe_graph(driver: Driver) -> None:
         session.run(WIPE).consume()
 
 
-# Provenance that differs between two crawls of the same hub by nature: times, run ids, and the
-# listing page a model was read from (a merge child listed under several parents is read from
-# whichever listing claims it first).
+# Provenance that differs between two crawls of the same hub by nature: times and run ids, and
+# where the latest sighting came from — a shared node (a licence, a publisher) keeps the URL and
+# revision of whichever observation of it was written last, and a merge child listed under
+# several parents is read from whichever listing claims it first. Facts (ids, properties, shas,
+# relations, evidence kinds and details, confidences) are all compared.
 _VOLATILE = {"first_seen", "last_seen", "valid_from", "valid_to", "observed_at", "last_full_at", "unavailable_at",
              "status_valid_from", "gate_valid_from", "stale_since", "last_run", "stale_run", "source_url", "url",
-             "closure_dirty"}
+             "revision", "closure_dirty"}
 
 
 def _stable(value: Any) -> Any:

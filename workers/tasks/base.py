@@ -15,21 +15,19 @@ job ends with the gap reported, never silently.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import logging
 
 import redis
 import structlog
 from celery import Task
 from celery.signals import after_setup_logger
-
 from neo4j.exceptions import ConnectionPoolError
 
 from graph.errors import GraphPermanentError, GraphRetryableError
-from workers import pipeline
+from workers import brokerfix, pipeline
 from workers.context import resources
 from workers.crawljob import UnitRun
 from workers.errors import GraphBusyError, WorkersRetryableError
@@ -40,6 +38,8 @@ from workers.settings import WorkerSettings
 __all__ = ["RETRYABLE", "UnitTask", "execute", "graph_busy_is_transient", "retry_options"]
 
 log = structlog.get_logger(__name__)
+
+brokerfix.install()  # a worker must survive its broker restarting (see workers.brokerfix)
 
 RETRYABLE: tuple[type[BaseException], ...] = (
     WorkersRetryableError,
