@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -82,6 +83,7 @@ def main() -> None:
         "per_model_models_per_second": round(per_model_rate, 1),
         "ratio": round(bulk.models_per_second / per_model_rate, 1) if per_model_rate else None,
         "graph": dict(counts[0]),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))

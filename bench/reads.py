@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
@@ -99,7 +100,11 @@ def main() -> None:
     root_index = min(sizes, key=lambda r: abs(sizes[r] - args.target_family))
     root = graph.models[graph.roots[root_index]].id
     driver = sync_driver(Neo4jSettings(uri=args.uri))
-    results: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "models": args.models}
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "models": args.models,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         first = reads.descendants(driver, root, limit=args.page)
         results["descendants_root"] = root
@@ -145,6 +150,7 @@ def main() -> None:
         ]
     finally:
         driver.close()
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "plans.txt").write_text("\n\n".join(plans) + "\n")
     (args.out / "reads.json").write_text(json.dumps(results, indent=2))
