@@ -78,6 +78,10 @@ class RequestGuard:
             await self.app(scope, counting_receive, send_with_id)
         except _BodyTooLarge:
             await self._too_large(send_with_id, request_id)
+        except BaseExceptionGroup as group:  # raised inside a task group of an inner middleware
+            if group.subgroup(_BodyTooLarge) is None:
+                raise
+            await self._too_large(send_with_id, request_id)
 
     async def _too_large(self, send: Any, request_id: str) -> None:
         body = _error_body(

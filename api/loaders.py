@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graph.client import GraphClient
-from graph.propagation import PropagationResult, ResponsibilityStep
+from graph.propagation import ResponsibilityStep
 from graph.reads import Ancestry, Deployment
-from graph.services import EdgePage, HistoryEvent, ModelFacts, PropagationBatch
+from graph.services import EdgePage, HistoryEvent, ModelFacts, ModelResult
 
 __all__ = [
     "AncestryKey",
@@ -29,7 +29,6 @@ __all__ = [
     "LoaderName",
     "Loaders",
     "ModelKey",
-    "Propagated",
     "create_loaders",
 ]
 
@@ -40,7 +39,8 @@ G = TypeVar("G", bound=Hashable)
 
 class LoaderName(enum.StrEnum):
     MODEL = "model"  # (id, as_of) -> ModelFacts | None
-    PROPAGATION = "propagation"  # (id, as_of) -> Propagated | None
+    PROPAGATION = "propagation"  # (id, as_of) -> ModelResult | None (materialised or computed)
+    CHAIN = "chain"  # (current id, as_of) -> tuple[ResponsibilityStep, ...]
     ANCESTRY = "ancestry"  # (id, as_of, max_depth) -> Ancestry | None
     PARENTS = "parents"  # ConnectionKey -> EdgePage
     CHILDREN = "children"  # ConnectionKey -> EdgePage
@@ -59,18 +59,6 @@ class ConnectionKey:
     first: int
     after: str | None
     as_of: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Propagated:
-    """One model's engine result, with the run that can give its responsibility chain."""
-
-    result: PropagationResult
-    batch: PropagationBatch
-    key: str
-
-    def responsibility_chain(self) -> tuple[ResponsibilityStep, ...]:
-        return self.batch.responsibility_chain(self.key)
 
 
 def _grouped(
@@ -100,13 +88,16 @@ class Loaders:
             facts = await reader.facts([k[0] for k in keys], as_of=as_of)
             return {k: facts.get(k[0]) for k in keys}
 
-        async def propagation(as_of: datetime | None, keys: list[ModelKey]) -> dict[ModelKey, Propagated | None]:
-            batch = await reader.propagation([k[0] for k in keys], as_of=as_of)
-            out: dict[ModelKey, Propagated | None] = {}
-            for k in keys:
-                result = batch.result(k[0])
-                out[k] = None if result is None else Propagated(result, batch, k[0])
-            return out
+        async def propagation(as_of: datetime | None, keys: list[ModelKey]) -> dict[ModelKey, ModelResult | None]:
+            # the facts were most likely read already for the Model objects: reuse them (cached)
+            known = await self[LoaderName.MODEL].load_many(keys)
+            facts = {k[0]: f for k, f in zip(keys, known, strict=True) if f is not None}
+            found = await reader.propagation([k[0] for k in keys], as_of=as_of, facts=facts)
+            return {k: found.get(k[0]) for k in keys}
+
+        async def chains(group: None, keys: list[ModelKey]) -> dict[ModelKey, tuple[ResponsibilityStep, ...]]:
+            found = await asyncio.gather(*(reader.responsibility_chain(i, as_of=t) for i, t in keys))
+            return dict(zip(keys, found, strict=True))
 
         async def ancestry(group: None, keys: list[AncestryKey]) -> dict[AncestryKey, Ancestry | None]:
             found = await asyncio.gather(*(reader.ancestors(i, as_of=t, max_depth=d) for i, t, d in keys))
@@ -149,6 +140,7 @@ class Loaders:
         self._loaders: dict[LoaderName, DataLoader[Any, Any]] = {
             LoaderName.MODEL: DataLoader(_grouped(by_as_of, models, lambda k: None)),
             LoaderName.PROPAGATION: DataLoader(_grouped(by_as_of, propagation, lambda k: None)),
+            LoaderName.CHAIN: DataLoader(_grouped(same, chains, lambda k: ())),
             LoaderName.ANCESTRY: DataLoader(_grouped(same, ancestry, lambda k: None)),
             LoaderName.PARENTS: DataLoader(_grouped(by_options, connections("parents"), empty_page)),
             LoaderName.CHILDREN: DataLoader(_grouped(by_options, connections("children"), empty_page)),

@@ -56,7 +56,7 @@ def decode_cursor(kind: str, cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+        text = base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError) as exc:
         raise BadUserInput("after is not a cursor this API produced", argument="after") from exc
     prefix = f"{kind}:"

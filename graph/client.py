@@ -72,6 +72,15 @@ class GraphClient:
 
         return await asyncio.to_thread(work)
 
+    async def recompute(self, model_ids: list[str]) -> None:
+        """Recompute the materialised propagation results of these models and their descendants."""
+        from graph.propagation.materialise import recompute_affected
+
+        def work() -> None:
+            recompute_affected(self._sync_driver(), model_ids, database=self.settings.database)
+
+        await asyncio.to_thread(work)
+
     async def bootstrap(self) -> None:
         """Create the schema if it is missing."""
         await ensure_schema_async(self.driver, self.settings.database)

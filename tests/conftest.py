@@ -156,3 +156,21 @@ def _wait_for_worker(app: object, proc: subprocess.Popen[bytes], log: Path) -> N
         if app.control.ping(timeout=0.5):  # type: ignore[attr-defined]
             return
     raise RuntimeError(f"the Celery worker did not answer a ping within 60s: {log.read_text()[-2000:]}")
+
+
+import typing  # noqa: E402
+
+if typing.TYPE_CHECKING:
+    from tests.api.bundled import BundledGraph
+
+
+@pytest.fixture(scope="session")
+def bundled_graph(neo4j_driver: Driver) -> BundledGraph:
+    """The bundled real snapshot, served by the replay hub, crawled with HubSource (up, down, deployers)
+    and written with GraphWriter into the session's graph — no Celery. Tests that may run after a
+    ``clean_graph`` wipe call ``bundled_graph.ensure()`` to refill it (from memory, no new crawl)."""
+    from tests.api.bundled import crawl_bundled
+
+    with neo4j_driver.session(database="neo4j") as session:
+        session.run(WIPE).consume()
+    return crawl_bundled(neo4j_driver)

@@ -2,8 +2,8 @@
 
 The model must already be in the graph (by id or old id). The deployment is written as an
 observation with the evidence ``registered via API`` and the caller's key digest in the run
-id; it then joins the model's responsibility chain (as a deployer) and the dashboards'
-deployments reached.
+id; the model's materialised propagation result is recomputed, and the deployment joins its
+responsibility chain (as a deployer) and the dashboards' deployments reached.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ async def register_deployment(
         canonical = facts[model_id].id
         reg = registration(model_id=canonical, operator=operator, kind=kind, url=url, request_id=request_id)
         await graph.write([reg.observation], run_id=reg.run_id)
+        await graph.recompute([canonical])  # deployments enter the stored results (hosting rules, chain)
         found = await graph.reader.deployments_of([canonical])
     for deployment in found.get(canonical, ()):
         if deployment.id == reg.observation.id:

@@ -7,7 +7,6 @@ from datetime import datetime
 import strawberry
 
 from graph.reads import Deployment as ReadDeployment
-from graph.services import DeploymentRow
 
 __all__ = ["Deployment", "DeploymentKindInput"]
 
@@ -46,18 +45,4 @@ class Deployment:
             depth=d.depth,
             first_seen=d.first_seen,
             last_seen=d.last_seen,
-        )
-
-    @classmethod
-    def from_row(cls, d: DeploymentRow, depth: int = 0) -> Deployment:
-        return cls(
-            id=strawberry.ID(d.id),
-            kind=d.kind or "unknown",
-            model_id=strawberry.ID(d.model_id),
-            operator=d.operator,
-            status=d.status,
-            url=d.url,
-            depth=depth,
-            first_seen=None,
-            last_seen=None,
         )

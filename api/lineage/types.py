@@ -16,7 +16,7 @@ import strawberry
 from api.deployments.types import Deployment
 from api.enums import ConflictState, ModelStatus, Relation, enum_value
 from api.errors import translated
-from api.loaders import ConnectionKey, LoaderName, Propagated
+from api.loaders import ConnectionKey, LoaderName
 from api.pagination import DEFAULT_PAGE, MAX_DEPTH, PageInfo, bounded, check_first, decode_cursor, encode_cursor
 from api.propagation.types import (
     CommercialStatus,
@@ -28,7 +28,8 @@ from api.propagation.types import (
 )
 from graph.reads import Ancestry as ReadAncestry
 from graph.reads import LineageEdge
-from graph.services import EdgePage, HistoryEvent as ServiceEvent, ModelFacts
+from graph.services import EdgePage, ModelFacts, ModelResult
+from graph.services import HistoryEvent as ServiceEvent
 
 __all__ = [
     "AncestorEntry",
@@ -275,20 +276,22 @@ class Model:
         )
 
     # -- propagation ----------------------------------------------------------------------------
-    async def _propagated(self, info: Info) -> Propagated | None:
+    async def _propagated(self, info: Info) -> ModelResult | None:
         with translated():
-            found: Propagated | None = await info.context.loaders[LoaderName.PROPAGATION].load((str(self.id), self.as_of))
+            found: ModelResult | None = await info.context.loaders[LoaderName.PROPAGATION].load((str(self.id), self.as_of))
         return found
+
+    @strawberry.field(description="Whether the propagation results were read from the store or computed for this request.")
+    async def propagation_source(self, info: Info) -> str | None:
+        found = await self._propagated(info)
+        return None if found is None else found.source
 
     @strawberry.field(description="The worst severity among the model's conflicts.")
     async def conflict_state(self, info: Info) -> ConflictState:
         summary = self.facts.materialised
-        if self.as_of is None and summary is not None:
-            if summary.violations:
-                return ConflictState.VIOLATION
-            if summary.warnings:
-                return ConflictState.WARNING
-            return ConflictState.INFO if summary.infos else ConflictState.NONE
+        if self.as_of is None and summary is not None and summary.conflict_state is not None:
+            if summary.current(info.context.graph.reader.catalog.version):
+                return enum_value(ConflictState, summary.conflict_state, "none")  # type: ignore[return-value]
         found = await self._propagated(info)
         return conflict_state_of(None if found is None else found.result)
 
@@ -313,16 +316,12 @@ class Model:
 
     @strawberry.field(description="Deployments, the model, then each ancestor back to the roots: party, role, obligations.")
     async def responsibility_chain(self, info: Info) -> list[ResponsibilityStep]:
-        found = await self._propagated(info)
-        if found is None:
-            return []
-        run = found.batch.run
-
-        def declared(model_id: str) -> str | None:
-            own = [lid for lid in run.result(model_id).declared if lid not in ("none",)]
-            return own[0] if own else None
-
-        return [ResponsibilityStep.from_internal(s, declared) for s in found.responsibility_chain()]
+        with translated():
+            steps = await info.context.loaders[LoaderName.CHAIN].load((str(self.id), self.as_of))
+            ids = sorted({s.model_id for s in steps})
+            facts = await info.context.loaders[LoaderName.MODEL].load_many([(i, self.as_of) for i in ids])
+        declared = {i: (f.ref.declared_license if f is not None else None) for i, f in zip(ids, facts, strict=True)}
+        return [ResponsibilityStep.from_internal(s, declared.get) for s in steps]
 
     @strawberry.field
     async def eu_ai_act(self, info: Info) -> EuAiActStatus:

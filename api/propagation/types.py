@@ -22,6 +22,7 @@ from graph.propagation import ResponsibilityStep as EngineStep
 from graph.propagation.result import PathStep as EnginePathStep
 from graph.services import PropagationSummary
 from graph.services import RelicensingPoint as ServicePoint
+from graph.services.aggregate import conflict_state
 
 if TYPE_CHECKING:
     from api.lineage.types import Model
@@ -345,22 +346,36 @@ MAX_GRAPH_NODES = 5000
 @strawberry.type(description="How a root's family, a licence or a term propagates: aggregates for dashboards.")
 class Propagation:
     scope: str = strawberry.field(description='"root:<id>", "license:<id>" or "term:<id>".')
-    total_models: int
+    total_models: int = strawberry.field(description="Members of the scope, its sources (the root) included.")
     by_depth: list[DepthCount]
     by_relation: list[RelationCount]
-    term_flow: list[TermFlow]
+    term_flow: list[TermFlow] = strawberry.field(
+        description="For every term in force on a descendant: how many keep, drop or violate it (most reached first)."
+    )
     top_relicensing_points: list[RelicensingPoint]
     conflicts_by_rule: list[RuleCount]
-    deployments_reached: list[Deployment]
+    deployments_reached: list[Deployment] = strawberry.field(description="Nearest first; at most 1000 (see deploymentsReachedCount).")
+    deployments_reached_count: int
+    source: str = strawberry.field(description="materialised (read from the store) or computed (for this request).")
     summary: strawberry.Private[PropagationSummary]
 
     @strawberry.field(description="Nodes (at most `limit`, nearest depths first) and the edges among them.")
-    def graph(self, limit: int = 300) -> FamilyGraph:
+    async def graph(self, info: strawberry.Info, limit: int = 300) -> FamilyGraph:
+        from api.errors import translated
         from api.pagination import bounded
 
         bounded("limit", limit, 1, MAX_GRAPH_NODES)
-        nodes = self.summary.nodes[:limit]
-        kept = {n.id for n in nodes}
+        s = self.summary
+        if s.nodes is not None and s.edges is not None:
+            nodes = s.nodes[:limit]
+            kept = {n.id for n in nodes}
+            edges = [e for e in s.edges if e.child in kept and e.parent in kept]
+            total = len(s.nodes)
+        else:
+            assert s.root is not None
+            with translated():
+                nodes, found, total = await info.context.graph.reader.drawing(s.root, limit=limit)
+            edges = list(found)
         return FamilyGraph(
             nodes=[
                 FamilyNode(
@@ -375,15 +390,13 @@ class Propagation:
             edges=[
                 FamilyEdge(child=strawberry.ID(e.child), parent=strawberry.ID(e.parent),
                            relation=enum_value(Relation, e.relation))  # type: ignore[arg-type]
-                for e in self.summary.edges
-                if e.child in kept and e.parent in kept
+                for e in edges
             ],
-            truncated=len(self.summary.nodes) > len(nodes),
+            truncated=total > len(nodes),
         )
 
     @classmethod
     def from_internal(cls, s: PropagationSummary, as_of: datetime | None) -> Propagation:
-        depth_of = {n.id: n.depth for n in s.nodes}
         return cls(
             scope=s.scope,
             total_models=s.total,
@@ -394,13 +407,13 @@ class Propagation:
             top_relicensing_points=[RelicensingPoint.from_internal(p, as_of) for p in s.relicensing],
             conflicts_by_rule=[RuleCount(rule_id=r, severity=enum_value(Severity, sev), count=n)  # type: ignore[arg-type]
                                for r, sev, n in s.conflicts_by_rule],
-            deployments_reached=[Deployment.from_row(d, depth_of.get(d.model_id, 0)) for d in s.deployments],
+            deployments_reached=[Deployment.from_internal(d) for d in s.deployments],
+            deployments_reached_count=s.deployments_total,
+            source=s.source,
             summary=s,
         )
 
 
 def conflict_state_of(result: PropagationResult | None) -> ConflictState:
     """The worst severity of a model's conflicts."""
-    from graph.services.aggregate import conflict_state
-
     return enum_value(ConflictState, conflict_state(result), "none")  # type: ignore[return-value]

@@ -5,16 +5,14 @@ The reads of :mod:`graph.reads` and the batched plans here are generators of que
 """
 
 from graph.services.aggregate import FamilyEdge, FamilyNode, PropagationSummary, RelicensingPoint, TermFlow
-from graph.services.engine_view import DeploymentRow, EngineInput
-from graph.services.reader import GraphReader, PropagationBatch
+from graph.services.propagation import ModelResult
+from graph.services.reader import GraphReader
 from graph.services.registry import REGISTERED_EVIDENCE, Registration, registration
 from graph.services.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, RootEntry
 
 __all__ = [
     "REGISTERED_EVIDENCE",
-    "DeploymentRow",
     "EdgePage",
-    "EngineInput",
     "FamilyEdge",
     "FamilyNode",
     "GraphReader",
@@ -22,7 +20,7 @@ __all__ = [
     "MaterialisedSummary",
     "ModelFacts",
     "ModelPage",
-    "PropagationBatch",
+    "ModelResult",
     "PropagationSummary",
     "Registration",
     "RelicensingPoint",

@@ -1,16 +1,16 @@
-"""Whole-scope aggregates of propagation results, for dashboards (pure; no database).
+"""Whole-scope aggregates for dashboards, from computed results (pure; no database).
 
-For a scope (a root's family, or what a licence or term reaches) and a set of terms:
+The definitions are those of the propagation store (:mod:`graph.propagation.flow` and
+:mod:`graph.propagation.aggregates`), so an aggregate computed here (``as_of`` an instant, or
+over models not materialised yet) answers like the materialised one:
 
-* **term flow** — for every descendant (members at depth > 0) and term: *keep* when its own
-  declared licence carries the term (the same term or a stricter one; a quantization that
-  declares nothing keeps its parent's licence exactly), *violate* when it does not although
-  the term still binds it (a binding term of a licence in force on it), *drop* otherwise;
-* **relicensing points** — edges inside the scope where the child's declared licence stops
-  carrying terms its parent had in force, ranked by how many models sit at and below the
-  child;
-* conflicts by rule, members by depth and relation, deployments reached, and a drawable
-  graph capped at ``limit`` nodes (nearest depths first).
+* **term flow** — over the descendants (members below the sources), for every term in force
+  on one: *violate* when it is violated there, else *drop* when the model's own declaration
+  drops it, else *keep*; most reached first;
+* **relicensing points** — the members where a term is first dropped (``relicensed``), each
+  with the parent edges it left, ranked by how many models sit at and below it;
+* conflicts by rule over every member; members by depth and relation; deployments reached;
+  the members nearest first, with the edges among them, for drawing.
 """
 
 from __future__ import annotations
@@ -18,15 +18,20 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from crawler.observations import Relation
 from graph.licenses import LicenseCatalog
-from graph.propagation import PropagationResult, Severity
-from graph.propagation.declared import DeclaredTerms, covered, declared_terms
-from graph.services.engine_view import DeploymentRow, EngineInput
+from graph.propagation import PropagationResult
+from graph.propagation.flow import FlowFacts
+from graph.propagation.flow import conflict_state as engine_conflict_state
+from graph.propagation.model import LineageView
+from graph.reads import Deployment
 from graph.services.family import ScopeMembers
 
 __all__ = [
+    "MAX_DEPLOYMENTS",
+    "TOP_RELICENSING",
     "FamilyEdge",
     "FamilyNode",
     "PropagationSummary",
@@ -36,16 +41,13 @@ __all__ = [
     "summarise",
 ]
 
-_RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.VIOLATION: 3}
-_STATE = {0: "none", 1: "info", 2: "warning", 3: "violation"}
 TOP_RELICENSING = 25
+MAX_DEPLOYMENTS = 1000
 
 
 def conflict_state(result: PropagationResult | None) -> str:
     """The worst severity among a model's conflicts: none | info | warning | violation."""
-    if result is None:
-        return "none"
-    return _STATE[max((_RANK[c.severity] for c in result.conflicts), default=0)]
+    return "none" if result is None else engine_conflict_state(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ class RelicensingPoint:
     dropped_terms: tuple[str, ...]
     from_license: str | None
     to_license: str | None
-    downstream: int  # the child and every model below it in the scope
+    downstream: int  # the child and every model below it
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,56 +88,56 @@ class FamilyEdge:
 @dataclass(frozen=True, slots=True)
 class PropagationSummary:
     scope: str
-    total: int
+    total: int  # members, the sources included
     by_depth: tuple[tuple[int, int], ...]
     by_relation: tuple[tuple[str, int], ...]
     term_flow: tuple[TermFlow, ...]
     relicensing: tuple[RelicensingPoint, ...]
-    conflicts_by_rule: tuple[tuple[str, str, int], ...]  # (rule, severity, count), most frequent first
-    deployments: tuple[DeploymentRow, ...]
-    nodes: tuple[FamilyNode, ...]  # every member, nearest depths first
-    edges: tuple[FamilyEdge, ...]  # every edge between members
+    conflicts_by_rule: tuple[tuple[str, str, int], ...]  # (rule, severity, conflicts), most first
+    deployments: tuple[Deployment, ...]  # nearest first, at most MAX_DEPLOYMENTS
+    deployments_total: int
+    source: Literal["materialised", "computed"]
+    root: str | None = None
+    nodes: tuple[FamilyNode, ...] | None = None  # computed scopes: every member, nearest first
+    edges: tuple[FamilyEdge, ...] | None = None  # computed scopes: every edge between members
 
 
-class _Carrier:
-    """Does a model's own declaration carry a term? (memoised per declared licence set)"""
-
-    def __init__(self, catalog: LicenseCatalog) -> None:
-        self.catalog = catalog
-        self._declared: dict[tuple[str, ...], DeclaredTerms] = {}
-        self._family: dict[str, str] = {}
-
-    def carries(self, own: tuple[str, ...], term_id: str, term_license: str) -> bool:
-        term = self.catalog.all_terms.get(term_id)
-        if term is None or not own:
-            return False
-        declared = self._declared.get(own)
-        if declared is None:
-            declared = self._declared[own] = declared_terms(self.catalog, own)
-        family = self._family.get(term_license)
-        if family is None:
-            family = self._family[term_license] = self.catalog.get(term_license).family
-        return covered(term, family, declared)
+def rule_rows(counter: Counter[tuple[str, str]]) -> tuple[tuple[str, str, int], ...]:
+    return tuple((r, s, n) for (r, s), n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _own(result: PropagationResult | None) -> tuple[str, ...]:
-    if result is None:
-        return ()
-    return tuple(lid for lid in result.declared if lid not in ("none", "unknown"))
+def term_rows(flow: Mapping[str, Counter[str]], catalog: LicenseCatalog) -> tuple[TermFlow, ...]:
+    terms = catalog.all_terms
+    rows = [
+        TermFlow(tid, terms[tid].kind.value if tid in terms else "unknown", f["keep"], f["drop"], f["violate"])
+        for tid, f in flow.items()
+    ]
+    return tuple(sorted(rows, key=lambda t: (-(t.keep + t.drop + t.violate), t.term_id)))
+
+
+def _declared(view: LineageView, model_id: str) -> str | None:
+    node = view.nodes.get(model_id)
+    if node is None or not node.declarations:
+        return None
+    return node.declarations[-1].license_id
 
 
 def summarise(
     scope: ScopeMembers,
-    engine: EngineInput,
+    view: LineageView,
     results: Mapping[str, PropagationResult],
+    flow: Mapping[str, FlowFacts],
+    deployments: Sequence[Deployment],
     catalog: LicenseCatalog,
-    terms: Sequence[tuple[str, str]],
 ) -> PropagationSummary:
-    """Aggregates over the scope's members; ``terms`` are the (term id, licence imposing it) pairs followed."""
+    """Aggregates over a scope's members from their computed results and flow facts."""
     member_ids = [m.id for m in scope.members]
     inside = set(member_ids)
     depth = {m.id: m.depth for m in scope.members}
-    edges = [e for e in engine.view.edges if e.child in inside and e.parent in inside and e.child != e.parent]
+    edges = sorted(
+        (e for e in view.edges if e.child in inside and e.parent in inside and e.child != e.parent),
+        key=lambda e: (e.child, e.parent),
+    )
     parents: dict[str, list[tuple[str, Relation]]] = {}
     children: dict[str, list[str]] = {}
     for e in edges:
@@ -151,94 +153,60 @@ def summarise(
             ups = sorted((depth.get(p, 1 << 30), p, r.value) for p, r in parents.get(m.id, ()))
             relation[m.id] = ups[0][2] if ups else Relation.UNKNOWN.value
 
-    carrier = _Carrier(catalog)
-
-    def carried(model_id: str, term_id: str, term_license: str) -> bool:
-        result = results.get(model_id)
-        own = _own(result)
-        if not own:
-            ups = parents.get(model_id, ())
-            quantized = bool(ups) and all(r is Relation.QUANTIZED for _, r in ups)
-            return quantized and result is not None and term_id in result.term_ids
-        return carrier.carries(own, term_id, term_license)
-
-    term_kind = {tid: (catalog.all_terms[tid].kind.value if tid in catalog.all_terms else "unknown") for tid, _ in terms}
-    flow: dict[str, Counter[str]] = {tid: Counter() for tid, _ in terms}
-    for model_id in member_ids:
-        if depth[model_id] == 0:
-            continue
-        result = results.get(model_id)
-        in_force = set(result.term_ids) if result is not None else set()
-        binding: set[str] = set()
-        if result is not None:
-            for lic in result.licenses:
-                binding |= catalog.terms(lic.license_id).binding
-        for tid, lid in terms:
-            if carried(model_id, tid, lid):
-                flow[tid]["keep"] += 1
-            elif tid in in_force and tid in binding:
-                flow[tid]["violate"] += 1
-            else:
-                flow[tid]["drop"] += 1
-    term_flow = tuple(
-        TermFlow(tid, term_kind[tid], flow[tid]["keep"], flow[tid]["drop"], flow[tid]["violate"]) for tid, _ in terms
-    )
-
-    points: list[RelicensingPoint] = []
-    below_cache: dict[str, int] = {}
-    for e in sorted(edges, key=lambda e: (e.child, e.parent)):
-        parent_result = results.get(e.parent)
-        if parent_result is None:
-            continue
-        parent_terms = set(parent_result.term_ids)
-        dropped = tuple(
-            tid for tid, lid in terms
-            if tid in parent_terms and carried(e.parent, tid, lid) and not carried(e.child, tid, lid)
-        )
-        if not dropped:
-            continue
-        if e.child not in below_cache:
-            below_cache[e.child] = _reach(e.child, children)
-        points.append(RelicensingPoint(
-            e.parent, e.child, dropped, _first(_own(parent_result)), _first(_own(results.get(e.child))),
-            below_cache[e.child],
-        ))
-    points.sort(key=lambda p: (-p.downstream, -len(p.dropped_terms), p.child, p.parent))
-
+    terms: dict[str, Counter[str]] = {}
     rules: Counter[tuple[str, str]] = Counter()
     for model_id in member_ids:
         result = results.get(model_id)
-        if result is not None:
-            rules.update((c.rule, c.severity.value) for c in result.conflicts)
+        if result is None:
+            continue
+        rules.update((c.rule, c.severity.value) for c in result.conflicts)
+        if depth[model_id] == 0:
+            continue
+        facts = flow.get(model_id)
+        dropped = set(facts.dropped) if facts else set()
+        violated = set(facts.violated) if facts else set()
+        for tid in result.term_ids:
+            cls = "violate" if tid in violated else "drop" if tid in dropped else "keep"
+            terms.setdefault(tid, Counter())[cls] += 1
 
-    facts = engine.facts
+    points: list[tuple[int, str, tuple[str, ...]]] = []
+    for model_id in member_ids:
+        facts = flow.get(model_id)
+        if facts is not None and facts.relicensed:
+            points.append((_reach(model_id, children), model_id, facts.relicensed))
+    points.sort(key=lambda p: (-p[0], p[1]))
+    relicensing: list[RelicensingPoint] = []
+    for downstream, model_id, dropped_terms in points[:TOP_RELICENSING]:
+        for parent in sorted({e.parent for e in view.parent_edges(model_id)}):
+            relicensing.append(RelicensingPoint(
+                parent, model_id, dropped_terms, _declared(view, parent), _declared(view, model_id), downstream
+            ))
+
     nodes = tuple(
         FamilyNode(
             m.id,
             m.depth,
-            facts[m.id].ref.declared_license if m.id in facts else None,
+            _declared(view, m.id),
             conflict_state(results.get(m.id)),
-            facts[m.id].ref.status if m.id in facts else "unknown",
+            view.nodes[m.id].status.value if m.id in view.nodes else "unknown",
         )
         for m in scope.members
     )
-    deployments = tuple(d for model_id in member_ids for d in engine.deployments.get(model_id, ()))
     return PropagationSummary(
         scope=scope.scope,
         total=len(member_ids),
         by_depth=tuple(sorted(Counter(depth.values()).items())),
         by_relation=tuple(sorted(Counter(relation.values()).items())),
-        term_flow=term_flow,
-        relicensing=tuple(points[:TOP_RELICENSING]),
-        conflicts_by_rule=tuple((r, s, n) for (r, s), n in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))),
-        deployments=deployments,
+        term_flow=term_rows(terms, catalog),
+        relicensing=tuple(relicensing),
+        conflicts_by_rule=rule_rows(rules),
+        deployments=tuple(deployments[:MAX_DEPLOYMENTS]),
+        deployments_total=len(deployments),
+        source="computed",
+        root=scope.sources[0] if scope.scope.startswith("root:") else None,
         nodes=nodes,
-        edges=tuple(FamilyEdge(e.child, e.parent, e.relation.value) for e in sorted(edges, key=lambda e: (e.child, e.parent))),
+        edges=tuple(FamilyEdge(e.child, e.parent, e.relation.value) for e in edges),
     )
-
-
-def _first(values: tuple[str, ...]) -> str | None:
-    return values[0] if values else None
 
 
 def _reach(start: str, children: Mapping[str, Sequence[str]]) -> int:

@@ -48,8 +48,9 @@ def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | Non
     version = p.get("eff_version")
     summary = None
     if version is not None:
+        store = p.get("eff_store_version")
         summary = MaterialisedSummary(
-            int(version), int(p.get("eff_violations") or 0), int(p.get("eff_warnings") or 0), int(p.get("eff_infos") or 0)
+            int(version), None if store is None else int(store), p.get("eff_kb_version"), p.get("eff_conflict_state")
         )
     return ModelFacts(
         ref=ref,

@@ -2,16 +2,19 @@
 
 One :class:`GraphReader` per process (the API owns one through :class:`graph.client.GraphClient`).
 Every method is a coroutine; unknown models give ``None`` (or a missing key), bad arguments
-raise :class:`graph.errors.InvalidArgument`, driver failures the graph errors. Propagation is
-computed with the engine over the lineage read from the graph (materialised results, when a
-model carries them, are only used for its conflict summary in lists and filters).
+raise :class:`graph.errors.InvalidArgument`, driver failures the graph errors.
+
+Propagation: per-model results are read from the store (materialised ``eff_*``) when the
+question is about now and the stored result is current, else computed with the engine over
+the lineage read from the graph (``as_of`` is always computed). A root's family aggregate is
+read from the materialised aggregates when every member is materialised; licence and term
+scopes, ``as_of`` questions and partly materialised families are computed.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,7 +23,8 @@ from neo4j import AsyncDriver
 from crawler.observations import Relation
 from graph.errors import InvalidArgument, ModelNotFound
 from graph.licenses import LicenseCatalog, default_catalog
-from graph.propagation import PropagationEngine, PropagationResult, PropagationRun, ResponsibilityStep
+from graph.propagation import PropagationEngine, ResponsibilityStep
+from graph.propagation.aggregates import plan_family_aggregate, plan_relicensing_points
 from graph.reads import (
     Ancestry,
     Deployment,
@@ -37,62 +41,124 @@ from graph.reads import (
 )
 from graph.reads import _common as c
 from graph.reads.convert import opt_time
-from graph.services.aggregate import PropagationSummary, summarise
-from graph.services.engine_view import EngineInput, plan_engine_view
+from graph.services.aggregate import (
+    MAX_DEPLOYMENTS,
+    FamilyEdge,
+    FamilyNode,
+    PropagationSummary,
+    RelicensingPoint,
+    TermFlow,
+    rule_rows,
+    summarise,
+)
 from graph.services.family import ScopeMembers, plan_scope_members
 from graph.services.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
+from graph.services.propagation import ModelResult, compute_scope, plan_chain, plan_model_results, plan_scope_view
 from graph.services.runner import run_async
 from graph.services.types import EdgePage, HistoryEvent, ModelFacts, ModelPage, RootEntry
 from graph.statements import reads as rq
+from graph.statements import services as q
+from graph.statements.lineage import KEY_SEP
 
-__all__ = ["GraphReader", "PropagationBatch"]
+__all__ = ["MAX_COMPUTED_SCOPE", "GraphReader"]
 
 T = TypeVar("T")
 
-# Engine passes over more models than this run in a worker thread, so the event loop stays responsive.
 THREAD_ABOVE = 2000
+"""Engine passes over more models than this run in a worker thread, so the event loop stays responsive."""
+
+MAX_COMPUTED_SCOPE = 100_000
+"""Most members of a scope the engine computes for one request (larger ones need materialised results)."""
 
 
-@dataclass(frozen=True)
-class PropagationBatch:
-    """Engine results for the asked models (by the key they were asked with) and the run that made them."""
-
-    input: EngineInput
-    run: PropagationRun
-    results: dict[str, PropagationResult]
-
-    def result(self, key: str) -> PropagationResult | None:
-        return self.results.get(key)
-
-    def responsibility_chain(self, key: str) -> tuple[ResponsibilityStep, ...]:
-        model_id = self.input.keys.get(key)
-        if model_id is None or model_id not in self.input.facts:
-            return ()
-        return self.run.responsibility_chain(model_id)
+def _deployment(r: Any, depth: int | None = None) -> Deployment:
+    return Deployment(
+        id=str(r["id"]),
+        kind=r["kind"],
+        status=r["status"],
+        url=r["url"],
+        operator=r["operator"],
+        model_id=str(r["model_id"]),
+        depth=int(r["depth"]) if depth is None else depth,
+        first_seen=opt_time(r["first_seen"]),
+        last_seen=opt_time(r["last_seen"]),
+    )
 
 
-def _plan_deployments_of(ids: Sequence[str], as_of: datetime | None) -> Plan[dict[str, tuple[Deployment, ...]]]:
+def _plan_deployments_of(
+    ids: Sequence[str], as_of: datetime | None, depths: dict[str, int] | None = None
+) -> Plan[dict[str, tuple[Deployment, ...]]]:
     as_of = c.norm_as_of(as_of)
     keys = sorted(set(ids))
     if not keys:
         return {}
-    rows = yield Query(rq.DEPLOYMENTS_OF, {"models": [{"id": k, "depth": 0} for k in keys], "as_of": as_of})
+    models = [{"id": k, "depth": (depths or {}).get(k, 0)} for k in keys]
+    rows = yield Query(rq.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
     out: dict[str, list[Deployment]] = {k: [] for k in keys}
     for r in rows:
-        out[str(r["model_id"])].append(
-            Deployment(
-                id=str(r["id"]),
-                kind=r["kind"],
-                status=r["status"],
-                url=r["url"],
-                operator=r["operator"],
-                model_id=str(r["model_id"]),
-                depth=0,
-                first_seen=opt_time(r["first_seen"]),
-                last_seen=opt_time(r["last_seen"]),
-            )
-        )
+        out[str(r["model_id"])].append(_deployment(r))
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _plan_materialised_family(root: str, catalog: LicenseCatalog) -> Plan[PropagationSummary | None]:
+    """A root's family aggregate from materialised results; None when some member is not materialised."""
+    aggregate = yield from plan_family_aggregate(root, catalog=catalog)
+    if aggregate is None or aggregate.unmaterialised or aggregate.root_state is None:
+        return None
+    root_id = aggregate.root
+    from graph.propagation.materialised import plan_stored_results
+
+    stored = yield from plan_stored_results([root_id])
+    if root_id not in stored or stored[root_id].is_stale(catalog):
+        return None
+    rules = {(r.rule, r.severity): r.conflicts for r in aggregate.conflicts_by_rule}
+    for conflict in stored[root_id].result(catalog).conflicts:
+        key = (conflict.rule, conflict.severity.value)
+        rules[key] = rules.get(key, 0) + 1
+    relations = yield Query(q.FAMILY_RELATIONS, {"id": root_id})
+    points = yield from plan_relicensing_points(root_id, limit=25)
+    relicensing = tuple(
+        RelicensingPoint(parent, p.model_id, p.dropped_terms, parent_license, p.license_id, p.downstream)
+        for p in points
+        for parent, parent_license, _ in sorted(p.parents)
+    )
+    deployed = yield Query(q.FAMILY_DEPLOYMENTS, {"id": root_id, "limit": MAX_DEPLOYMENTS})
+    deployments = tuple(_deployment(r) for r in deployed[0]["rows"]) if deployed else ()
+    from collections import Counter
+
+    return PropagationSummary(
+        scope=f"root:{root}",
+        total=aggregate.descendants + 1,
+        by_depth=((0, 1), *aggregate.by_depth),
+        by_relation=tuple(sorted((str(r["relation"]), int(r["n"])) for r in relations)),
+        term_flow=tuple(TermFlow(t.term_id, t.kind, t.keep, t.drop, t.violate) for t in aggregate.term_flow),
+        relicensing=relicensing,
+        conflicts_by_rule=rule_rows(Counter(rules)),
+        deployments=deployments,
+        deployments_total=int(deployed[0]["total"]) if deployed else 0,
+        source="materialised",
+        root=root_id,
+    )
+
+
+def _plan_drawing(root: str, limit: int) -> Plan[tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]]:
+    """The first ``limit`` members of a root's family (nearest first) with the edges among them, and the total."""
+    rows = yield Query(q.FAMILY_DRAW, {"id": root, "sep": KEY_SEP, "hi": chr(ord(KEY_SEP) + 1), "limit": max(limit - 1, 0)})
+    if not rows:
+        return (), (), 0
+    members = [rows[0]["root"], *rows[0]["rows"]][:limit]
+    nodes = tuple(
+        FamilyNode(str(m[0]), int(m[1]), m[2], str(m[4] or "none"), str(m[3] or "unknown")) for m in members
+    )
+    ids = [n.id for n in nodes]
+    found = yield Query(q.EDGES_AMONG, {"ids": ids})
+    edges = tuple(
+        FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
+        for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
+    )
+    total_rows = yield Query(rq.DESCENDANTS_INDEX_TOTAL, {"id": root})
+    total = 1 + int(total_rows[0]["total"]) if total_rows else len(nodes)
+    return nodes, edges, total
 
 
 class GraphReader:
@@ -175,35 +241,23 @@ class GraphReader:
         return await self.run(plan_by_file(sha256, as_of=as_of))
 
     # -- propagation --------------------------------------------------------------------------
-    async def _evaluate(self, engine_input: EngineInput, model_ids: list[str]) -> tuple[PropagationRun, dict[str, PropagationResult]]:
-        def work() -> tuple[PropagationRun, dict[str, PropagationResult]]:
-            run = self.engine.run(engine_input.view)
-            return run, run.results(model_ids)
+    async def propagation(
+        self, ids: Sequence[str], *, as_of: datetime | None = None, facts: dict[str, ModelFacts] | None = None
+    ) -> dict[str, ModelResult]:
+        """Each model's result (by the key asked): materialised when current and about now, else computed."""
+        plan = plan_model_results(ids, as_of=as_of, engine=self.engine, catalog=self.catalog, facts=facts)
+        return await self.run(plan)
 
-        if len(engine_input.view.nodes) > THREAD_ABOVE:
-            return await asyncio.to_thread(work)
-        return work()
-
-    async def propagation(self, ids: Sequence[str], *, as_of: datetime | None = None) -> PropagationBatch:
-        """Engine results for each model (by id or old id) over its lineage as of ``as_of``."""
-        engine_input = await self.run(plan_engine_view(ids, as_of=as_of))
-        present = {key: mid for key, mid in engine_input.keys.items() if mid in engine_input.facts}
-        run, by_id = await self._evaluate(engine_input, sorted(set(present.values())))
-        return PropagationBatch(engine_input, run, {key: by_id[mid] for key, mid in present.items()})
-
-    def scope_terms(self, *, root_result: PropagationResult | None = None, license_id: str | None = None,
-                    term_id: str | None = None) -> list[tuple[str, str]]:
-        """The (term, licence) pairs a scope follows: the root's terms in force, a licence's terms, or one term."""
-        if root_result is not None:
-            return list(dict.fromkeys((tid, lid) for tid, _, lid in root_result.term_rows))
-        if license_id is not None:
-            return [(t.id, license_id) for t in self.catalog.terms(license_id).all]
-        if term_id is not None:
-            return [(term_id, lid) for lid in self.licenses_imposing(term_id)]
-        raise InvalidArgument("name a root, a licence or a term")
+    async def responsibility_chain(self, model_id: str, *, as_of: datetime | None = None) -> tuple[ResponsibilityStep, ...]:
+        """The chain of a model (current id) as of ``as_of`` (computed; chains are not materialised)."""
+        return await self.run(plan_chain(model_id, as_of=as_of, engine=self.engine))
 
     def licenses_imposing(self, term_id: str) -> list[str]:
         return sorted(e.id for e in self.catalog if any(t.id == term_id for t in self.catalog.terms(e.id).all))
+
+    async def drawing(self, root: str, *, limit: int) -> tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]:
+        """The nearest ``limit`` members of a root's family with the edges among them, and the family size."""
+        return await self.run(_plan_drawing(root, limit))
 
     async def propagation_scope(
         self,
@@ -216,6 +270,11 @@ class GraphReader:
         """Aggregates over a root's family, or over what a licence or a term reaches (None: unknown root)."""
         if sum(x is not None for x in (root, license_id, term_id)) != 1:
             raise InvalidArgument("name exactly one of root, license or term")
+        as_of = c.norm_as_of(as_of)
+        if root is not None and as_of is None:
+            found = await self.run(_plan_materialised_family(root, self.catalog))
+            if found is not None:
+                return found
         scope: ScopeMembers | None
         if root is not None:
             scope = await self.run(plan_scope_members(root=root, scope=f"root:{root}", as_of=as_of))
@@ -227,19 +286,27 @@ class GraphReader:
             scope = await self.run(plan_scope_members(licenses=licences, scope=f"term:{term_id}", as_of=as_of))
         if scope is None:
             return None
+        if len(scope.members) > MAX_COMPUTED_SCOPE:
+            raise InvalidArgument(
+                f"{scope.scope} reaches {len(scope.members)} models; scopes over {MAX_COMPUTED_SCOPE} are answered "
+                "only from materialised results (a root, now)"
+            )
         ids = [m.id for m in scope.members]
-        engine_input = await self.run(plan_engine_view(ids, as_of=as_of))
-        if root is not None and scope.sources[0] not in engine_input.facts:
-            return None  # not yet known at as_of
-        _, results = await self._evaluate(engine_input, [i for i in ids if i in engine_input.facts])
-        if root is not None:
-            terms = self.scope_terms(root_result=results.get(scope.sources[0]))
-        else:
-            terms = self.scope_terms(license_id=license_id, term_id=term_id)
-
-        def aggregate() -> PropagationSummary:
-            return summarise(scope, engine_input, results, self.catalog, terms)
-
+        loaded = await self.run(plan_scope_view(ids, as_of=as_of))
+        if root is not None and scope.sources[0] not in loaded.view.nodes and scope.sources[0] not in loaded.left_out:
+            return None
         if len(ids) > THREAD_ABOVE:
-            return await asyncio.to_thread(aggregate)
-        return aggregate()
+            computed = await asyncio.to_thread(compute_scope, loaded, ids, self.engine)
+        else:
+            computed = compute_scope(loaded, ids, self.engine)
+        depths = {m.id: m.depth for m in scope.members}
+        served = await self.run(_plan_deployments_of(ids, as_of, depths))
+        deployments = sorted((d for ds in served.values() for d in ds), key=lambda d: (d.depth, d.model_id, d.id))
+        summary = summarise(scope, loaded.view, computed.results, computed.flow, deployments, self.catalog)
+        return summary if term_id is None else _only_terms(summary, {term_id})
+
+
+def _only_terms(summary: PropagationSummary, terms: set[str]) -> PropagationSummary:
+    from dataclasses import replace
+
+    return replace(summary, term_flow=tuple(t for t in summary.term_flow if t.term_id in terms))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
-from neo4j import AsyncDriver, Query, RoutingControl
+from neo4j import READ_ACCESS, AsyncDriver, Query
 from neo4j import exceptions as neo4j_exc
 
 from graph.errors import GraphTimeout, translated
@@ -18,16 +18,20 @@ T = TypeVar("T")
 async def read_async(
     driver: AsyncDriver, statement: str, params: dict[str, Any], database: str | None, timeout_s: float | None
 ) -> list[Any]:
-    """Run one read statement; a statement that runs longer than ``timeout_s`` raises GraphTimeout."""
+    """Run one read statement; a statement that runs longer than ``timeout_s`` raises GraphTimeout.
+
+    An auto-commit read (one round trip), like the sync reads of graph.reads.
+    """
     query = Query(statement, timeout=timeout_s)
     with translated():
         try:
-            records, _, _ = await driver.execute_query(query, params, database_=database, routing_=RoutingControl.READ)
+            async with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+                result = await session.run(query, params)
+                return [record async for record in result]
         except neo4j_exc.ClientError as exc:
             if "TransactionTimedOut" in (exc.code or ""):
                 raise GraphTimeout(f"the graph query ran longer than {timeout_s}s") from exc
             raise
-    return list(records)
 
 
 async def run_async(

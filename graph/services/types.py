@@ -19,12 +19,19 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class MaterialisedSummary:
-    """The propagation summary stored on the node by the materialisation step (current state only)."""
+    """What the propagation store keeps on the node for lists (the current state only)."""
 
     version: int
-    violations: int
-    warnings: int
-    infos: int
+    store_version: int | None
+    kb_version: str | None
+    conflict_state: str | None  # none | info | warning | violation
+
+    def current(self, kb_version: str) -> bool:
+        """Made by the running result format, store format and knowledge base."""
+        from graph.propagation import RESULT_VERSION
+        from graph.propagation.materialise import STORE_VERSION
+
+        return self.version == RESULT_VERSION and self.store_version == STORE_VERSION and self.kb_version == kb_version
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,12 @@ from graph.statements.reads import EDGE_PROJECTION, MODEL_PROJECTION, RESOLVE, U
 
 __all__ = [
     "CHILDREN_PAGE",
-    "ENGINE_VIEW",
+    "EDGES_AMONG",
     "FACTS",
-    "FAMILY_EDGES",
+    "FAMILY_DEPLOYMENTS",
+    "FAMILY_DRAW",
     "FAMILY_MEMBERS",
+    "FAMILY_RELATIONS",
     "HISTORY",
     "LICENSE_MEMBERS",
     "LICENSE_SOURCES",
@@ -36,7 +38,7 @@ FACTS = MODEL_PROJECTION[:-2] + (
     ", .name, .hub, .license_raw, .license_name, .license_link, .pipeline_tag, .library, "
     "created_at: " + US("{v}.created_at") + ", last_modified: " + US("{v}.last_modified") + ", "
     ".sha, .downloads, .likes, .params, .training_compute_flops, .tags, "
-    ".eff_version, .eff_violations, .eff_warnings, .eff_infos}}"
+    ".eff_version, .eff_store_version, .eff_kb_version, .eff_conflict_state}}"
 )
 
 
@@ -77,8 +79,7 @@ WHERE ($needle IS NULL OR toLower(m.id) CONTAINS $needle)
   AND ($author IS NULL OR m.author = $author)
   AND ($relation IS NULL OR EXISTS {
         MATCH (m)-[r:DERIVED_FROM]->(:Model) WHERE r.valid_to IS NULL AND r.relation = $relation })
-  AND ($has_conflict IS NULL OR
-       (coalesce(m.eff_violations, 0) + coalesce(m.eff_warnings, 0) + coalesce(m.eff_infos, 0) > 0) = $has_conflict)
+  AND ($has_conflict IS NULL OR (coalesce(m.eff_conflict_state, 'none') <> 'none') = $has_conflict)
 """
 
 SEARCH_PAGE = (
@@ -144,39 +145,6 @@ RETURN id, m.status_history AS status_history, m.status_valid_from AS status_val
 """
 
 
-def _engine_view(as_of: bool) -> str:
-    if as_of:
-        up = f"""
-  UNWIND starts AS s
-  OPTIONAL MATCH p = (s)-[:DERIVED_FROM*1..32]->(a:Model)
-  WHERE all(r IN relationships(p) WHERE {_AS_OF})
-  RETURN collect(DISTINCT a) AS ups"""
-    else:
-        up = """
-  UNWIND starts AS s
-  OPTIONAL MATCH (s)-[:HAS_ANCESTOR]->(a:Model)
-  RETURN collect(DISTINCT a) AS ups"""
-    return f"""
-UNWIND $ids AS key
-OPTIONAL MATCH (direct:Model {{id: key}})
-OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
-WITH key, coalesce(direct, aliased) AS m
-WHERE m IS NOT NULL
-WITH collect([key, m.id]) AS keys, collect(DISTINCT m) AS starts
-CALL (starts) {{{up}
-}}
-WITH keys, starts + [u IN ups WHERE NOT u IN starts] AS nodes
-UNWIND nodes AS n
-RETURN keys, {project('n')} AS node,
-       [(n)-[r:DERIVED_FROM]->(q:Model) WHERE {_valid(as_of)} | [q.id, r.relation, r.confidence]] AS parents,
-       [(d:Deployment)-[s:SERVES]->(n) WHERE $as_of IS NULL OR s.first_seen <= $as_of |
-        [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator), d.status, d.url]] AS deployments
-"""
-
-
-ENGINE_VIEW: dict[bool, str] = {as_of: _engine_view(as_of) for as_of in (False, True)}
-"""The up-closure of ``$ids`` (each model and all its ancestors) with the facts the engine needs."""
-
 # Members of a family from the ancestry index: the root (depth 0) and every descendant.
 FAMILY_MEMBERS = (
     RESOLVE
@@ -189,16 +157,62 @@ RETURN m.id AS root, rows
 """
 )
 
-# Open / as-of DERIVED_FROM edges among a set of models (children listed by id).
-FAMILY_EDGES: dict[bool, str] = {
-    as_of: f"""
+# Open DERIVED_FROM edges among a set of models (for drawing a family).
+EDGES_AMONG = """
 UNWIND $ids AS id
-MATCH (c:Model {{id: id}})-[r:DERIVED_FROM]->(p:Model)
-WHERE {_valid(as_of)}
+MATCH (c:Model {id: id})-[r:DERIVED_FROM]->(p:Model)
+WHERE r.valid_to IS NULL AND p.id IN $ids
 RETURN c.id AS child, p.id AS parent, r.relation AS relation
 """
-    for as_of in (False, True)
+
+# A family's members nearest first (the root, then the ancestry index in key order: depth, id),
+# with what a drawing shows of each.
+FAMILY_DRAW = (
+    RESOLVE
+    + """
+CALL (m) {
+  MATCH (x:Model)-[k:HAS_ANCESTOR]->(:Model)
+  WHERE k.key > m.id + $sep AND k.key < m.id + $hi
+  WITH x, k ORDER BY k.key LIMIT $limit
+  RETURN collect([x.id, k.depth, x.declared_license, x.status, x.eff_conflict_state]) AS rows
 }
+RETURN [m.id, 0, m.declared_license, m.status, m.eff_conflict_state] AS root, rows
+"""
+)
+
+# How a family's descendants were derived (the relation on their edge towards the root).
+FAMILY_RELATIONS = (
+    RESOLVE
+    + """
+MATCH (:Model)-[k:HAS_ANCESTOR]->(m)
+RETURN k.relation AS relation, count(*) AS n
+"""
+)
+
+# Deployments serving a family's root or descendants, nearest first, capped; with the total.
+FAMILY_DEPLOYMENTS = (
+    RESOLVE
+    + """
+CALL (m) {
+  MATCH (d:Deployment)-[s:SERVES]->(m)
+  RETURN d, s, m AS x, 0 AS depth
+  UNION ALL
+  MATCH (d:Deployment)-[s:SERVES]->(x:Model)-[k:HAS_ANCESTOR]->(m)
+  RETURN d, s, x, k.depth AS depth
+}
+WITH d, s, x, depth ORDER BY depth, x.id, d.id
+WITH collect({d: d, s: s, model: x.id, depth: depth}) AS found
+WITH size(found) AS total, found[0..$limit] AS page
+CALL (page) {
+  UNWIND page AS row
+  WITH row, row.d AS d, row.s AS s
+  RETURN collect({id: d.id, kind: d.kind, status: d.status, url: d.url,
+                  operator: coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator), model_id: row.model,
+                  depth: row.depth, first_seen: """ + US("s.first_seen") + """, last_seen: """ + US("s.last_seen") + """}) AS rows
+}
+RETURN total, rows
+"""
+)
 
 # Models declaring one of $licenses now / at $as_of.
 LICENSE_SOURCES: dict[bool, str] = {

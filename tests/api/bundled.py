@@ -3,9 +3,10 @@
 :func:`crawl_bundled` serves the bundled snapshot with the replay hub and crawls it with
 ``HubSource``: first the recorded revisions of models whose history the snapshot keeps (each
 observed at its commit's date, so licence changes land in the graph's history), then every
-model that declares no base model, upwards, two levels of children down and its deployers,
-written as one batch (as one crawl run).
-The batches are kept in memory so that a graph emptied by another test can be refilled
+model of the snapshot upwards, and from each model that declares no base model also two levels
+of children down and its deployers, written as one batch (as one crawl run).
+Propagation results are then materialised for every model (``recompute_all``), as ``lineage
+propagate --all`` does. The batches are kept in memory so that a graph emptied by another test can be refilled
 (:meth:`BundledGraph.ensure`) without crawling again.
 """
 
@@ -27,6 +28,7 @@ from crawler.replay import serve_in_thread
 from crawler.settings import CrawlerSettings
 from crawler.snapshot import bundled_snapshot_path
 from crawler.source import HubSource
+from graph.propagation.materialise import recompute_all
 from graph.writer import GraphWriter
 
 __all__ = ["BundledGraph", "Batch", "crawl_bundled", "roots_of_snapshot"]
@@ -50,9 +52,11 @@ class BundledGraph:
     history_ids: tuple[str, ...] = field(default=())
 
     def write(self) -> None:
+        """Write every batch, then materialise propagation results for every model."""
         writer = GraphWriter(self.driver)
         for batch in self.batches:
             writer.write(batch.observations, run_id=batch.run_id)
+        recompute_all(self.driver)
         records, _, _ = self.driver.execute_query("MATCH (m:Model) RETURN count(m) AS n")
         self.models = int(records[0]["n"])
 
@@ -65,32 +69,47 @@ class BundledGraph:
             self.write()
 
 
-def roots_of_snapshot(folder: Path | None = None) -> list[str]:
-    """Models of the snapshot that declare no base model (tag or card)."""
+def snapshot_models(folder: Path | None = None) -> tuple[list[str], list[str]]:
+    """(every model id, the ids that declare no base model by tag or card) of the snapshot, sorted."""
     path = (folder or bundled_snapshot_path()) / "models.jsonl.gz"
-    roots = []
+    everything, roots = [], []
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
+            everything.append(str(row["id"]))
             tags = row.get("tags") or []
             card = row.get("cardData") or {}
             if not any(str(t).startswith("base_model:") for t in tags) and not card.get("base_model"):
                 roots.append(str(row["id"]))
-    return sorted(roots)
+    return sorted(everything), sorted(roots)
 
 
-def _history_batches(api: HfApi, endpoint: str, model_ids: list[str]) -> Iterator[Batch]:
-    """Each recorded revision of the models, oldest first, observed at its commit's date."""
+def roots_of_snapshot(folder: Path | None = None) -> list[str]:
+    """Models of the snapshot that declare no base model (tag or card)."""
+    return snapshot_models(folder)[1]
+
+
+def _history_batches(api: HfApi, settings: CrawlerSettings, model_ids: list[str]) -> Iterator[Batch]:
+    """Each recorded revision of the models, oldest first, observed at its commit's date.
+
+    With the oldest revision, the ancestors it names are crawled as if at that date too (the
+    graph knew them then), so ``asOf`` reads between two revisions see the whole lineage.
+    """
     for model_id in model_ids:
         commits = sorted(api.list_repo_commits(model_id), key=lambda c: c.created_at)
-        for commit in commits:
+        for n, commit in enumerate(commits):
             info = api.model_info(model_id, revision=commit.commit_id)
             at: datetime = commit.created_at
-            source = Source(url=f"{endpoint}/api/models/{model_id}/revision/{commit.commit_id}",
+            source = Source(url=f"{settings.endpoint}/api/models/{model_id}/revision/{commit.commit_id}",
                             revision=commit.commit_id, observed_at=at)
             parsed = parse_model(info, source, model_id=model_id, fallback_relation=Relation.FINETUNE, max_siblings=1000)
-            observations = (parsed.model, *parsed.declared.derivations)
-            yield Batch(observations, f"history-{commit.commit_id[:12]}")
+            observations: list[Observation] = []
+            if n == 0:
+                with HubSource(settings, clock=lambda at=at: at) as source_then:  # type: ignore[misc]
+                    for derivation in parsed.declared.derivations:
+                        observations.extend(source_then.iter_up(derivation.parent_id))
+            observations.extend((parsed.model, *parsed.declared.derivations))
+            yield Batch(tuple(observations), f"history-{commit.commit_id[:12]}")
 
 
 def crawl_bundled(driver: Driver, *, down: int = 2) -> BundledGraph:
@@ -99,14 +118,19 @@ def crawl_bundled(driver: Driver, *, down: int = 2) -> BundledGraph:
     history = manifest.get("highlights", {}).get("history", {})
     history_ids = [str(history["id"])] if history.get("id") else []
     batches: list[Batch] = []
+    everything, roots = snapshot_models()
+    wide = set(roots)
     with serve_in_thread() as hub:
         settings = CrawlerSettings(endpoint=hub.url, max_retries=0)
         api = HfApi(endpoint=hub.url)
-        batches.extend(_history_batches(api, hub.url, history_ids))
+        batches.extend(_history_batches(api, settings, history_ids))
         crawled: list[Observation] = []
         with HubSource(settings) as source:
-            for root in roots_of_snapshot():
-                crawled.extend(source.iter_observations(root, up=True, down=down, deployers=True))
+            for model_id in everything:
+                if model_id in wide:
+                    crawled.extend(source.iter_observations(model_id, up=True, down=down, deployers=True))
+                else:
+                    crawled.extend(source.iter_up(model_id))
         batches.append(Batch(tuple(crawled), "bundled-crawl"))
     graph = BundledGraph(driver, batches, history_ids=tuple(history_ids))
     graph.write()

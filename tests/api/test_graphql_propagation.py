@@ -1,0 +1,252 @@
+"""Propagation over GraphQL on the bundled real snapshot: per-model results equal to the engine's,
+scope aggregates consistent with the graph, the dashboard's exact queries, the licence knowledge base."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from api.settings import ApiSettings
+from graph.client import GraphClient
+from graph.licenses import default_catalog
+from graph.propagation import PropagationEngine, PropagationResult
+from graph.propagation.lineage_loader import load_lineage_view
+from graph.settings import Neo4jSettings
+from tests.api.bundled import BundledGraph
+from tests.api.support import DASHBOARD, api_settings, run_graphql
+
+pytestmark = pytest.mark.integration
+
+LLAMA = "meta-llama/Llama-3.1-8B"
+RELICENSED = "lineage-fixtures/Llama-3.1-8B-relicensed-ft"
+# real licence drift from the snapshot: mit on apache (allowed), apache on Llama 3.1 (not), an NC merge,
+# a relabelled quantization, a Gemma fine-tune declaring "other"
+CASES = (
+    "HuggingFaceH4/zephyr-7b-beta",
+    "fluently-lm/Llama-TI-8B",
+    "Q-bert/MetaMath-Cybertron-Starling",
+    "TheBloke/Nous-Hermes-Llama-2-7B-GGML",
+    "anakin87/gemma-2b-orpo",
+    "NousResearch/Hermes-3-Llama-3.1-8B",
+    RELICENSED,
+)
+
+MODEL_DETAIL = """query($id: ID!, $asOf: DateTime) { model(id: $id, asOf: $asOf) {
+    conflictState propagationSource
+    effectiveTerms { termId kind licenseId fromModel path scope }
+    conflicts { ruleId severity message path licenses steps { modelId licenseId } }
+    commercialStatus { status licenseId mauThreshold missing path }
+    euAiAct { openSourceExemption systemicRisk modifierBecomesProvider missing }
+    responsibilityChain { modelId depth party role licenses deploymentId obligations } } }"""
+
+
+@pytest.fixture
+def settings(redis_url: str) -> ApiSettings:
+    return api_settings(redis_url)
+
+
+@pytest.fixture
+async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> AsyncIterator[GraphClient]:
+    bundled_graph.ensure()
+    async with GraphClient(neo4j_settings) as client:
+        yield client
+
+
+async def ok(graph: GraphClient, settings: ApiSettings, query: str, **variables: Any) -> Any:
+    result = await run_graphql(graph, query, variables, settings=settings)
+    assert result.errors is None, result.errors
+    return result.data
+
+
+def engine_results(driver: Driver, ids: list[str], as_of: Any = None) -> tuple[Any, dict[str, PropagationResult]]:
+    """The engine run directly (sync driver, no API) over the lineage read from the graph."""
+    loaded = load_lineage_view(driver, ids, as_of=as_of)
+    present = [i for i in ids if i in loaded.view.nodes]
+    run_ = PropagationEngine(default_catalog()).run(loaded.view)
+    return run_, run_.results(present)
+
+
+def _severity(value: str) -> str:
+    return value.upper()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("model_id", CASES)
+async def test_terms_conflicts_and_chain_equal_the_engine(
+    graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver, model_id: str
+) -> None:
+    run_, results = engine_results(neo4j_driver, [model_id])
+    expected = results[model_id]
+    model = (await ok(graph, settings, MODEL_DETAIL, id=model_id))["model"]
+    assert [(t["termId"], t["kind"], t["licenseId"], t["path"]) for t in model["effectiveTerms"]] == [
+        (t.term_id, t.kind, t.license_id, [s.model_id for s in t.path]) for t in expected.terms
+    ]
+    assert [(c["ruleId"], c["severity"], c["message"], c["path"]) for c in model["conflicts"]] == [
+        (c.rule, _severity(c.severity.value), c.message, [s.model_id for s in c.path]) for c in expected.conflicts
+    ]
+    assert model["commercialStatus"]["status"] == expected.commercial.status.value.upper()
+    assert model["commercialStatus"]["licenseId"] == expected.commercial.governing_license
+    assert model["euAiAct"]["openSourceExemption"] == expected.eu_ai_act.oss_exemption.value
+    assert model["euAiAct"]["missing"] == list(expected.eu_ai_act.missing)
+    chain = run_.responsibility_chain(model_id)
+    assert [(s["modelId"], s["role"], s["deploymentId"]) for s in model["responsibilityChain"]] == [
+        (s.model_id, s.role.value, s.deployment_id) for s in chain
+    ]
+    worst = {c.severity.value for c in expected.conflicts}
+    state = next((s for s in ("violation", "warning", "info") if s in worst), "none")
+    assert model["conflictState"] == state.upper()
+    assert model["propagationSource"] == "materialised", "current results are read from the store"
+
+
+@pytest.mark.anyio
+async def test_known_outcomes_on_real_models(graph: GraphClient, settings: ApiSettings) -> None:
+    """mit on an apache-2.0 base is allowed (notices kept); apache-2.0 on a Llama 3.1 base is not."""
+    zephyr = (await ok(graph, settings, MODEL_DETAIL, id="HuggingFaceH4/zephyr-7b-beta"))["model"]
+    assert not [c for c in zephyr["conflicts"] if c["severity"] == "VIOLATION"]
+    assert {t["licenseId"] for t in zephyr["effectiveTerms"]} == {"mit", "apache-2.0"}
+    llama_ti = (await ok(graph, settings, MODEL_DETAIL, id="fluently-lm/Llama-TI-8B"))["model"]
+    assert llama_ti["conflictState"] == "VIOLATION"
+    assert any(c["path"][-1] == LLAMA and "llama3.1" in c["licenses"] for c in llama_ti["conflicts"])
+    assert llama_ti["commercialStatus"]["mauThreshold"] == 700_000_000
+
+
+@pytest.mark.anyio
+async def test_as_of_results_equal_the_engine_on_the_graph_as_it_was(
+    graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver
+) -> None:
+    from datetime import UTC, datetime
+
+    at = datetime(2024, 9, 1, 23, 59, 59, tzinfo=UTC)
+    _, results = engine_results(neo4j_driver, [RELICENSED], as_of=at)
+    model = (await ok(graph, settings, MODEL_DETAIL, id=RELICENSED, asOf=at.isoformat()))["model"]
+    assert model["propagationSource"] == "computed"
+    assert [c["ruleId"] for c in model["conflicts"]] == [c.rule for c in results[RELICENSED].conflicts]
+    assert results[RELICENSED].declared == ("apache-2.0",)
+
+
+PROPAGATION = DASHBOARD["propagation"]
+
+
+@pytest.mark.anyio
+async def test_root_propagation_is_consistent_with_the_graph_and_the_engine(
+    graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver
+) -> None:
+    data = (await ok(graph, settings, PROPAGATION, root=LLAMA, limit=5))["propagation"]
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (x:Model)-[:HAS_ANCESTOR]->(:Model {id: $id}) RETURN x.id AS id", {"id": LLAMA}
+    )
+    members = [LLAMA, *sorted(str(r["id"]) for r in records)]
+    assert data["scope"] == f"root:{LLAMA}"
+    assert data["totalModels"] == len(members) > 5
+    assert sum(d["count"] for d in data["byDepth"]) == len(members)
+    assert data["byDepth"][0] == {"depth": 0, "count": 1}
+    assert sum(r["count"] for r in data["byRelation"]) == len(members) - 1
+    _, results = engine_results(neo4j_driver, members)
+    counted = Counter((c.rule, c.severity.value.upper()) for r in results.values() for c in r.conflicts)
+    assert {(r["ruleId"], r["severity"]): r["count"] for r in data["conflictsByRule"]} == dict(counted)
+    reached = Counter(t for m, r in results.items() if m != LLAMA for t in r.term_ids)
+    assert {f["termId"]: f["keep"] + f["drop"] + f["violate"] for f in data["termFlow"]} == dict(reached)
+    violators = {m for m, r in results.items() if any(c.severity.value == "violation" for c in r.conflicts)}
+    assert max(f["violate"] for f in data["termFlow"]) <= len(violators)
+    for point in data["topRelicensingPoints"]:
+        assert point["droppedTerms"] and point["downstreamCount"] >= 1
+        edge, _, _ = neo4j_driver.execute_query(
+            "MATCH (:Model {id: $c})-[r:DERIVED_FROM]->(:Model {id: $p}) WHERE r.valid_to IS NULL RETURN count(r) AS n",
+            {"c": point["child"]["id"], "p": point["parent"]["id"]},
+        )
+        assert edge[0]["n"] == 1
+        assert point["toLicense"] != point["fromLicense"]
+    drawn = data["graph"]
+    assert drawn["truncated"] and len(drawn["nodes"]) == 5 and drawn["nodes"][0]["id"] == LLAMA
+    depths = [n["depth"] for n in drawn["nodes"]]
+    assert depths == sorted(depths)
+    kept = {n["id"] for n in drawn["nodes"]}
+    assert all(e["child"] in kept and e["parent"] in kept for e in drawn["edges"])
+
+
+@pytest.mark.anyio
+async def test_root_propagation_as_of_before_the_relicensing(graph: GraphClient, settings: ApiSettings) -> None:
+    before = (await ok(graph, settings, PROPAGATION, root=LLAMA, asOf="2024-09-01T23:59:59+00:00", limit=300))["propagation"]
+    after = (await ok(graph, settings, PROPAGATION, root=LLAMA, limit=300))["propagation"]
+    # the graph knew only the relicensed fine-tune then: one descendant, violating the Llama terms
+    assert before["totalModels"] == 2
+    assert [n["id"] for n in before["graph"]["nodes"]] == [LLAMA, RELICENSED]
+    assert any(f["violate"] == 1 for f in before["termFlow"])
+    relicensed_now = next(n for n in after["graph"]["nodes"] if n["id"] == RELICENSED)
+    assert relicensed_now["licenseId"] == "llama3.1" and relicensed_now["conflictState"] != "VIOLATION"
+    assert after["totalModels"] > before["totalModels"]
+
+
+@pytest.mark.anyio
+async def test_license_and_term_scopes(graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver) -> None:
+    licence = (await ok(graph, settings, PROPAGATION, license="llama3.1", limit=50))["propagation"]
+    records, _, _ = neo4j_driver.execute_query("MATCH (m:Model {declared_license: 'llama3.1'}) RETURN count(m) AS n")
+    assert licence["scope"] == "license:llama3.1"
+    assert licence["byDepth"][0] == {"depth": 0, "count": records[0]["n"]}
+    catalog = default_catalog()
+    assert {t.id for t in catalog.terms("llama3.1").flowing} <= {f["termId"] for f in licence["termFlow"]}
+    assert all(f["keep"] + f["drop"] + f["violate"] <= licence["totalModels"] for f in licence["termFlow"])
+    term = (await ok(graph, settings, PROPAGATION, term="threshold:mau:700000000", limit=50))["propagation"]
+    assert term["scope"] == "term:threshold:mau:700000000"
+    assert [f["termId"] for f in term["termFlow"]] == ["threshold:mau:700000000"] * len(term["termFlow"])
+    assert term["totalModels"] >= licence["totalModels"]
+    unknown = await ok(graph, settings, "{ a: propagation(root: \"no/such\") { scope } b: propagation(license: \"no-such-licence\") { scope } }")
+    assert unknown == {"a": None, "b": None}
+    both = await run_graphql(graph, '{ propagation(root: "x/y", license: "mit") { scope } }', settings=settings)
+    assert both.errors and "exactly one of root, license or term" in both.errors[0].message
+
+
+@pytest.mark.anyio
+async def test_the_dashboards_exact_queries_answer_without_errors(graph: GraphClient, settings: ApiSettings) -> None:
+    pickers = await ok(graph, settings, DASHBOARD["pickers"], first=20)
+    assert len(pickers["roots"]) == 20 and pickers["licenses"] and pickers["terms"]
+    root = pickers["roots"][0]["model"]["id"]
+    for variables in (
+        {"root": root, "limit": 300},
+        {"root": LLAMA, "asOf": "2024-09-01T23:59:59+00:00", "limit": 300},
+        {"license": pickers["licenses"][0]["id"], "limit": 300},
+        {"license": "apache-2.0", "limit": 300},
+        {"term": pickers["terms"][0]["id"], "limit": 300},
+    ):
+        data = await ok(graph, settings, PROPAGATION, **variables)
+        assert data["propagation"] is not None, variables
+    model = await ok(graph, settings, DASHBOARD["model"], id=RELICENSED, asOf="2024-09-01T23:59:59+00:00")
+    assert model["model"]["commercialStatus"]["status"]
+    search = await ok(graph, settings, DASHBOARD["search"], search="zephyr", first=20)
+    assert search["models"]["totalCount"] >= len(search["models"]["edges"]) > 0
+
+
+@pytest.mark.anyio
+async def test_licences_and_terms_of_the_knowledge_base(graph: GraphClient, settings: ApiSettings) -> None:
+    data = await ok(graph, settings, """{ licenses { id }
+        llama: license(id: "llama3.1") { id family commercial mauThreshold verified sourceUrls terms { id kind licenseIds } }
+        alias: license(id: "LLAMA3.1") { id }
+        none: license(id: "no-such-licence") { id }
+        terms { id kind licenseIds } }""")
+    catalog = default_catalog()
+    assert [lic["id"] for lic in data["licenses"]] == sorted(e.id for e in catalog)
+    llama = data["llama"]
+    assert llama["commercial"] == "CONDITIONAL" and llama["mauThreshold"] == 700_000_000 and llama["sourceUrls"]
+    assert "threshold:mau:700000000" in {t["id"] for t in llama["terms"]}
+    assert all("llama3.1" in t["licenseIds"] for t in llama["terms"])
+    assert data["alias"] == {"id": "llama3.1"} and data["none"] is None
+    assert len(data["terms"]) == len(catalog.all_terms)
+
+
+@pytest.mark.anyio
+async def test_materialised_and_computed_family_aggregates_agree(graph: GraphClient, settings: ApiSettings) -> None:
+    """Now: read from the store; at a far future instant: computed by the engine on the same graph."""
+    query = PROPAGATION.replace("graph(limit: $limit)", "source graph(limit: $limit)")
+    now = (await ok(graph, settings, query, root=LLAMA, limit=300))["propagation"]
+    later = (await ok(graph, settings, query, root=LLAMA, asOf="2100-01-01T00:00:00+00:00", limit=300))["propagation"]
+    assert (now["source"], later["source"]) == ("materialised", "computed")
+    for field in ("totalModels", "byDepth", "byRelation", "termFlow", "conflictsByRule", "deploymentsReached"):
+        assert now[field] == later[field], field
+    key = lambda p: (p["child"]["id"], p["parent"]["id"])  # noqa: E731
+    assert sorted(now["topRelicensingPoints"], key=key) == sorted(later["topRelicensingPoints"], key=key)
+    assert now["graph"]["nodes"] == later["graph"]["nodes"]
+    assert sorted(now["graph"]["edges"], key=str) == sorted(later["graph"]["edges"], key=str)
