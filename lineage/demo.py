@@ -8,7 +8,9 @@ the demo started (and nothing it found running).
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -36,7 +38,7 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
         "topRelicensingPoints { child { id } fromLicense toLicense droppedTerms downstreamCount } } }",
     ),
     (
-        "Which models declare a permissive licence over a Llama base?",
+        "Which Llama models carry a licence conflict, and how bad is it?",
         '{ models(hasConflict: true, search: "llama", first: 10) { totalCount edges { id declaredLicenseId conflictState } } }',
     ),
 )
@@ -47,26 +49,37 @@ class DemoOptions:
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     hub_port: int = 8765
-    down: int = 6
+    down: int = 1
     worker_concurrency: int = 4
 
 
 def run_demo(options: DemoOptions, settings: StackSettings | None = None) -> None:
     """Run the demo in the foreground; returns after Ctrl-C with everything it started stopped."""
     settings = settings or StackSettings()
+    signal.signal(signal.SIGTERM, _interrupt)  # a plain kill stops the demo as Ctrl-C does
     for port, what in ((options.api_port, "API"), (options.hub_port, "replay hub")):
         if not port_is_free(port, options.api_host if what == "API" else "127.0.0.1"):
             raise DemoError(f"port {port} for the {what} is already in use; choose another (--{_flag(what)})")
     with ExitStack() as started:
         neo4j_url, redis_url = _start_services(settings, started)
         hub = _start_replay_hub(options, started)
-        env = {"NEO4J_URI": neo4j_url, "REDIS_URL": redis_url, "HF_ENDPOINT": hub.url}
+        env = {
+            "NEO4J_URI": neo4j_url,
+            "REDIS_URL": redis_url,
+            "HF_ENDPOINT": hub.url,
+            # the replay hub is local: the shared limit that protects the real Hub is not needed
+            "LINEAGE_HUB_RATE_LIMITS": json.dumps({hub.url: {"rate": 5000, "burst": 1000}}),
+        }
         os.environ.update(env)
         _bootstrap_graph()
         _start_worker(settings, options, env, started)
         _crawl_bundled_families(hub, options)
         _compute_propagation()
         _serve(options)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 class DemoError(RuntimeError):

@@ -14,7 +14,7 @@ __all__ = ["demo"]
 def demo(
     api_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the API and dashboard.")] = 8000,
     hub_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the replay hub.")] = 8765,
-    down: Annotated[int, typer.Option(min=0, max=10, help="Levels of children crawled below each model.")] = 6,
+    down: Annotated[int, typer.Option(min=0, max=10, help="Levels of children listed below each bundled model.")] = 1,
 ) -> None:
     """Run the whole system on the bundled real snapshot, then serve the API and dashboard.
 
