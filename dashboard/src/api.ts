@@ -197,9 +197,17 @@ export async function gql<T>(
   return body.data;
 }
 
-/** The instant a date input stands for: the end of that day in UTC, as an ISO-8601 DateTime. */
-export function asOfInstant(date: string): string | null {
-  return /^\d{4}-\d{2}-\d{2}$/.test(date) ? `${date}T23:59:59+00:00` : null;
+/** The instant a date input stands for: the end of that day in UTC, or now if that is still
+ * to come (the API refuses instants in the future), as an ISO-8601 DateTime. */
+export function asOfInstant(date: string, now: Date = new Date()): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+    return null;
+  }
+  const endOfDay = `${date}T23:59:59+00:00`;
+  if (Date.parse(endOfDay) <= now.getTime()) {
+    return endOfDay;
+  }
+  return `${now.toISOString().slice(0, 19)}+00:00`;
 }
 
 /** The relative URL of a model's dossier (ids keep their `/`; each segment is escaped). */
