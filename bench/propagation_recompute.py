@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -80,6 +81,18 @@ def _phases(report: MaterialiseReport) -> dict[str, Any]:
     }
 
 
+def _cpu(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds used so far by this process, its finished children, and the Neo4j server."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server = 0.0
+    if server_pid is not None:
+        fields = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return {"python": own.ru_utime + own.ru_stime, "workers": children.ru_utime + children.ru_stime,
+            "neo4j": server}
+
+
 def _timed(calls: int, fn: Any) -> dict[str, float]:
     times = []
     for _ in range(calls):
@@ -114,6 +127,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="processes sharing a recompute (1: this one only)")
     parser.add_argument("--skip-initial", action="store_true", help="families are already materialised")
     parser.add_argument("--stop", action="store_true", help="stop the benchmark Neo4j at the end")
+    parser.add_argument("--out", type=Path, help="write the JSON figures to this file (also printed)")
     args = parser.parse_args()
 
     server = _server(args.state_dir, args.port, args.heap_mb, args.pagecache_mb)
@@ -152,8 +166,10 @@ def main() -> None:
             licence = LICENCES[step % len(LICENCES)]
             _change_licence(driver, big, licence, step)
             load_avg = os.getloadavg()
+            cpu_before = _cpu(status.pid)
             report = recompute(big)
-            changes.append({"licence": licence, "load_average": load_avg, **_phases(report)})
+            cpu = {k: round(v - cpu_before[k], 2) for k, v in _cpu(status.pid).items()}
+            changes.append({"licence": licence, "load_average": load_avg, "cpu_s": cpu, **_phases(report)})
             print(f"licence → {licence}: {report.seconds:.2f}s for {report.computed} models", file=sys.stderr)
         out["recompute_after_licence_change"] = changes
 
@@ -171,7 +187,10 @@ def main() -> None:
         driver.close()
         if args.stop and status.started:
             server.stop()
-    print(json.dumps(out, indent=1, default=str))
+    text = json.dumps(out, indent=1, default=str)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Whole-family aggregates from materialised results (fast: no engine, a few hundred rows read).
 
 A family's descendants (from the ancestry index) are grouped in the database by their
-``eff_agg_key`` — a digest of every value aggregated here — and depth, so a family of 50,000
-models comes back as a few hundred groups; the counts are expanded in Python.
+``eff_agg_key`` — a digest of every value aggregated here — so a family of 50,000 models comes
+back as a few thousand groups; the counts are expanded in Python. (Sizes by depth and
+relation are the family read of :mod:`graph.reads`.)
 
-* :func:`plan_family_aggregate` — for a root: descendants by depth; conflicts by rule (conflicts
+* :func:`plan_family_aggregate` — for a root: the number of descendants; conflicts by rule (conflicts
   and models) and by severity; models by conflict state and by commercial status; descendants
   reached by each licence and each term; and **term flow** — for every term in force on some
   descendant, how many *keep*, *drop* or *violate* it (definitions in
@@ -79,7 +80,6 @@ class FamilyAggregate:
     root: str
     descendants: int
     unmaterialised: int
-    by_depth: tuple[tuple[int, int], ...]
     conflicts_by_rule: tuple[RuleCount, ...]  # most conflicts first
     conflicts_by_severity: tuple[tuple[str, int], ...]
     conflict_states: tuple[tuple[str, int], ...]  # none | info | warning | violation → models
@@ -117,13 +117,12 @@ class Reach:
 
 
 class _Groups:
-    """Accumulates group rows ``[key, depth, n, licences, terms, dropped, violated, rules, state, commercial]``."""
+    """Accumulates group rows ``[key, n, licences, terms, dropped, violated, rules, state, commercial]``."""
 
     def __init__(self, catalog: LicenseCatalog) -> None:
         self.catalog = catalog
         self.members = 0
         self.unmaterialised = 0
-        self.depth: Counter[int] = Counter()
         self.conflicts: Counter[str] = Counter()
         self.models_by_rule: Counter[str] = Counter()
         self.states: Counter[str] = Counter()
@@ -132,10 +131,9 @@ class _Groups:
         self.flow: dict[str, Counter[str]] = {}
 
     def add(self, group: Sequence[Any]) -> None:
-        key, depth, n, licenses, terms, dropped, violated, rules, state, commercial = group
+        key, n, licenses, terms, dropped, violated, rules, state, commercial = group
         n = int(n)
         self.members += n
-        self.depth[int(depth)] += n
         if key is None:
             self.unmaterialised += n
             return
@@ -193,14 +191,13 @@ def plan_family_aggregate(root: str, *, catalog: LicenseCatalog | None = None) -
         root=str(row["id"]),
         descendants=groups.members,
         unmaterialised=groups.unmaterialised,
-        by_depth=tuple(sorted(groups.depth.items())),
         conflicts_by_rule=groups.rule_counts(),
         conflicts_by_severity=groups.severity_counts(),
         conflict_states=_most(groups.states),
         commercial=_most(groups.commercial),
         by_license=_most(groups.licenses),
         term_flow=groups.term_flow(),
-        root_state=None if root_group[0] is None else str(root_group[8]),
+        root_state=None if root_group[0] is None else str(root_group[7]),
     )
 
 
@@ -231,9 +228,9 @@ def plan_reach(
     groups = _Groups(catalog or default_catalog())
     for r in rows:
         g = r["g"]
-        if license_id is not None and license_id not in (g[3] or ()):
+        if license_id is not None and license_id not in (g[2] or ()):
             continue
-        if term_id is not None and term_id not in (g[4] or ()):
+        if term_id is not None and term_id not in (g[3] or ()):
             continue
         groups.add(g)
     if license_id is not None:

@@ -88,6 +88,7 @@ class PropagationRun:
         self.summarizer = summarizer or Summarizer(catalog)
         self.states: dict[str, State] = {}
         self._results: dict[str, PropagationResult] = {}
+        self._parents: dict[str, list[str]] = {}
         self._paths = PathCache(self.states)
         self._checker = Checker(catalog, self.summarizer, self._paths)
 
@@ -170,7 +171,10 @@ class PropagationRun:
 
     # -- the pass -----------------------------------------------------------------------------
     def _parent_ids(self, model_id: str) -> list[str]:
-        return sorted({e.parent for e in self.view.parent_edges(model_id)})
+        found = self._parents.get(model_id)
+        if found is None:
+            found = self._parents[model_id] = sorted({e.parent for e in self.view.parent_edges(model_id)})
+        return found
 
     def _ensure(self, model_ids: Iterable[str]) -> None:
         """Compute states for the models and all their ancestors (iterative Tarjan, ancestors first)."""

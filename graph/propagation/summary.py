@@ -170,7 +170,7 @@ def _special(term: Term) -> bool:
 @lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
     """Normalised form for naming rules: lower case, letters and digits only."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return "".join(filter(str.isalnum, text.lower()))
 
 
 def naming_met(kind: str, value: str, name: str) -> bool:

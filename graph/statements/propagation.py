@@ -150,24 +150,26 @@ LIMIT $limit
 """Models whose stored result is missing or was made by another result format or knowledge base."""
 
 _GROUP = (
-    "[key, depth, n, one.eff_licenses, one.eff_terms, one.eff_dropped_terms, one.eff_violated_terms, "
+    "[key, n, one.eff_licenses, one.eff_terms, one.eff_dropped_terms, one.eff_violated_terms, "
     "one.eff_conflict_rules, one.eff_conflict_state, one.eff_commercial_status]"
 )
 
 # Descendants of a root (from the ancestry index; $id may be an old id) grouped by their
-# aggregation key and depth, with the grouped values read from one member of each group.
-# Members without a result (not crawled, not yet materialised) form groups with a null key.
+# aggregation key, with the grouped values read from one member of each group (a 50,000-model
+# family is a few thousand groups). Members without a result (not crawled, not yet
+# materialised) form the group with a null key. HAS_ANCESTOR only links models, so the
+# members' label is not checked.
 FAMILY_GROUPS = (
     RESOLVE
     + """
 CALL (m) {
-  MATCH (x:Model)-[k:HAS_ANCESTOR]->(m)
-  WITH x.eff_agg_key AS key, k.depth AS depth, count(*) AS n, collect(x)[0] AS one
+  MATCH (x)-[:HAS_ANCESTOR]->(m)
+  WITH x.eff_agg_key AS key, count(*) AS n, collect(x)[0] AS one
   RETURN collect("""
     + _GROUP
     + """) AS groups
 }
-WITH m, groups, m AS one, m.eff_agg_key AS key, 0 AS depth, 1 AS n
+WITH m, groups, m AS one, m.eff_agg_key AS key, 1 AS n
 RETURN m.id AS id, groups, """
     + _GROUP
     + """ AS root
@@ -178,7 +180,7 @@ RETURN m.id AS id, groups, """
 ALL_GROUPS = """
 MATCH (x:Model)
 WHERE x.eff_agg_key IS NOT NULL
-WITH x.eff_agg_key AS key, 0 AS depth, count(*) AS n, collect(x)[0] AS one
+WITH x.eff_agg_key AS key, count(*) AS n, collect(x)[0] AS one
 RETURN """ + _GROUP + """ AS g
 """
 
