@@ -73,10 +73,10 @@ def mark_stale(
             raise StaleRemovalRefused(root, len(candidates), total, max_share)
         marked = 0
         if candidates and not dry_run:
-            _, summary, _ = driver.execute_query(
+            done, _, _ = driver.execute_query(
                 q.STALE_MARK,
                 {"ids": list(candidates), "run": run_id, "now": now or datetime.now(UTC)},
                 database_=database,
             )
-            marked = summary.counters.properties_set // 3
+            marked = int(done[0]["marked"])
     return StalenessReport(root, run_id, total, candidates, marked, dry_run)

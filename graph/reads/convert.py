@@ -26,6 +26,8 @@ def model_ref(p: Mapping[str, Any], as_of: datetime | None) -> ModelRef:
         status = value_at(p.get("status_history"), p.get("status_valid_from"), as_of) or "unknown"
         gated = value_at(p.get("gate_history"), p.get("gate_valid_from"), as_of)
     licence = None
+    if "licenses" not in p:  # current projection: the licence in force is a property
+        licence = p.get("declared_license")
     for lic_id, start, end in p.get("licenses") or []:
         if valid_at(start, end, as_of):
             licence = str(lic_id)

@@ -65,8 +65,15 @@ EDGE_PROJECTION = (
 )
 
 
-def _project(var: str) -> str:
-    return var + " " + MODEL_PROJECTION.format(v=var)
+# Current reads need no histories: status, gate and licence in force now are plain properties.
+MODEL_PROJECTION_NOW = (
+    "{{.id, .status, .gated, .author, .aliases, .stale, .last_run, .source_url, .revision, .declared_license, "
+    "first_seen: " + US("{v}.first_seen") + ", last_seen: " + US("{v}.last_seen") + "}}"
+)
+
+
+def _project(var: str, now: bool = False) -> str:
+    return var + " " + (MODEL_PROJECTION_NOW if now else MODEL_PROJECTION).format(v=var)
 
 
 _VALID_NOW = "r.valid_to IS NULL"
@@ -93,9 +100,9 @@ def ancestors_statement(depth: int, as_of: bool) -> str:
 OPTIONAL MATCH p = (m)-[:DERIVED_FROM*1..{int(depth)}]->(:Model)
 WHERE all(r IN relationships(p) WHERE {valid})
 WITH m, collect(DISTINCT last(relationships(p))) AS rels
-RETURN {_project('m')} AS model,
+RETURN {_project('m', not as_of)} AS model,
        [r IN rels | {{child: startNode(r).id, parent: endNode(r).id, props: {EDGE_PROJECTION},
-                      node: [n IN [endNode(r)] | {_project('n')}][0]}}] AS edges
+                      node: [n IN [endNode(r)] | {_project('n', not as_of)}][0]}}] AS edges
 """
     )
 
@@ -132,7 +139,7 @@ CALL (m, prefix) {
         AND ($relations IS NULL OR k.relation IN $relations)
   WITH x, k ORDER BY k.key LIMIT $limit
   RETURN collect({key: k.key, depth: k.depth, relation: k.relation, model: """
-    + _project("x")
+    + _project("x", now=True)
     + """}) AS items
 }
 RETURN m.id AS root, degree, items

@@ -28,4 +28,5 @@ UNWIND $ids AS id
 MATCH (m:Model {id: id})
 WHERE coalesce(m.last_run, '') <> $run
 SET m.stale = true, m.stale_since = $now, m.stale_run = $run
+RETURN count(m) AS marked
 """
