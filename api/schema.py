@@ -21,15 +21,16 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from api.deployments.resolvers import DeploymentsMutation
@@ -73,10 +74,15 @@ class LineageSchema(strawberry.Schema):
 
 
 def _extensions(settings: ApiSettings) -> Iterable[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    # The depth and alias rules are made once per schema (strawberry's QueryDepthLimiter and
+    # MaxAliasesLimiter make a new rule class per request, which defeats the validation cache).
+    rules: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_query_depth, None, None),
+        alias_rule(settings.max_query_aliases),
+    ]
     return [
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_query_aliases),
+        partial(AddValidationRules, rules),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
         MaskInternalErrors,

@@ -27,8 +27,8 @@ from api.propagation.types import (
     conflict_state_of,
 )
 from graph.reads import Ancestry as ReadAncestry
-from graph.reads import LineageEdge
-from graph.services import EdgePage, ModelFacts, ModelResult
+from graph.reads import LineageEdge, ModelRef
+from graph.services import EdgePage, ModelFacts, ModelResult, facts_of_ref
 from graph.services import HistoryEvent as ServiceEvent
 
 __all__ = [
@@ -144,15 +144,29 @@ class DerivationConnection:
         )
 
 
+# Fields of Model that the lineage reads' ModelRef already holds: an ancestor asked only for these
+# is answered from the ancestry read itself, without reading its facts again.
+_REF_FIELDS = frozenset({"id", "author", "status", "declaredLicenseId", "gated", "aliases", "stale", "evidence", "__typename"})
+
+
+def _only_ref_fields(info: Info) -> bool:
+    selected = info.selected_fields
+    return bool(selected) and all(
+        getattr(sel, "name", None) in _REF_FIELDS for field in selected for sel in getattr(field, "selections", ())
+    )
+
+
 @strawberry.type
 class AncestorEntry:
     depth: int = strawberry.field(description="Shortest distance from the model (1 = a parent).")
-    model_id: strawberry.Private[str]
+    ref: strawberry.Private[ModelRef]
     as_of: strawberry.Private[datetime | None]
 
     @strawberry.field
     async def model(self, info: Info) -> Model:
-        return await load_model_strict(info, self.model_id, self.as_of)
+        if _only_ref_fields(info):
+            return Model.from_internal(facts_of_ref(self.ref), self.as_of)
+        return await load_model_strict(info, self.ref.id, self.as_of)
 
 
 @strawberry.type(description="Ancestors to the roots: each with its depth, and every path (model ids) from the model to a root.")
@@ -166,7 +180,7 @@ class Ancestry:
     @classmethod
     def from_internal(cls, a: ReadAncestry, as_of: datetime | None) -> Ancestry:
         return cls(
-            models=[AncestorEntry(depth=n.depth, model_id=n.model.id, as_of=as_of) for n in a.ancestors],
+            models=[AncestorEntry(depth=n.depth, ref=n.model, as_of=as_of) for n in a.ancestors],
             paths=[list(p) for p in a.paths],
             roots=list(a.roots),
             truncated=a.truncated,

@@ -5,6 +5,7 @@ The reads of :mod:`graph.reads` and the batched plans here are generators of que
 """
 
 from graph.services.aggregate import FamilyEdge, FamilyNode, PropagationSummary, RelicensingPoint, TermFlow
+from graph.services.models import facts_of_ref
 from graph.services.propagation import ModelResult
 from graph.services.reader import GraphReader
 from graph.services.registry import REGISTERED_EVIDENCE, Registration, registration
@@ -26,5 +27,6 @@ __all__ = [
     "RelicensingPoint",
     "RootEntry",
     "TermFlow",
+    "facts_of_ref",
     "registration",
 ]

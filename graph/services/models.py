@@ -16,12 +16,14 @@ from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import _common as c
 from graph.reads.convert import edge, model_ref, opt_time
+from graph.reads.types import ModelRef
 from graph.services.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, RootEntry
 from graph.statements import services as q
 
 __all__ = [
     "MAX_PAGE",
     "facts_from",
+    "facts_of_ref",
     "plan_connections",
     "plan_facts",
     "plan_history",
@@ -69,6 +71,15 @@ def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | Non
         training_compute_flops=_opt_float(p.get("training_compute_flops")),
         tags=tuple(str(t) for t in p.get("tags") or ()),
         materialised=summary,
+    )
+
+
+def facts_of_ref(ref: ModelRef) -> ModelFacts:
+    """Facts holding only what a lineage read's ModelRef knows (descriptive facts unknown)."""
+    return ModelFacts(
+        ref=ref, name=None, license_raw=None, license_name=None, license_link=None, pipeline_tag=None, library=None,
+        created_at=None, last_modified=None, sha=None, downloads=None, likes=None, params=None,
+        training_compute_flops=None, tags=(), materialised=None,
     )
 
 

@@ -263,3 +263,17 @@ async def test_lists_use_a_bounded_number_of_graph_reads(
     # one read per kind of data asked (page, conflicts, parents, their facts, children, deployments,
     # history), whatever the number of rows
     assert max(counts) <= 7 and counts[1] == counts[2], counts
+
+
+@pytest.mark.anyio
+async def test_has_conflict_splits_the_models_by_their_conflict_state(
+    graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver
+) -> None:
+    data = await ok(graph, settings, """{
+        yes: models(hasConflict: true, first: 500) { totalCount edges { conflictState } }
+        no: models(hasConflict: false, first: 500) { totalCount edges { conflictState } }
+        all: models(first: 1) { totalCount } }""")
+    assert data["yes"]["totalCount"] + data["no"]["totalCount"] == data["all"]["totalCount"]
+    assert data["yes"]["totalCount"] > 0 and data["no"]["totalCount"] > 0
+    assert {e["conflictState"] for e in data["yes"]["edges"]} <= {"INFO", "WARNING", "VIOLATION"}
+    assert {e["conflictState"] for e in data["no"]["edges"]} == {"NONE"}
