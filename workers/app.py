@@ -16,6 +16,7 @@ TASK_MODULES = (
     "workers.tasks.crawl",
     "workers.tasks.write",
     "workers.tasks.maintenance",
+    "workers.tasks.propagation",
 )
 
 

@@ -22,6 +22,7 @@ from crawler.source import HubSource
 from graph.db import sync_driver
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
+from workers.hublimit import HubLimiter
 from workers.jobs import JobStore
 from workers.ratelimit import RedisTokenBucket
 from workers.settings import WorkerSettings
@@ -52,20 +53,20 @@ class Resources:
     redis: redis.Redis
     jobs: JobStore
     neo4j: Neo4jSettings = field(default_factory=Neo4jSettings)
-    _limiters: dict[str, RedisTokenBucket] = field(default_factory=dict)
+    _limiters: dict[str, HubLimiter] = field(default_factory=dict)
     _driver: Driver | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def limiter(self, endpoint: str) -> RedisTokenBucket:
-        """The shared token bucket of ``endpoint`` (rate and burst from settings)."""
+    def limiter(self, endpoint: str) -> HubLimiter:
+        """The shared limit of ``endpoint`` (a Redis token bucket; rate and burst from settings), paused by 429s."""
         key = endpoint.rstrip("/")
         with self._lock:
-            bucket = self._limiters.get(key)
-            if bucket is None:
+            limiter = self._limiters.get(key)
+            if limiter is None:
                 rate = self.settings.rate_for(key)
-                bucket = RedisTokenBucket(self.redis, rate=rate.rate, burst=rate.burst)
-                self._limiters[key] = bucket
-            return bucket
+                limiter = HubLimiter(key, RedisTokenBucket(self.redis, rate=rate.rate, burst=rate.burst))
+                self._limiters[key] = limiter
+            return limiter
 
     def source(self, endpoint: str) -> HubSource:
         """A crawler source on ``endpoint`` behind the shared limiter (HF_TOKEN and LINEAGE_CRAWLER_* from the environment)."""

@@ -9,8 +9,10 @@ kept in the job store while the unit is outstanding::
     deployers:<model>                Spaces and inference providers of a model    hub queue
     write:<producer>#<n>             write one batch of observations              graph queue
     finalize                         rebuild the ancestry index of what was written  graph queue
+    propagate                        recompute propagation of what was written   propagation queue
 
-``finalize`` is registered when the job starts and sent when it is the only unit left. A
+``finalize`` is registered when the job starts and sent when it is the only unit left; it
+spawns ``propagate`` (unless ``propagate_after_crawl`` is off), the job's very last unit. A
 unit is registered (:func:`enqueue`) before its task is sent and finished (:func:`complete`)
 only after the units it spawned are registered, so the job's count of outstanding units
 reaches zero exactly when all work is done. Messages that were lost are found by their
@@ -40,6 +42,7 @@ __all__ = [
     "TASK_CHILDREN",
     "TASK_DEPLOYERS",
     "TASK_FINALIZE",
+    "TASK_PROPAGATE",
     "TASK_SEED",
     "TASK_WRITE",
     "Unit",
@@ -49,6 +52,7 @@ __all__ = [
     "deployers_unit",
     "enqueue",
     "finalize_unit",
+    "propagate_unit",
     "resend_stalled",
     "seed_unit",
     "send",
@@ -63,6 +67,7 @@ TASK_CHILDREN = "lineage.crawl.children"
 TASK_DEPLOYERS = "lineage.crawl.deployers"
 TASK_WRITE = "lineage.crawl.write"
 TASK_FINALIZE = "lineage.crawl.finalize"
+TASK_PROPAGATE = "lineage.crawl.propagate"
 FINALIZE = "finalize"
 
 
@@ -113,6 +118,10 @@ def write_unit(producer: Unit, index: int) -> Unit:
 
 def finalize_unit() -> Unit:
     return Unit(FINALIZE, TASK_FINALIZE, (), Queue.GRAPH)
+
+
+def propagate_unit() -> Unit:
+    return Unit("propagate", TASK_PROPAGATE, (), Queue.PROPAGATION)
 
 
 def backoff_s(attempt: int, settings: WorkerSettings, rand: float) -> float:

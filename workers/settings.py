@@ -103,6 +103,14 @@ class WorkerSettings(BaseSettings):
             "be known without a request); 0 fetches every ancestor."
         ),
     )
+    propagate_after_crawl: bool = Field(
+        default=True,
+        validation_alias="LINEAGE_CRAWL_PROPAGATE",
+        description=(
+            "End every crawl job by recomputing the licence propagation of the models it wrote and of their "
+            "descendants (graph.propagation.materialise.recompute_affected)."
+        ),
+    )
     unit_retries: int = Field(
         default=5,
         ge=0,

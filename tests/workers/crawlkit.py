@@ -61,6 +61,7 @@ def crawl_env(redis_url: str, neo4j_uri: str, rates: Mapping[str, float], **extr
         "LINEAGE_CRAWLER_BACKOFF_MAX_S": "0.5",
         "LINEAGE_CRAWL_RETRY_BACKOFF_MAX_S": "2",
         "LINEAGE_CRAWL_FRESH_FOR_S": "0",
+        "LINEAGE_CRAWL_PROPAGATE": "0",
     }
     env.update(extra)
     env.pop("HF_ENDPOINT", None)

@@ -68,7 +68,7 @@ def workers(
 ) -> Iterator[WorkerProcs]:
     fast, slow = hubs
     env = crawl_env(pipeline_redis, neo4j_uri, {fast.url: 100_000, slow.url: SLOW_RATE},
-                    LINEAGE_REFRESH_ENDPOINT=fast.url)
+                    LINEAGE_REFRESH_ENDPOINT=fast.url, LINEAGE_CRAWL_PROPAGATE="1")
     procs = WorkerProcs(env, tmp_path_factory.mktemp("pipeline-workers"))
     procs.start("pipe-a", concurrency=3)
     procs.start("pipe-b", concurrency=3)
@@ -110,10 +110,17 @@ def test_a_family_crawl_writes_every_model_the_hub_lists_with_few_requests(
     # the ancestry index was rebuilt at the end: a model three levels down reaches the root through it
     deepest = _a_model_at_depth(clean_graph, seed, 3)
     records, _, _ = clean_graph.execute_query(
-        "MATCH (:Model {id: $m})-[k:HAS_ANCESTOR]->(:Model {id: $root}) RETURN k.depth AS depth", m=deepest, root=ROOT
+        "MATCH (m:Model {id: $m})-[k:HAS_ANCESTOR]->(r:Model {id: $root}) "
+        "MATCH p = shortestPath((m)-[:DERIVED_FROM*]->(r)) RETURN k.depth AS depth, length(p) AS shortest",
+        m=deepest, root=ROOT,
     )
-    assert [r["depth"] for r in records] == [4]
+    assert len(records) == 1 and records[0]["depth"] == records[0]["shortest"]
     assert ROOT in ancestors(clean_graph, deepest).roots
+    # and the job ended by materialising licence propagation for every model it wrote
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (m:Model {status: 'available'}) WHERE m.eff_commercial_status IS NOT NULL RETURN count(m) AS n"
+    )
+    assert records[0]["n"] == len(wanted)
 
 
 def _a_model_at_depth(driver: Driver, top: str, depth: int) -> str:
@@ -198,6 +205,26 @@ def test_retry_after_pauses_every_holder_of_the_shared_bucket(pipeline_redis: st
         assert hub.stats.snapshot()["by_route_status"]["models.list"] == {"200": 1}
         first.close()
         second.close()
+
+
+def test_a_429_met_inside_a_listing_also_pauses_every_worker(pipeline_redis: str, snapshot: Path) -> None:
+    """huggingface_hub retries listings itself; the 429 it meets still pauses the shared bucket."""
+    with serve_in_thread(snapshot, faults=FaultConfig(rate_429=1.0, retry_after_s=2, routes=("models.list",))) as hub:
+        settings = WorkerSettings(redis_url=pipeline_redis, hub_rate_limits={hub.url: {"rate": 1000, "burst": 100}})
+        res = Resources(settings=settings, redis=redis_client(settings), jobs=JobStore(redis_client(settings)))
+        lister, fetcher = res.source(hub.url), res.source(hub.url)
+        listing = threading.Thread(target=lambda: list(lister.iter_children(ROOT, depth=1)))
+        listing.start()
+        wait_for(lambda: hub.stats.snapshot()["by_status"].get("429", 0) >= 1, timeout_s=10, interval_s=0.01)
+        time.sleep(0.2)
+        began = time.monotonic()
+        list(fetcher.iter_model(ROOT))  # another route, another source: still held by the pause
+        assert time.monotonic() - began >= 1.2
+        hub.set_faults(FaultConfig())  # let the listing's own retry through
+        listing.join(30)
+        lister.close()
+        fetcher.close()
+        res.close()
 
 
 def test_a_cancelled_job_stops_and_still_finishes(

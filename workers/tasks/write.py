@@ -158,7 +158,7 @@ def _redo_producer(store: JobStore, job_id: str, unit_key: str, producer_key: st
 
 @app.task(name=pipeline.TASK_FINALIZE, queue=Queue.GRAPH.value, **retry_options(_RETRIES))
 def finalize_job(self: Task, job_id: str, unit_key: str) -> None:
-    """The job's last unit: rebuild the ancestry index of every model it wrote."""
+    """The job's final step: rebuild the ancestry index of every model it wrote, then spawn ``propagate``."""
     res = resources()
     store = res.jobs
     if store.is_done(job_id, unit_key) or store.state(job_id) is None:
@@ -173,4 +173,6 @@ def finalize_job(self: Task, job_id: str, unit_key: str) -> None:
             )
         log.info("crawl.ancestry_rebuilt", crawl_id=job_id, models=rebuilt)
     store.account(job_id, unit_key, {})
+    if written and res.settings.propagate_after_crawl:
+        pipeline.enqueue(store, job_id, [pipeline.propagate_unit()], res.settings)
     pipeline.complete(store, job_id, unit_key, res.settings)

@@ -1,0 +1,59 @@
+"""Which crawler outcomes mean "the hub could not be asked, try later" (read from the real crawler)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from crawler.observations import ModelSeen, ModelStatus, ProblemKind, ProblemSeen
+from crawler.replay import FaultConfig, ReplayServer, serve_in_thread
+from crawler.settings import CrawlerSettings
+from crawler.source import HubSource
+from workers import hubwork
+
+ZEPHYR = "HuggingFaceH4/zephyr-7b-beta"
+MISTRAL = "mistralai/Mistral-7B-v0.1"
+
+
+@pytest.fixture(scope="module")
+def failing_hub() -> Iterator[ReplayServer]:
+    with serve_in_thread(faults=FaultConfig(rate_500=1.0)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def hub() -> Iterator[ReplayServer]:
+    with serve_in_thread() as server:
+        yield server
+
+
+def _source(url: str) -> HubSource:
+    return HubSource(CrawlerSettings(endpoint=url, max_retries=1, backoff_base_s=0, backoff_max_s=0))
+
+
+def test_a_fetch_and_a_listing_that_ran_out_of_retries_are_transient(failing_hub: ReplayServer) -> None:
+    with _source(failing_hub.url) as source:
+        fetched = hubwork.crawl_model(source, ZEPHYR, up=False)
+        listed = hubwork.list_children(source, MISTRAL, breadth=10)
+    assert any(isinstance(o, ModelSeen) and o.status is ModelStatus.UNAVAILABLE for o in fetched.transient)
+    assert [o.kind for o in listed.transient if isinstance(o, ProblemSeen)] == [ProblemKind.HUB_ERROR]
+
+
+def test_facts_about_models_are_not_transient(hub: ReplayServer) -> None:
+    with _source(hub.url) as source:
+        gone = hubwork.crawl_model(source, "nobody/no-such-model", up=False)
+        fine = hubwork.crawl_model(source, ZEPHYR, up=True)
+    assert any(isinstance(o, ProblemSeen) and o.kind is ProblemKind.NOT_FOUND for o in gone.observations)
+    assert gone.transient == [] and fine.transient == []
+
+
+def test_observations_are_grouped_by_the_model_they_are_about(hub: ReplayServer) -> None:
+    with _source(hub.url) as source:
+        outcome = hubwork.list_children(source, MISTRAL, breadth=20)
+    grouped = hubwork.group_by_model(outcome.observations)
+    seen = grouped.models_seen()
+    assert seen and all(hubwork.subject_of(o) == model_id for model_id, group in grouped.by_model.items()
+                        for o in group)
+    kept = grouped.select(lambda model_id: model_id == next(iter(seen)))
+    assert {hubwork.subject_of(o) for o in kept} <= {next(iter(seen)), None}

@@ -1,0 +1,58 @@
+"""Propagation tasks (propagation queue): recompute the materialised licence propagation of models.
+
+Thin wrappers around :func:`graph.propagation.materialise.recompute_affected`, which recomputes
+the given models and every descendant, parents first, in idempotent transactions:
+
+* ``lineage.propagation.recompute(model_ids)`` — for any caller that changed some models' facts;
+* ``lineage.crawl.propagate(job_id, unit)`` — a crawl job's last unit (after ``finalize``): the
+  models the job wrote (their facts may have changed) and their descendants.
+"""
+
+from __future__ import annotations
+
+import structlog
+from celery import Task
+
+from graph.propagation.materialise import recompute_affected
+from workers import pipeline
+from workers.app import app
+from workers.context import resources
+from workers.jobs import JobState
+from workers.queues import Queue
+from workers.settings import WorkerSettings
+from workers.tasks.base import RETRYABLE, graph_busy_is_transient, retry_options
+
+__all__ = ["propagate_job", "recompute"]
+
+log = structlog.get_logger(__name__)
+
+_RETRIES = WorkerSettings().write_retries
+
+
+@app.task(
+    name="lineage.propagation.recompute", queue=Queue.PROPAGATION.value, bind=True, acks_late=True,
+    ignore_result=True, autoretry_for=RETRYABLE, retry_backoff=True, retry_jitter=True, max_retries=_RETRIES,
+    retry_backoff_max=WorkerSettings().retry_backoff_max_s,
+)
+def recompute(self: Task, model_ids: list[str]) -> int:
+    """Recompute these models and their descendants; returns the results stored."""
+    res = resources()
+    with graph_busy_is_transient():
+        report = recompute_affected(res.driver(), model_ids, database=res.neo4j.database)
+    return report.computed
+
+
+@app.task(name=pipeline.TASK_PROPAGATE, queue=Queue.PROPAGATION.value, **retry_options(_RETRIES))
+def propagate_job(self: Task, job_id: str, unit_key: str) -> None:
+    """Recompute propagation for what a crawl job wrote (and their descendants), then finish the job."""
+    res = resources()
+    store = res.jobs
+    if store.is_done(job_id, unit_key) or store.state(job_id) is None:
+        return
+    written = store.written(job_id)
+    if written and store.state(job_id) is not JobState.CANCELLED:
+        with graph_busy_is_transient():
+            report = recompute_affected(res.driver(), written, database=res.neo4j.database)
+        log.info("crawl.propagated", crawl_id=job_id, computed=report.computed, seconds=round(report.seconds, 1))
+    store.account(job_id, unit_key, {})
+    pipeline.complete(store, job_id, unit_key, res.settings)
