@@ -89,7 +89,7 @@ def plan_facts(ids: Sequence[str], *, as_of: datetime | None = None) -> c.Plan[d
     keys = sorted(set(ids))
     if not keys:
         return {}
-    rows = yield c.Query(q.MODEL_FACTS, {"ids": keys})
+    rows = yield c.Query(q.MODEL_FACTS[as_of is not None], {"ids": keys})
     out: dict[str, ModelFacts] = {}
     for r in rows:
         facts = facts_from(r["model"], as_of)

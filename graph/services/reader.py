@@ -37,6 +37,7 @@ from graph.reads import (
     plan_by_file,
     plan_deployments,
     plan_descendants,
+    plan_family,
     plan_paths_between,
 )
 from graph.reads import _common as c
@@ -115,7 +116,7 @@ def _plan_materialised_family(root: str, catalog: LicenseCatalog) -> Plan[Propag
     for conflict in stored[root_id].result(catalog).conflicts:
         key = (conflict.rule, conflict.severity.value)
         rules[key] = rules.get(key, 0) + 1
-    relations = yield Query(q.FAMILY_RELATIONS, {"id": root_id})
+    sizes = yield from plan_family(root_id)
     points = yield from plan_relicensing_points(root_id, limit=25)
     relicensing = tuple(
         RelicensingPoint(parent, p.model_id, p.dropped_terms, parent_license, p.license_id, p.downstream)
@@ -129,8 +130,8 @@ def _plan_materialised_family(root: str, catalog: LicenseCatalog) -> Plan[Propag
     return PropagationSummary(
         scope=f"root:{root}",
         total=aggregate.descendants + 1,
-        by_depth=((0, 1), *aggregate.by_depth),
-        by_relation=tuple(sorted((str(r["relation"]), int(r["n"])) for r in relations)),
+        by_depth=((0, 1), *sizes.by_depth),
+        by_relation=sizes.by_relation,
         term_flow=tuple(TermFlow(t.term_id, t.kind, t.keep, t.drop, t.violate) for t in aggregate.term_flow),
         relicensing=relicensing,
         conflicts_by_rule=rule_rows(Counter(rules)),

@@ -10,16 +10,16 @@ import time; every value is a parameter.
 
 from __future__ import annotations
 
-from graph.statements.reads import EDGE_PROJECTION, MODEL_PROJECTION, RESOLVE, US
+from graph.statements.reads import EDGE_PROJECTION, MODEL_PROJECTION, MODEL_PROJECTION_NOW, RESOLVE, US
 
 __all__ = [
     "CHILDREN_PAGE",
     "EDGES_AMONG",
     "FACTS",
+    "FACTS_NOW",
     "FAMILY_DEPLOYMENTS",
     "FAMILY_DRAW",
     "FAMILY_MEMBERS",
-    "FAMILY_RELATIONS",
     "HISTORY",
     "LICENSE_MEMBERS",
     "LICENSE_SOURCES",
@@ -34,17 +34,20 @@ __all__ = [
 
 # The shared projection of graph.reads plus descriptive facts and the materialised summary
 # (times as epoch microseconds, like every read statement: see graph.statements.reads.US).
-FACTS = MODEL_PROJECTION[:-2] + (
+_EXTRA = (
     ", .name, .hub, .license_raw, .license_name, .license_link, .pipeline_tag, .library, "
     "created_at: " + US("{v}.created_at") + ", last_modified: " + US("{v}.last_modified") + ", "
     ".sha, .downloads, .likes, .params, .training_compute_flops, .tags, "
     ".eff_version, .eff_store_version, .eff_kb_version, .eff_conflict_state}}"
 )
+FACTS = MODEL_PROJECTION[:-2] + _EXTRA
+FACTS_NOW = MODEL_PROJECTION_NOW[:-2] + _EXTRA
+"""For current reads: no version histories (the licence in force is the ``declared_license`` property)."""
 
 
-def project(var: str) -> str:
-    """``var {…}``: the FACTS map of the node bound to ``var``."""
-    return var + " " + FACTS.format(v=var)
+def project(var: str, now: bool = False) -> str:
+    """``var {…}``: the FACTS map (or FACTS_NOW for current reads) of the node bound to ``var``."""
+    return var + " " + (FACTS_NOW if now else FACTS).format(v=var)
 
 
 _NOW = "r.valid_to IS NULL"
@@ -56,14 +59,18 @@ def _valid(as_of: bool) -> str:
 
 
 # keys may be current ids or old ids (aliases); rows come back keyed by what was asked
-MODEL_FACTS = f"""
+MODEL_FACTS: dict[bool, str] = {
+    as_of: f"""
 UNWIND $ids AS key
 OPTIONAL MATCH (direct:Model {{id: key}})
 OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
 WITH key, coalesce(direct, aliased) AS m
 WHERE m IS NOT NULL
-RETURN key, {project('m')} AS model
+RETURN key, {project('m', now=not as_of)} AS model
 """
+    for as_of in (False, True)
+}
+"""Facts of each model named; keyed by "is an as-of read" (current reads skip the version histories)."""
 
 # The materialised propagation result of each model (full detail as JSON), by current id.
 MATERIALISED = """
@@ -87,7 +94,7 @@ SEARCH_PAGE = (
     + f"""
   AND ($after IS NULL OR m.id > $after)
 WITH m ORDER BY m.id LIMIT $limit
-RETURN {project('m')} AS model
+RETURN {project('m', now=True)} AS model
 """
 )
 
@@ -100,7 +107,7 @@ WHERE NOT EXISTS {{ MATCH (m)-[r:DERIVED_FROM]->(:Model) WHERE r.valid_to IS NUL
 WITH m, COUNT {{ (m)<-[:HAS_ANCESTOR]-(:Model) }} AS descendants
 ORDER BY descendants DESC, m.id
 LIMIT $limit
-RETURN {project('m')} AS model, descendants
+RETURN {project('m', now=True)} AS model, descendants
 """
 
 
@@ -177,15 +184,6 @@ CALL (m) {
   RETURN collect([x.id, k.depth, x.declared_license, x.status, x.eff_conflict_state]) AS rows
 }
 RETURN [m.id, 0, m.declared_license, m.status, m.eff_conflict_state] AS root, rows
-"""
-)
-
-# How a family's descendants were derived (the relation on their edge towards the root).
-FAMILY_RELATIONS = (
-    RESOLVE
-    + """
-MATCH (:Model)-[k:HAS_ANCESTOR]->(m)
-RETURN k.relation AS relation, count(*) AS n
 """
 )
 
