@@ -12,7 +12,9 @@ Row shapes (times ``t``, ``first``, ``created``, ``modified`` as epoch microseco
 ``$run`` is the crawl run id stamped on everything a row touches. Evidence rules, the same on
 every node and relationship: ``first_seen`` only moves earlier; ``last_seen``, ``last_run``,
 ``source_url``, ``revision`` and the row's properties are taken only from an observation at
-least as new as ``last_seen`` — so writing the same rows again changes nothing.
+least as new as ``last_seen`` — so writing the same rows again changes nothing. A model known
+so far only as someone's parent (no status history) takes its first own observation whatever
+its time: the mention that created it may carry a later time.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ NODE_UPSERT: dict[NodeLabel, str] = {
 MODEL_UPSERT = ROWS + """MERGE (m:Model {id: r.id})
 ON CREATE SET m.status = 'unknown'
 SET m.first_seen = CASE WHEN m.first_seen IS NULL OR r.t < m.first_seen THEN r.t ELSE m.first_seen END
-WITH m, r, (m.last_seen IS NULL OR r.t >= m.last_seen) AS newer,
+WITH m, r, (m.last_seen IS NULL OR r.t >= m.last_seen OR m.status_history IS NULL) AS newer,
      coalesce(m.status_history, []) AS sh, coalesce(m.status_valid_from, []) AS sf,
      coalesce(m.gate_history, []) AS gh, coalesce(m.gate_valid_from, []) AS gf
 FOREACH (_ IN CASE WHEN newer THEN [1] ELSE [] END |

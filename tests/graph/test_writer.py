@@ -235,3 +235,13 @@ def test_atomic_write_gives_the_same_graph_as_batched_writes(clean_graph: Driver
     report = GraphWriter(clean_graph, batch_size=2).write_atomic(_family(), run_id="r")  # type: ignore[arg-type]
     assert report.transactions == 1
     assert snapshot(clean_graph) == batched
+
+
+def test_a_model_named_first_as_a_parent_takes_its_own_earlier_observation(clean_graph: Driver) -> None:
+    writer = GraphWriter(clean_graph)
+    writer.write([seen("kid/m", 2), derived("kid/m", "base/m", 2)], run_id="r1")  # base/m: a mention at day 2
+    writer.write([seen("base/m", 1, pipeline_tag="text-generation", license_id="mit")], run_id="r0")  # older
+    ref = reads.model(clean_graph, "base/m")
+    assert (ref.status, ref.declared_license, ref.last_run) == ("available", "mit", "r0")
+    assert count(clean_graph, "MATCH (m:Model {id: 'base/m'}) WHERE m.pipeline_tag = 'text-generation' "
+                              "RETURN count(m)") == 1
