@@ -16,9 +16,14 @@ def _auth(settings: Neo4jSettings) -> tuple[str, str] | None:
 
 
 def sync_driver(settings: Neo4jSettings | None = None) -> Driver:
+    """The driver of workers and commands; server notifications (hints about relationship types a
+    new graph does not have yet) are not wanted in their logs either."""
     settings = settings or Neo4jSettings()
     return GraphDatabase.driver(
-        settings.uri, auth=_auth(settings), max_connection_pool_size=settings.max_connection_pool_size
+        settings.uri,
+        auth=_auth(settings),
+        max_connection_pool_size=settings.max_connection_pool_size,
+        notifications_min_severity=NotificationMinimumSeverity.OFF,
     )
 
 
