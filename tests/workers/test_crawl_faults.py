@@ -12,8 +12,10 @@ shared rate so that a crawl lasts long enough to be disturbed in the middle.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,43 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def medium(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return family(tmp_path_factory.mktemp("faults") / "syn300", models=300, seed=6)
+
+
+@dataclass
+class _Starting:
+    """A Neo4j of the outage test's own, started in the background while the other fault tests run."""
+
+    server: Neo4jServer
+    thread: threading.Thread
+    error: list[BaseException]
+
+    def ready(self) -> Neo4jServer:
+        self.thread.join(300)
+        if self.error:
+            raise self.error[0]
+        return self.server
+
+
+@pytest.fixture(scope="module")
+def outage_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Starting]:
+    settings = StackSettings(state_dir=tmp_path_factory.mktemp("outage-stack"), neo4j_port=free_port(),
+                             redis_port=free_port(), neo4j_heap_mb=512, neo4j_pagecache_mb=128)
+    server = Neo4jServer(settings)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            server.start()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test that needs the server
+            errors.append(exc)
+
+    starting = _Starting(server, threading.Thread(target=start, daemon=True), errors)
+    starting.thread.start()
+    try:
+        yield starting
+    finally:
+        starting.thread.join(300)
+        server.stop()
 
 
 def _db(redis_url: str, number: int) -> str:
@@ -113,7 +152,8 @@ def _deep_seed_with_a_malformed_card(snapshot_dir: Path) -> tuple[str, FaultConf
 
 
 def test_a_hub_answering_429_500_slowly_and_malformed_still_yields_every_reachable_model(
-    small: Path, redis_url: str, neo4j_uri: str, clean_graph: Driver, procs: list[WorkerProcs], tmp_path: Path
+    small: Path, redis_url: str, neo4j_uri: str, clean_graph: Driver, procs: list[WorkerProcs], tmp_path: Path,
+    outage_neo4j: _Starting,  # (only started here, in the background, for the Neo4j outage test)
 ) -> None:
     deep, faults = _deep_seed_with_a_malformed_card(small)
     seeds = [deep, ROOT]  # deep: read with model_info (its card is broken) on its way up; ROOT: the family listed
@@ -136,7 +176,8 @@ def test_a_hub_answering_429_500_slowly_and_malformed_still_yields_every_reachab
 
 
 def test_a_worker_killed_mid_crawl_leaves_the_same_graph_as_an_undisturbed_run(
-    medium: Path, redis_url: str, neo4j_uri: str, clean_graph: Driver, procs: list[WorkerProcs], tmp_path: Path
+    medium: Path, redis_url: str, neo4j_uri: str, clean_graph: Driver, procs: list[WorkerProcs], tmp_path: Path,
+    outage_neo4j: _Starting,  # (only started here, in the background, for the Neo4j outage test)
 ) -> None:
     with serve_in_thread(medium, port=free_port()) as hub:
         url = _db(redis_url, 7)
@@ -167,14 +208,11 @@ def test_a_worker_killed_mid_crawl_leaves_the_same_graph_as_an_undisturbed_run(
 
 
 def test_neo4j_stopped_for_30_seconds_mid_crawl_the_writes_retry_and_the_job_completes(
-    small: Path, redis_url: str, procs: list[WorkerProcs], tmp_path: Path
+    small: Path, redis_url: str, procs: list[WorkerProcs], tmp_path: Path, outage_neo4j: _Starting
 ) -> None:
-    settings = StackSettings(state_dir=tmp_path / "stack", neo4j_port=free_port(), redis_port=free_port(),
-                             neo4j_heap_mb=512, neo4j_pagecache_mb=128)
-    neo4j = Neo4jServer(settings)
+    neo4j = outage_neo4j.ready()
     driver = sync_driver(Neo4jSettings(uri=neo4j.url))
     try:
-        neo4j.start()
         ensure_schema(driver)
         with serve_in_thread(small, port=free_port()) as hub:
             expected = _expected(hub.url, [ROOT], up=True, down=6)

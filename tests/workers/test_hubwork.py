@@ -10,6 +10,7 @@ from crawler.observations import ModelSeen, ModelStatus, ProblemKind, ProblemSee
 from crawler.replay import FaultConfig, ReplayServer, serve_in_thread
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
+from tests.crawler.hubfakes import FakeHubApi, http_error
 from workers import hubwork
 
 ZEPHYR = "HuggingFaceH4/zephyr-7b-beta"
@@ -18,7 +19,8 @@ MISTRAL = "mistralai/Mistral-7B-v0.1"
 
 @pytest.fixture(scope="module")
 def failing_hub() -> Iterator[ReplayServer]:
-    with serve_in_thread(faults=FaultConfig(rate_500=1.0)) as server:
+    # model_info only: huggingface_hub retries failing listings itself for ~20 s (see the fake below)
+    with serve_in_thread(faults=FaultConfig(rate_500=1.0, routes=("models.info",))) as server:
         yield server
 
 
@@ -35,9 +37,14 @@ def _source(url: str) -> HubSource:
 def test_a_fetch_and_a_listing_that_ran_out_of_retries_are_transient(failing_hub: ReplayServer) -> None:
     with _source(failing_hub.url) as source:
         fetched = hubwork.crawl_model(source, ZEPHYR, up=False)
-        listed = hubwork.list_children(source, MISTRAL, breadth=10)
     assert any(isinstance(o, ModelSeen) and o.status is ModelStatus.UNAVAILABLE for o in fetched.transient)
+    failing = [http_error(500, "https://hub.test/api/models"), http_error(503, "https://hub.test/api/models")]
+    api = FakeHubApi(errors={f"list_models:base_model:{MISTRAL}": failing})
+    settings = CrawlerSettings(endpoint="https://hub.test", max_retries=1, backoff_base_s=0, backoff_max_s=0)
+    with HubSource(settings, api=api, sleep=lambda _: None) as source:  # type: ignore[arg-type]
+        listed = hubwork.list_children(source, MISTRAL, breadth=10)
     assert [o.kind for o in listed.transient if isinstance(o, ProblemSeen)] == [ProblemKind.HUB_ERROR]
+    assert api.counts["list_models"] == 2
 
 
 def test_facts_about_models_are_not_transient(hub: ReplayServer) -> None:
