@@ -3,7 +3,7 @@
     python -m bench.api_graphql --uri bolt://127.0.0.1:17691 [--prepare] [--port 18741]
 
 Uses the database ``bench.load`` filled (``python -m bench.server start`` serves it) and measures,
-against a real uvicorn process serving ``api.main:app`` (one worker, uvloop, httptools):
+against a real uvicorn process serving ``api.main:app`` (``--workers``, default one; uvloop, httptools):
 
 1. ``model(id) { ancestors { models { depth model { id } } paths } effectiveTerms {…} conflicts {…} }``
    for random models at depth 5 — one client, ``--calls`` sequential requests (after a warm-up):
@@ -134,11 +134,12 @@ def _prepare(uri: str, models: list[str], root: str) -> dict[str, Any]:
         driver.close()
 
 
-def _start_api(uri: str, port: int, redis_url: str) -> subprocess.Popen[bytes]:
+def _start_api(uri: str, port: int, redis_url: str, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEO4J_URI": uri, "REDIS_URL": redis_url}
     argv = [
         sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
         "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log",
+        "--workers", str(workers),
     ]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -234,6 +235,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--prop-calls", type=int, default=30)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--prepare", action="store_true", help="materialise the results the API reads first")
     parser.add_argument("--out", type=Path, default=Path("var/bench/api_graphql.json"))
     args = parser.parse_args()
@@ -250,7 +252,8 @@ def main() -> None:
     }
     if args.prepare:
         result["prepare"] = _prepare(args.uri, models, root)
-    api = _start_api(args.uri, args.port, args.redis_url)
+    api = _start_api(args.uri, args.port, args.redis_url, args.workers)
+    result["uvicorn_workers"] = args.workers
     base = f"http://127.0.0.1:{args.port}"
     try:
         single = _sequential(base, models, args.calls, args.warmup, args.seed)

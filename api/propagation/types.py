@@ -371,6 +371,8 @@ class Propagation:
             kept = {n.id for n in nodes}
             edges = [e for e in s.edges if e.child in kept and e.parent in kept]
             total = len(s.nodes)
+        elif s.drawing is not None and s.drawing[0] == limit:
+            nodes, edges, total = s.drawing[1], list(s.drawing[2]), s.drawing[3]
         else:
             assert s.root is not None
             with translated():

@@ -100,6 +100,8 @@ class PropagationSummary:
     root: str | None = None
     nodes: tuple[FamilyNode, ...] | None = None  # computed scopes: every member, nearest first
     edges: tuple[FamilyEdge, ...] | None = None  # computed scopes: every edge between members
+    # materialised families: a drawing read ahead (limit, nodes, edges, members in the family)
+    drawing: tuple[int, tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int] | None = None
 
 
 def rule_rows(counter: Counter[tuple[str, str]]) -> tuple[tuple[str, str, int], ...]:

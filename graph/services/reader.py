@@ -14,6 +14,7 @@ scopes, ``as_of`` questions and partly materialised families are computed.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from graph.errors import InvalidArgument, ModelNotFound
 from graph.licenses import LicenseCatalog, default_catalog
 from graph.propagation import PropagationEngine, ResponsibilityStep
 from graph.propagation.aggregates import plan_family_aggregate, plan_relicensing_points
+from graph.propagation.materialised import plan_stored_results
 from graph.reads import (
     Ancestry,
     Deployment,
@@ -44,6 +46,7 @@ from graph.reads import _common as c
 from graph.reads.convert import opt_time
 from graph.services.aggregate import (
     MAX_DEPLOYMENTS,
+    TOP_RELICENSING,
     FamilyEdge,
     FamilyNode,
     PropagationSummary,
@@ -67,6 +70,9 @@ T = TypeVar("T")
 
 THREAD_ABOVE = 2000
 """Engine passes over more models than this run in a worker thread, so the event loop stays responsive."""
+
+DEFAULT_DRAWING = 300
+"""Members drawn by default (the dashboard's limit): read together with a materialised family's aggregates."""
 
 MAX_COMPUTED_SCOPE = 100_000
 """Most members of a scope the engine computes for one request (larger ones need materialised results)."""
@@ -101,45 +107,11 @@ def _plan_deployments_of(
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _plan_materialised_family(root: str, catalog: LicenseCatalog) -> Plan[PropagationSummary | None]:
-    """A root's family aggregate from materialised results; None when some member is not materialised."""
-    aggregate = yield from plan_family_aggregate(root, catalog=catalog)
-    if aggregate is None or aggregate.unmaterialised or aggregate.root_state is None:
-        return None
-    root_id = aggregate.root
-    from graph.propagation.materialised import plan_stored_results
-
-    stored = yield from plan_stored_results([root_id])
-    if root_id not in stored or stored[root_id].is_stale(catalog):
-        return None
-    rules = {(r.rule, r.severity): r.conflicts for r in aggregate.conflicts_by_rule}
-    for conflict in stored[root_id].result(catalog).conflicts:
-        key = (conflict.rule, conflict.severity.value)
-        rules[key] = rules.get(key, 0) + 1
-    sizes = yield from plan_family(root_id)
-    points = yield from plan_relicensing_points(root_id, limit=25)
-    relicensing = tuple(
-        RelicensingPoint(parent, p.model_id, p.dropped_terms, parent_license, p.license_id, p.downstream)
-        for p in points
-        for parent, parent_license, _ in sorted(p.parents)
-    )
-    deployed = yield Query(q.FAMILY_DEPLOYMENTS, {"id": root_id, "limit": MAX_DEPLOYMENTS})
-    deployments = tuple(_deployment(r) for r in deployed[0]["rows"]) if deployed else ()
-    from collections import Counter
-
-    return PropagationSummary(
-        scope=f"root:{root}",
-        total=aggregate.descendants + 1,
-        by_depth=((0, 1), *sizes.by_depth),
-        by_relation=sizes.by_relation,
-        term_flow=tuple(TermFlow(t.term_id, t.kind, t.keep, t.drop, t.violate) for t in aggregate.term_flow),
-        relicensing=relicensing,
-        conflicts_by_rule=rule_rows(Counter(rules)),
-        deployments=deployments,
-        deployments_total=int(deployed[0]["total"]) if deployed else 0,
-        source="materialised",
-        root=root_id,
-    )
+def _deployments_plan(root: str) -> Plan[tuple[tuple[Deployment, ...], int]]:
+    rows = yield Query(q.FAMILY_DEPLOYMENTS, {"id": root, "limit": MAX_DEPLOYMENTS})
+    if not rows:
+        return (), 0
+    return tuple(_deployment(r) for r in rows[0]["rows"]), int(rows[0]["total"])
 
 
 def _plan_drawing(root: str, limit: int) -> Plan[tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]]:
@@ -253,6 +225,44 @@ class GraphReader:
         """The chain of a model (current id) as of ``as_of`` (computed; chains are not materialised)."""
         return await self.run(plan_chain(model_id, as_of=as_of, engine=self.engine))
 
+    async def _materialised_family(self, root: str) -> PropagationSummary | None:
+        """A root's family from materialised results (its reads run concurrently); None when some member
+        is not materialised (or the root is unknown)."""
+        aggregate, stored, sizes, points, deployed, drawing = await asyncio.gather(
+            self.run(plan_family_aggregate(root, catalog=self.catalog)),
+            self.run(plan_stored_results([root])),
+            self._or_none(plan_family(root)),
+            self.run(plan_relicensing_points(root, limit=TOP_RELICENSING)),
+            self.run(_deployments_plan(root)),
+            self.run(_plan_drawing(root, DEFAULT_DRAWING)),
+        )
+        if aggregate is None or sizes is None or aggregate.unmaterialised or aggregate.root_state is None:
+            return None
+        found = stored.get(root)
+        if found is None or found.is_stale(self.catalog):
+            return None
+        rules: Counter[tuple[str, str]] = Counter({(r.rule, r.severity): r.conflicts for r in aggregate.conflicts_by_rule})
+        rules.update((c.rule, c.severity.value) for c in found.result(self.catalog).conflicts)
+        relicensing = tuple(
+            RelicensingPoint(parent, p.model_id, p.dropped_terms, parent_license, p.license_id, p.downstream)
+            for p in points
+            for parent, parent_license, _ in sorted(p.parents)
+        )
+        return PropagationSummary(
+            scope=f"root:{root}",
+            total=aggregate.descendants + 1,
+            by_depth=((0, 1), *sizes.by_depth),
+            by_relation=sizes.by_relation,
+            term_flow=tuple(TermFlow(t.term_id, t.kind, t.keep, t.drop, t.violate) for t in aggregate.term_flow),
+            relicensing=relicensing,
+            conflicts_by_rule=rule_rows(rules),
+            deployments=deployed[0],
+            deployments_total=deployed[1],
+            source="materialised",
+            root=aggregate.root,
+            drawing=(DEFAULT_DRAWING, *drawing),
+        )
+
     def licenses_imposing(self, term_id: str) -> list[str]:
         return sorted(e.id for e in self.catalog if any(t.id == term_id for t in self.catalog.terms(e.id).all))
 
@@ -273,7 +283,7 @@ class GraphReader:
             raise InvalidArgument("name exactly one of root, license or term")
         as_of = c.norm_as_of(as_of)
         if root is not None and as_of is None:
-            found = await self.run(_plan_materialised_family(root, self.catalog))
+            found = await self._materialised_family(root)
             if found is not None:
                 return found
         scope: ScopeMembers | None
