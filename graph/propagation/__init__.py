@@ -7,6 +7,12 @@ Quick use::
     engine = PropagationEngine()                       # bundled licence catalog
     results = engine.evaluate(view_as_of(view, instant))
     results["org/model"].to_properties()               # flat eff_* properties for the store
+
+The engine modules need no database. The store around it speaks Neo4j and is imported from
+its own modules: ``lineage_loader`` (the engine's input read from the graph, ``as_of``),
+``materialise`` (results stored on Model nodes, incremental and full recompute),
+``materialised`` (stored results, on-the-fly ``as_of`` results) and ``aggregates``
+(whole-family aggregates from the stored results); ``flow`` defines keep / drop / violate.
 """
 
 from graph.propagation.bulk import PropertyRow, no_cyclic_gc, property_rows

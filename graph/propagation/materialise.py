@@ -383,7 +383,14 @@ def recompute_affected(
     workers: int = 1,
     connect: Callable[[], Driver] | None = None,
 ) -> MaterialiseReport:
-    """Recompute the changed models and every descendant (now), parents before children, cycle-safe."""
+    """Recompute the changed models and every descendant (now), parents before children, cycle-safe.
+
+    ``changed_ids`` are the models whose own facts changed: for a licence, status, name or
+    deployment change the model itself; for a DERIVED_FROM edge that opened, closed or changed
+    relation, its child. Descendants come from the ancestry index in the same statement as their
+    facts (or from a walk of the edges while the index awaits a rebuild). Keep ``workers=1``
+    inside a threaded Celery worker (worker processes are forked).
+    """
     changed = sorted(set(changed_ids))
     report = MaterialiseReport(asked=len(changed))
     return _run(driver, [changed], catalog, database, progress, report, 0, workers, connect, descendants=True)

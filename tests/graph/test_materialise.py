@@ -19,7 +19,7 @@ from graph.propagation import (
     PropagationResult,
     aggregate_conflicts,
 )
-from graph.propagation.aggregates import family_aggregate, relicensing_points
+from graph.propagation.aggregates import family_aggregate, reach, relicensing_points
 from graph.propagation.lineage_loader import load_descendants, load_lineage_view
 from graph.propagation.materialise import (
     EFF_KEYS,
@@ -224,6 +224,13 @@ def test_family_aggregates_from_materialised_results(family: Driver) -> None:
     assert [(p.model_id, p.downstream) for p in points] == [(COOL, 3)]
     assert points[0].parents == ((INSTRUCT, "llama3.1", "finetune"),)
     assert family_aggregate(family, "no/such-model") is None
+    # graph-wide reach of a term and of a licence
+    naming_reach = reach(family, term_id="naming:must_begin_with:llama")
+    assert (naming_reach.models, naming_reach.keep, naming_reach.violate) == (6, 3, 3)  # the Llama root keeps it too
+    assert reach(family, license_id="cc-by-nc-4.0").models == 0
+    # a result made with another knowledge base is stale
+    family.execute_query("MATCH (m:Model {id: $id}) SET m.eff_kb_version = 'old'", {"id": COOL})
+    assert stale_models(family) == [COOL]
 
 
 @pytest.mark.integration
