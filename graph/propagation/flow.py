@@ -28,7 +28,7 @@ class, checked in this order: **violate** (violated at it), **drop** (dropped at
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from graph.licenses import LicenseCatalog, TermKind
@@ -59,6 +59,8 @@ _KIND_RULES: dict[str, frozenset[TermKind]] = {
 }
 _CLASH_RULES = frozenset({"R12", "R13", "R14"})
 _SAFETY_TERM = "restriction:safety_filter_circumvention"
+_VIOLATION = Severity.VIOLATION
+_NAMING = Scope.NAMING
 
 Dropped = frozenset[tuple[str, str]]  # (term id, licence id)
 
@@ -85,6 +87,11 @@ class TermFlowAnalyzer:
         self._declared: dict[tuple[str, ...], DeclaredTerms] = {}
         self._licence_drop: dict[tuple[tuple[str, ...], str, Scope], tuple[str, ...]] = {}
         self._by_state: dict[int, tuple[State, Dropped]] = {}
+        self._ids: dict[Dropped, tuple[str, ...]] = {}
+        self._violations: dict[
+            tuple[tuple[tuple[str, tuple[str, ...]], ...], int, Dropped],
+            tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]],
+        ] = {}
 
     def _dropped_for(self, own: tuple[str, ...], item: InForce) -> tuple[str, ...]:
         key = (own, item.license_id, item.scope)
@@ -108,7 +115,7 @@ class TermFlowAnalyzer:
         out: set[tuple[str, str]] = set()
         if st.own and st.own_gap is None:
             for license_id, item in st.inherited.items():
-                if license_id in st.own or item.scope is Scope.NAMING:
+                if license_id in st.own or item.scope is _NAMING:
                     continue
                 out.update((tid, license_id) for tid in self._dropped_for(st.own, item))
         frozen = frozenset(out)
@@ -117,38 +124,51 @@ class TermFlowAnalyzer:
 
     def facts(self, st: State, result: PropagationResult) -> FlowFacts:
         dropped = self.dropped(st)
+        if not dropped:
+            return FlowFacts((), (), self._violated(result, dropped))
         relicensed: set[str] = set()
-        for term_id, license_id in dropped:
-            for link in st.parents:
-                parent = link.state
-                if parent is not None and license_id in parent.in_force \
-                        and (term_id, license_id) not in self.dropped(parent):
+        for link in st.parents:
+            parent = link.state
+            if parent is None:
+                continue
+            for term_id, license_id in dropped - self.dropped(parent):
+                if license_id in parent.in_force:
                     relicensed.add(term_id)
-                    break
-        violated = self._violated(result, dropped)
-        return FlowFacts(tuple(sorted({t for t, _ in dropped})), tuple(sorted(relicensed)), violated)
+        ids = self._ids.get(dropped)
+        if ids is None:
+            ids = self._ids[dropped] = tuple(sorted({t for t, _ in dropped}))
+        return FlowFacts(ids, tuple(sorted(relicensed)), self._violated(result, dropped))
 
     def _violated(self, result: PropagationResult, dropped: Dropped) -> tuple[str, ...]:
+        conflicts = tuple((c.rule, c.license_ids) for c in result.conflicts if c.severity is _VIOLATION)
+        if not conflicts:
+            return ()
+        rows = result.term_rows
+        key = (conflicts, id(rows), dropped)
+        cached = self._violations.get(key)
+        if cached is not None and cached[0] is rows:
+            return cached[1]
         out: set[str] = set()
-        for conflict in result.conflicts:
-            if conflict.severity is not Severity.VIOLATION:
-                continue
-            rule, licences = conflict.rule, conflict.license_ids
+        for rule, licences in conflicts:
             if rule in _DROP_RULES and licences:
                 out.update(t for t, lid in dropped if lid == licences[0])
             elif rule in _KIND_RULES and licences:
                 kinds = {k.value for k in _KIND_RULES[rule]}
-                out.update(tid for tid, kind, lid in result.term_rows if lid == licences[0] and kind in kinds)
+                out.update(tid for tid, kind, lid in rows if lid == licences[0] and kind in kinds)
             elif rule in _CLASH_RULES:
                 for license_id in licences:
                     binding = self.catalog.terms(license_id).binding
-                    out.update(tid for tid, _, lid in result.term_rows if lid == license_id and tid in binding)
+                    out.update(tid for tid, _, lid in rows if lid == license_id and tid in binding)
             elif rule == "R10b" and _SAFETY_TERM in result.term_ids:
                 out.add(_SAFETY_TERM)
-        return tuple(sorted(out))
+        found = tuple(sorted(out))
+        self._violations[key] = (rows, found)
+        return found
 
 
-def aggregation_key(parts: Iterable[object]) -> str:
-    """A short stable digest of the values a family aggregate groups by (models alike share it)."""
-    text = "\x1f".join("\x1e".join(p) if isinstance(p, (list, tuple)) else str(p) for p in parts)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+def aggregation_key(parts: Sequence[object]) -> str:
+    """A short stable digest of the values a family aggregate groups by (models alike share it).
+
+    ``parts`` hold strings and lists or tuples of strings; their ``repr`` is the digested text.
+    """
+    return hashlib.blake2b(repr(tuple(parts)).encode("utf-8"), digest_size=8).hexdigest()
