@@ -101,10 +101,30 @@ class _BodyTooLarge(Exception):
     pass
 
 
+try:  # orjson, when installed, encodes responses several times faster than json
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - optional
+    _orjson = None  # type: ignore[assignment]
+
+
+class LineageGraphQLRouter(GraphQLRouter[Any, None]):
+    """The strawberry router with faster JSON (orjson when installed)."""
+
+    def encode_json(self, data: object) -> str | bytes:
+        if _orjson is not None:
+            return _orjson.dumps(data)
+        return super().encode_json(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        if _orjson is not None:
+            return _orjson.loads(data)
+        return super().decode_json(data)
+
+
 def install_graphql(app: FastAPI, settings: ApiSettings, schema: LineageSchema | None = None) -> None:
     """Mount ``/graphql`` with its guard; the crawl service is created here, the graph by the lifespan."""
     app.state.crawls = CrawlService(settings.redis_url)
-    router: GraphQLRouter[Any, None] = GraphQLRouter(
+    router = LineageGraphQLRouter(
         schema or create_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql",

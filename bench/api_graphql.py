@@ -9,7 +9,9 @@ against a real uvicorn process serving ``api.main:app`` (``--workers``, default 
    for random models at depth 5 — one client, ``--calls`` sequential requests (after a warm-up):
    p50 / p95 / p99; goal p50 ≤ 15 ms, p99 ≤ 60 ms;
 2. the same query from ``--concurrency`` clients for ``--seconds``: requests per second and
-   latency; goal ≥ 300 requests/s with 16 clients;
+   latency; goal ≥ 300 requests/s with 16 clients. The CPU time the API, the client and the
+   bench Neo4j spent per request is measured too (``/proc``), since on a shared machine the
+   wall-clock rate mostly says how much CPU the others left;
 3. the dashboard's ``propagation(root: …)`` query (every aggregate, deployments reached and a
    300-node drawing) for the root with about 50,000 descendants, ``--prop-calls`` times; goal
    ≤ 300 ms. Also the aggregates alone (no drawing, no deployments).
@@ -99,6 +101,26 @@ def _summary(ms: list[float]) -> dict[str, float]:
     }
 
 
+def _cpu_seconds(pid: int, *, tree: bool = False) -> float:
+    """User + system CPU time of a process so far (Linux /proc); with ``tree``, plus its live children."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    if tree:
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        for child in children.read_text().split() if children.exists() else ():
+            total += _cpu_seconds(int(child), tree=True)
+    return total
+
+
+def _neo4j_pid(uri: str) -> int | None:
+    """The pid of the bench Neo4j (bench.server writes it next to its data) when it serves ``uri``."""
+    pid_file = Path("var/bench/neo4j/neo4j.pid")
+    if not uri.endswith(":17691") or not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text().strip())
+    return pid if Path(f"/proc/{pid}").exists() else None
+
+
 def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -173,7 +195,9 @@ def _sequential(base: str, models: list[str], calls: int, warmup: int, seed: int
         return [_post(client, MODEL_QUERY, {"id": rnd.choice(models)}) for _ in range(calls)]
 
 
-async def _concurrent(base: str, models: list[str], clients: int, seconds: float, seed: int) -> dict[str, Any]:
+async def _concurrent(
+    base: str, models: list[str], clients: int, seconds: float, seed: int, pids: dict[str, int]
+) -> dict[str, Any]:
     rnd = random.Random(seed)
     latencies: list[float] = []
     errors = 0
@@ -191,10 +215,14 @@ async def _concurrent(base: str, models: list[str], clients: int, seconds: float
                     latencies.append((time.perf_counter() - began) * 1000)
 
         await asyncio.gather(*(worker(time.perf_counter() + 3, False) for _ in range(clients)))  # warm-up
+        cpu_before = {name: _cpu_seconds(pid, tree=name == "api") for name, pid in pids.items()}
         began = time.perf_counter()
         await asyncio.gather(*(worker(began + seconds, True) for _ in range(clients)))
         elapsed = time.perf_counter() - began
+        cpu = {name: _cpu_seconds(pid, tree=name == "api") - cpu_before[name] for name, pid in pids.items()}
+    per_request = {f"{name}_cpu_ms_per_request": round(v * 1000 / max(1, len(latencies)), 2) for name, v in cpu.items()}
     return {
+        **per_request,
         "clients": clients,
         "seconds": round(elapsed, 1),
         "requests": len(latencies),
@@ -259,7 +287,13 @@ def main() -> None:
         single = _sequential(base, models, args.calls, args.warmup, args.seed)
         result["model_one_client_ms"] = _summary(single)
         result["loadavg_after_one_client"] = _loadavg()
-        result["model_concurrent"] = asyncio.run(_concurrent(base, models, args.concurrency, args.seconds, args.seed))
+        pids = {"api": api.pid, "client": os.getpid()}
+        neo4j_pid = _neo4j_pid(args.uri)
+        if neo4j_pid is not None:
+            pids["neo4j"] = neo4j_pid
+        result["model_concurrent"] = asyncio.run(
+            _concurrent(base, models, args.concurrency, args.seconds, args.seed, pids)
+        )
         result["loadavg_after_concurrent"] = _loadavg()
         result["propagation_root"] = _propagation(base, root, args.prop_calls, 3)
         result["loadavg_end"] = _loadavg()
