@@ -24,7 +24,7 @@ functions here drive them over a sync driver; async services can drive the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -186,6 +186,7 @@ class _Builder:
         self.nodes: list[ModelNode] = []
         self.edges: list[LineageEdge] = []
         self.trips = 0
+        self._added: set[str] = set()
 
     def add(self, rows: Iterable[Sequence[Any]]) -> set[str]:
         """Add rows; returns the parents they name."""
@@ -193,6 +194,9 @@ class _Builder:
         parents: set[str] = set()
         for r in rows:
             model_id = str(r[_ID])
+            if model_id in self._added:
+                continue  # read twice (overlapping families of several asked models)
+            self._added.add(model_id)
             self.read.add(model_id)
             status = _status(r, as_of)
             first_seen = r[_FIRST_SEEN]

@@ -141,8 +141,8 @@ RETURN key, m.id AS id, m.eff_version AS version, m.eff_store_version AS store_v
 STALE_RESULTS = """
 MATCH (m:Model)
 WHERE NOT m.status IN ['unknown', 'unavailable']
-  AND (m.eff_version IS NULL OR m.eff_version <> $version OR m.eff_store_version <> $store_version
-       OR m.eff_kb_version <> $kb_version)
+  AND (m.eff_version IS NULL OR m.eff_version <> $version OR coalesce(m.eff_store_version, -1) <> $store_version
+       OR coalesce(m.eff_kb_version, '') <> $kb_version)
 RETURN m.id AS id
 ORDER BY id
 LIMIT $limit
