@@ -188,6 +188,8 @@ RETURN [m.id, 0, m.declared_license, m.status, m.eff_conflict_state] AS root, ro
 )
 
 # Deployments serving a family's root or descendants, nearest first, capped; with the total.
+# Descendants without any SERVES relationship are skipped by their degree (5x fewer db hits on a
+# 44k-model family than expanding SERVES from every descendant).
 FAMILY_DEPLOYMENTS = (
     RESOLVE
     + """
@@ -195,7 +197,9 @@ CALL (m) {
   MATCH (d:Deployment)-[s:SERVES]->(m)
   RETURN d, s, m AS x, 0 AS depth
   UNION ALL
-  MATCH (d:Deployment)-[s:SERVES]->(x:Model)-[k:HAS_ANCESTOR]->(m)
+  MATCH (x:Model)-[k:HAS_ANCESTOR]->(m)
+  WHERE COUNT { (x)<-[:SERVES]-() } > 0
+  MATCH (d:Deployment)-[s:SERVES]->(x)
   RETURN d, s, x, k.depth AS depth
 }
 WITH d, s, x, depth ORDER BY depth, x.id, d.id
