@@ -39,6 +39,7 @@ from typing import Any
 __all__ = ["main"]
 
 ROOT = "synthetic-org/Base-8B"
+BACKGROUND_ROOT = "background-org/Other-7B"
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -125,7 +126,7 @@ def _stack(args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str, str, dict
 def _start_workers(args: argparse.Namespace, env: dict[str, str], logs: Path) -> list[subprocess.Popen[bytes]]:
     layouts = {
         "mixed": [("hub,graph", args.concurrency)] * args.workers,
-        "split": [("hub", args.concurrency), ("graph", max(1, args.concurrency // 2))][: args.workers],
+        "split": [("hub", args.concurrency), ("graph", args.graph_concurrency)][: args.workers],
     }
     procs = []
     for index, (queues, concurrency) in enumerate(layouts[args.layout]):
@@ -133,8 +134,8 @@ def _start_workers(args: argparse.Namespace, env: dict[str, str], logs: Path) ->
         log = (logs / f"worker{index}.log").open("wb")
         argv = [
             sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=threads",
-            f"--concurrency={concurrency}", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-            f"--queues={queues}", f"--hostname=bench{index}@%h",
+            f"--concurrency={concurrency}", f"--loglevel={args.loglevel}", "--without-gossip", "--without-mingle",
+            f"--queues={queues},maintenance,propagation", f"--hostname=bench{index}@%h",
         ]
         procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env))
     from workers.app import create_app
@@ -149,11 +150,11 @@ def _start_workers(args: argparse.Namespace, env: dict[str, str], logs: Path) ->
     raise RuntimeError("workers did not answer a ping within 90 s")
 
 
-def _crawl(name: str, client: Any, hub: Any, driver: Any, pids: dict[str, int], down: int) -> Run:
+def _crawl(name: str, client: Any, hub: Any, driver: Any, pids: dict[str, int], down: int, root: str = ROOT) -> Run:
     hub.stats.reset()
     before = {k: _cpu_s(p) for k, p in pids.items()}
     started = time.perf_counter()
-    job_id = client.request_crawl([ROOT], True, down, False, hub.url)
+    job_id = client.request_crawl([root], True, down, False, hub.url)
     timeline = []
     while True:
         snap = client.job(job_id)
@@ -165,9 +166,16 @@ def _crawl(name: str, client: Any, hub: Any, driver: Any, pids: dict[str, int], 
         time.sleep(0.25)
     seconds = time.perf_counter() - started
     cpu = {k: _cpu_s(p) - before[k] for k, p in pids.items()}
-    records, _, _ = driver.execute_query("MATCH (m:Model {status: 'available'}) RETURN count(m) AS n")
+    records, _, _ = driver.execute_query(
+        "MATCH (m:Model {status: 'available'}) WHERE m.last_run = $job RETURN count(m) AS n", job=job_id
+    )
     return Run(name, job_id, seconds, hub.stats.snapshot(), snap.counters, snap.problems_by_kind,
                int(records[0]["n"]), cpu, timeline[:: max(1, len(timeline) // 40)])
+
+
+def _wipe(driver: Any) -> None:
+    with driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 def _naive(hub: Any, snapshot_ids: list[str], sample: int) -> dict[str, Any]:
@@ -199,13 +207,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--background", type=int, default=5_000, help="models of the family crawled beforehand")
     parser.add_argument("--down", type=int, default=6, help="levels below the root (the family is 6 deep)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=4, help="threads per worker process")
     parser.add_argument("--layout", choices=("mixed", "split"), default="mixed",
                         help="mixed: every worker on hub+graph; split: one hub worker, one graph worker")
+    parser.add_argument("--graph-concurrency", type=int, default=1, help="threads of the graph worker (split layout)")
     parser.add_argument("--expand-chunk", type=int, default=None, help="LINEAGE_CRAWL_EXPAND_CHUNK for the workers")
     parser.add_argument("--naive-sample", type=int, default=500)
+    parser.add_argument("--loglevel", default="WARNING", help="log level of the workers (logs in crawl-logs/)")
+    parser.add_argument("--propagate", action="store_true",
+                        help="end each job with the propagation recompute (off: the crawl alone is measured)")
+    parser.add_argument("--write-batch", type=int, default=None, help="LINEAGE_CRAWL_WRITE_BATCH for the workers")
     parser.add_argument("--snapshot", type=Path, default=Path("var/bench/synthetic-10k"))
     parser.add_argument("--redis-url")
     parser.add_argument("--neo4j-uri")
@@ -219,17 +233,25 @@ def main() -> None:
 
     if not (args.snapshot / "manifest.json").exists():
         generate(args.snapshot, SyntheticSpec(models=args.models, seed=args.seed))
+    background_dir = args.snapshot.with_name(args.snapshot.name + "-background")
+    if not (background_dir / "manifest.json").exists():
+        generate(background_dir, SyntheticSpec(models=args.background, seed=args.seed + 1, root=BACKGROUND_ROOT))
     snapshot = Snapshot.load(args.snapshot)
     with tempfile.TemporaryDirectory(prefix="lineage-crawl-bench-") as tmpdir, ExitStack() as stack:
         tmp = Path(tmpdir)
         redis_url, neo4j_uri, pids = stack.enter_context(_stack(args, tmp))
         hub = stack.enter_context(serve_in_thread(snapshot))
+        background_hub = stack.enter_context(serve_in_thread(background_dir))
+        unlimited = {"rate": 100_000, "burst": 10_000}
         env = {
             **os.environ, "REDIS_URL": redis_url, "NEO4J_URI": neo4j_uri,
-            "LINEAGE_HUB_RATE_LIMITS": json.dumps({hub.url: {"rate": 100_000, "burst": 10_000}}),
+            "LINEAGE_HUB_RATE_LIMITS": json.dumps({hub.url: unlimited, background_hub.url: unlimited}),
         }
+        env["LINEAGE_CRAWL_PROPAGATE"] = "1" if args.propagate else "0"
         if args.expand_chunk:
             env["LINEAGE_CRAWL_EXPAND_CHUNK"] = str(args.expand_chunk)
+        if args.write_batch:
+            env["LINEAGE_CRAWL_WRITE_BATCH"] = str(args.write_batch)
         os.environ.update({k: env[k] for k in ("REDIS_URL", "NEO4J_URI", "LINEAGE_HUB_RATE_LIMITS")})
         from graph.db import sync_driver
         from graph.schema import ensure_schema
@@ -240,7 +262,7 @@ def main() -> None:
         driver = sync_driver(Neo4jSettings(uri=neo4j_uri))
         stack.callback(driver.close)
         ensure_schema(driver)
-        driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        _wipe(driver)
         procs = _start_workers(args, env, args.out.parent / "crawl-logs")
 
         def stop_workers() -> None:
@@ -255,6 +277,9 @@ def main() -> None:
         stack.callback(stop_workers)
         watched = {**pids, **{f"worker{i}": p.pid for i, p in enumerate(procs)}, "bench+replay_hub": os.getpid()}
         client = CrawlClient(WorkerSettings(redis_url=redis_url))
+        # a graph is never empty: another family is crawled first (it also warms Neo4j's query plans and the
+        # workers' connections); the family measured is then new to a graph that already holds that one
+        warmup = _crawl("background family", client, background_hub, driver, watched, args.down, BACKGROUND_ROOT)
         cold = _crawl("cold", client, hub, driver, watched, args.down)
         print(json.dumps(cold.summary(), indent=1))
         warm = _crawl("unchanged", client, hub, driver, watched, args.down)
@@ -268,6 +293,7 @@ def main() -> None:
             "date": time.strftime("%Y-%m-%d %H:%M:%S"),
             "family": {"models": len(ids), "root": ROOT},
             "workers": {"processes": len(procs), "threads_each": args.concurrency, "layout": args.layout},
+            "background": {k: v for k, v in warmup.summary().items() if k != "timeline_s_seen_written_pending"},
             "cold": cold.summary(),
             "unchanged": warm.summary(),
             "naive": naive,

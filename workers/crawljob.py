@@ -37,6 +37,7 @@ __all__ = ["UnitRun", "ingest", "run_children", "run_deployers", "run_seed"]
 
 log = structlog.get_logger(__name__)
 
+_NEW = KnownModel(id="", status="unknown", sha=None, last_seen=None, last_modified=None)
 _MODEL_STAGE = "model"
 _CHILDREN_STAGE = "children"
 
@@ -108,7 +109,14 @@ def ingest(run: UnitRun, observations: Sequence[Observation], keep: Callable[[st
     written = 0
     for index, batch in enumerate(batches):
         unit = pipeline.write_unit(run.unit, index)
-        payload = {"observations": [to_json(o) for o in batch], "seen_unchanged": touches if index == 0 else []}
+        # a model the graph held as crawled may have parents this observation no longer names: the writer
+        # closes those edges ("full" observation); a model new to the graph has nothing to close
+        full = sorted({o.id for o in batch if isinstance(o, ModelSeen) and known.get(o.id, _NEW).crawled})
+        payload = {
+            "observations": [to_json(o) for o in batch],
+            "full": full,
+            "seen_unchanged": touches if index == 0 else [],
+        }
         models = len({o.id for o in batch if isinstance(o, ModelSeen)})
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         run.store.put_batch(run.job_id, unit.key, text, models + (len(touches) // 10 if index == 0 else 0))

@@ -80,7 +80,7 @@ class WorkerSettings(BaseSettings):
         description="Models whose children one task lists; their children are written as one batch.",
     )
     write_batch_models: int = Field(
-        default=2000,
+        default=5000,
         ge=1,
         validation_alias="LINEAGE_CRAWL_WRITE_BATCH",
         description="Most models (with their edges, files, deployments) in one write task.",

@@ -6,6 +6,9 @@ one ``HubSource`` reads directly for the same crawl (the oracle).
 
 from __future__ import annotations
 
+import gzip
+import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -150,6 +153,51 @@ def test_a_second_crawl_skips_unchanged_models_but_marks_them_seen(
     assert records[0]["n"] == records[0]["now"] > 0  # a staleness check would not mark them
     forced = wait_job(client, client.request_crawl([ROOT], up=False, down=2, endpoint=hub.url, force=True))
     assert forced.counters["models_written"] == first.counters["models_written"]
+
+
+def test_a_model_whose_base_changed_has_its_old_edge_closed(
+    client: CrawlClient, hubs: tuple[ReplayServer, ReplayServer], snapshot: Path, clean_graph: Driver,
+    tmp_path: Path,
+) -> None:
+    hub, _ = hubs
+    wait_job(client, client.request_crawl([ROOT], up=False, down=2, endpoint=hub.url))
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (c:Model)-[d:DERIVED_FROM]->(p:Model) WHERE d.valid_to IS NULL AND c.status = 'available' "
+        "WITH c, collect(p.id) AS parents WHERE size(parents) = 1 AND NOT parents[0] = $root "
+        "RETURN c.id AS child, parents[0] AS parent ORDER BY child LIMIT 1",
+        root=ROOT,
+    )
+    child, old_parent = str(records[0]["child"]), str(records[0]["parent"])
+    changed = _rebased(snapshot, tmp_path / "changed", child, old_parent, ROOT)
+    with serve_in_thread(changed) as moved:  # the same hub later: the child now names the root as its base
+        report = wait_job(client, client.request_crawl([child], up=False, endpoint=moved.url))
+    assert report.counters["models_written"] == 1
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (:Model {id: $c})-[d:DERIVED_FROM]->(p:Model) RETURN p.id AS parent, d.valid_to IS NULL AS open",
+        c=child,
+    )
+    assert {(r["parent"], r["open"]) for r in records} == {(old_parent, False), (ROOT, True)}
+
+
+def _rebased(snapshot: Path, folder: Path, child: str, old: str, new: str) -> Path:
+    """A copy of the snapshot in which ``child`` was re-based from ``old`` onto ``new`` (new sha)."""
+    shutil.copytree(snapshot, folder)
+    path = folder / "models.jsonl.gz"
+    lines = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            model = json.loads(line)
+            if model["id"] == child:
+                model["tags"] = [t.replace(old, new) for t in model["tags"]]
+                card = model.get("cardData") or {}
+                card["base_model"] = new
+                model["cardData"] = card
+                model["sha"] = "f" * 40
+                model["lastModified"] = "2026-01-01T00:00:00.000Z"
+            lines.append(json.dumps(model))
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return folder
 
 
 def _fingerprint_models(driver: Driver) -> dict[str, tuple[object, ...]]:

@@ -18,6 +18,7 @@ write failed for good are reported (kind ``unit_failed``) and their units finish
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,14 +45,22 @@ log = structlog.get_logger(__name__)
 _RETRIES = WorkerSettings().write_retries
 
 
-def _decode(payload: str) -> tuple[list[Observation], list[tuple[str, str, datetime]]]:
+@dataclass(frozen=True)
+class _Batch:
+    observations: list[Observation]
+    full: list[str]  # models whose observation names all their parents and that may have older edges to close
+    touches: list[tuple[str, str, datetime]]  # unchanged models: (id, sha, observed at)
+
+
+def _decode(payload: str) -> _Batch:
     try:
         data: dict[str, Any] = json.loads(payload)
         observations = [from_json(item) for item in data["observations"]]
+        full = [str(i) for i in data.get("full", [])]
         touches = [(str(i), str(sha), datetime.fromisoformat(t)) for i, sha, t in data.get("seen_unchanged", [])]
     except (ValueError, KeyError, TypeError) as exc:
         raise PayloadError(f"unreadable batch: {exc}") from exc
-    return observations, touches
+    return _Batch(observations, full, touches)
 
 
 def _affected(observations: list[Observation]) -> list[str]:
@@ -117,18 +126,19 @@ def write_batch(self: Task, job_id: str, unit_key: str, batch_key: str, producer
             continue
         payloads[key] = payload
     decoded = {key: _decode(payload) for key, payload in payloads.items()}
-    observations = [o for obs, _ in decoded.values() for o in obs]
-    touches = [t for _, ts in decoded.values() for t in ts]
+    observations = [o for batch in decoded.values() for o in batch.observations]
+    full = {model_id for batch in decoded.values() for model_id in batch.full}
+    touches = [t for batch in decoded.values() for t in batch.touches]
     driver = res.driver()
     with graph_busy_is_transient():
         if observations:
             accept_first_observation(driver, sorted(_models(observations)), database=res.neo4j.database)
-            res.writer().write(observations, run_id=job_id)
+            res.writer().write(observations, run_id=job_id, full_models=full)
         if touches:
             mark_seen(driver, touches, run_id=job_id, database=res.neo4j.database)
     store.add_written(job_id, _affected(observations))
-    for key, (obs, _) in decoded.items():
-        store.account(job_id, key, {Counter.WRITTEN: len(_models(obs))})
+    for key, batch in decoded.items():
+        store.account(job_id, key, {Counter.WRITTEN: len(_models(batch.observations))})
         pipeline.complete(store, job_id, key, res.settings)
     store.drop_batches(job_id, unit_key, list(decoded))
 
