@@ -30,9 +30,10 @@ from typing import Any
 
 import structlog
 from celery import Celery
+from kombu.exceptions import OperationalError
 
 from workers.app import app, create_app, publish_retry_policy
-from workers.errors import PayloadError
+from workers.errors import CoordinationUnavailable, PayloadError
 from workers.jobs import Counter, JobOptions, JobStore
 from workers.queues import Queue
 from workers.settings import WorkerSettings
@@ -142,19 +143,26 @@ def _app_for(settings: WorkerSettings) -> Celery:
 
 
 def send(job_id: str, units: Iterable[Unit], settings: WorkerSettings, *, countdown: float | None = None) -> int:
-    """Publish a task per unit (retrying while the broker is briefly unreachable)."""
+    """Publish a task per unit (retrying while the broker is briefly unreachable).
+
+    Raises :class:`~workers.errors.CoordinationUnavailable` when the broker stays unreachable; the
+    units stay registered, so a later resend (the sweep, or the task's own retry) sends them.
+    """
     policy = publish_retry_policy(settings)
     celery = _app_for(settings)
     sent = 0
     for unit in units:
-        celery.send_task(
-            unit.task,
-            args=[job_id, unit.key, *unit.args],
-            queue=unit.queue.value,
-            countdown=countdown,
-            retry=True,
-            retry_policy=policy,
-        )
+        try:
+            celery.send_task(
+                unit.task,
+                args=[job_id, unit.key, *unit.args],
+                queue=unit.queue.value,
+                countdown=countdown,
+                retry=True,
+                retry_policy=policy,
+            )
+        except OperationalError as exc:
+            raise CoordinationUnavailable(f"the broker did not take {unit.key}: {exc}") from exc
         sent += 1
     return sent
 
