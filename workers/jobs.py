@@ -307,6 +307,10 @@ class JobStore:
         """Jobs that still have outstanding units."""
         return sorted(_text(m) for m in self.client.smembers(self._active_key))
 
+    def forget_active(self, job_id: str) -> None:
+        """Drop a job from the active set (its keys expired: there is nothing left to resend)."""
+        self.client.srem(self._active_key, job_id)
+
     # -- claims -------------------------------------------------------------------------
 
     def claim(self, job_id: str, model_id: str, stage: str = "model", owner: str | None = None) -> bool:
@@ -373,12 +377,19 @@ class JobStore:
         pipe.execute()
 
     def mark_ready(self, job_id: str, keys: Sequence[str]) -> None:
-        """Let writers take these batches (call once their units are registered), oldest first."""
+        """Let writers take these batches (call once their units are registered), oldest first.
+
+        Batches of finished units (a redelivered producer stores them again) are not offered again.
+        """
         if not keys:
+            return
+        done = self.client.smismember(self._key(job_id, "done"), list(keys))
+        fresh = [key for key, finished in zip(keys, done, strict=True) if not int(finished)]
+        if not fresh:
             return
         now = time.time()
         pipe = self.client.pipeline()
-        pipe.zadd(self._key(job_id, "ready"), {key: now for key in keys}, nx=True)
+        pipe.zadd(self._key(job_id, "ready"), {key: now for key in fresh}, nx=True)
         pipe.expire(self._key(job_id, "ready"), _TTL_S)
         pipe.execute()
 

@@ -209,7 +209,10 @@ def resend_stalled(store: JobStore, settings: WorkerSettings, *, now: float | No
     resent: dict[str, list[str]] = {}
     for job_id in store.active_jobs():
         snapshot = store.snapshot(job_id)
-        if snapshot is None or snapshot.progress_at is None or now - snapshot.progress_at < settings.stall_after_s:
+        if snapshot is None:
+            store.forget_active(job_id)
+            continue
+        if snapshot.progress_at is None or now - snapshot.progress_at < settings.stall_after_s:
             continue
         outstanding = {key: spec for key, spec in store.outstanding(job_id).items() if spec}
         keys = sorted(k for k in outstanding if k != FINALIZE) or [k for k in outstanding if k == FINALIZE]

@@ -122,3 +122,18 @@ def test_a_writer_takes_its_batch_and_older_ready_ones_up_to_the_limit(store: Jo
     store.drop_batches(job, "w2", taken)
     assert store.get_batch(job, "w1") is None and store.taker(job, "w1") is None
     assert store.get_batch(job, "w3") == '{"k": "w3"}'
+
+
+def test_a_finished_batch_stored_again_is_not_offered_to_writers(store: JobStore) -> None:
+    job = _job(store)
+    store.add_units(job, ["w1"])
+    store.put_batch(job, "w1", "{}", 3)
+    store.mark_ready(job, ["w1"])
+    assert store.take_batches(job, "w1", max_models=10) == ["w1"]
+    store.finish_unit(job, "w1")
+    store.drop_batches(job, "w1", ["w1"])
+    store.put_batch(job, "w1", "{}", 3)  # a redelivered producer stores it once more
+    store.add_units(job, ["w3"])
+    store.put_batch(job, "w3", "{}", 3)
+    store.mark_ready(job, ["w1", "w3"])
+    assert store.take_batches(job, "w3", max_models=10) == ["w3"]  # w1 is not written twice
