@@ -5,9 +5,11 @@ Mount with ``app.command()(crawl)`` in ``lineage/cli.py``.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Annotated
 
+import structlog
 import typer
 from rich.progress import (
     BarColumn,
@@ -56,6 +58,8 @@ def crawl(
     from workers.client import CrawlClient
     from workers.errors import InvalidCrawlRequest
 
+    if not structlog.is_configured():  # the table is the output; library log lines are not
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     try:
         client = CrawlClient()
     except Exception as exc:  # noqa: BLE001 - settings or Redis URL unusable: one clear line
