@@ -107,7 +107,8 @@ def test_a_family_crawl_writes_every_model_the_hub_lists_with_few_requests(
     assert report.counters["models_seen"] == len(expected)
     assert report.counters["models_written"] == len(wanted)
     # every request is counted, and listings bring many models per request
-    assert report.counters["hub_requests"] == hub.stats.snapshot()["total"]
+    # (the hub may see one request more than the client sent: see the crawler's limiter test)
+    assert 0 <= hub.stats.snapshot()["total"] - report.counters["hub_requests"] <= 1
     assert report.counters["hub_requests"] < 0.9 * len(wanted)
     assert sum(report.problems_by_kind.values()) == report.counters["problems"]
     # the ancestry index was rebuilt at the end: a model three levels down reaches the root through it
