@@ -24,7 +24,8 @@ from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
 import httpx2
-from huggingface_hub import get_session
+from huggingface_hub import get_session, set_client_factory
+from huggingface_hub.utils._http import default_client_factory
 
 __all__ = ["NoopRateLimiter", "PausableRateLimiter", "RateLimiter", "RequestMeter", "metered"]
 
@@ -81,7 +82,25 @@ def _request_hook(request: httpx2.Request) -> None:
         meter.on_request(request)
 
 
+_factory_lock = threading.Lock()
+_factory_installed = False
+
+
+def _hooked_client() -> httpx2.Client:
+    """huggingface_hub's default client, with the request hook. huggingface_hub replaces its shared
+    client after a connection error and retries on the new one inside the same call, so the hook
+    must be on every client it makes, not only on the one that existed when a crawl began."""
+    client = default_client_factory()
+    client.event_hooks["request"].append(_request_hook)
+    return client
+
+
 def _ensure_hook_installed() -> None:
+    global _factory_installed
+    with _factory_lock:
+        if not _factory_installed:
+            set_client_factory(_hooked_client)
+            _factory_installed = True
     hooks = get_session().event_hooks["request"]
     if _request_hook not in hooks:
         hooks.append(_request_hook)
