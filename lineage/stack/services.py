@@ -35,7 +35,28 @@ class ServiceStatus:
     started: bool = False  # True when this call started it, False when it was already running
 
 
-class Neo4jServer:
+class _LocalServer:
+    """What both local servers share: a tracked process, a URL, a status and a port to claim."""
+
+    name: str
+    data_dir: Path
+    process: ManagedProcess
+
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
+    def status(self) -> ServiceStatus:
+        pid = self.process.pid()
+        return ServiceStatus(self.name, pid is not None, pid, self.url, self.data_dir)
+
+
+def _require_free_port(port: int, variable: str) -> None:
+    if not port_is_free(port):
+        raise PortInUse(f"port {port} is already in use; stop what holds it or choose another with {variable}")
+
+
+class Neo4jServer(_LocalServer):
     """Neo4j Community started from Maven jars by the bundled Java launcher."""
 
     name = "neo4j"
@@ -51,20 +72,12 @@ class Neo4jServer:
     def url(self) -> str:
         return f"bolt://127.0.0.1:{self.settings.neo4j_port}"
 
-    def status(self) -> ServiceStatus:
-        pid = self.process.pid()
-        return ServiceStatus(self.name, pid is not None, pid, self.url, self.data_dir)
-
     def start(self) -> ServiceStatus:
         """Start Neo4j and wait until Bolt answers; a running instance is reported, not restarted."""
         current = self.status()
         if current.running:
             return current
-        if not port_is_free(self.settings.neo4j_port):
-            raise PortInUse(
-                f"port {self.settings.neo4j_port} is already in use; stop what holds it "
-                f"or choose another with LINEAGE_NEO4J_PORT"
-            )
+        _require_free_port(self.settings.neo4j_port, "LINEAGE_NEO4J_PORT")
         java = require_tool(self.settings.java_bin, "Java 17+", "openjdk-17-jdk-headless")
         _require_java_17(java)
         lib = ensure_neo4j_jars(self.settings)
@@ -123,7 +136,7 @@ class Neo4jServer:
             return ""
 
 
-class RedisServer:
+class RedisServer(_LocalServer):
     """Debian's redis-server on loopback, with append-only persistence in the state folder."""
 
     name = "redis"
@@ -137,19 +150,11 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.settings.redis_port}/0"
 
-    def status(self) -> ServiceStatus:
-        pid = self.process.pid()
-        return ServiceStatus(self.name, pid is not None, pid, self.url, self.data_dir)
-
     def start(self) -> ServiceStatus:
         current = self.status()
         if current.running:
             return current
-        if not port_is_free(self.settings.redis_port):
-            raise PortInUse(
-                f"port {self.settings.redis_port} is already in use; stop what holds it "
-                f"or choose another with LINEAGE_REDIS_PORT"
-            )
+        _require_free_port(self.settings.redis_port, "LINEAGE_REDIS_PORT")
         binary = require_tool(self.settings.redis_bin, "redis-server", "redis-server")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [
