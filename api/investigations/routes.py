@@ -13,6 +13,7 @@ format or a malformed sha256, 503/504 when the graph is unavailable or too slow.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated
 
@@ -23,6 +24,7 @@ from api.aibom import MEDIA_TYPE as AIBOM_MEDIA_TYPE
 from api.aibom import aibom_json
 from api.investigations.html import CSP
 from api.investigations.render import MEDIA_TYPES, Format, render
+from graph import deadline
 from graph.errors import GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound
 from graph.investigations import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, parse_as_of, plan_dossier
 from graph.reads import Plan
@@ -40,10 +42,16 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 async def _dossier(request: Request, make: Callable[[], Plan[Dossier]]) -> Dossier | JSONResponse:
-    """Run a dossier plan over the app's graph reader; domain errors become JSON error responses."""
+    """Run a dossier plan over the app's graph reader within the query timeout (its engine pass and
+    assembly run in worker threads and stop at the deadline); domain errors become JSON error responses."""
+    timeout_s = request.app.state.settings.query_timeout_s
     try:
         plan = make()
-        return await request.app.state.graph.reader.run(plan)  # type: ignore[no-any-return]
+        with deadline.within(timeout_s):
+            async with asyncio.timeout(timeout_s):
+                return await request.app.state.graph.reader.run(plan)  # type: ignore[no-any-return]
+    except TimeoutError:
+        return _error(504, "timeout", f"the dossier took longer than {timeout_s:g}s; try again later")
     except InvalidAsOf as exc:
         return _error(422, "invalid_as_of", str(exc))
     except UnknownFile as exc:
@@ -67,12 +75,13 @@ def _format(value: str) -> Format | JSONResponse:
         return _error(422, "invalid_format", f"format must be one of md, json or html; got {value[:40]!r}")
 
 
-def _respond(dossier: Dossier, fmt: Format) -> Response:
+async def _respond(dossier: Dossier, fmt: Format) -> Response:
+    body = await asyncio.to_thread(render, dossier, fmt)  # rendering scales with the lineage: off the event loop
     headers = {"X-Content-Hash": dossier.content_hash, "X-Content-Type-Options": "nosniff",
                "Cache-Control": "no-cache"}
     if fmt is Format.HTML:
         headers["Content-Security-Policy"] = CSP
-    return Response(render(dossier, fmt), media_type=MEDIA_TYPES[fmt], headers=headers)
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 async def _investigate(request: Request, fmt_value: str, plan: Callable[[], Plan[Dossier]]) -> Response:
@@ -80,7 +89,7 @@ async def _investigate(request: Request, fmt_value: str, plan: Callable[[], Plan
     if isinstance(fmt, JSONResponse):
         return fmt
     found = await _dossier(request, plan)
-    return found if isinstance(found, JSONResponse) else _respond(found, fmt)
+    return found if isinstance(found, JSONResponse) else await _respond(found, fmt)
 
 
 def _planner(*, model_id: str | None = None, sha256: str | None = None,
@@ -110,6 +119,7 @@ async def aibom(request: Request, model_id: str, as_of: AsOf = None) -> Response
     found = await _dossier(request, _planner(model_id=model_id, as_of=as_of))
     if isinstance(found, JSONResponse):
         return found
-    return Response(aibom_json(found), media_type=AIBOM_MEDIA_TYPE,
+    body = await asyncio.to_thread(aibom_json, found)
+    return Response(body, media_type=AIBOM_MEDIA_TYPE,
                     headers={"X-Content-Hash": found.content_hash, "Cache-Control": "no-cache"})
 

@@ -109,11 +109,7 @@ def plan_dossier(
     if sha is not None:
         files = yield c.Query(q.FILE_PROVENANCE, {"sha256": sha, "ids": [h.model.id for h in holders]})
 
-    view = loaded.view
-    run = engine.run(view)
-    in_view = [m for m in ids if m in view.nodes]
-    results = run.results(in_view)
-    chain = run.responsibility_chain(subject.id) if subject.id in view.nodes else ()
+    results, chain = yield c.Compute(_evaluate, (engine, loaded.view, ids, subject.id))
     inputs = Inputs(
         asked=asked,
         as_of=as_of,
@@ -130,8 +126,22 @@ def plan_dossier(
         files={str(r["model"]): r["prov"] for r in files},
         catalog=catalog,
     )
-    dossier = lay_out(inputs, generated_at=clock())
-    return _sealed(dossier)
+    dossier = yield c.Compute(_lay_out_sealed, (inputs, clock()))
+    return dossier
+
+
+def _evaluate(
+    engine: PropagationEngine, view: Any, ids: list[str], subject_id: str
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The engine's results for the models of the dossier and the subject's chain (CPU: a compute step)."""
+    run = engine.run(view)
+    results = run.results([m for m in ids if m in view.nodes])
+    chain = run.responsibility_chain(subject_id) if subject_id in view.nodes else ()
+    return results, chain
+
+
+def _lay_out_sealed(inputs: Inputs, generated_at: datetime) -> Dossier:
+    return _sealed(lay_out(inputs, generated_at=generated_at))
 
 
 def _holder_order(match: FileMatch) -> tuple[datetime, str]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 import structlog
 
 from crawler.observations import ModelStatus, Relation
+from graph.deadline import check as check_deadline
 from graph.licenses import LicenseCatalog, ResolutionGap, default_catalog
 from graph.licenses.model import DerivativeLicensing
 from graph.propagation.bulk import no_cyclic_gc
@@ -99,7 +100,11 @@ class PropagationRun:
         self._require(ids)
         with no_cyclic_gc():
             self._ensure(ids)
-            return {mid: self.result(mid) for mid in ids}
+            out: dict[str, PropagationResult] = {}
+            for mid in ids:
+                check_deadline()
+                out[mid] = self.result(mid)
+            return out
 
     def result(self, model_id: str) -> PropagationResult:
         """The result for one model of the view (memoised)."""
@@ -221,6 +226,7 @@ class PropagationRun:
                     self._compute_component(sorted(members))
 
     def _compute_component(self, members: list[str]) -> None:
+        check_deadline()  # a request's engine pass stops when its deadline has passed
         cyclic = len(members) > 1 or members[0] in self._parent_ids(members[0])
         cycle = tuple(members) if cyclic else ()
         if cyclic:

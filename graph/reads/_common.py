@@ -1,7 +1,10 @@
 """Shared argument checks and query plumbing of the reads.
 
 Each read is written once as a *plan*: a generator that yields :class:`Query` objects and
-receives the rows of each (``rows = yield Query(...)``), returning the read model. The
+receives the rows of each (``rows = yield Query(...)``), returning the read model. A plan yields
+a :class:`Compute` for a CPU-heavy step (an engine pass, an assembly that scales with the graph)
+and receives its value: the sync driver runs it in place, the async services in a worker thread,
+so no such step runs on an event loop. The
 sync functions of :mod:`graph.reads` drive a plan with :func:`run` over a sync driver;
 async services (``graph.services``) drive the very same plans over the async driver, so
 statements, argument checks and row mapping exist once.
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,6 +27,7 @@ from graph.history import to_utc
 
 __all__ = [
     "MAX_DEPTH",
+    "Compute",
     "Plan",
     "Query",
     "MAX_LIMIT",
@@ -51,8 +55,20 @@ class Query:
     params: dict[str, Any]
 
 
-Plan = Generator[Query, list[Any], T]
-"""A read written once: yields queries, receives each one's rows, returns the result."""
+@dataclass(frozen=True, slots=True)
+class Compute:
+    """A CPU-heavy step of a plan: ``fn(*args)``, run off the event loop by async drivers."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+    def __call__(self) -> Any:
+        return self.fn(*self.args)
+
+
+Plan = Generator[Any, Any, T]
+"""A read written once: yields queries (receiving each one's rows) and compute steps (receiving
+their value), returns the result."""
 
 
 def check_depth(value: int, name: str = "max_depth") -> int:
@@ -118,8 +134,11 @@ def read(driver: Driver, statement: str, params: dict[str, Any], database: str |
 def run(driver: Driver, plan: Plan[T], database: str | None) -> T:
     """Drive a plan over a sync driver."""
     try:
-        query = next(plan)
+        step = next(plan)
         while True:
-            query = plan.send(read(driver, query.statement, query.params, database))
+            if isinstance(step, Compute):
+                step = plan.send(step())
+            else:
+                step = plan.send(read(driver, step.statement, step.params, database))
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]

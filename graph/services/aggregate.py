@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crawler.observations import Relation
+from graph.deadline import check as check_deadline
 from graph.licenses import LicenseCatalog
 from graph.propagation import PropagationResult
 from graph.propagation.flow import FlowFacts
@@ -158,6 +159,7 @@ def summarise(
     terms: dict[str, Counter[str]] = {}
     rules: Counter[tuple[str, str]] = Counter()
     for model_id in member_ids:
+        check_deadline()
         result = results.get(model_id)
         if result is None:
             continue

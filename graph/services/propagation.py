@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from graph.deadline import check as check_deadline
 from graph.licenses import LicenseCatalog
 from graph.propagation import PropagationEngine, PropagationResult, ResponsibilityStep
 from graph.propagation.flow import FlowFacts, TermFlowAnalyzer
 from graph.propagation.lineage_loader import LEFT_OUT_STATUSES, LoadedView, plan_lineage_view
+from graph.propagation.model import LineageView
 from graph.propagation.materialised import plan_stored_results
 from graph.reads import _common as c
 from graph.services.models import plan_facts
@@ -71,7 +73,8 @@ def plan_model_results(
     if todo:
         loaded = yield from plan_lineage_view(todo, as_of=as_of)
         present = [i for i in todo if i in loaded.view.nodes]
-        for model_id, result in engine.evaluate(loaded.view, present).items():
+        computed = yield c.Compute(engine.evaluate, (loaded.view, present))
+        for model_id, result in computed.items():
             by_id[model_id] = ModelResult(model_id, result, "computed")
     return {key: by_id[mid] for key, mid in wanted.items() if mid in by_id}
 
@@ -83,7 +86,12 @@ def plan_chain(
     loaded = yield from plan_lineage_view([model_id], as_of=as_of)
     if model_id not in loaded.view.nodes:
         return ()
-    return engine.run(loaded.view).responsibility_chain(model_id)
+    chain = yield c.Compute(_chain, (engine, loaded.view, model_id))
+    return chain
+
+
+def _chain(engine: PropagationEngine, view: LineageView, model_id: str) -> tuple[ResponsibilityStep, ...]:
+    return engine.run(view).responsibility_chain(model_id)
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,10 @@ def compute_scope(loaded: LoadedView, members: Sequence[str], engine: Propagatio
     present = [m for m in members if m in loaded.view.nodes]
     results = run.results(present)
     analyzer = TermFlowAnalyzer(run.catalog, run.summarizer)
-    flow = {m: analyzer.facts(run.states[m], results[m]) for m in present}
+    flow = {}
+    for m in present:
+        check_deadline()
+        flow[m] = analyzer.facts(run.states[m], results[m])
     return ComputedScope(loaded, results, flow)
 
 
@@ -113,6 +124,7 @@ def plan_scope_view(members: Sequence[str], *, as_of: datetime | None) -> c.Plan
 def plan_computed_scope(
     members: Sequence[str], *, as_of: datetime | None, engine: PropagationEngine
 ) -> c.Plan[ComputedScope]:
-    """Read the view and compute (in the calling thread): see :func:`compute_scope`."""
+    """Read the view and compute (a compute step): see :func:`compute_scope`."""
     loaded = yield from plan_scope_view(members, as_of=as_of)
-    return compute_scope(loaded, members, engine)
+    computed = yield c.Compute(compute_scope, (loaded, members, engine))
+    return computed

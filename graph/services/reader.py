@@ -68,9 +68,6 @@ __all__ = ["MAX_COMPUTED_SCOPE", "GraphReader"]
 
 T = TypeVar("T")
 
-THREAD_ABOVE = 2000
-"""Engine passes over more models than this run in a worker thread, so the event loop stays responsive."""
-
 DEFAULT_DRAWING = 300
 """Members drawn by default (the dashboard's limit): read together with a materialised family's aggregates."""
 
@@ -306,15 +303,23 @@ class GraphReader:
         loaded = await self.run(plan_scope_view(ids, as_of=as_of))
         if root is not None and scope.sources[0] not in loaded.view.nodes and scope.sources[0] not in loaded.left_out:
             return None
-        if len(ids) > THREAD_ABOVE:
-            computed = await asyncio.to_thread(compute_scope, loaded, ids, self.engine)
-        else:
-            computed = compute_scope(loaded, ids, self.engine)
+        computed = await asyncio.to_thread(compute_scope, loaded, ids, self.engine)
         depths = {m.id: m.depth for m in scope.members}
         served = await self.run(_plan_deployments_of(ids, as_of, depths))
-        deployments = sorted((d for ds in served.values() for d in ds), key=lambda d: (d.depth, d.model_id, d.id))
-        summary = summarise(scope, loaded.view, computed.results, computed.flow, deployments, self.catalog)
+        summary = await asyncio.to_thread(_summary, scope, loaded, computed, served, self.catalog)
         return summary if term_id is None else _only_terms(summary, {term_id})
+
+
+def _summary(
+    scope: ScopeMembers,
+    loaded: Any,
+    computed: Any,
+    served: dict[str, tuple[Deployment, ...]],
+    catalog: LicenseCatalog,
+) -> PropagationSummary:
+    """A computed scope's aggregates (CPU: run in a worker thread)."""
+    deployments = sorted((d for ds in served.values() for d in ds), key=lambda d: (d.depth, d.model_id, d.id))
+    return summarise(scope, loaded.view, computed.results, computed.flow, deployments, catalog)
 
 
 def _only_terms(summary: PropagationSummary, terms: set[str]) -> PropagationSummary:

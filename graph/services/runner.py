@@ -1,14 +1,16 @@
-"""Run read plans (:mod:`graph.reads._common`) over the async driver, with a server-side timeout."""
+"""Run read plans (:mod:`graph.reads._common`) over the async driver, with a server-side timeout;
+their compute steps run in worker threads."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeVar, cast
 
 from neo4j import READ_ACCESS, AsyncDriver, Query
 from neo4j import exceptions as neo4j_exc
 
 from graph.errors import GraphTimeout, translated
-from graph.reads._common import Plan
+from graph.reads._common import Compute, Plan
 
 __all__ = ["read_async", "run_async"]
 
@@ -37,11 +39,14 @@ async def read_async(
 async def run_async(
     driver: AsyncDriver, plan: Plan[T], *, database: str | None, timeout_s: float | None = None
 ) -> T:
-    """Drive a plan over the async driver (the same plans the sync reads run)."""
+    """Drive a plan over the async driver (the same plans the sync reads run); its compute steps run
+    in a worker thread (with the caller's context, so its deadline stops them)."""
     try:
-        query = next(plan)
+        step = next(plan)
         while True:
-            rows = await read_async(driver, query.statement, query.params, database, timeout_s)
-            query = plan.send(rows)
+            if isinstance(step, Compute):
+                step = plan.send(await asyncio.to_thread(step))
+            else:
+                step = plan.send(await read_async(driver, step.statement, step.params, database, timeout_s))
     except StopIteration as done:
         return cast(T, done.value)
