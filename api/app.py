@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import redis.asyncio as aioredis
+import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -16,9 +19,43 @@ from api.graphql import install_graphql
 from api.metrics import metrics_endpoint, record_request
 from api.settings import ApiSettings
 from graph.client import GraphClient
+from graph.errors import GraphError
 from graph.settings import Neo4jSettings
 
 __all__ = ["create_app"]
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+CLOSE_TIMEOUT_S = 5.0
+"""Longest the API waits for a client to close at shutdown."""
+
+
+async def _within(awaitable: Awaitable[T], seconds: float, *, default: T) -> T:
+    """``awaitable``'s value, or ``default`` when it takes longer than ``seconds``."""
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except TimeoutError:
+        return default
+
+
+async def _bounded(awaitable: Awaitable[object], what: str) -> None:
+    try:
+        await asyncio.wait_for(awaitable, CLOSE_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("shutdown step timed out", step=what, seconds=CLOSE_TIMEOUT_S)
+
+
+async def _report_schema(graph: GraphClient) -> None:
+    """Log, once at start-up, the constraints and indexes the graph lacks (the API never creates them)."""
+    try:
+        missing = await asyncio.wait_for(graph.missing_schema(), graph.settings.schema_check_timeout_s)
+    except (TimeoutError, GraphError) as exc:
+        log.warning("graph schema not checked; /readyz reports it", reason=str(exc) or type(exc).__name__)
+        return
+    if missing:
+        log.warning("graph schema incomplete: run `lineage migrate`", missing=list(missing))
 
 
 def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None = None) -> FastAPI:
@@ -26,16 +63,23 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Start-up awaits nothing on Neo4j or Redis: the API answers at once, /readyz says what is
+        # down, and the schema is only checked (``lineage migrate`` creates it), in the background.
         graph = GraphClient(neo4j)
         app.state.graph = graph
-        app.state.redis = aioredis.from_url(settings.redis_url, socket_timeout=settings.readiness_timeout_s)
-        if await graph.is_reachable():
-            await graph.bootstrap()
+        app.state.redis = aioredis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.readiness_timeout_s,
+            socket_connect_timeout=settings.readiness_timeout_s,
+        )
+        check = asyncio.create_task(_report_schema(graph), name="schema-check")
         try:
             yield
         finally:
-            await graph.close()
-            await app.state.redis.aclose()
+            check.cancel()
+            await asyncio.gather(check, return_exceptions=True)
+            await _bounded(graph.close(), "closing the Neo4j driver")
+            await _bounded(app.state.redis.aclose(), "closing the Redis client")
 
     app = FastAPI(title="Lineage", lifespan=lifespan)
     app.state.settings = settings
@@ -53,16 +97,31 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        """Neo4j and Redis are reachable; 503 names whichever is not."""
+        """Neo4j and Redis are reachable and the graph schema is complete; 503 names whatever is not
+        ("schema" with the missing constraints and indexes until ``lineage migrate`` has run)."""
+        wait = settings.readiness_timeout_s
         down: list[str] = []
-        if not await app.state.graph.is_reachable():
+        missing: list[str] = []
+        graph: GraphClient = app.state.graph
+        if not await _within(graph.is_reachable(), wait, default=False):
             down.append("neo4j")
+        else:
+            try:
+                missing = list(await asyncio.wait_for(graph.missing_schema(), wait))
+            except (TimeoutError, GraphError):
+                missing = ["(the schema could not be read)"]
+            if missing:
+                down.append("schema")
         try:
-            await app.state.redis.ping()
-        except (aioredis.RedisError, OSError):
+            await asyncio.wait_for(app.state.redis.ping(), wait)
+        except (aioredis.RedisError, OSError, TimeoutError):
             down.append("redis")
         if down:
-            return JSONResponse({"status": "unavailable", "down": down}, status_code=503)
+            body: dict[str, object] = {"status": "unavailable", "down": down}
+            if missing:
+                body["missing"] = missing
+                body["hint"] = "run `lineage migrate`"
+            return JSONResponse(body, status_code=503)
         return JSONResponse({"status": "ready", "down": []})
 
     app.include_router(dashboard_router)

@@ -16,8 +16,8 @@ from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from crawler.observations import Observation
-from graph.db import async_driver, sync_driver
-from graph.schema import ensure_schema_async
+from graph.db import async_driver, read_query, sync_driver
+from graph.schema import missing_schema_async
 from graph.services.reader import GraphReader
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter, WriteReport
@@ -81,9 +81,10 @@ class GraphClient:
 
         await asyncio.to_thread(work)
 
-    async def bootstrap(self) -> None:
-        """Create the schema if it is missing."""
-        await ensure_schema_async(self.driver, self.settings.database)
+    async def missing_schema(self) -> tuple[str, ...]:
+        """The constraints and indexes the graph lacks (a read of the schema; it is never changed here:
+        ``lineage migrate`` does that). Raises GraphError when Neo4j cannot be asked."""
+        return await missing_schema_async(self.driver, self.settings.database)
 
     async def is_reachable(self) -> bool:
         try:
@@ -93,5 +94,7 @@ class GraphClient:
         return True
 
     async def counts(self) -> dict[str, Any]:
-        records, _, _ = await self.driver.execute_query(COUNTS, database_=self.settings.database)
+        records, _, _ = await self.driver.execute_query(
+            read_query(self.driver, COUNTS), database_=self.settings.database
+        )
         return dict(records[0])

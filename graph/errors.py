@@ -10,7 +10,7 @@ Hierarchy::
     ├── GraphRetryableError          the same call may succeed later
     │   ├── GraphUnavailable         database unreachable, session expired (ServiceUnavailable, SessionExpired)
     │   ├── GraphTransient           deadlock, lock timeout, leader switch (TransientError)
-    │   └── GraphTimeout             a read ran longer than its server-side timeout
+    │   └── GraphTimeout             a transaction ran longer than its timeout (or waited that long for a lock)
     └── GraphPermanentError          retrying the same call cannot help
         ├── GraphConstraintError     a uniqueness constraint was violated
         ├── GraphQueryError          Cypher syntax / type / client error (a bug, not a fault)
@@ -59,7 +59,12 @@ class GraphTransient(GraphRetryableError):
 
 
 class GraphTimeout(GraphRetryableError):
-    """A read ran longer than its server-side timeout and was stopped."""
+    """A transaction ran longer than its timeout (NEO4J_QUERY_TIMEOUT_S for reads, NEO4J_WRITE_TIMEOUT_S
+    for writes, db.transaction.timeout on the server otherwise) and was stopped and rolled back."""
+
+
+_TIMED_OUT = ("TransactionTimedOut", "LockClientStopped")
+"""Codes of a transaction the server stopped at its timeout (while running, or while waiting for a lock)."""
 
 
 class GraphPermanentError(GraphError):
@@ -101,6 +106,17 @@ class StaleRemovalRefused(GraphPermanentError):
         self.max_share = max_share
 
 
+def _timed_out(exc: neo4j_exc.Neo4jError) -> bool:
+    return any(code in (exc.code or "") for code in _TIMED_OUT)
+
+
+def _timeout(exc: neo4j_exc.Neo4jError) -> GraphTimeout:
+    return GraphTimeout(
+        f"the transaction was stopped at its timeout ({exc.code}); a read is bounded by NEO4J_QUERY_TIMEOUT_S, "
+        "a write batch by NEO4J_WRITE_TIMEOUT_S, whole-graph work by NEO4J_BULK_TIMEOUT_S"
+    )
+
+
 @contextmanager
 def translated() -> Iterator[None]:
     """Translate neo4j driver errors raised inside the block into graph errors."""
@@ -109,10 +125,14 @@ def translated() -> Iterator[None]:
     except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as exc:
         raise GraphUnavailable(str(exc) or type(exc).__name__) from exc
     except neo4j_exc.TransientError as exc:
+        if _timed_out(exc):
+            raise _timeout(exc) from exc
         raise GraphTransient(str(exc)) from exc
     except neo4j_exc.ConstraintError as exc:
         raise GraphConstraintError(str(exc)) from exc
     except (neo4j_exc.CypherSyntaxError, neo4j_exc.CypherTypeError, neo4j_exc.ClientError) as exc:
+        if _timed_out(exc):
+            raise _timeout(exc) from exc
         raise GraphQueryError(str(exc)) from exc
     except neo4j_exc.DriverError as exc:
         if exc.is_retryable():

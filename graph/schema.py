@@ -1,41 +1,147 @@
-"""Uniqueness constraints and indexes, created idempotently at start-up."""
+"""The graph's uniqueness constraints and indexes: created by ``lineage migrate`` only, checked by everyone else.
+
+Schema changes take schema locks that reads and writes of the same labels wait on, so they run
+once, from one place (:func:`migrate`, behind ``lineage migrate``: run by ``lineage dev up``,
+the demo, the test fixtures and the compose ``migrate`` service). The API and the workers only
+read ``SHOW CONSTRAINTS`` / ``SHOW INDEXES`` with a short timeout (:func:`missing_schema`,
+:func:`missing_schema_async`) and say what is missing; they never create anything.
+"""
 
 from __future__ import annotations
 
-from neo4j import AsyncDriver, Driver
+import time
+from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["SCHEMA_STATEMENTS", "ensure_schema", "ensure_schema_async"]
+from neo4j import READ_ACCESS, AsyncDriver, Driver, Query
 
-SCHEMA_STATEMENTS: tuple[str, ...] = (
-    "CREATE CONSTRAINT model_id IF NOT EXISTS FOR (n:Model) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT party_id IF NOT EXISTS FOR (n:Party) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT license_id IF NOT EXISTS FOR (n:License) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT term_id IF NOT EXISTS FOR (n:Term) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT deployment_id IF NOT EXISTS FOR (n:Deployment) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT dataset_id IF NOT EXISTS FOR (n:Dataset) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT file_sha256 IF NOT EXISTS FOR (n:File) REQUIRE n.sha256 IS UNIQUE",
-    "CREATE INDEX model_status IF NOT EXISTS FOR (n:Model) ON (n.status)",
-    "CREATE INDEX model_author IF NOT EXISTS FOR (n:Model) ON (n.author)",
-    "CREATE INDEX model_declared_license IF NOT EXISTS FOR (n:Model) ON (n.declared_license)",
+from graph.db import bulk_query, timeouts
+from graph.errors import translated
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_STATEMENTS",
+    "MigrationReport",
+    "SchemaItem",
+    "ensure_schema",
+    "migrate",
+    "missing_schema",
+    "missing_schema_async",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaItem:
+    """One constraint or index, by the name Neo4j lists it under."""
+
+    name: str
+    kind: Literal["constraint", "index"]
+    statement: str
+
+
+def _constraint(name: str, pattern: str, prop: str) -> SchemaItem:
+    return SchemaItem(name, "constraint", f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR {pattern} REQUIRE {prop} IS UNIQUE")
+
+
+def _index(name: str, pattern: str, prop: str) -> SchemaItem:
+    return SchemaItem(name, "index", f"CREATE INDEX {name} IF NOT EXISTS FOR {pattern} ON ({prop})")
+
+
+SCHEMA: tuple[SchemaItem, ...] = (
+    _constraint("model_id", "(n:Model)", "n.id"),
+    _constraint("party_id", "(n:Party)", "n.id"),
+    _constraint("license_id", "(n:License)", "n.id"),
+    _constraint("term_id", "(n:Term)", "n.id"),
+    _constraint("deployment_id", "(n:Deployment)", "n.id"),
+    _constraint("dataset_id", "(n:Dataset)", "n.id"),
+    _constraint("file_sha256", "(n:File)", "n.sha256"),
+    _index("model_status", "(n:Model)", "n.status"),
+    _index("model_author", "(n:Model)", "n.author"),
+    _index("model_declared_license", "(n:Model)", "n.declared_license"),
     # renamed repos: an old id is found through its alias node (graph.aliases)
-    "CREATE CONSTRAINT model_alias_id IF NOT EXISTS FOR (n:ModelAlias) REQUIRE n.id IS UNIQUE",
+    _constraint("model_alias_id", "(n:ModelAlias)", "n.id"),
     # models whose ancestry index must be rebuilt (sparse: the property exists only while dirty)
-    "CREATE INDEX model_closure_dirty IF NOT EXISTS FOR (n:Model) ON (n.closure_dirty)",
+    _index("model_closure_dirty", "(n:Model)", "n.closure_dirty"),
     # models a full family crawl no longer saw (graph.staleness)
-    "CREATE INDEX model_stale IF NOT EXISTS FOR (n:Model) ON (n.stale)",
+    _index("model_stale", "(n:Model)", "n.stale"),
     # descendants of a model in a stable order for cursor paging (graph.statements.lineage)
-    "CREATE INDEX has_ancestor_key IF NOT EXISTS FOR ()-[k:HAS_ANCESTOR]-() ON (k.key)",
+    _index("has_ancestor_key", "()-[k:HAS_ANCESTOR]-()", "k.key"),
 )
+
+SCHEMA_STATEMENTS: tuple[str, ...] = tuple(item.statement for item in SCHEMA)
+
+# what exists: constraints by name, and indexes by name unless their population failed
+# (a constraint's backing index is listed under the constraint's name)
+PRESENT = "SHOW INDEXES YIELD name, state WHERE state <> 'FAILED' RETURN name"
+
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    """What :func:`migrate` did: the items it created and those that already existed."""
+
+    created: tuple[str, ...]
+    existing: tuple[str, ...]
+    seconds: float
+
+
+def _missing(present: set[str]) -> tuple[str, ...]:
+    return tuple(item.name for item in SCHEMA if item.name not in present)
+
+
+def missing_schema(driver: Driver, database: str = "neo4j", *, timeout_s: float | None = None) -> tuple[str, ...]:
+    """The names of the constraints and indexes the graph lacks (empty: the schema is complete).
+
+    One auto-commit read of the schema (not retried: an unreachable Neo4j raises GraphUnavailable
+    at once), bounded by ``timeout_s`` (default: the driver's schema check timeout); it takes no
+    lock a crawl or a migration could be waiting on.
+    """
+    query = Query(PRESENT, timeout=timeout_s if timeout_s is not None else timeouts(driver).schema_check_s)
+    with translated(), driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        names = {record["name"] for record in session.run(query)}
+    return _missing(names)
+
+
+async def missing_schema_async(
+    driver: AsyncDriver, database: str = "neo4j", *, timeout_s: float | None = None
+) -> tuple[str, ...]:
+    """:func:`missing_schema` over the async driver (the API)."""
+    query = Query(PRESENT, timeout=timeout_s if timeout_s is not None else timeouts(driver).schema_check_s)
+    with translated():
+        async with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+            result = await session.run(query)
+            names = {record["name"] async for record in result}
+    return _missing(names)
+
+
+def migrate(driver: Driver, database: str = "neo4j") -> MigrationReport:
+    """Create every constraint and index that is missing and wait until all are online.
+
+    Each statement is its own transaction bounded by the driver's bulk timeout, and is
+    idempotent (``IF NOT EXISTS``), so two migrations at once are harmless: what another one
+    created first is reported as existing. Raises a :class:`graph.errors.GraphError` when a
+    statement fails (for instance when existing data violates a uniqueness constraint).
+    """
+    began = time.perf_counter()
+    with translated():
+        driver.verify_connectivity()
+    absent = set(missing_schema(driver, database, timeout_s=timeouts(driver).bulk_s))
+    created: list[str] = []
+    existing: list[str] = []
+    with translated():
+        for item in SCHEMA:
+            if item.name not in absent:
+                existing.append(item.name)
+                continue
+            summary = driver.execute_query(bulk_query(driver, item.statement), database_=database).summary
+            made = summary.counters.constraints_added + summary.counters.indexes_added
+            (created if made else existing).append(item.name)
+        seconds = max(1, int(timeouts(driver).bulk_s))
+        driver.execute_query(bulk_query(driver, AWAIT_INDEXES), {"seconds": seconds}, database_=database)
+    return MigrationReport(tuple(created), tuple(existing), time.perf_counter() - began)
 
 
 def ensure_schema(driver: Driver, database: str = "neo4j") -> None:
-    """Create every constraint and index that is missing; existing ones are left as they are."""
-    for statement in SCHEMA_STATEMENTS:
-        driver.execute_query(statement, database_=database)
-    driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
-
-
-async def ensure_schema_async(driver: AsyncDriver, database: str = "neo4j") -> None:
-    for statement in SCHEMA_STATEMENTS:
-        await driver.execute_query(statement, database_=database)
-    await driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
+    """:func:`migrate` without its report (scripts and tests that set up a graph)."""
+    migrate(driver, database)

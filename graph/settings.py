@@ -1,4 +1,4 @@
-"""Settings of the graph package: how to reach Neo4j and how big a write batch is."""
+"""Settings of the graph package: how to reach Neo4j, how big a write batch is, and how long anything may wait."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ __all__ = ["Neo4jSettings"]
 
 
 class Neo4jSettings(BaseSettings):
-    """Neo4j connection. Variables: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE, NEO4J_BATCH_SIZE."""
+    """Neo4j connection. Variables: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE, NEO4J_BATCH_SIZE,
+    NEO4J_QUERY_TIMEOUT_S, NEO4J_WRITE_TIMEOUT_S, NEO4J_BULK_TIMEOUT_S, NEO4J_SCHEMA_CHECK_TIMEOUT_S,
+    NEO4J_CONNECT_TIMEOUT_S.
+
+    Every transaction the graph package opens carries one of these timeouts, so no transaction
+    (and no lock it holds) can outlive it; the server stops it and the caller gets a GraphTimeout.
+    """
 
     model_config = SettingsConfigDict(env_prefix="NEO4J_", extra="ignore")
 
@@ -21,4 +27,30 @@ class Neo4jSettings(BaseSettings):
     database: str = Field(default="neo4j", description="Database name (Community has exactly one: neo4j).")
     batch_size: int = Field(default=5000, ge=1, le=100_000, description="Rows per UNWIND write transaction.")
     max_connection_pool_size: int = Field(default=50, ge=1, description="Driver connection pool size.")
-    query_timeout_s: float = Field(default=30.0, gt=0, description="Server-side timeout for read queries.")
+    query_timeout_s: float = Field(
+        default=30.0, gt=0, description="Timeout of every read transaction; the server stops a longer one."
+    )
+    write_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "Timeout of every write transaction (one batch of at most batch_size rows, or one chunk of "
+            "propagation results); the server stops a longer one and rolls it back."
+        ),
+    )
+    bulk_timeout_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description=(
+            "Timeout of statements that work through the whole graph in many inner transactions "
+            "(CALL { } IN TRANSACTIONS) and of `lineage migrate` (constraint creation and index population)."
+        ),
+    )
+    schema_check_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long the API and the workers wait for the schema check at start-up."
+    )
+    connect_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long opening a connection to Neo4j may take (a free pooled connection is waited for 60 s).",
+    )

@@ -8,6 +8,7 @@ from lineage.commands import dev, export, hub
 from lineage.commands.crawl import crawl
 from lineage.commands.demo import demo
 from lineage.commands.investigate import investigate
+from lineage.commands.migrate import migrate_command
 from lineage.commands.propagate import propagate
 from lineage.commands.service import serve, worker
 
@@ -23,6 +24,7 @@ app.add_typer(hub.app, name="hub")
 app.add_typer(export.app, name="export")
 app.command()(demo)
 app.command()(crawl)
+app.command(name="migrate")(migrate_command)
 app.command()(propagate)
 app.command()(investigate)
 app.command()(serve)

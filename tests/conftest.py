@@ -19,7 +19,7 @@ import pytest
 from neo4j import Driver
 
 from graph.db import sync_driver
-from graph.schema import ensure_schema
+from graph.schema import migrate
 from graph.settings import Neo4jSettings
 from lineage.stack import Neo4jServer, RedisServer, StackSettings
 
@@ -71,7 +71,7 @@ def neo4j_settings(neo4j_uri: str) -> Neo4jSettings:
 def neo4j_driver(neo4j_settings: Neo4jSettings) -> Iterator[Driver]:
     driver = sync_driver(neo4j_settings)
     driver.verify_connectivity()
-    ensure_schema(driver)
+    migrate(driver)  # what `lineage migrate` does; the API and the workers only check the schema
     try:
         yield driver
     finally:

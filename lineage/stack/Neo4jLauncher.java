@@ -3,6 +3,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.neo4j.configuration.GraphDatabaseSettings;
@@ -18,7 +19,10 @@ import org.neo4j.io.ByteUnit;
  *
  * Usage: java -cp 'lib/*' Neo4jLauncher.java DATA_DIR
  * Environment: NEO4J_BOLT_PORT (default 7687), NEO4J_PAGECACHE_MB (default 512),
- * NEO4J_PASSWORD (auth on when set; at least 8 characters).
+ * NEO4J_PASSWORD (auth on when set; at least 8 characters), NEO4J_TRANSACTION_TIMEOUT_S
+ * (default 120: a transaction without a timeout of its own is stopped after this long) and
+ * NEO4J_LOCK_TIMEOUT_S (default 30: a transaction waiting this long for a lock fails), so that
+ * nothing waits forever.
  * Prints "NEO4J_READY bolt://127.0.0.1:PORT" once queries are served, and one line
  * starting with "NEO4J_ERROR" (then exits 2) when it cannot start.
  */
@@ -27,6 +31,8 @@ public class Neo4jLauncher {
     Path home = Path.of(args.length > 0 ? args[0] : "neo4j-data").toAbsolutePath();
     int port = Integer.parseInt(System.getenv().getOrDefault("NEO4J_BOLT_PORT", "7687"));
     long pageCacheMb = Long.parseLong(System.getenv().getOrDefault("NEO4J_PAGECACHE_MB", "512"));
+    long transactionTimeoutS = Long.parseLong(System.getenv().getOrDefault("NEO4J_TRANSACTION_TIMEOUT_S", "120"));
+    long lockTimeoutS = Long.parseLong(System.getenv().getOrDefault("NEO4J_LOCK_TIMEOUT_S", "30"));
     String password = System.getenv("NEO4J_PASSWORD");
     if (password != null && password.isEmpty()) password = null;
 
@@ -44,6 +50,8 @@ public class Neo4jLauncher {
           .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMb))
           .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
           .setConfig(GraphDatabaseSettings.udc_enabled, false)
+          .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofSeconds(transactionTimeoutS))
+          .setConfig(GraphDatabaseSettings.lock_acquisition_timeout, Duration.ofSeconds(lockTimeoutS))
           .build();
     } catch (Throwable e) {
       fail(describe(e, home));

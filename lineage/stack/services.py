@@ -92,6 +92,8 @@ class Neo4jServer(_LocalServer):
         env = dict(os.environ)
         env["NEO4J_BOLT_PORT"] = str(self.settings.neo4j_port)
         env["NEO4J_PAGECACHE_MB"] = str(self.settings.neo4j_pagecache_mb)
+        env["NEO4J_TRANSACTION_TIMEOUT_S"] = str(self.settings.neo4j_transaction_timeout_s)
+        env["NEO4J_LOCK_TIMEOUT_S"] = str(self.settings.neo4j_lock_timeout_s)
         pid = self.process.spawn(argv, env=env)
         self._wait_ready(pid, log_offset)
         return ServiceStatus(self.name, True, pid, self.url, self.data_dir, started=True)

@@ -27,6 +27,19 @@ class StackSettings(BaseSettings):
     neo4j_port: int = Field(default=7687, ge=1, le=65535, description="Bolt port on 127.0.0.1.")
     neo4j_heap_mb: int = Field(default=2048, ge=256, description="JVM heap for Neo4j, in MiB.")
     neo4j_pagecache_mb: int = Field(default=2048, ge=64, description="Neo4j page cache, in MiB.")
+    neo4j_transaction_timeout_s: int = Field(
+        default=120,
+        ge=1,
+        description=(
+            "db.transaction.timeout of the local Neo4j: a transaction that set no timeout of its own is stopped "
+            "after this many seconds (the graph package sets its own on every transaction)."
+        ),
+    )
+    neo4j_lock_timeout_s: int = Field(
+        default=30,
+        ge=1,
+        description="db.lock.acquisition.timeout of the local Neo4j: a transaction waiting longer for a lock fails.",
+    )
     neo4j_start_timeout_s: float = Field(default=120.0, gt=0, description="How long to wait for Bolt to answer.")
     redis_port: int = Field(default=6379, ge=1, le=65535, description="Redis port on 127.0.0.1.")
     java_bin: str = Field(default="java", description="Java 17+ executable.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -10,6 +11,8 @@ from asgi_lifespan import LifespanManager
 
 from api.app import create_app
 from api.settings import ApiSettings
+from graph.db import sync_driver
+from graph.schema import SCHEMA, migrate, missing_schema
 from graph.settings import Neo4jSettings
 from lineage.stack import Neo4jServer, StackSettings
 from tests.conftest import free_port
@@ -37,11 +40,22 @@ async def _client(neo4j_uri: str, redis_url: str) -> AsyncIterator[httpx.AsyncCl
 
 
 @pytest.mark.anyio
-async def test_readyz_is_200_when_everything_is_up_and_503_naming_neo4j_when_it_stops(
+async def test_readyz_names_the_missing_schema_until_migrated_then_neo4j_when_it_stops(
     stoppable_neo4j: Neo4jServer, redis_url: str
 ) -> None:
+    settings = Neo4jSettings(uri=stoppable_neo4j.url)
+    with sync_driver(settings) as driver:  # a fresh database: the API must not create the schema itself
+        for item in SCHEMA:
+            driver.execute_query(f"DROP {item.kind.upper()} {item.name} IF EXISTS")
     async for client in _client(stoppable_neo4j.url, redis_url):
         assert (await client.get("/healthz")).json() == {"status": "ok"}
+        unmigrated = await client.get("/readyz")
+        assert unmigrated.status_code == 503, unmigrated.text
+        assert unmigrated.json()["down"] == ["schema"]
+        assert set(unmigrated.json()["missing"]) == {item.name for item in SCHEMA}
+        with sync_driver(settings) as driver:
+            assert set(missing_schema(driver)) == {item.name for item in SCHEMA}  # still: the API created nothing
+            migrate(driver)
         ready = await client.get("/readyz")
         assert ready.status_code == 200, ready.text
         stoppable_neo4j.stop()
@@ -56,7 +70,18 @@ async def test_readyz_is_200_when_everything_is_up_and_503_naming_neo4j_when_it_
 
 
 @pytest.mark.anyio
-async def test_readyz_names_redis_when_it_is_unreachable(neo4j_uri: str) -> None:
+async def test_the_api_starts_at_once_without_neo4j_and_readyz_says_so(redis_url: str) -> None:
+    began = time.monotonic()
+    async for client in _client(f"bolt://127.0.0.1:{free_port()}", redis_url):
+        assert time.monotonic() - began < 5
+        assert (await client.get("/healthz")).status_code == 200
+        down = await client.get("/readyz")
+        assert down.status_code == 503
+        assert down.json()["down"] == ["neo4j"]
+
+
+@pytest.mark.anyio
+async def test_readyz_names_redis_when_it_is_unreachable(neo4j_driver: object, neo4j_uri: str) -> None:
     async for client in _client(neo4j_uri, f"redis://127.0.0.1:{free_port()}/0"):
         down = await client.get("/readyz")
         assert down.status_code == 503
