@@ -19,6 +19,7 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
 
+from graph.db import read_query
 from graph.evidence import EdgeVersion, edge_properties, merge_evidence
 from graph.history import to_utc
 from graph.records import AliasRecord
@@ -36,7 +37,7 @@ def resolve(driver: Driver, ids: Iterable[str], *, database: str | None = None, 
     out: dict[str, str] = {}
     for start in range(0, len(wanted), batch_size):
         records, _, _ = driver.execute_query(
-            q.ALIAS_RESOLVE, {"ids": wanted[start : start + batch_size]},
+            read_query(driver, q.ALIAS_RESOLVE), {"ids": wanted[start : start + batch_size]},
             database_=database, routing_=RoutingControl.READ,
         )
         out.update({str(r["alias"]): str(r["id"]) for r in records})

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from neo4j import Driver, RoutingControl
 
+from graph.db import bulk_query, read_query, write_query, write_work
 from graph.statements import lineage as q
 
 __all__ = ["ancestors_bfs", "ancestry_key", "mark_all_dirty", "refresh_dirty"]
@@ -48,25 +49,25 @@ def refresh_dirty(driver: Driver, *, database: str | None = None, batch_size: in
     rebuilt = 0
     while True:
         records, _, _ = driver.execute_query(
-            q.ANCESTRY_DIRTY, {"limit": batch_size}, database_=database, routing_=RoutingControl.READ
+            read_query(driver, q.ANCESTRY_DIRTY), {"limit": batch_size}, database_=database, routing_=RoutingControl.READ
         )
         dirty = [str(r["id"]) for r in records]
         if not dirty:
             return rebuilt
         records, _, _ = driver.execute_query(
-            q.ANCESTRY_DESCENDANTS_OF, {"ids": dirty}, database_=database, routing_=RoutingControl.READ
+            read_query(driver, q.ANCESTRY_DESCENDANTS_OF), {"ids": dirty}, database_=database, routing_=RoutingControl.READ
         )
         affected = sorted(set(dirty) | {str(r["id"]) for r in records})
         for start in range(0, len(affected), batch_size):
             rebuilt += _rebuild(driver, affected[start : start + batch_size], database)
-        driver.execute_query(q.ANCESTRY_CLEAR_DIRTY, {"ids": dirty}, database_=database)
+        driver.execute_query(write_query(driver, q.ANCESTRY_CLEAR_DIRTY), {"ids": dirty}, database_=database)
 
 
 def mark_all_dirty(driver: Driver, *, database: str | None = None) -> None:
     """Mark every model for rebuilding (repair after a bulk load without the index)."""
     with driver.session(database=database) as session:
         session.run(
-            "MATCH (m:Model) CALL (m) { SET m.closure_dirty = true } IN TRANSACTIONS OF 10000 ROWS"
+            bulk_query(driver, "MATCH (m:Model) CALL (m) { SET m.closure_dirty = true } IN TRANSACTIONS OF 10000 ROWS")
         ).consume()
 
 
@@ -83,7 +84,7 @@ def _rebuild(driver: Driver, ids: Sequence[str], database: str | None) -> int:
             tx.run(q.ANCESTRY_INSERT, rows=rows[start : start + 10000]).consume()  # type: ignore[attr-defined]
 
     with driver.session(database=database) as session:
-        session.execute_write(work)
+        session.execute_write(write_work(driver, work))
     return len(ids)
 
 
@@ -97,7 +98,7 @@ def _fetch_up_graph(driver: Driver, ids: Iterable[str], database: str | None) ->
             break
         seen |= frontier
         records, _, _ = driver.execute_query(
-            q.DERIVED_OPEN_PARENTS, {"ids": sorted(frontier)}, database_=database, routing_=RoutingControl.READ
+            read_query(driver, q.DERIVED_OPEN_PARENTS), {"ids": sorted(frontier)}, database_=database, routing_=RoutingControl.READ
         )
         nxt: set[str] = set()
         for r in records:

@@ -20,6 +20,7 @@ from datetime import datetime
 from neo4j import Driver
 
 from graph import ancestry
+from graph.db import write_query
 from graph.errors import translated
 from graph.history import to_utc
 from graph.statements import lineage as lq
@@ -42,7 +43,7 @@ def mark_seen(
     with translated():
         for start in range(0, len(payload), batch_size):
             records, _, _ = driver.execute_query(
-                q.MODELS_MARK_SEEN, {"rows": payload[start : start + batch_size], "run": run_id}, database_=database
+                write_query(driver, q.MODELS_MARK_SEEN), {"rows": payload[start : start + batch_size], "run": run_id}, database_=database
             )
             seen += int(records[0]["seen"]) if records else 0
     return seen
@@ -55,7 +56,7 @@ def rebuild_ancestry(
     ids = sorted(set(model_ids))
     with translated():
         for start in range(0, len(ids), batch_size):
-            driver.execute_query(lq.ANCESTRY_MARK_DIRTY, {"ids": ids[start : start + batch_size]}, database_=database)
+            driver.execute_query(write_query(driver, lq.ANCESTRY_MARK_DIRTY), {"ids": ids[start : start + batch_size]}, database_=database)
         return ancestry.refresh_dirty(driver, database=database, batch_size=batch_size)
 
 
@@ -68,7 +69,7 @@ def accept_first_observation(
     with translated():
         for start in range(0, len(ids), batch_size):
             records, _, _ = driver.execute_query(
-                q.MODELS_ACCEPT_FIRST, {"ids": ids[start : start + batch_size]}, database_=database
+                write_query(driver, q.MODELS_ACCEPT_FIRST), {"ids": ids[start : start + batch_size]}, database_=database
             )
             reset += int(records[0]["reset"]) if records else 0
     return reset

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from neo4j import Driver, RoutingControl
 
+from graph.db import read_query, write_query
 from graph.errors import InvalidArgument, ModelNotFound, StaleRemovalRefused, translated
 from graph.statements import staleness as q
 
@@ -59,7 +60,7 @@ def mark_stale(
         raise InvalidArgument("max_depth must be an integer from 1 to 64")
     with translated():
         records, _, _ = driver.execute_query(
-            q.STALE_CANDIDATES,
+            read_query(driver, q.STALE_CANDIDATES),
             {"id": root_id, "run": run_id, "max_depth": max_depth},
             database_=database,
             routing_=RoutingControl.READ,
@@ -74,7 +75,7 @@ def mark_stale(
         marked = 0
         if candidates and not dry_run:
             done, _, _ = driver.execute_query(
-                q.STALE_MARK,
+                write_query(driver, q.STALE_MARK),
                 {"ids": list(candidates), "run": run_id, "now": now or datetime.now(UTC)},
                 database_=database,
             )

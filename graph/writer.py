@@ -33,6 +33,7 @@ from neo4j import Driver, ManagedTransaction, RoutingControl
 from crawler.observations import Observation
 from graph import ancestry
 from graph.aliases import apply_alias
+from graph.db import write_query, write_work
 from graph.errors import translated
 from graph.evidence import EdgeVersion, EdgeWrite, plan_derivation
 from graph.history import to_micros
@@ -141,7 +142,7 @@ class GraphWriter:
 
         with translated():
             with self._driver.session(database=self._database) as session:
-                session.execute_write(work)
+                session.execute_write(write_work(self._driver, work))
             report.transactions = 1
             if self._maintain_ancestry:
                 report.ancestry_rebuilt = ancestry.refresh_dirty(
@@ -333,13 +334,13 @@ class _Batched:
 
     def query(self, statement: str, params: dict[str, Any]) -> list[Any]:
         records, _, _ = self._driver.execute_query(
-            statement, params, database_=self._database, routing_=RoutingControl.WRITE
+            write_query(self._driver, statement), params, database_=self._database, routing_=RoutingControl.WRITE
         )
         return list(records)
 
     def work(self, fn: Callable[[ManagedTransaction], T]) -> T:
         with self._driver.session(database=self._database) as session:
-            return session.execute_write(fn)
+            return session.execute_write(write_work(self._driver, fn))
 
 
 class _InTransaction:

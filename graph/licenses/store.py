@@ -13,6 +13,7 @@ import structlog
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
+from graph.db import write_work
 from graph.licenses.catalog import LicenseCatalog, default_catalog
 from graph.licenses.errors import LicenseStoreRejected, LicenseStoreUnavailable
 from graph.licenses.rows import LicenseGraphRows, graph_rows
@@ -78,7 +79,7 @@ def load_catalog(driver: Driver, catalog: LicenseCatalog | None = None, *, datab
     rows = graph_rows(catalog or default_catalog())
     try:
         with driver.session(database=database) as session:
-            removed = session.execute_write(_write, rows)
+            removed = session.execute_write(write_work(driver, _write), rows)
     except (ServiceUnavailable, SessionExpired, TransientError) as exc:
         raise LicenseStoreUnavailable(f"could not load the licence knowledge base: {exc}") from exc
     except Neo4jError as exc:

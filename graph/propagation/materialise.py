@@ -41,6 +41,7 @@ from typing import Any
 import structlog
 from neo4j import Driver, RoutingControl
 
+from graph.db import write_query
 from graph.errors import (
     GraphQueryError,
     GraphRetryableError,
@@ -187,7 +188,9 @@ class _Writer:
 
     def _send(self, statement: str, params: dict[str, Any]) -> None:
         with translated():
-            self._driver.execute_query(statement, params, database_=self._database, routing_=RoutingControl.WRITE)
+            self._driver.execute_query(
+                write_query(self._driver, statement), params, database_=self._database, routing_=RoutingControl.WRITE
+            )
 
     def submit(self, statement: str, params: dict[str, Any]) -> None:
         while len(self._pending) >= self._depth:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from neo4j import READ_ACCESS, Driver, NotificationMinimumSeverity
 
 from crawler.observations import Relation
+from graph.db import read_query
 from graph.errors import InvalidArgument, translated
 from graph.history import to_utc
 
@@ -128,7 +129,7 @@ def read(driver: Driver, statement: str, params: dict[str, Any], database: str |
             default_access_mode=READ_ACCESS,
             notifications_min_severity=NotificationMinimumSeverity.OFF,
         ) as session:
-            return list(session.run(statement, params))
+            return list(session.run(read_query(driver, statement), params))
 
 
 def run(driver: Driver, plan: Plan[T], database: str | None) -> T:

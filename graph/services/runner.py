@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from neo4j import READ_ACCESS, AsyncDriver, Query
 from neo4j import exceptions as neo4j_exc
 
+from graph.db import timeouts
 from graph.errors import GraphTimeout, translated
 from graph.reads._common import Compute, Plan
 
@@ -24,6 +25,8 @@ async def read_async(
 
     An auto-commit read (one round trip), like the sync reads of graph.reads.
     """
+    if timeout_s is None:
+        timeout_s = timeouts(driver).read_s  # never unbounded
     query = Query(statement, timeout=timeout_s)
     with translated():
         try:
