@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from graph.db import sync_driver
-from graph.schema import ensure_schema
 from graph.settings import Neo4jSettings
+from lineage.commands.migrate import apply_migrations
 from lineage.stack import Neo4jServer, StackSettings
 
 __all__ = ["bench_server"]
@@ -40,12 +39,9 @@ def main() -> None:
     server = bench_server(args.port, args.heap_mb, args.pagecache_mb)
     if args.action == "start":
         status = server.start()
-        driver = sync_driver(Neo4jSettings(uri=server.url))
-        try:
-            ensure_schema(driver)
-        finally:
-            driver.close()
-        print(f"{status.url} pid={status.pid} started={status.started}")
+        report = apply_migrations(Neo4jSettings(uri=server.url))  # what `lineage migrate` does
+        print(f"{status.url} pid={status.pid} started={status.started} "
+              f"schema: {len(report.created)} created, {len(report.existing)} existed")
     elif args.action == "stop":
         print("stopped" if server.stop() else "was not running")
     else:

@@ -119,12 +119,17 @@ def _start_replay_hub(options: DemoOptions, started: ExitStack):  # type: ignore
 
 
 def _bootstrap_graph() -> None:
-    from graph.db import sync_driver
-    from graph.schema import ensure_schema
+    """``lineage migrate``: the schema is made here, before the worker and the API start (they only check it)."""
+    from graph.errors import GraphError
+    from lineage.commands.migrate import apply_migrations
 
-    with sync_driver() as driver:
-        ensure_schema(driver)
-    console.print("[green]✓[/] graph schema ready")
+    try:
+        report = apply_migrations()
+    except GraphError as exc:
+        raise DemoError(f"the graph schema could not be migrated: {exc}") from exc
+    console.print(
+        f"[green]✓[/] graph schema ready ({len(report.created)} created, {len(report.existing)} existed)"
+    )
 
 
 def _start_worker(settings: StackSettings, options: DemoOptions, env: dict[str, str], started: ExitStack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue as KombuQueue
 
+from workers import schemacheck
 from workers.beat import beat_schedule
 from workers.queues import Queue
 from workers.settings import WorkerSettings
@@ -59,5 +60,7 @@ def create_app(settings: WorkerSettings | None = None) -> Celery:
     )
     return celery
 
+
+schemacheck.install()  # a worker checks the graph schema and warns; only `lineage migrate` changes it
 
 app = create_app()

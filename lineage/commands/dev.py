@@ -1,4 +1,4 @@
-"""``lineage dev up|down|status``: the local Neo4j and Redis."""
+"""``lineage dev up|down|status``: the local Neo4j and Redis (``up`` also migrates the graph schema)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def _show(statuses: list[ServiceStatus]) -> None:
 
 @app.command()
 def up() -> None:
-    """Start Neo4j and Redis (each only if it is not already running) and wait until they answer."""
+    """Start Neo4j and Redis (each only if it is not already running), wait until they answer, and
+    apply the graph schema (``lineage migrate``)."""
     settings = StackSettings()
     started = time.monotonic()
     statuses = []
@@ -45,8 +46,22 @@ def up() -> None:
     except StackError as exc:
         fail(str(exc))
     _show(statuses)
+    _migrate(statuses[0].url)
     console.print(f"ready in {time.monotonic() - started:.1f}s")
     console.print(f"export NEO4J_URI={statuses[0].url} REDIS_URL={statuses[1].url}")
+
+
+def _migrate(neo4j_url: str) -> None:
+    from graph.errors import GraphError
+    from graph.settings import Neo4jSettings
+    from lineage.commands.migrate import apply_migrations
+
+    try:
+        with console.status("migrating the graph schema …"):
+            report = apply_migrations(Neo4jSettings(uri=neo4j_url))
+    except GraphError as exc:
+        fail(f"Neo4j is running but the schema migration failed (retry with `lineage migrate`): {exc}")
+    console.print(f"graph schema: {len(report.created)} created, {len(report.existing)} existed")
 
 
 @app.command()
