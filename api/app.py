@@ -1,4 +1,4 @@
-"""The FastAPI application: GraphQL at /graphql, health, readiness and metrics."""
+"""The FastAPI application: GraphQL at /graphql, GraphiQL, health, readiness and metrics; nosniff on every response."""
 
 from __future__ import annotations
 
@@ -14,9 +14,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api.dashboard import router as dashboard_router
+from api.graphiql import PAGE_PATH as GRAPHIQL_PATH
+from api.graphiql import BrowserDispatch
+from api.graphiql import router as graphiql_router
 from api.investigations import router as investigations_router
+from api.graphql import PATH as GRAPHQL_PATH
 from api.graphql import install_graphql
-from api.metrics import metrics_endpoint, record_request
+from api.headers import install_security_headers
+from api.metrics import RequestMetrics, metrics_endpoint
 from api.settings import ApiSettings
 from graph.client import GraphClient
 from graph.errors import GraphError
@@ -81,14 +86,25 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
             await _bounded(graph.close(), "closing the Neo4j driver")
             await _bounded(app.state.redis.aclose(), "closing the Redis client")
 
-    app = FastAPI(title="Lineage", lifespan=lifespan)
+    docs = settings.api_docs  # /docs, /redoc and /openapi.json only when LINEAGE_API_DOCS is on
+    app = FastAPI(
+        title="Lineage",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    install_security_headers(app)
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
         )
-    app.middleware("http")(record_request)
+    if settings.graphiql:  # the bundled IDE; strawberry serves none (see api.graphiql)
+        app.include_router(graphiql_router)
+        app.add_middleware(BrowserDispatch, graphql_path=GRAPHQL_PATH, page_path=GRAPHIQL_PATH)
     install_graphql(app, settings)
+    app.add_middleware(RequestMetrics)  # outermost: counts every request, GraphQL operations included
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -31,6 +31,12 @@ class Context(BaseContext):
     request_id: str
     authenticated: bool = False
     caller: str | None = None  # a short digest of the API key presented, for logs and run ids
+    cacheable: bool = True
+    """Whether the answer depends only on the graph (``api.response_cache``): a mutation, or a field
+    that reads anything else (crawl jobs in Redis), sets it to False with :meth:`not_cacheable`."""
+
+    def not_cacheable(self) -> None:
+        self.cacheable = False
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api.context import get_context
+from api.http import GraphQLEndpoint
 from api.jobs.service import CrawlService
 from api.schema import LineageSchema, create_schema
 from api.settings import ApiSettings
@@ -122,14 +123,28 @@ class LineageGraphQLRouter(GraphQLRouter[Any, None]):
 
 
 def install_graphql(app: FastAPI, settings: ApiSettings, schema: LineageSchema | None = None) -> None:
-    """Mount ``/graphql`` with its guard; the crawl service is created here, the graph by the lifespan."""
+    """Mount ``/graphql``: operations run by :class:`api.http.GraphQLEndpoint` (admission, response
+    cache), behind :class:`RequestGuard` (request ids, body limit); the strawberry router serves the
+    rest of the path. The crawl service is created here, the graph by the lifespan."""
     app.state.crawls = CrawlService(settings.redis_url)
+    schema = schema or create_schema(settings)
+    app.state.admission = GraphQLEndpoint.admission_for(settings)
+    app.state.response_cache = GraphQLEndpoint.cache_for(settings)
     router = LineageGraphQLRouter(
-        schema or create_schema(settings),
+        schema,
         context_getter=get_context,
-        graphql_ide="graphiql",
+        graphql_ide=None,  # the bundled GraphiQL is served by api.graphiql
         allow_queries_via_get=True,
         multipart_uploads_enabled=False,
     )
     app.include_router(router, prefix=PATH)
+    app.add_middleware(
+        GraphQLEndpoint,
+        schema=schema,
+        settings=settings,
+        state=app.state,
+        admission=app.state.admission,
+        cache=app.state.response_cache,
+        path=PATH,
+    )
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)

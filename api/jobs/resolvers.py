@@ -20,6 +20,7 @@ MAX_SEEDS = 1000
 class JobsQuery:
     @strawberry.field(description="A crawl job with its live counters; null when unknown (or expired).")
     async def crawl_job(self, info: Info, id: strawberry.ID) -> CrawlJob | None:
+        info.context.not_cacheable()  # live counters in Redis, not in the graph
         found = await info.context.crawls.job(str(id))
         return None if found is None else CrawlJob.from_internal(found)
 

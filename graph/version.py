@@ -1,0 +1,72 @@
+"""The graph's version: a value that every committed write to the database advances.
+
+Neo4j answers every transaction, reads included, with a *bookmark* naming the last transaction
+the database had committed when it ran. That is the version: any write by anyone (workers, the
+API, a command, a test) advances it, with nothing to instrument and nothing to forget. Caches of
+answers that depend only on the graph key them by this version (``api.response_cache``).
+
+One probe is one auto-commit ``RETURN 1``. :class:`GraphVersion` coalesces concurrent callers
+without ever handing out a version older than the caller: a caller joins the next probe to
+*start*, never one already in flight, so the version it gets was read after it asked. Under load
+one probe runs at a time and serves everyone who arrived while the previous one ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from neo4j import READ_ACCESS, AsyncDriver, Query
+
+from graph.errors import translated
+
+__all__ = ["GraphVersion"]
+
+_PROBE = "RETURN 1"
+
+
+class GraphVersion:
+    """Reads the graph version for one process's async driver, coalescing concurrent callers."""
+
+    def __init__(self, driver: AsyncDriver, *, database: str | None, timeout_s: float = 2.0) -> None:
+        self._driver = driver
+        self._database = database
+        self._timeout_s = timeout_s
+        self._next: asyncio.Future[str] | None = None
+        self._probing = False
+        self.probes = 0
+
+    async def current(self) -> str:
+        """The version as of a moment after this call began (raises the graph errors when unreachable)."""
+        joined = self._next
+        if joined is None:
+            joined = self._next = asyncio.get_running_loop().create_future()
+            joined.add_done_callback(_retrieve)
+            if not self._probing:
+                self._probing = True
+                asyncio.get_running_loop().create_task(self._drain())
+        return await asyncio.shield(joined)
+
+    async def _drain(self) -> None:
+        try:
+            while self._next is not None:
+                waiting, self._next = self._next, None  # those who joined before this probe starts
+                try:
+                    waiting.set_result(await self._probe())
+                except Exception as exc:  # noqa: BLE001 - handed to every caller that joined
+                    waiting.set_exception(exc)
+        finally:
+            self._probing = False
+
+    async def _probe(self) -> str:
+        self.probes += 1
+        with translated():
+            async with self._driver.session(database=self._database, default_access_mode=READ_ACCESS) as session:
+                result = await session.run(Query(_PROBE, timeout=self._timeout_s))
+                await result.consume()
+                bookmarks = await session.last_bookmarks()
+        return ",".join(sorted(bookmarks.raw_values))
+
+
+def _retrieve(future: asyncio.Future[str]) -> None:
+    if not future.cancelled():
+        future.exception()  # an error nobody awaited any more is not logged as "never retrieved"
