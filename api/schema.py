@@ -2,13 +2,17 @@
 
 Safety, all configurable through :class:`api.settings.ApiSettings`:
 
-* query depth, token and alias limits (strawberry's ``QueryDepthLimiter``, ``MaxTokensLimiter``,
-  ``MaxAliasesLimiter``), checked before anything runs;
+* a token limit (strawberry's ``MaxTokensLimiter``: the lexer stops at the limit), then the query
+  budget (:mod:`api.query_budget`: depth, fields, aliases, repeated fields and cost, each fragment
+  measured once), checked before any validation rule runs. Strawberry's depth and alias rules
+  (``QueryDepthLimiter``, ``MaxAliasesLimiter``) are deliberately not used: they re-walk a fragment at
+  every spread, in time exponential in the fragment nesting (see :mod:`api.query_budget`);
 * a timeout on every operation (:class:`LineageSchema`), besides the server-side timeout of each
   graph statement;
 * internal errors masked to a stable message carrying the request id (:class:`api.errors.MaskInternalErrors`)
   and logged with the real error under that id;
-* parse and validation caches, so a repeated document is parsed and validated once.
+* parse and validation caches (:class:`api.query_budget.DocumentCache`), so a repeated document is
+  parsed and validated once; only small documents are cached and the caches are capped.
 
 The request body size limit is enforced before GraphQL sees the request (api.graphql).
 """
@@ -21,16 +25,8 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from api.deployments.resolvers import DeploymentsMutation
@@ -39,6 +35,7 @@ from api.jobs.resolvers import JobsMutation, JobsQuery
 from api.licenses.resolvers import LicensesQuery
 from api.lineage.resolvers import LineageQuery
 from api.propagation.resolvers import PropagationQuery
+from api.query_budget import DocumentCache, QueryBudget, QueryLimits
 from api.settings import ApiSettings
 
 __all__ = ["LineageSchema", "Mutation", "Query", "create_schema", "schema"]
@@ -74,17 +71,13 @@ class LineageSchema(strawberry.Schema):
 
 
 def _extensions(settings: ApiSettings) -> Iterable[type[SchemaExtension] | Callable[[], SchemaExtension]]:
-    # The depth and alias rules are made once per schema (strawberry's QueryDepthLimiter and
-    # MaxAliasesLimiter make a new rule class per request, which defeats the validation cache).
-    rules: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_query_depth, None, None),
-        alias_rule(settings.max_query_aliases),
-    ]
+    # Order matters: the budget's on_validate runs first and, when it refuses, the cache and
+    # strawberry skip validation. Do not add strawberry's QueryDepthLimiter/MaxAliasesLimiter rules
+    # back: their fragment walks are exponential (api.query_budget explains).
     return [
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
-        partial(AddValidationRules, rules),
-        partial(ParserCache, maxsize=512),
-        partial(ValidationCache, maxsize=512),
+        partial(QueryBudget, limits=QueryLimits.from_settings(settings)),
+        DocumentCache(),
         MaskInternalErrors,
     ]
 

@@ -64,7 +64,7 @@ class ApiSettings(BaseSettings):
         " (LINEAGE_MAX_QUERY_FRAGMENTS).",
     )
     max_query_cost: int = Field(
-        default=50_000,
+        default=100_000,
         ge=100,
         description="Highest cost of the operation to run: each field 1, plus its selection's cost times its page size"
         " (first, limit or maxDepth) or, for a list without one, query_list_size (LINEAGE_MAX_QUERY_COST).",
