@@ -178,7 +178,8 @@ def _over(setting: str, measured: int, allowed: int, *, partial: bool = True, su
     what = what.format(subject=subject)
     shown = f"more than {_CAP:,}" if measured >= _CAP else f"{measured:,}"
     if partial:
-        message = f"the query's {what} exceeds the limit {allowed:,} (at least {shown} {unit}); {advice}"
+        shown = shown if measured >= _CAP else f"at least {shown}"
+        message = f"the query's {what} exceeds the limit {allowed:,} ({shown} {unit}); {advice}"
     else:
         message = f"the query's {what} {shown} exceeds the limit {allowed:,}; {advice}"
     return QueryRefused(message, limit=setting, measured=min(measured, _CAP), allowed=allowed)
@@ -271,8 +272,8 @@ class _Walker:
                 continue
             depth = max(depth, part.depth)
             lists = max(lists, part.lists)
-            fields += part.fields
-            aliases += part.aliases
+            fields = min(fields + part.fields, _CAP)
+            aliases = min(aliases + part.aliases, _CAP)
             cost = min(cost + part.cost, _CAP)
             if aliases > limits.max_aliases:
                 raise _over("max_query_aliases", aliases, limits.max_aliases)
@@ -471,10 +472,10 @@ def check(
         raise _over("max_query_aliases", aliases, limits.max_aliases, partial=False)
     if fields > limits.max_fields:
         raise _over("max_query_fields", fields, limits.max_fields, partial=False)
-    roots = [d.selection_set for d in document.definitions if isinstance(d, (OperationDefinitionNode, FragmentDefinitionNode))]
-    repeated = _repeated_fields(roots, fragments, limits)
     if cost > limits.max_cost:
         raise _over("max_query_cost", cost, limits.max_cost, partial=False)
+    roots = [d.selection_set for d in document.definitions if isinstance(d, (OperationDefinitionNode, FragmentDefinitionNode))]
+    repeated = _repeated_fields(roots, fragments, limits)  # walks at most max_fields selections
     return QueryCost(depth=depth, fields=fields, aliases=aliases, repeated_fields=repeated, cost=cost)
 
 
@@ -513,6 +514,10 @@ class _Lru:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def keys(self) -> list[Any]:
+        with self._lock:
+            return list(self._items)
 
     def get(self, key: Any) -> Any:
         with self._lock:
