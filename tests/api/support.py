@@ -25,7 +25,7 @@ from graph.settings import Neo4jSettings
 
 __all__ = ["API_KEY", "DASHBOARD", "api_settings", "http_client", "run_graphql"]
 
-API_KEY = "test-key-3f9a1c"
+API_KEY = "test-key-3f9a1c-5d2e8b7a40c6e91f3b28d4a7"
 
 # The dashboard's queries, verbatim (api/dashboard/static/app.js sends exactly these).
 DASHBOARD = {
