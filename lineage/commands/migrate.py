@@ -10,12 +10,12 @@ from __future__ import annotations
 from rich.table import Table
 
 from graph.db import sync_driver
-from graph.errors import GraphError
+from graph.errors import GraphError, GraphUnavailable
 from graph.schema import SCHEMA, MigrationReport, migrate
 from graph.settings import Neo4jSettings
 from lineage.console import console, fail
 
-__all__ = ["apply_migrations", "migrate_command"]
+__all__ = ["apply_migrations", "migrate_command", "show"]
 
 
 def apply_migrations(settings: Neo4jSettings | None = None) -> MigrationReport:
@@ -35,6 +35,8 @@ def migrate_command() -> None:
     try:
         with console.status(f"migrating the graph schema at {settings.uri} …"):
             report = apply_migrations(settings)
+    except GraphUnavailable:
+        fail(f"cannot reach Neo4j at {settings.uri}; start it (lineage dev up) or set NEO4J_URI")
     except GraphError as exc:
         fail(f"schema migration on {settings.uri} failed: {_one_line(exc)}")
     show(report)
