@@ -415,22 +415,25 @@ def _repeated_fields(
     return worst
 
 
-def _operation(operations: list[OperationDefinitionNode], name: str | None) -> OperationDefinitionNode | None:
+def _operation(operations: list[OperationDefinitionNode], name: str | None) -> OperationDefinitionNode:
+    """The operation to run; refused when there is none, or several and no name, or the name is unknown."""
     if name is None:
         if len(operations) > 1:
             raise QueryRefused(
                 f"the document has {len(operations)} operations; name the one to run with operationName"
             )
-        return operations[0] if operations else None
+        if not operations:
+            raise QueryRefused("the document has no operation to run (only fragments)")
+        return operations[0]
     for operation in operations:
         if operation.name is not None and operation.name.value == name:
             return operation
     raise QueryRefused(f"operationName {name!r} names no operation in the document")
 
 
-def _variables(operation: OperationDefinitionNode | None, given: Mapping[str, Any] | None) -> dict[str, Any]:
+def _variables(operation: OperationDefinitionNode, given: Mapping[str, Any] | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for definition in (operation.variable_definitions or ()) if operation else ():
+    for definition in operation.variable_definitions or ():
         default = definition.default_value
         if isinstance(default, IntValueNode) and len(default.value) <= 18:
             values[definition.variable.name.value] = int(default.value)
@@ -482,23 +485,35 @@ def check(
 class QueryBudget(SchemaExtension):
     """Runs :func:`check` after parsing and before any validation rule; a refusal stops validation.
 
-    The refusal is set as the pre-execution errors, which strawberry then returns without running
-    its own validation (``_run_validation`` skips when errors are already set) and which
+    Right after parsing, the operation to run is chosen (strawberry would otherwise pick the first of
+    several operations, and raise instead of answering for an unknown ``operationName``): a refusal
+    raised there ends the request with that one error. Before validation, the budget: the refusal
+    is set as the pre-execution errors, which strawberry then returns without running its own
+    validation (``_run_validation`` skips when errors are already set) and which
     :class:`DocumentCache` (listed after this extension) respects too.
     """
 
     def __init__(self, *, limits: QueryLimits) -> None:
         self.limits = limits
 
+    def _given_name(self) -> str | None:
+        # The name the request gave: ``operation_name`` falls back to the first operation's name,
+        # which would run the first of several operations instead of refusing the document.
+        return getattr(self.execution_context, "_provided_operation_name", None)
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        document = self.execution_context.graphql_document
+        if document is not None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            _operation(operations, self._given_name())
+
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.pre_execution_errors is None:
-            # The name the request gave: ``context.operation_name`` falls back to the first operation's
-            # name, which would run the first of several operations instead of refusing the document.
-            given = getattr(context, "_provided_operation_name", None)
             try:
-                check(context.graphql_document, context.schema._schema, self.limits, operation_name=given,
-                      variables=context.variables)
+                check(context.graphql_document, context.schema._schema, self.limits,
+                      operation_name=self._given_name(), variables=context.variables)
             except QueryRefused as refusal:
                 context.pre_execution_errors = [refusal]
         yield

@@ -261,6 +261,22 @@ async def test_two_operations_without_a_name_run_neither(schema: LineageSchema, 
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("document", "name", "expected"),
+    [
+        ("query A { __typename }", "B", "operationName 'B' names no operation in the document"),
+        ("fragment F on Query { __typename }", None, "the document has no operation to run (only fragments)"),
+    ],
+)
+async def test_a_document_without_the_operation_asked_is_answered_not_raised(
+    schema: LineageSchema, validations: list[DocumentNode], document: str, name: str | None, expected: str
+) -> None:
+    result = await schema.execute(document, operation_name=name)
+    assert result.data is None and validations == []
+    assert [(e.message, (e.extensions or {}).get("code")) for e in result.errors] == [(expected, "BAD_USER_INPUT")]
+
+
+@pytest.mark.anyio
 async def test_the_caches_stay_capped_under_a_stream_of_distinct_documents() -> None:
     schema = create_schema(ApiSettings())
     (cache,) = [e for e in schema.extensions if isinstance(e, DocumentCache)]
