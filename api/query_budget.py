@@ -49,8 +49,9 @@ took 0.1–0.2 s to validate) and, when no ``operationName`` is given, that ther
    are merged and same-named fields' selections are merged as execution merges them; this bounds the
    pairs graphql-core's overlap rule compares.
 
-Parsed documents and validation results are cached (:class:`DocumentCache`) only for documents of at
-most :data:`CACHED_DOCUMENT_CHARS` characters, at most :data:`CACHED_DOCUMENTS` of each, least
+:class:`DocumentCache` parses every document under the token limit (a document over it is refused
+like one over the budget, with ``limit: max_query_tokens``) and caches parsed documents and
+validation results only for documents of at most :data:`CACHED_DOCUMENT_CHARS` characters, at most :data:`CACHED_DOCUMENTS` of each, least
 recently used dropped first, so a stream of distinct documents cannot grow memory.
 """
 
@@ -74,6 +75,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
@@ -168,6 +170,7 @@ _WORDING = {  # setting: (what is measured, its unit, what to do)
     "max_query_aliases": ("alias count", "aliases", "ask for fewer aliased fields"),
     "max_query_repeated_fields": ("repetition of {subject} in one selection", "times", "ask for each field once"),
     "max_query_fragments": ("fragment count", "fragments", "use fewer fragments"),
+    "max_query_tokens": ("token count", "tokens", "send a shorter document"),
     "max_query_cost": ("cost", "", "ask for fewer fields or smaller pages"),
 }
 
@@ -567,6 +570,16 @@ class DocumentCache:
         return _DocumentCacheExtension(self)
 
 
+def _parse(query: str, max_tokens: int | None) -> DocumentNode:
+    """Parse under the token limit; the lexer stopping at the limit is a refusal like the budget's."""
+    try:
+        return parse(query, max_tokens=max_tokens)
+    except GraphQLSyntaxError as error:
+        if max_tokens is None or not error.message.endswith(f"more than {max_tokens} tokens. Parsing aborted."):
+            raise  # other syntax errors are reported as they are
+        raise _over("max_query_tokens", max_tokens + 1, max_tokens) from None
+
+
 class _DocumentCacheExtension(SchemaExtension):
     def __init__(self, cache: DocumentCache) -> None:
         self.cache = cache
@@ -577,12 +590,13 @@ class _DocumentCacheExtension(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        query = self._cacheable()
+        query, small = context.query, self._cacheable()
         if query is not None and context.graphql_document is None:
-            document = self.cache.documents.get(query)
+            document = self.cache.documents.get(small) if small is not None else None
             if document is None:
-                document = parse(query, **context.parse_options)  # errors: reported like strawberry's own
-                self.cache.documents.put(query, document)
+                document = _parse(query, context.parse_options.get("max_tokens"))
+                if small is not None:
+                    self.cache.documents.put(small, document)
             context.graphql_document = document
         yield
 

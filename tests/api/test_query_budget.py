@@ -252,6 +252,28 @@ async def test_a_refused_document_is_never_validated_nor_run(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [("bomb of 29 levels", "max_query_fields"), ("bomb of 189 levels", "max_query_tokens"),
+     ("licenses{id} x 497", "max_query_tokens"), ("1,000 aliases", "max_query_tokens")],
+)
+async def test_at_the_default_settings_the_token_limit_or_the_budget_refuses(
+    name: str, limit: str, validations: list[DocumentNode]
+) -> None:
+    schema = create_schema(ApiSettings())
+    started = time.perf_counter()
+    result = await schema.execute(HOSTILE[name][0])
+    assert time.perf_counter() - started < GENEROUS_S
+    assert result.data is None and validations == []
+    (error,) = result.errors
+    assert error.extensions is not None and (error.extensions["code"], error.extensions["limit"]) == ("BAD_USER_INPUT", limit)
+    if limit == "max_query_tokens":
+        assert error.message == (
+            "the query's token count exceeds the limit 1,000 (at least 1,001 tokens); send a shorter document"
+        )
+
+
+@pytest.mark.anyio
 async def test_two_operations_without_a_name_run_neither(schema: LineageSchema, validations: list[DocumentNode]) -> None:
     result = await schema.execute("query A { __typename } query B { __typename }")
     assert result.data is None and validations == []
