@@ -458,6 +458,9 @@ def check(
     if len(definitions) > limits.max_fragments:
         raise _over("max_query_fragments", len(definitions), limits.max_fragments, partial=False)
     fragments = {d.name.value: d for d in definitions}
+    if len(fragments) < len(definitions):  # a shadowed definition would escape the memoised measure
+        twice = next(d.name.value for d in definitions if fragments[d.name.value] is not d)
+        raise QueryRefused(f"fragment {twice} is defined more than once; fragment names must be unique")
     selected = _operation(operations, operation_name)
     walker = _Walker(schema, fragments, limits, _variables(selected, variables))
     try:

@@ -168,6 +168,13 @@ def test_circular_fragments_are_refused(document: str, graphql_schema: GraphQLSc
     assert "fragments may not form cycles" in error.message and "A →" in error.message
 
 
+def test_a_fragment_defined_twice_is_refused(graphql_schema: GraphQLSchema) -> None:
+    document = f'{{ model(id: "{LLAMA}") {{ ...A }} }} fragment A on Model {{ id }} fragment A on Model {{ author }}'
+    assert refusal(document, graphql_schema).message == (
+        "fragment A is defined more than once; fragment names must be unique"
+    )
+
+
 def test_several_operations_need_an_operation_name(graphql_schema: GraphQLSchema) -> None:
     document = "query Licences { licenses { id } } query Terms { terms { id } }"
     error = refusal(document, graphql_schema)
