@@ -81,7 +81,10 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
         try:
             yield
         finally:
-            check.cancel()
+            # let a running check finish (it is bounded): a check cancelled mid-connect leaves its socket open
+            done, _ = await asyncio.wait({check}, timeout=CLOSE_TIMEOUT_S)
+            if not done:
+                check.cancel()
             await asyncio.gather(check, return_exceptions=True)
             await _bounded(graph.close(), "closing the Neo4j driver")
             await _bounded(app.state.redis.aclose(), "closing the Redis client")

@@ -30,6 +30,7 @@ import orjson
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http import process_result
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from api.admission import Admission, Overloaded
@@ -184,6 +185,10 @@ class GraphQLEndpoint:
         try:
             async with self.admission.slot():
                 body = await self._answer(scope, operation, request_id, allowed)
+        except InvalidOperationTypeError as exc:  # a mutation sent with GET, a subscription over HTTP
+            message = f"{exc.as_http_error_reason(scope['method'])}; send mutations with POST"
+            await _respond(send, 400, _error_body(message, "BAD_REQUEST", request_id))
+            return
         except Overloaded as exc:
             await _respond(
                 send,

@@ -37,6 +37,7 @@ from api.lineage.resolvers import LineageQuery
 from api.propagation.resolvers import PropagationQuery
 from api.query_budget import DocumentCache, QueryBudget, QueryLimits
 from api.settings import ApiSettings
+from graph import deadline
 
 __all__ = ["LineageSchema", "Mutation", "Query", "create_schema", "schema"]
 
@@ -59,9 +60,10 @@ class LineageSchema(strawberry.Schema):
         self.timeout_s = timeout_s
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> ExecutionResult:
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                return await super().execute(query, *args, **kwargs)
+        try:  # the deadline follows the operation into worker threads and stops their loops
+            with deadline.within(self.timeout_s):
+                async with asyncio.timeout(self.timeout_s):
+                    return await super().execute(query, *args, **kwargs)
         except TimeoutError:
             message = f"the operation ran longer than {self.timeout_s:g}s and was stopped; narrow the query"
             return ExecutionResult(data=None, errors=[QueryTimeout(message)])

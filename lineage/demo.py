@@ -14,11 +14,12 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 
 from lineage.console import console
+from lineage.stopping import Stops
 from lineage.stack import Neo4jServer, RedisServer, StackSettings
 from lineage.stack.process import port_is_free
 
@@ -44,6 +45,13 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
 )
 
 
+STOP_TIMEOUT_S = 9.5
+"""After Ctrl-C or SIGTERM, everything the demo started is stopped (together) within this time."""
+
+SERVICE_STOP_S = 8.0
+"""Each process the demo started gets this long to stop cleanly before it is killed."""
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     api_host: str = "127.0.0.1"
@@ -60,7 +68,7 @@ def run_demo(options: DemoOptions, settings: StackSettings | None = None) -> Non
     for port, what in ((options.api_port, "API"), (options.hub_port, "replay hub")):
         if not port_is_free(port, options.api_host if what == "API" else "127.0.0.1"):
             raise DemoError(f"port {port} for the {what} is already in use; choose another (--{_flag(what)})")
-    with ExitStack() as started:
+    with Stops(timeout_s=STOP_TIMEOUT_S, report=console.print) as started:  # Ctrl-C: all stopped together
         neo4j_url, redis_url = _start_services(settings, started)
         hub = _start_replay_hub(options, started)
         env = {
@@ -75,7 +83,7 @@ def run_demo(options: DemoOptions, settings: StackSettings | None = None) -> Non
         _start_worker(settings, options, env, started)
         _crawl_bundled_families(hub, options)
         _compute_propagation()
-        _serve(options)
+        _serve(options, env, started)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -90,13 +98,13 @@ def _flag(what: str) -> str:
     return "api-port" if what == "API" else "hub-port"
 
 
-def _start_services(settings: StackSettings, started: ExitStack) -> tuple[str, str]:
+def _start_services(settings: StackSettings, started: Stops) -> tuple[str, str]:
     urls = []
     for server in (Neo4jServer(settings), RedisServer(settings)):
         with console.status(f"starting {server.name} …"):
             status = server.start()
         if status.started:
-            started.callback(_stop, server)
+            started.add(server.name, partial(server.stop, timeout_s=SERVICE_STOP_S))
             console.print(f"[green]✓[/] {server.name} started at {status.url}")
         else:
             console.print(f"[green]✓[/] {server.name} already running at {status.url} (left running)")
@@ -104,16 +112,12 @@ def _start_services(settings: StackSettings, started: ExitStack) -> tuple[str, s
     return urls[0], urls[1]
 
 
-def _stop(server: Neo4jServer | RedisServer) -> None:
-    with console.status(f"stopping {server.name} …"):
-        server.stop()
-    console.print(f"stopped {server.name}")
-
-
-def _start_replay_hub(options: DemoOptions, started: ExitStack):  # type: ignore[no-untyped-def]
+def _start_replay_hub(options: DemoOptions, started: Stops):  # type: ignore[no-untyped-def]
     from crawler.replay import serve_in_thread
 
-    hub = started.enter_context(serve_in_thread(port=options.hub_port))
+    serving = serve_in_thread(port=options.hub_port)
+    hub = serving.__enter__()
+    started.add("the replay hub", lambda: serving.__exit__(None, None, None))
     console.print(f"[green]✓[/] replay hub serving the bundled snapshot at {hub.url}")
     return hub
 
@@ -132,7 +136,7 @@ def _bootstrap_graph() -> None:
     )
 
 
-def _start_worker(settings: StackSettings, options: DemoOptions, env: dict[str, str], started: ExitStack) -> None:
+def _start_worker(settings: StackSettings, options: DemoOptions, env: dict[str, str], started: Stops) -> None:
     log = Path(settings.state_dir) / "demo-worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     argv = [
@@ -142,16 +146,7 @@ def _start_worker(settings: StackSettings, options: DemoOptions, env: dict[str, 
     with log.open("ab") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env})
 
-    def stop_worker() -> None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        console.print("stopped the worker")
-
-    started.callback(stop_worker)
+    started.add("the worker", partial(_terminate, proc, SERVICE_STOP_S))
     from workers.app import app
 
     app.conf.update(broker_url=env["REDIS_URL"], result_backend=env["REDIS_URL"])
@@ -191,12 +186,22 @@ def _compute_propagation() -> None:
     )
 
 
-def _serve(options: DemoOptions) -> None:
-    import uvicorn
-
-    from api.app import create_app
+def _serve(options: DemoOptions, env: dict[str, str], started: Stops) -> None:
+    """``lineage serve`` in a child process (so no request can hold the demo), until Ctrl-C or SIGTERM."""
+    from lineage.serving import default_workers
 
     base = f"http://{options.api_host}:{options.api_port}"
+    argv = [
+        sys.executable, "-m", "lineage.cli", "serve", "--host", options.api_host, "--port", str(options.api_port),
+        "--workers", str(default_workers()), "--log-level", "warning",
+    ]
+    proc = subprocess.Popen(argv, env={**os.environ, **env})
+    started.add("the API", partial(_terminate, proc, SERVICE_STOP_S))
+    deadline = time.monotonic() + 60
+    while not _answers(f"{base}/healthz"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise DemoError(f"the API did not start on {base}; see the lines above")
+        time.sleep(0.2)
     console.rule("[bold]Lineage is running")
     console.print(f"dashboard   {base}/")
     console.print(f"GraphQL     {base}/graphql   (GraphiQL in a browser)")
@@ -207,5 +212,28 @@ def _serve(options: DemoOptions) -> None:
     for question, query in EXAMPLE_QUERIES:
         console.print(f"\n[bold]{question}[/]\n{query}", soft_wrap=True, highlight=False)
     console.print("\n[dim]Ctrl-C stops everything the demo started.[/]")
-    config = uvicorn.Config(create_app(), host=options.api_host, port=options.api_port, log_level="warning")
-    uvicorn.Server(config).run()
+    proc.wait()
+    raise DemoError(f"the API stopped (exit code {proc.returncode}); see the lines above")
+
+
+def _answers(url: str) -> bool:
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
+    try:
+        with urlopen(url, timeout=1.0) as response:  # noqa: S310 - our own loopback URL
+            return response.status == 200
+    except (URLError, OSError):
+        return False
+
+
+def _terminate(proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """SIGTERM, then SIGKILL past ``timeout_s``."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from workers.queues import Queue
 
@@ -12,20 +13,25 @@ __all__ = ["serve", "worker"]
 def serve(
     host: str = typer.Option(None, help="Address to bind (default LINEAGE_API_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default LINEAGE_API_PORT or 8000)."),
-    workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
+    workers: int = typer.Option(0, min=0, help="uvicorn worker processes sharing the port (0: one per core)."),
+    log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
-    """Serve the GraphQL API, health, metrics and the dashboard with uvicorn."""
-    import uvicorn
-
+    """Serve the GraphQL API, health, metrics and the dashboard; SIGINT/SIGTERM stop it within seconds."""
     from api.settings import ApiSettings
+    from lineage.serving import default_workers
+    from lineage.serving import serve as run_server
 
-    settings = ApiSettings()
-    uvicorn.run(
-        "api.main:app",
+    try:
+        settings = ApiSettings()  # refuses bad settings (short API keys …) before any process starts
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"error: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
+    run_server(
         host=host or settings.api_host,
         port=port or settings.api_port,
-        workers=workers,
-        log_level="info",
+        workers=workers or default_workers(),
+        log_level=log_level,
     )
 
 

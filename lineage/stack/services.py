@@ -98,9 +98,10 @@ class Neo4jServer(_LocalServer):
         self._wait_ready(pid, log_offset)
         return ServiceStatus(self.name, True, pid, self.url, self.data_dir, started=True)
 
-    def stop(self) -> bool:
-        """Shut Neo4j down cleanly (committed data is flushed by its shutdown hook)."""
-        return self.process.stop(timeout_s=90.0)
+    def stop(self, timeout_s: float = 90.0) -> bool:
+        """Shut Neo4j down cleanly (committed data is flushed by its shutdown hook); killed past
+        ``timeout_s`` (committed transactions are still recovered from the log at the next start)."""
+        return self.process.stop(timeout_s=timeout_s)
 
     def _wait_ready(self, pid: int, log_offset: int) -> None:
         deadline = time.monotonic() + self.settings.neo4j_start_timeout_s
@@ -174,8 +175,8 @@ class RedisServer(_LocalServer):
             time.sleep(0.05)
         raise StartFailed(f"redis-server did not answer on port {self.settings.redis_port}")
 
-    def stop(self) -> bool:
-        return self.process.stop(timeout_s=30.0)
+    def stop(self, timeout_s: float = 30.0) -> bool:
+        return self.process.stop(timeout_s=timeout_s)
 
 
 def _redis_pings(port: int) -> bool:
