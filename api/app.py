@@ -19,7 +19,7 @@ from api.graphiql import BrowserDispatch
 from api.graphiql import router as graphiql_router
 from api.investigations import router as investigations_router
 from api.graphql import PATH as GRAPHQL_PATH
-from api.graphql import install_graphql
+from api.graphql import install_graphql, wrap_outside
 from api.headers import install_security_headers
 from api.metrics import RequestMetrics, metrics_endpoint
 from api.settings import ApiSettings
@@ -97,17 +97,17 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
-    install_security_headers(app)
     app.state.settings = settings
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["*"]
-        )
     if settings.graphiql:  # the bundled IDE; strawberry serves none (see api.graphiql)
         app.include_router(graphiql_router)
         app.add_middleware(BrowserDispatch, graphql_path=GRAPHQL_PATH, page_path=GRAPHIQL_PATH)
-    install_graphql(app, settings)
-    app.add_middleware(RequestMetrics)  # outermost: counts every request, GraphQL operations included
+    install_graphql(app, settings)  # outside Starlette's stack: request guard, then the GraphQL endpoint
+    if settings.cors_origins:  # outside the GraphQL endpoint, so its answers carry the CORS headers too
+        origins = settings.cors_origins
+        wrap_outside(app, lambda inner: CORSMiddleware(
+            inner, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["*"]))
+    wrap_outside(app, RequestMetrics)  # counts every request, GraphQL operations included
+    install_security_headers(app)  # outermost: every response, errors included
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

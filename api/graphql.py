@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,7 +27,7 @@ from api.jobs.service import CrawlService
 from api.schema import LineageSchema, create_schema
 from api.settings import ApiSettings
 
-__all__ = ["PATH", "RequestGuard", "install_graphql"]
+__all__ = ["PATH", "RequestGuard", "install_graphql", "wrap_outside"]
 
 PATH = "/graphql"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
@@ -138,13 +139,29 @@ def install_graphql(app: FastAPI, settings: ApiSettings, schema: LineageSchema |
         multipart_uploads_enabled=False,
     )
     app.include_router(router, prefix=PATH)
-    app.add_middleware(
-        GraphQLEndpoint,
-        schema=schema,
-        settings=settings,
-        state=app.state,
-        admission=app.state.admission,
-        cache=app.state.response_cache,
-        path=PATH,
+    wrap_outside(
+        app,
+        lambda inner: RequestGuard(
+            GraphQLEndpoint(
+                inner,
+                schema=schema,
+                settings=settings,
+                state=app.state,
+                admission=app.state.admission,
+                cache=app.state.response_cache,
+                path=PATH,
+            ),
+            max_body_bytes=settings.max_body_bytes,
+        ),
     )
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+
+
+def wrap_outside(app: FastAPI, layer: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Put ``layer`` around the app's whole middleware stack (outside Starlette's error and exception
+    middleware): GraphQL operations skip every layer they do not need. The last call is outermost."""
+    build = app.build_middleware_stack
+
+    def build_wrapped() -> ASGIApp:
+        return layer(build())
+
+    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]

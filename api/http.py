@@ -203,6 +203,11 @@ class GraphQLEndpoint:
                 [(b"retry-after", str(exc.retry_after_s).encode())],
             )
             return
+        except Exception:  # noqa: BLE001 - a bug must not leave the client without an answer
+            log.exception("graphql.unhandled", request_id=request_id)
+            message = f"Internal server error (request id {request_id})."
+            await _respond(send, 500, _error_body(message, "INTERNAL_SERVER_ERROR", request_id))
+            return
         await _respond(send, 200, body)
 
     async def _answer(

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from graph.propagation.materialised import StoredResult
 from graph.client import GraphClient
 from graph.propagation import ResponsibilityStep
 from graph.reads import Ancestry, Deployment
@@ -83,16 +84,23 @@ class Loaders:
 
     def __init__(self, graph: GraphClient) -> None:
         reader = graph.reader
+        self._results_wanted: set[str] = set()
+        self._stored: dict[str, StoredResult] = {}  # stored results read with facts, by current id
 
         async def models(as_of: datetime | None, keys: list[ModelKey]) -> dict[ModelKey, ModelFacts | None]:
-            facts = await reader.facts([k[0] for k in keys], as_of=as_of)
+            ids = [k[0] for k in keys]
+            if as_of is None and self._results_wanted.intersection(ids):
+                facts, stored = await reader.facts_with_results(ids)  # one read instead of two
+                self._stored.update((r.model_id, r) for r in stored.values())
+            else:
+                facts = await reader.facts(ids, as_of=as_of)
             return {k: facts.get(k[0]) for k in keys}
 
         async def propagation(as_of: datetime | None, keys: list[ModelKey]) -> dict[ModelKey, ModelResult | None]:
             # the facts were most likely read already for the Model objects: reuse them (cached)
             known = await self[LoaderName.MODEL].load_many(keys)
             facts = {k[0]: f for k, f in zip(keys, known, strict=True) if f is not None}
-            found = await reader.propagation([k[0] for k in keys], as_of=as_of, facts=facts)
+            found = await reader.propagation([k[0] for k in keys], as_of=as_of, facts=facts, stored=self._stored)
             return {k: found.get(k[0]) for k in keys}
 
         async def chains(group: None, keys: list[ModelKey]) -> dict[ModelKey, tuple[ResponsibilityStep, ...]]:
@@ -147,6 +155,10 @@ class Loaders:
             LoaderName.DEPLOYMENTS: DataLoader(_grouped(by_as_of, deployments, lambda k: ())),
             LoaderName.HISTORY: DataLoader(_grouped(same, history, lambda k: ())),
         }
+
+    def want_results(self, model_id: str) -> None:
+        """The request asks for this model's propagation results: read them with its facts."""
+        self._results_wanted.add(model_id)
 
     def __getitem__(self, name: LoaderName) -> DataLoader[Any, Any]:
         return self._loaders[name]

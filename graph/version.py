@@ -5,7 +5,7 @@ the database had committed when it ran. That is the version: any write by anyone
 API, a command, a test) advances it, with nothing to instrument and nothing to forget. Caches of
 answers that depend only on the graph key them by this version (``api.response_cache``).
 
-One probe is one auto-commit ``RETURN 1``. :class:`GraphVersion` coalesces concurrent callers
+One probe is one auto-commit ``RETURN 1`` on a session kept open between probes. :class:`GraphVersion` coalesces concurrent callers
 without ever handing out a version older than the caller: a caller joins the next probe to
 *start*, never one already in flight, so the version it gets was read after it asked. Under load
 one probe runs at a time and serves everyone who arrived while the previous one ran.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 
-from neo4j import READ_ACCESS, AsyncDriver, Query
+from neo4j import READ_ACCESS, AsyncDriver, AsyncSession, Query
 
 from graph.errors import translated
 
@@ -33,6 +33,7 @@ class GraphVersion:
         self._timeout_s = timeout_s
         self._next: asyncio.Future[str] | None = None
         self._probing = False
+        self._session: AsyncSession | None = None
         self.probes = 0
 
     async def current(self) -> str:
@@ -58,13 +59,28 @@ class GraphVersion:
             self._probing = False
 
     async def _probe(self) -> str:
+        # Probes never overlap (one drain at a time), so one session is kept open for all of them.
         self.probes += 1
         with translated():
-            async with self._driver.session(database=self._database, default_access_mode=READ_ACCESS) as session:
-                result = await session.run(Query(_PROBE, timeout=self._timeout_s))
+            try:
+                if self._session is None:
+                    self._session = self._driver.session(database=self._database, default_access_mode=READ_ACCESS)
+                result = await self._session.run(Query(_PROBE, timeout=self._timeout_s))
                 await result.consume()
-                bookmarks = await session.last_bookmarks()
+                bookmarks = await self._session.last_bookmarks()
+            except BaseException:
+                await self.close()
+                raise
         return ",".join(sorted(bookmarks.raw_values))
+
+    async def close(self) -> None:
+        """Close the probe's session (a new one is opened by the next probe)."""
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                await session.close()
+            except Exception:  # noqa: BLE001 - a broken session is dropped either way
+                pass
 
 
 def _retrieve(future: asyncio.Future[str]) -> None:

@@ -11,9 +11,13 @@ from api.enums import Relation
 from api.errors import translated
 from api.lineage import service
 from api.lineage.types import Model, load_model
+from api.selection import selects_any
 from api.pagination import DEFAULT_PAGE, PageInfo, check_first, decode_cursor, encode_cursor
 
 __all__ = ["FamilyRoot", "LineageQuery", "ModelConnection"]
+
+RESULT_FIELDS = frozenset({"effectiveTerms", "conflicts", "commercialStatus", "euAiAct", "propagationSource"})
+"""Model fields answered from the propagation result: asked for, the result is read with the model's facts."""
 
 Info = strawberry.Info[Any, None]
 
@@ -35,6 +39,8 @@ class FamilyRoot:
 class LineageQuery:
     @strawberry.field(description="A model by id (or an old id), as it was at `asOf` (default: now); null when unknown.")
     async def model(self, info: Info, id: strawberry.ID, as_of: datetime | None = None) -> Model | None:
+        if as_of is None and selects_any(info, RESULT_FIELDS):
+            info.context.loaders.want_results(str(id))
         with translated():
             return await load_model(info, str(id), as_of)
 

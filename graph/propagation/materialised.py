@@ -47,6 +47,7 @@ from graph.reads import _common as c
 from graph.statements import propagation as q
 
 __all__ = [
+    "stored_from_row",
     "StoredResult",
     "compute_results",
     "plan_stored_results",
@@ -155,22 +156,29 @@ def plan_stored_results(ids: Iterable[str]) -> c.Plan[dict[str, StoredResult]]:
     rows = yield c.Query(q.MATERIALISED_RESULTS, {"ids": keys})
     out: dict[str, StoredResult] = {}
     for r in rows:
-        if r["version"] is None or r["json"] is None:
-            continue
-        out[str(r["key"])] = StoredResult(
-            key=str(r["key"]),
-            model_id=str(r["id"]),
-            version=int(r["version"]),
-            store_version=None if r["store_version"] is None else int(r["store_version"]),
-            kb_version=r["kb_version"],
-            computed_at=None if r["computed_at"] is None else to_utc(r["computed_at"]),
-            conflict_state=r["conflict_state"],
-            dropped_terms=_strs(r["dropped_terms"]),
-            violated_terms=_strs(r["violated_terms"]),
-            relicensed_terms=_strs(r["relicensed_terms"]),
-            data=json.loads(r["json"]),
-        )
+        found = stored_from_row(r)
+        if found is not None:
+            out[found.key] = found
     return out
+
+
+def stored_from_row(r: Any) -> StoredResult | None:
+    """A row with ``key`` and the columns of ``STORED_RESULT_COLUMNS`` as a stored result (None: never stored)."""
+    if r["version"] is None or r["json"] is None:
+        return None
+    return StoredResult(
+        key=str(r["key"]),
+        model_id=str(r["id"]),
+        version=int(r["version"]),
+        store_version=None if r["store_version"] is None else int(r["store_version"]),
+        kb_version=r["kb_version"],
+        computed_at=None if r["computed_at"] is None else to_utc(r["computed_at"]),
+        conflict_state=r["conflict_state"],
+        dropped_terms=_strs(r["dropped_terms"]),
+        violated_terms=_strs(r["violated_terms"]),
+        relicensed_terms=_strs(r["relicensed_terms"]),
+        data=json.loads(r["json"]),
+    )
 
 
 def stored_results(driver: Driver, ids: Iterable[str], *, database: str | None = None) -> dict[str, StoredResult]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.observations import Relation
+from graph.propagation.materialised import StoredResult, stored_from_row
 from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import _common as c
@@ -23,6 +24,7 @@ from graph.statements import services as q
 __all__ = [
     "MAX_PAGE",
     "facts_from",
+    "plan_facts_with_results",
     "facts_of_ref",
     "plan_connections",
     "plan_facts",
@@ -96,6 +98,24 @@ def plan_facts(ids: Sequence[str], *, as_of: datetime | None = None) -> c.Plan[d
         if facts is not None:
             out[str(r["key"])] = facts
     return out
+
+
+def plan_facts_with_results(ids: Sequence[str]) -> c.Plan[tuple[dict[str, ModelFacts], dict[str, StoredResult]]]:
+    """Current facts and stored propagation results of each model named (by id or old id), in one read."""
+    keys = sorted(set(ids))
+    if not keys:
+        return {}, {}
+    rows = yield c.Query(q.MODEL_FACTS_WITH_RESULTS, {"ids": keys})
+    facts: dict[str, ModelFacts] = {}
+    stored: dict[str, StoredResult] = {}
+    for r in rows:
+        found = facts_from(r["model"], None)
+        if found is not None:
+            facts[str(r["key"])] = found
+        result = stored_from_row(r)
+        if result is not None:
+            stored[result.key] = result
+    return facts, stored
 
 
 def _check_page(limit: int) -> int:

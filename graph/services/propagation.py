@@ -26,7 +26,7 @@ from graph.propagation import PropagationEngine, PropagationResult, Responsibili
 from graph.propagation.flow import FlowFacts, TermFlowAnalyzer
 from graph.propagation.lineage_loader import LEFT_OUT_STATUSES, LoadedView, plan_lineage_view
 from graph.propagation.model import LineageView
-from graph.propagation.materialised import plan_stored_results
+from graph.propagation.materialised import StoredResult, plan_stored_results
 from graph.reads import _common as c
 from graph.services.models import plan_facts
 from graph.services.types import ModelFacts
@@ -56,8 +56,11 @@ def plan_model_results(
     engine: PropagationEngine,
     catalog: LicenseCatalog,
     facts: Mapping[str, ModelFacts] | None = None,
+    stored: Mapping[str, StoredResult] | None = None,
 ) -> c.Plan[dict[str, ModelResult]]:
-    """Results by the key asked (an id or an old id); models unknown, not crawled or not yet seen are absent."""
+    """Results by the key asked (an id or an old id); models unknown, not crawled or not yet seen are absent.
+
+    ``stored``: stored results already read with the facts (by current id), so they are not read again."""
     as_of = c.norm_as_of(as_of)
     if facts is None:
         facts = yield from plan_facts(ids, as_of=as_of)
@@ -65,8 +68,11 @@ def plan_model_results(
     by_id: dict[str, ModelResult] = {}
     todo = sorted(set(wanted.values()))
     if as_of is None and todo:
-        stored = yield from plan_stored_results(todo)
-        for found in stored.values():
+        known = {i: stored[i] for i in todo if stored is not None and i in stored}
+        missing = [i for i in todo if i not in known]
+        if missing:
+            known.update((yield from plan_stored_results(missing)))
+        for found in known.values():
             if not found.is_stale(catalog):
                 by_id[found.model_id] = ModelResult(found.model_id, found.result(catalog), "materialised")
         todo = [i for i in todo if i not in by_id]

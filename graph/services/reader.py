@@ -26,7 +26,7 @@ from graph.errors import InvalidArgument, ModelNotFound
 from graph.licenses import LicenseCatalog, default_catalog
 from graph.propagation import PropagationEngine, ResponsibilityStep
 from graph.propagation.aggregates import plan_family_aggregate, plan_relicensing_points
-from graph.propagation.materialised import plan_stored_results
+from graph.propagation.materialised import StoredResult, plan_stored_results
 from graph.reads import (
     Ancestry,
     Deployment,
@@ -56,7 +56,7 @@ from graph.services.aggregate import (
     summarise,
 )
 from graph.services.family import ScopeMembers, plan_scope_members
-from graph.services.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
+from graph.services.models import plan_connections, plan_facts, plan_facts_with_results, plan_history, plan_roots, plan_search
 from graph.services.propagation import ModelResult, compute_scope, plan_chain, plan_model_results, plan_scope_view
 from graph.services.runner import run_async
 from graph.services.types import EdgePage, HistoryEvent, ModelFacts, ModelPage, RootEntry
@@ -162,6 +162,10 @@ class GraphReader:
     async def facts(self, ids: Sequence[str], *, as_of: datetime | None = None) -> dict[str, ModelFacts]:
         return await self.run(plan_facts(ids, as_of=as_of))
 
+    async def facts_with_results(self, ids: Sequence[str]) -> tuple[dict[str, ModelFacts], dict[str, StoredResult]]:
+        """Current facts and stored propagation results (by the key asked), in one read."""
+        return await self.run(plan_facts_with_results(ids))
+
     async def search(self, **filters: Any) -> ModelPage:
         return await self.run(plan_search(**filters))
 
@@ -212,10 +216,15 @@ class GraphReader:
 
     # -- propagation --------------------------------------------------------------------------
     async def propagation(
-        self, ids: Sequence[str], *, as_of: datetime | None = None, facts: dict[str, ModelFacts] | None = None
+        self,
+        ids: Sequence[str],
+        *,
+        as_of: datetime | None = None,
+        facts: dict[str, ModelFacts] | None = None,
+        stored: dict[str, StoredResult] | None = None,
     ) -> dict[str, ModelResult]:
         """Each model's result (by the key asked): materialised when current and about now, else computed."""
-        plan = plan_model_results(ids, as_of=as_of, engine=self.engine, catalog=self.catalog, facts=facts)
+        plan = plan_model_results(ids, as_of=as_of, engine=self.engine, catalog=self.catalog, facts=facts, stored=stored)
         return await self.run(plan)
 
     async def responsibility_chain(self, model_id: str, *, as_of: datetime | None = None) -> tuple[ResponsibilityStep, ...]:

@@ -22,6 +22,7 @@ __all__ = [
     "COUNT_MODELS",
     "FAMILY_GROUPS",
     "MATERIALISED_RESULTS",
+    "STORED_RESULT_COLUMNS",
     "MODEL_IDS_PAGE",
     "NODE_FACTS",
     "NODE_FACTS_BELOW",
@@ -125,16 +126,19 @@ MATCH (m:Model {id: id})
 SET m += $props
 """
 
+STORED_RESULT_COLUMNS = f"""m.id AS id, m.eff_version AS version, m.eff_store_version AS store_version,
+       m.eff_kb_version AS kb_version, m.eff_json AS json, m.eff_conflict_state AS conflict_state,
+       m.eff_dropped_terms AS dropped_terms, m.eff_violated_terms AS violated_terms,
+       m.eff_relicensed_terms AS relicensed_terms, {US('m.eff_computed_at')} AS computed_at"""
+"""The columns of a model ``m``'s stored propagation result (read by MATERIALISED_RESULTS and with facts)."""
+
 MATERIALISED_RESULTS = f"""
 UNWIND $ids AS key
 OPTIONAL MATCH (direct:Model {{id: key}})
 OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
 WITH key, coalesce(direct, aliased) AS m
 WHERE m IS NOT NULL
-RETURN key, m.id AS id, m.eff_version AS version, m.eff_store_version AS store_version, m.eff_kb_version AS kb_version, m.eff_json AS json,
-       m.eff_conflict_state AS conflict_state, m.eff_dropped_terms AS dropped_terms,
-       m.eff_violated_terms AS violated_terms, m.eff_relicensed_terms AS relicensed_terms,
-       {US('m.eff_computed_at')} AS computed_at
+RETURN key, {STORED_RESULT_COLUMNS}
 """
 """The stored result of each model named (by id or old id); ``version`` null when never materialised."""
 

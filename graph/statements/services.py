@@ -10,6 +10,7 @@ import time; every value is a parameter.
 
 from __future__ import annotations
 
+from graph.statements.propagation import STORED_RESULT_COLUMNS
 from graph.statements.reads import EDGE_PROJECTION, MODEL_PROJECTION, MODEL_PROJECTION_NOW, RESOLVE, US
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "LICENSE_SOURCES",
     "MATERIALISED",
     "MODEL_FACTS",
+    "MODEL_FACTS_WITH_RESULTS",
     "PARENTS_PAGE",
     "ROOTS",
     "SEARCH_COUNT",
@@ -71,6 +73,17 @@ RETURN key, {project('m', now=not as_of)} AS model
     for as_of in (False, True)
 }
 """Facts of each model named; keyed by "is an as-of read" (current reads skip the version histories)."""
+
+MODEL_FACTS_WITH_RESULTS = f"""
+UNWIND $ids AS key
+OPTIONAL MATCH (direct:Model {{id: key}})
+OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
+WITH key, coalesce(direct, aliased) AS m
+WHERE m IS NOT NULL
+RETURN key, {project('m', now=True)} AS model, {STORED_RESULT_COLUMNS}
+"""
+"""Current facts of each model named and its stored propagation result, in one read (a request that asks
+for a model's terms or conflicts needs both)."""
 
 # The materialised propagation result of each model (full detail as JSON), by current id.
 MATERIALISED = """
