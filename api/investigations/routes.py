@@ -25,6 +25,7 @@ from api.aibom import aibom_json
 from api.investigations.html import CSP
 from api.investigations.render import MEDIA_TYPES, Format, render
 from graph import deadline
+from graph.services.compute import off_loop
 from graph.errors import GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound
 from graph.investigations import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, parse_as_of, plan_dossier
 from graph.reads import Plan
@@ -76,7 +77,7 @@ def _format(value: str) -> Format | JSONResponse:
 
 
 async def _respond(dossier: Dossier, fmt: Format) -> Response:
-    body = await asyncio.to_thread(render, dossier, fmt)  # rendering scales with the lineage: off the event loop
+    body = await off_loop(render, dossier, fmt)  # rendering scales with the lineage: off the event loop
     headers = {"X-Content-Hash": dossier.content_hash, "X-Content-Type-Options": "nosniff",
                "Cache-Control": "no-cache"}
     if fmt is Format.HTML:
@@ -119,7 +120,7 @@ async def aibom(request: Request, model_id: str, as_of: AsOf = None) -> Response
     found = await _dossier(request, _planner(model_id=model_id, as_of=as_of))
     if isinstance(found, JSONResponse):
         return found
-    body = await asyncio.to_thread(aibom_json, found)
+    body = await off_loop(aibom_json, found)
     return Response(body, media_type=AIBOM_MEDIA_TYPE,
                     headers={"X-Content-Hash": found.content_hash, "Cache-Control": "no-cache"})
 

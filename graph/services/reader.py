@@ -58,6 +58,7 @@ from graph.services.aggregate import (
 from graph.services.family import ScopeMembers, plan_scope_members
 from graph.services.models import plan_connections, plan_facts, plan_facts_with_results, plan_history, plan_roots, plan_search
 from graph.services.propagation import ModelResult, compute_scope, plan_chain, plan_model_results, plan_scope_view
+from graph.services.compute import off_loop
 from graph.services.runner import run_async
 from graph.services.types import EdgePage, HistoryEvent, ModelFacts, ModelPage, RootEntry
 from graph.statements import reads as rq
@@ -312,10 +313,10 @@ class GraphReader:
         loaded = await self.run(plan_scope_view(ids, as_of=as_of))
         if root is not None and scope.sources[0] not in loaded.view.nodes and scope.sources[0] not in loaded.left_out:
             return None
-        computed = await asyncio.to_thread(compute_scope, loaded, ids, self.engine)
+        computed = await off_loop(compute_scope, loaded, ids, self.engine)
         depths = {m.id: m.depth for m in scope.members}
         served = await self.run(_plan_deployments_of(ids, as_of, depths))
-        summary = await asyncio.to_thread(_summary, scope, loaded, computed, served, self.catalog)
+        summary = await off_loop(_summary, scope, loaded, computed, served, self.catalog)
         return summary if term_id is None else _only_terms(summary, {term_id})
 
 

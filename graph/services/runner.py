@@ -3,7 +3,6 @@ their compute steps run in worker threads."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, TypeVar, cast
 
 from neo4j import READ_ACCESS, AsyncDriver, Query
@@ -12,6 +11,7 @@ from neo4j import exceptions as neo4j_exc
 from graph.db import timeouts
 from graph.errors import GraphTimeout, translated
 from graph.reads._common import Compute, Plan
+from graph.services.compute import off_loop
 
 __all__ = ["read_async", "run_async"]
 
@@ -43,12 +43,12 @@ async def run_async(
     driver: AsyncDriver, plan: Plan[T], *, database: str | None, timeout_s: float | None = None
 ) -> T:
     """Drive a plan over the async driver (the same plans the sync reads run); its compute steps run
-    in a worker thread (with the caller's context, so its deadline stops them)."""
+    in the compute thread (with the caller's context, so its deadline stops them)."""
     try:
         step = next(plan)
         while True:
             if isinstance(step, Compute):
-                step = plan.send(await asyncio.to_thread(step))
+                step = plan.send(await off_loop(step))
             else:
                 step = plan.send(await read_async(driver, step.statement, step.params, database, timeout_s))
     except StopIteration as done:
