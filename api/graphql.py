@@ -1,12 +1,16 @@
-"""Mount GraphQL on the FastAPI app: the router, a request id per request, a request body limit.
+"""Mount GraphQL on the FastAPI app: the operation endpoint, a request id per request, a body limit.
 
-:func:`install_graphql` adds:
+:func:`install_graphql` puts, outside Starlette's middleware stack (:func:`wrap_outside`):
 
-* ``/graphql`` (POST, and GET for GraphiQL and simple queries) with :func:`api.context.get_context`;
 * :class:`RequestGuard`, a pure ASGI middleware for ``/graphql`` that gives every request an id
   (the caller's ``X-Request-ID`` when it is sane, else a new one; echoed in the response header and
   found in logs and masked errors) and refuses a body larger than ``max_body_bytes`` with HTTP 413
-  and a GraphQL-shaped error, before the body is read into memory.
+  and a GraphQL-shaped error, before the body is read into memory;
+* :class:`api.http.GraphQLEndpoint`, which answers every operation (``POST /graphql``,
+  ``GET /graphql?query=``) with admission control and the response cache.
+
+The strawberry router stays mounted at ``/graphql`` for what is neither (it serves no IDE: browsers
+get the bundled GraphiQL from :mod:`api.graphiql`).
 """
 
 from __future__ import annotations
