@@ -15,7 +15,6 @@ get the bundled GraphiQL from :mod:`api.graphiql`).
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api.context import get_context
-from api.http import GraphQLEndpoint
+from api.http import GraphQLEndpoint, error_body
 from api.jobs.service import CrawlService
 from api.schema import LineageSchema, create_schema
 from api.settings import ApiSettings
@@ -35,11 +34,6 @@ __all__ = ["PATH", "RequestGuard", "install_graphql", "wrap_outside"]
 
 PATH = "/graphql"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
-
-
-def _error_body(message: str, code: str, request_id: str) -> bytes:
-    payload = {"data": None, "errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
-    return json.dumps(payload).encode()
 
 
 class RequestGuard:
@@ -90,7 +84,7 @@ class RequestGuard:
             await self._too_large(send_with_id, request_id)
 
     async def _too_large(self, send: Any, request_id: str) -> None:
-        body = _error_body(
+        body = error_body(
             f"the request body is larger than {self.max_body_bytes} bytes; send a smaller query",
             "REQUEST_TOO_LARGE",
             request_id,
@@ -107,26 +101,6 @@ class _BodyTooLarge(Exception):
     pass
 
 
-try:  # orjson, when installed, encodes responses several times faster than json
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - optional
-    _orjson = None  # type: ignore[assignment]
-
-
-class LineageGraphQLRouter(GraphQLRouter[Any, None]):
-    """The strawberry router with faster JSON (orjson when installed)."""
-
-    def encode_json(self, data: object) -> str | bytes:
-        if _orjson is not None:
-            return _orjson.dumps(data)
-        return super().encode_json(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        if _orjson is not None:
-            return _orjson.loads(data)
-        return super().decode_json(data)
-
-
 def install_graphql(app: FastAPI, settings: ApiSettings, schema: LineageSchema | None = None) -> None:
     """Mount ``/graphql``: operations run by :class:`api.http.GraphQLEndpoint` (admission, response
     cache), behind :class:`RequestGuard` (request ids, body limit); the strawberry router serves the
@@ -135,7 +109,7 @@ def install_graphql(app: FastAPI, settings: ApiSettings, schema: LineageSchema |
     schema = schema or create_schema(settings)
     app.state.admission = GraphQLEndpoint.admission_for(settings)
     app.state.response_cache = GraphQLEndpoint.cache_for(settings)
-    router = LineageGraphQLRouter(
+    router = GraphQLRouter[Any, None](
         schema,
         context_getter=get_context,
         graphql_ide=None,  # the bundled GraphiQL is served by api.graphiql

@@ -41,7 +41,7 @@ from api.settings import ApiSettings
 from graph.errors import GraphError
 from graph.version import GraphVersion
 
-__all__ = ["GraphQLEndpoint", "Operation", "RequestRefused", "parse_operation"]
+__all__ = ["GraphQLEndpoint", "Operation", "RequestRefused", "error_body", "parse_operation"]
 
 log = structlog.get_logger(__name__)
 
@@ -84,7 +84,8 @@ def parse_operation(data: object) -> Operation:
     return Operation(query, variables, name or None)
 
 
-def _error_body(message: str, code: str, request_id: str | None, **extensions: Any) -> bytes:
+def error_body(message: str, code: str, request_id: str | None, **extensions: Any) -> bytes:
+    """A GraphQL-shaped error answer: no data, one error with its code (and the request id)."""
     ext = {"code": code, **extensions, **({"requestId": request_id} if request_id else {})}
     return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": ext}]})
 
@@ -148,14 +149,14 @@ class GraphQLEndpoint:
         request_id = _request_id(scope)
         content_type = _header(scope, b"content-type")
         if b"json" not in content_type:
-            await _respond(send, 400, _error_body(
+            await _respond(send, 400, error_body(
                 "send the operation as JSON (Content-Type: application/json)", "BAD_REQUEST", request_id))
             return
         body = await _read_body(receive)
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError:
-            await _respond(send, 400, _error_body("the request body is not valid JSON", "BAD_REQUEST", request_id))
+            await _respond(send, 400, error_body("the request body is not valid JSON", "BAD_REQUEST", request_id))
             return
         await self._run(scope, send, data, request_id, _ANY)
 
@@ -169,7 +170,7 @@ class GraphQLEndpoint:
             try:
                 data["variables"] = orjson.loads(params["variables"][0])
             except orjson.JSONDecodeError:
-                await _respond(send, 400, _error_body('"variables" is not valid JSON', "BAD_REQUEST", request_id))
+                await _respond(send, 400, error_body('"variables" is not valid JSON', "BAD_REQUEST", request_id))
                 return
         await self._run(scope, send, data, request_id, _QUERIES_ONLY)
 
@@ -180,20 +181,20 @@ class GraphQLEndpoint:
         try:
             operation = parse_operation(data)
         except RequestRefused as exc:
-            await _respond(send, 400, _error_body(str(exc), "BAD_REQUEST", request_id))
+            await _respond(send, 400, error_body(str(exc), "BAD_REQUEST", request_id))
             return
         try:
             async with self.admission.slot():
                 body = await self._answer(scope, operation, request_id, allowed)
         except InvalidOperationTypeError as exc:  # a mutation sent with GET, a subscription over HTTP
             message = f"{exc.as_http_error_reason(scope['method'])}; send mutations with POST"
-            await _respond(send, 400, _error_body(message, "BAD_REQUEST", request_id))
+            await _respond(send, 400, error_body(message, "BAD_REQUEST", request_id))
             return
         except Overloaded as exc:
             await _respond(
                 send,
                 503,
-                _error_body(
+                error_body(
                     f"the server is at its limit of {self.admission.slots} concurrent operations; "
                     f"retry in {exc.retry_after_s}s",
                     "SERVICE_UNAVAILABLE",
@@ -206,7 +207,7 @@ class GraphQLEndpoint:
         except Exception:  # noqa: BLE001 - a bug must not leave the client without an answer
             log.exception("graphql.unhandled", request_id=request_id)
             message = f"Internal server error (request id {request_id})."
-            await _respond(send, 500, _error_body(message, "INTERNAL_SERVER_ERROR", request_id))
+            await _respond(send, 500, error_body(message, "INTERNAL_SERVER_ERROR", request_id))
             return
         await _respond(send, 200, body)
 

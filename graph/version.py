@@ -17,7 +17,7 @@ import asyncio
 
 from neo4j import READ_ACCESS, AsyncDriver, AsyncSession, Query
 
-from graph.errors import translated
+from graph.errors import GraphTimeout, translated
 
 __all__ = ["GraphVersion"]
 
@@ -52,7 +52,11 @@ class GraphVersion:
             while self._next is not None:
                 waiting, self._next = self._next, None  # those who joined before this probe starts
                 try:
-                    waiting.set_result(await self._probe())
+                    async with asyncio.timeout(self._timeout_s):  # a silent connection cannot hold the callers
+                        waiting.set_result(await self._probe())
+                except TimeoutError:
+                    await self.close()
+                    waiting.set_exception(GraphTimeout(f"the graph version was not read within {self._timeout_s:g}s"))
                 except Exception as exc:  # noqa: BLE001 - handed to every caller that joined
                     waiting.set_exception(exc)
         finally:

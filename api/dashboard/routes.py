@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-__all__ = ["STATIC_DIR", "build_router", "router"]
+__all__ = ["IMMUTABLE", "REVALIDATE", "STATIC_DIR", "Asset", "Bundle", "build_router", "respond_asset", "router"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -80,7 +80,8 @@ class Bundle:
         return self._assets.get(name)
 
 
-def _respond(request: Request, asset: Asset, cache_control: str, extra: dict[str, str] | None = None) -> Response:
+def respond_asset(request: Request, asset: Asset, cache_control: str, extra: dict[str, str] | None = None) -> Response:
+    """The asset with its ETag (304 when the client has it), gzip when accepted, no body for HEAD."""
     headers = {
         "Cache-Control": cache_control,
         "ETag": asset.etag,
@@ -111,7 +112,7 @@ def build_router(directory: Path = STATIC_DIR) -> APIRouter:
         asset = bundle.get("index.html")
         if asset is None:
             raise HTTPException(503, "The dashboard bundle is missing: run scripts/build-dashboard.")
-        return _respond(request, asset, REVALIDATE, {"Content-Security-Policy": PAGE_SECURITY_POLICY})
+        return respond_asset(request, asset, REVALIDATE, {"Content-Security-Policy": PAGE_SECURITY_POLICY})
 
     @dashboard.api_route("/static/{name}", methods=["GET", "HEAD"], include_in_schema=False)
     async def static(name: str, request: Request) -> Response:
@@ -120,7 +121,7 @@ def build_router(directory: Path = STATIC_DIR) -> APIRouter:
         if asset is None:
             raise HTTPException(404, f"No dashboard asset named {name!r}.")
         immutable = request.query_params.get("v") == asset.version
-        return _respond(request, asset, IMMUTABLE if immutable else REVALIDATE)
+        return respond_asset(request, asset, IMMUTABLE if immutable else REVALIDATE)
 
     return dashboard
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from api.dashboard.routes import IMMUTABLE, REVALIDATE, Asset, Bundle
+from api.dashboard.routes import IMMUTABLE, REVALIDATE, Bundle, respond_asset
 
 __all__ = ["PAGE_PATH", "PAGE_SECURITY_POLICY", "STATIC_DIR", "build_router", "router"]
 
@@ -26,20 +26,6 @@ PAGE_SECURITY_POLICY = (
 )
 
 
-def _respond(request: Request, asset: Asset, cache_control: str, extra: dict[str, str] | None = None) -> Response:
-    headers = {"Cache-Control": cache_control, "ETag": asset.etag, "Vary": "Accept-Encoding", **(extra or {})}
-    if asset.etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
-        return Response(status_code=304, headers=headers)
-    body = asset.body
-    if asset.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
-        body = asset.gzipped
-        headers["Content-Encoding"] = "gzip"
-    if request.method == "HEAD":
-        headers["Content-Length"] = str(len(body))
-        return Response(status_code=200, headers=headers, media_type=asset.content_type)
-    return Response(content=body, headers=headers, media_type=asset.content_type)
-
-
 def build_router(directory: Path = STATIC_DIR) -> APIRouter:
     """A router serving the GraphiQL bundle found in ``directory``."""
     bundle = Bundle(directory)
@@ -51,7 +37,7 @@ def build_router(directory: Path = STATIC_DIR) -> APIRouter:
         asset = bundle.get("index.html")
         if asset is None:
             raise HTTPException(503, "The GraphiQL bundle is missing: run scripts/build-graphiql.")
-        return _respond(request, asset, REVALIDATE, {"Content-Security-Policy": PAGE_SECURITY_POLICY})
+        return respond_asset(request, asset, REVALIDATE, {"Content-Security-Policy": PAGE_SECURITY_POLICY})
 
     @graphiql.api_route(PAGE_PATH + "/static/{name}", methods=["GET", "HEAD"], include_in_schema=False)
     async def static(name: str, request: Request) -> Response:
@@ -60,7 +46,7 @@ def build_router(directory: Path = STATIC_DIR) -> APIRouter:
         if asset is None:
             raise HTTPException(404, f"No GraphiQL asset named {name!r}.")
         immutable = request.query_params.get("v") == asset.version
-        return _respond(request, asset, IMMUTABLE if immutable else REVALIDATE)
+        return respond_asset(request, asset, IMMUTABLE if immutable else REVALIDATE)
 
     return graphiql
 

@@ -3,10 +3,7 @@ expensive operations the budget admits for 20 s, while a prober times ``/healthz
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -17,6 +14,7 @@ import pytest
 
 from tests.api.bundled import BundledGraph
 from tests.conftest import free_port
+from tests.processes import children, lineage_serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,18 +34,11 @@ NORMAL = '{ model(id: "meta-llama/Llama-3.1-8B") { id declaredLicenseId conflict
 
 def _rss_kb(pid: int) -> int:
     total = 0
-    for p in (pid, *_children(pid)):
+    for p in (pid, *children(pid)):
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found.extend(int(p) for p in (task / "children").read_text().split())
-    return found
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -61,20 +52,7 @@ def test_health_answers_and_nothing_hangs_under_32_clients_of_expensive_queries(
     bundled_graph.ensure()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **stack_env, "LINEAGE_STATE_DIR": str(tmp_path), "LINEAGE_RESPONSE_CACHE": "0"}
-    argv = [sys.executable, "-m", "lineage.cli", "serve", "--port", str(port), "--workers", "2",
-            "--log-level", "critical"]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, "lineage serve did not start"
-            time.sleep(0.2)
+    with lineage_serve(port, 2, {**stack_env, "LINEAGE_RESPONSE_CACHE": "0"}, tmp_path) as proc:
         with httpx.Client(base_url=base, timeout=30) as warm:  # the answer is a real one
             answer = warm.post("/graphql", json={"query": EXPENSIVE})
             assert answer.status_code == 200 and answer.json()["data"]["propagation"]["totalModels"] > 100
@@ -152,10 +130,3 @@ def test_health_answers_and_nothing_hangs_under_32_clients_of_expensive_queries(
         print(f"outcomes {dict(outcomes)}; /healthz p50 {statistics.median(health):.1f} ms p99 {p99:.1f} ms; "
               f"normal query median {statistics.median(normal):.1f} ms; RSS {rss_before} -> {rss_after} kB")
         assert rss_after <= rss_before * 1.10, f"memory grew from {rss_before} kB to {rss_after} kB"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
