@@ -25,6 +25,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from graph.errors import GraphRetryableError, InvalidArgument
+from terms.deadline import DeadlineExceeded
 
 __all__ = [
     "INTERNAL_MESSAGE",
@@ -125,6 +126,8 @@ def translated() -> Iterator[None]:
         yield
     except InvalidArgument as exc:
         raise BadUserInput(str(exc)) from exc
+    except DeadlineExceeded as exc:
+        raise QueryTimeout("the query took too long; narrow it (smaller pages, fewer levels)") from exc
     except GraphRetryableError as exc:
         from graph.errors import GraphTimeout
 

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from graph.propagation.materialised import StoredResult
+from graph.results.read import StoredResult
 from graph.client import GraphClient
-from graph.propagation import ResponsibilityStep
+from terms.propagation import ResponsibilityStep
 from graph.reads import Ancestry, Deployment
 from graph.services import EdgePage, HistoryEvent, ModelFacts, ModelResult
 

@@ -37,7 +37,7 @@ from api.lineage.resolvers import LineageQuery
 from api.propagation.resolvers import PropagationQuery
 from api.query_budget import DocumentCache, QueryBudget, QueryLimits
 from api.settings import ApiSettings
-from graph import deadline
+from terms import deadline
 
 __all__ = ["LineageSchema", "Mutation", "Query", "create_schema", "schema"]
 

@@ -18,7 +18,7 @@ against a real uvicorn process serving ``api.main:app`` (``--workers``, default 
 
 ``--prepare`` first materialises the propagation results the API reads (the store, as
 ``lineage propagate`` does): the sampled depth-5 models and every model of the big family
-(``graph.propagation.materialise``). It only adds ``eff_*`` properties to those models.
+(``graph.results.recompute``). It only adds ``eff_*`` properties to those models.
 Prints one JSON document and saves it to ``var/bench/api_graphql.json``.
 """
 
@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 
 from graph.db import sync_driver
-from graph.propagation.materialise import materialise, recompute_affected
+from graph.results.recompute import materialise, recompute_affected
 from graph.settings import Neo4jSettings
 
 __all__ = ["main"]

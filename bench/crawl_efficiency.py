@@ -227,9 +227,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("var/bench/crawl_efficiency.json"))
     args = parser.parse_args()
 
-    from crawler.replay import serve_in_thread
-    from crawler.snapshot.store import Snapshot
-    from crawler.snapshot.synthetic import SyntheticSpec, generate
+    from hubreplay.serve import serve_in_thread
+    from hubreplay.snapshot.store import Snapshot
+    from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 
     if not (args.snapshot / "manifest.json").exists():
         generate(args.snapshot, SyntheticSpec(models=args.models, seed=args.seed))

@@ -41,8 +41,8 @@ from bench.load import load
 from bench.synth import T0, SynthGraph
 from crawler.observations import ModelSeen, Source
 from graph.db import sync_driver
-from graph.propagation.aggregates import family_aggregate, relicensing_points
-from graph.propagation.materialise import MaterialiseReport, recompute_affected
+from graph.results.aggregates import family_aggregate, relicensing_points
+from graph.results.recompute import MaterialiseReport, recompute_affected
 from graph.schema import ensure_schema
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter

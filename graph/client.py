@@ -74,7 +74,7 @@ class GraphClient:
 
     async def recompute(self, model_ids: list[str]) -> None:
         """Recompute the materialised propagation results of these models and their descendants."""
-        from graph.propagation.materialise import recompute_affected
+        from graph.results.recompute import recompute_affected
 
         def work() -> None:
             recompute_affected(self._sync_driver(), model_ids, database=self.settings.database)

@@ -113,7 +113,7 @@ def _start_services(settings: StackSettings, started: Stops) -> tuple[str, str]:
 
 
 def _start_replay_hub(options: DemoOptions, started: Stops):  # type: ignore[no-untyped-def]
-    from crawler.replay import serve_in_thread
+    from hubreplay.serve import serve_in_thread
 
     serving = serve_in_thread(port=options.hub_port)
     hub = serving.__enter__()
@@ -158,8 +158,8 @@ def _start_worker(settings: StackSettings, options: DemoOptions, env: dict[str, 
 
 
 def _crawl_bundled_families(hub, options: DemoOptions) -> None:  # type: ignore[no-untyped-def]
-    from crawler.snapshot.bundled import bundled_snapshot_path
-    from crawler.snapshot.store import Snapshot
+    from hubreplay.snapshot.bundled import bundled_snapshot_path
+    from hubreplay.snapshot.store import Snapshot
     from lineage.commands.crawl import follow_job, render_report
     from workers.client import CrawlClient
 
@@ -176,7 +176,7 @@ def _crawl_bundled_families(hub, options: DemoOptions) -> None:  # type: ignore[
 
 def _compute_propagation() -> None:
     from graph.db import sync_driver
-    from graph.propagation.materialise import recompute_all
+    from graph.results.recompute import recompute_all
 
     with sync_driver() as driver, console.status("loading the licence knowledge base and computing propagation …"):
         report = recompute_all(driver)

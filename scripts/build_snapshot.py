@@ -1,8 +1,8 @@
-"""Build the bundled real-data snapshot (``crawler/snapshot/data/bundled``) from the hub-data fixtures.
+"""Build the bundled real-data snapshot (``hubreplay/snapshot/data/bundled``) from the hub-data fixtures.
 
 Usage::
 
-    .venv/bin/python scripts/build_snapshot.py [--source /work/shared/hub-data] [--out crawler/snapshot/data/bundled]
+    .venv/bin/python scripts/build_snapshot.py [--source /work/shared/hub-data] [--out hubreplay/snapshot/data/bundled]
 
 Rules (also written into the manifest):
 
@@ -38,9 +38,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.snapshot.format import hub_datetime  # noqa: E402
-from crawler.snapshot.hubshape import base_model_tags, license_tags, merge_tags, render_card  # noqa: E402
-from crawler.snapshot.writer import SnapshotWriter  # noqa: E402
+from hubreplay.snapshot.format import hub_datetime  # noqa: E402
+from hubreplay.snapshot.hubshape import base_model_tags, license_tags, merge_tags, render_card  # noqa: E402
+from hubreplay.snapshot.writer import SnapshotWriter  # noqa: E402
 
 OLB_FILE = "lineage_open_llm_leaderboard_2024-12-08.jsonl"
 MISTRAL_FILE = "lineage_mistral_small_24b_tree_2025-04-05.jsonl"

@@ -80,7 +80,7 @@ class Resources:
             return self._driver
 
     def writer(self) -> GraphWriter:
-        """A writer that leaves the ancestry index to the end of the job (see graph.refresh.rebuild_ancestry)."""
+        """A writer that leaves the ancestry index to the end of the job (see graph.recrawl.rebuild_ancestry)."""
         return GraphWriter(
             self.driver(), database=self.neo4j.database, batch_size=self.neo4j.batch_size, maintain_ancestry=False
         )

@@ -6,7 +6,7 @@ deterministic keys, so running it twice changes nothing but the hub requests it 
 
 Skipping unchanged models: a model read again whose sha is the one the graph holds (and
 whose status is still ``available``) is not written; it is only stamped as seen by this run
-(``graph.refresh.mark_seen``, done by the write task). An upward crawl does not fetch an
+(``graph.recrawl.mark_seen``, done by the write task). An upward crawl does not fetch an
 ancestor crawled within ``fresh_for_s`` (its sha is unknown without a request). ``force``
 turns both off.
 """
@@ -25,7 +25,7 @@ import structlog
 from crawler.observations import ModelSeen, ModelStatus, Observation, ProblemSeen
 from crawler.source import HubSource
 from graph.errors import GraphRetryableError
-from graph.reads.refresh import KnownModel, known_models
+from graph.reads.crawl_planning import KnownModel, known_models
 from workers import hubwork, pipeline
 from workers.context import Resources
 from workers.errors import HubUnavailableError

@@ -6,7 +6,7 @@ values, datetimes as ISO 8601 strings (offset kept), tuples as lists and the nes
 hints, so a field added to the contract (with a default, at the end) is carried without a
 change here; an unknown type or field raises :class:`~workers.errors.PayloadError`.
 
-The crawler has no reusable codec for observations: ``crawler.snapshot.serialize`` writes Hub
+The crawler has no reusable codec for observations: ``hubreplay.snapshot.serialize`` writes Hub
 payloads (``ModelInfo`` back to the Hub's wire shape) and the golden tests only encode one way.
 """
 

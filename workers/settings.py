@@ -108,7 +108,7 @@ class WorkerSettings(BaseSettings):
         validation_alias="LINEAGE_CRAWL_PROPAGATE",
         description=(
             "End every crawl job by recomputing the licence propagation of the models it wrote and of their "
-            "descendants (graph.propagation.materialise.recompute_affected)."
+            "descendants (graph.results.recompute.recompute_affected)."
         ),
     )
     unit_retries: int = Field(

@@ -20,14 +20,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.aibom import MEDIA_TYPE as AIBOM_MEDIA_TYPE
-from api.aibom import aibom_json
-from api.investigations.html import CSP
-from api.investigations.render import MEDIA_TYPES, Format, render
-from graph import deadline
+from reports.aibom import MEDIA_TYPE as AIBOM_MEDIA_TYPE
+from reports.aibom import aibom_json
+from reports.html import CSP
+from reports.render import MEDIA_TYPES, Format, render
+from terms import deadline
 from graph.services.compute import off_loop
 from graph.errors import GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound
-from graph.investigations import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, parse_as_of, plan_dossier
+from reports.dossier import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, parse_as_of, plan_dossier
 from graph.reads import Plan
 
 __all__ = ["router"]
@@ -63,7 +63,7 @@ async def _dossier(request: Request, make: Callable[[], Plan[Dossier]]) -> Dossi
         return _error(404, "model_not_found", str(exc))
     except InvalidArgument as exc:
         return _error(422, "invalid_argument", str(exc))
-    except GraphTimeout:
+    except (GraphTimeout, deadline.DeadlineExceeded):
         return _error(504, "timeout", "the graph took too long to answer; try again later")
     except GraphRetryableError:
         return _error(503, "graph_unavailable", "the graph is unavailable right now; try again shortly")

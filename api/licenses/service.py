@@ -1,11 +1,11 @@
-"""Licences and terms from the knowledge base the graph loads (graph.licenses), indexed once per catalog."""
+"""Licences and terms from the knowledge base the graph loads (terms.licenses), indexed once per catalog."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
 
-from graph.licenses import LicenseCatalog, LicenseEntry, Term
+from terms.licenses import LicenseCatalog, LicenseEntry, Term
 
 __all__ = ["CatalogIndex", "index"]
 

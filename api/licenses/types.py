@@ -8,7 +8,7 @@ import strawberry
 
 from api.enums import CommercialStatusKind
 from api.licenses.service import index
-from graph.licenses import CommercialStatus, LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, Tri
+from terms.licenses import CommercialStatus, LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, Tri
 
 __all__ = ["License", "Term"]
 

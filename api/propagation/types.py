@@ -1,7 +1,7 @@
 """GraphQL types of propagation: effective terms, conflicts, commercial and AI Act status,
 responsibility chains, and the whole-scope aggregates dashboards draw.
 
-Built with ``from_internal`` from the engine's results (graph.propagation) and the services'
+Built with ``from_internal`` from the engine's results (terms.propagation) and the services'
 aggregates (graph.services); nothing here computes anything.
 """
 
@@ -15,11 +15,11 @@ import strawberry
 
 from api.deployments.types import Deployment
 from api.enums import CommercialStatusKind, ConflictState, ModelStatus, Relation, Severity, enum_value
-from graph.licenses import LicenseCatalog
-from graph.propagation import CommercialResult, EuAiActResult, PropagationResult
-from graph.propagation import Conflict as EngineConflict
-from graph.propagation import ResponsibilityStep as EngineStep
-from graph.propagation.result import PathStep as EnginePathStep
+from terms.licenses import LicenseCatalog
+from terms.propagation import CommercialResult, EuAiActResult, PropagationResult
+from terms.propagation import Conflict as EngineConflict
+from terms.propagation import ResponsibilityStep as EngineStep
+from terms.propagation.result import PathStep as EnginePathStep
 from graph.services import PropagationSummary
 from graph.services import RelicensingPoint as ServicePoint
 from graph.services.aggregate import conflict_state

@@ -1,7 +1,7 @@
 """Whole-scope aggregates for dashboards, from computed results (pure; no database).
 
-The definitions are those of the propagation store (:mod:`graph.propagation.flow` and
-:mod:`graph.propagation.aggregates`), so an aggregate computed here (``as_of`` an instant, or
+The definitions are those of the propagation store (:mod:`terms.propagation.flow` and
+:mod:`graph.results.aggregates`), so an aggregate computed here (``as_of`` an instant, or
 over models not materialised yet) answers like the materialised one:
 
 * **term flow** — over the descendants (members below the sources), for every term in force
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from crawler.observations import Relation
-from graph.deadline import check as check_deadline
-from graph.licenses import LicenseCatalog
-from graph.propagation import PropagationResult
-from graph.propagation.flow import FlowFacts
-from graph.propagation.flow import conflict_state as engine_conflict_state
-from graph.propagation.model import LineageView
+from terms.deadline import check as check_deadline
+from terms.licenses import LicenseCatalog
+from terms.propagation import PropagationResult
+from terms.propagation.flow import FlowFacts
+from terms.propagation.flow import conflict_state as engine_conflict_state
+from terms.propagation.model import LineageView
 from graph.reads import Deployment
 from graph.services.family import ScopeMembers
 

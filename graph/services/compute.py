@@ -7,7 +7,7 @@ costs it up to one switch interval (5 ms by default) each time it wants the inte
 So compute steps run one at a time in a dedicated thread (others queue, bounded by admission
 control and stopped by their deadline), and the default executor stays free for the driver's
 address look-ups and the few blocking writes. The caller's context (its deadline,
-:mod:`graph.deadline`) goes with the work.
+:mod:`terms.deadline`) goes with the work.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.observations import Relation
-from graph.propagation.materialised import StoredResult, stored_from_row
+from graph.results.read import StoredResult, stored_from_row
 from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import _common as c

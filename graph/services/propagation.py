@@ -1,13 +1,13 @@
 """Propagation results for the API: materialised ones when they are current, else computed.
 
 * :func:`plan_model_results` — each model's :class:`PropagationResult`: the stored one
-  (``eff_json``, :mod:`graph.propagation.materialised`) when the question is about *now* and
+  (``eff_json``, :mod:`graph.results.read`) when the question is about *now* and
   the stored result is not stale; otherwise the engine over the lineage read from the graph
-  (:func:`graph.propagation.lineage_loader.plan_lineage_view`) as it is now or was at ``as_of``.
+  (:func:`graph.results.engine_input.plan_lineage_view`) as it is now or was at ``as_of``.
 * :func:`plan_chain` — a responsibility chain (not materialised: always computed).
 * :func:`plan_computed_scope` — the engine over every member of a scope and their ancestors,
   with the per-model flow facts (kept / dropped / relicensed / violated terms) the store
-  would materialise (:class:`graph.propagation.flow.TermFlowAnalyzer`), for aggregates at
+  would materialise (:class:`terms.propagation.flow.TermFlowAnalyzer`), for aggregates at
   ``as_of`` or over models not materialised yet.
 
 All are plans, driven by :class:`graph.services.reader.GraphReader` over the async driver.
@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from graph.deadline import check as check_deadline
-from graph.licenses import LicenseCatalog
-from graph.propagation import PropagationEngine, PropagationResult, ResponsibilityStep
-from graph.propagation.flow import FlowFacts, TermFlowAnalyzer
-from graph.propagation.lineage_loader import LEFT_OUT_STATUSES, LoadedView, plan_lineage_view
-from graph.propagation.model import LineageView
-from graph.propagation.materialised import StoredResult, plan_stored_results
+from terms.deadline import check as check_deadline
+from terms.licenses import LicenseCatalog
+from terms.propagation import PropagationEngine, PropagationResult, ResponsibilityStep
+from terms.propagation.flow import FlowFacts, TermFlowAnalyzer
+from graph.results.engine_input import LEFT_OUT_STATUSES, LoadedView, plan_lineage_view
+from terms.propagation.model import LineageView
+from graph.results.read import StoredResult, plan_stored_results
 from graph.reads import _common as c
 from graph.services.models import plan_facts
 from graph.services.types import ModelFacts

@@ -23,10 +23,10 @@ from neo4j import AsyncDriver
 
 from crawler.observations import Relation
 from graph.errors import InvalidArgument, ModelNotFound
-from graph.licenses import LicenseCatalog, default_catalog
-from graph.propagation import PropagationEngine, ResponsibilityStep
-from graph.propagation.aggregates import plan_family_aggregate, plan_relicensing_points
-from graph.propagation.materialised import StoredResult, plan_stored_results
+from terms.licenses import LicenseCatalog, default_catalog
+from terms.propagation import PropagationEngine, ResponsibilityStep
+from graph.results.aggregates import plan_family_aggregate, plan_relicensing_points
+from graph.results.read import StoredResult, plan_stored_results
 from graph.reads import (
     Ancestry,
     Deployment,

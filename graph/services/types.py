@@ -28,8 +28,8 @@ class MaterialisedSummary:
 
     def current(self, kb_version: str) -> bool:
         """Made by the running result format, store format and knowledge base."""
-        from graph.propagation import RESULT_VERSION
-        from graph.propagation.materialise import STORE_VERSION
+        from terms.propagation import RESULT_VERSION
+        from graph.results.recompute import STORE_VERSION
 
         return self.version == RESULT_VERSION and self.store_version == STORE_VERSION and self.kb_version == kb_version
 

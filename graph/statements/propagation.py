@@ -1,11 +1,11 @@
 """Statements of the propagation store: the engine's input read from the graph, materialised results.
 
-Reads (``graph.propagation.lineage_loader``) walk DERIVED_FROM level by level, one
+Reads (``graph.results.engine_input``) walk DERIVED_FROM level by level, one
 ``UNWIND $ids`` statement per level, in both directions; each has a *now* variant (open
 versions) and an *as of* variant (versions valid at ``$as_of``), picked from closed choices
-at import time. Writes (``graph.propagation.materialise``) set the flat ``eff_*`` properties
+at import time. Writes (``graph.results.recompute``) set the flat ``eff_*`` properties
 of many models in one ``UNWIND $rows`` statement. Aggregates
-(``graph.propagation.aggregates``) group a family's members by their materialised
+(``graph.results.aggregates``) group a family's members by their materialised
 aggregation key so that a 50,000-model family comes back as a few hundred rows.
 Times cross the driver as epoch microseconds (see :func:`graph.statements.reads.US`).
 """

@@ -26,7 +26,7 @@ def aibom(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """The CycloneDX 1.6 ML-BOM of ID: the model, its licences, and its lineage as pedigree.ancestors."""
-    from api.aibom import aibom_json
+    from reports.aibom import aibom_json
 
     dossier = load_dossier(target, as_of)
     write_output(aibom_json(dossier), out, f"the ML-BOM of {dossier.subject}")

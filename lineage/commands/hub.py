@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr, ValidationError
 
-from crawler.replay import FaultConfig, ReplayError, ReplaySettings, run_server
-from crawler.snapshot import SnapshotError, bundled_snapshot_path
-from crawler.snapshot.record import RecordSettings, record_snapshot
-from crawler.snapshot.synthetic import SyntheticSpec, generate
+from hubreplay.serve import FaultConfig, ReplayError, ReplaySettings, run_server
+from hubreplay.snapshot import SnapshotError, bundled_snapshot_path
+from hubreplay.snapshot.record import RecordSettings, record_snapshot
+from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 from lineage.console import console, fail
 
 __all__ = ["app"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
-    from graph.investigations import Dossier
+    from reports.dossier import Dossier
 
 __all__ = ["fail_line", "investigate", "load_dossier", "write_output"]
 
@@ -31,8 +31,8 @@ def load_dossier(target: str, as_of: str | None) -> Dossier:
     """The dossier of ``target`` (a model id, or a sha256 of 64 hex digits); fails with one line."""
     from graph.db import sync_driver
     from graph.errors import GraphError, GraphRetryableError, InvalidArgument, ModelNotFound
-    from graph.investigations import investigate as run_investigation
-    from graph.investigations import parse_as_of
+    from reports.dossier import investigate as run_investigation
+    from reports.dossier import parse_as_of
     from graph.settings import Neo4jSettings
 
     try:
@@ -79,7 +79,7 @@ def investigate(
 ) -> None:
     """The dossier of ID: parties and roles back to the original provider, the licence in force at each step,
     terms, conflicts with their paths, deployments reached, unknowns, evidence, and a content hash to cite."""
-    from api.investigations.render import Format, render
+    from reports.render import Format, render
 
     try:
         chosen = Format(fmt.lower())

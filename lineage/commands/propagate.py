@@ -17,8 +17,8 @@ from rich.table import Table
 
 from graph.db import sync_driver
 from graph.errors import GraphError
-from graph.licenses.errors import LicenseStoreError
-from graph.propagation.materialise import (
+from terms.licenses.errors import LicenseStoreError
+from graph.results.recompute import (
     MaterialiseReport,
     materialise,
     recompute_affected,

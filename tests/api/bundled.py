@@ -24,11 +24,11 @@ from neo4j import Driver
 
 from crawler.observations import Observation, Relation, Source
 from crawler.parsing import parse_model
-from crawler.replay import serve_in_thread
+from hubreplay.serve import serve_in_thread
 from crawler.settings import CrawlerSettings
-from crawler.snapshot import bundled_snapshot_path
+from hubreplay.snapshot import bundled_snapshot_path
 from crawler.source import HubSource
-from graph.propagation.materialise import recompute_all
+from graph.results.recompute import recompute_all
 from graph.writer import GraphWriter
 
 __all__ = ["BundledGraph", "Batch", "crawl_bundled", "roots_of_snapshot"]

@@ -16,13 +16,13 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from neo4j import Driver
 
-from api.aibom import MEDIA_TYPE, aibom_json
+from reports.aibom import MEDIA_TYPE, aibom_json
 from api.app import create_app
 from api.investigations import router
 from api.settings import ApiSettings
-from crawler.snapshot import bundled_snapshot_path
-from graph.investigations import investigate
-from graph.licenses import default_catalog
+from hubreplay.snapshot import bundled_snapshot_path
+from reports.dossier import investigate
+from terms.licenses import default_catalog
 from graph.settings import Neo4jSettings
 from tests.conftest import WIPE, free_port
 from tests.graph.investigation_data import (

@@ -12,9 +12,9 @@ from neo4j import Driver
 
 from api.settings import ApiSettings
 from graph.client import GraphClient
-from graph.licenses import default_catalog
-from graph.propagation import PropagationEngine, PropagationResult
-from graph.propagation.lineage_loader import load_lineage_view
+from terms.licenses import default_catalog
+from terms.propagation import PropagationEngine, PropagationResult
+from graph.results.engine_input import load_lineage_view
 from graph.settings import Neo4jSettings
 from tests.api.bundled import BundledGraph
 from tests.api.support import DASHBOARD, api_settings, run_graphql

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.investigations import router
 from api.settings import ApiSettings
 from crawler.observations import DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
-from graph.investigations import content_hash
+from reports.dossier import content_hash
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
 from tests.conftest import WIPE, free_port

@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from api.investigations.document import Code, Document, Link, Strong, Text
-from api.investigations.html import render_html
-from api.investigations.markdown import render_markdown
+from reports.document import Code, Document, Link, Strong, Text
+from reports.html import render_html
+from reports.markdown import render_markdown
 
 HOSTILE = [
     "<script>alert(1)</script>",

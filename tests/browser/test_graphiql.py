@@ -19,7 +19,7 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import ApiSettings
-from graph.licenses import default_catalog
+from terms.licenses import default_catalog
 from graph.settings import Neo4jSettings
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import free_port

@@ -13,11 +13,11 @@ from huggingface_hub.errors import RepositoryNotFoundError
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from crawler.replay import ReplayServer, serve_in_thread
-from crawler.snapshot import Snapshot, bundled_snapshot_path
-from crawler.snapshot.record import RecordSettings, record_snapshot
-from crawler.snapshot.serialize import model_payload
-from crawler.snapshot.synthetic import SyntheticSpec, generate
+from hubreplay.serve import ReplayServer, serve_in_thread
+from hubreplay.snapshot import Snapshot, bundled_snapshot_path
+from hubreplay.snapshot.record import RecordSettings, record_snapshot
+from hubreplay.snapshot.serialize import model_payload
+from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 from lineage.commands.hub import app as hub_app
 
 TOKEN = "hf_recording_token_never_logged"

@@ -22,10 +22,10 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from crawler.replay import ReplayServer, serve_in_thread
-from crawler.snapshot import Snapshot, bundled_snapshot_path
-from crawler.snapshot.hubshape import split_card
-from crawler.snapshot.synthetic import SyntheticSpec, generate
+from hubreplay.serve import ReplayServer, serve_in_thread
+from hubreplay.snapshot import Snapshot, bundled_snapshot_path
+from hubreplay.snapshot.hubshape import split_card
+from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 
 GRANTED = "hf_test_granted_token"
 LLAMA_INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"

@@ -13,9 +13,9 @@ import yaml
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 
-from crawler.replay import FaultConfig, ReplayServer, ReplaySettings, serve_in_thread
-from crawler.snapshot import Snapshot, bundled_snapshot_path
-from crawler.snapshot.hubshape import split_card
+from hubreplay.serve import FaultConfig, ReplayServer, ReplaySettings, serve_in_thread
+from hubreplay.snapshot import Snapshot, bundled_snapshot_path
+from hubreplay.snapshot.hubshape import split_card
 
 MODEL = "HuggingFaceH4/zephyr-7b-beta"
 

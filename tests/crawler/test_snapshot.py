@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from crawler.snapshot import (
+from hubreplay.snapshot import (
     Snapshot,
     SnapshotFormatError,
     SnapshotNotFoundError,
     SnapshotWriter,
     bundled_snapshot_path,
 )
-from crawler.snapshot.hubshape import hub_relation, render_card, split_card
-from crawler.snapshot.synthetic import SyntheticSpec, generate
+from hubreplay.snapshot.hubshape import hub_relation, render_card, split_card
+from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 
 FAMILIES = {
     "llama-2": r"^meta-llama/Llama-2-",

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from crawler.observations import Observation
-from crawler.replay import ReplayServer, serve_in_thread
+from hubreplay.serve import ReplayServer, serve_in_thread
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from tests.crawler.hubfakes import FIXED_NOW

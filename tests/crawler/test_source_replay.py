@@ -28,9 +28,9 @@ from crawler.observations import (
     ProblemSeen,
     Relation,
 )
-from crawler.replay import FaultConfig, ReplayServer, serve_in_thread
+from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
 from crawler.settings import CrawlerSettings
-from crawler.snapshot import SnapshotWriter
+from hubreplay.snapshot import SnapshotWriter
 from crawler.source import HubSource
 from tests.crawler.hubfakes import FIXED_NOW, model_payload
 

@@ -29,7 +29,7 @@ from neo4j import Driver
 
 from crawler.observations import FileSeen, Observation, Relation, Source
 from crawler.parsing import parse_model
-from crawler.replay import serve_in_thread
+from hubreplay.serve import serve_in_thread
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from graph.writer import GraphWriter

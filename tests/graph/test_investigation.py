@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from crawler.snapshot import bundled_snapshot_path
+from hubreplay.snapshot import bundled_snapshot_path
 from graph.errors import InvalidArgument, ModelNotFound
-from graph.investigations import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, investigate
-from graph.licenses import default_catalog
+from reports.dossier import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, investigate
+from terms.licenses import default_catalog
 from graph.writer import GraphWriter
 from tests.conftest import WIPE
 from tests.graph.investigation_data import (

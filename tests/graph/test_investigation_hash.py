@@ -11,7 +11,7 @@ import pytest
 from neo4j import Driver
 
 from crawler.observations import DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
-from graph.investigations import content_hash, dumps, investigate
+from reports.dossier import content_hash, dumps, investigate
 from graph.writer import GraphWriter
 from tests.conftest import WIPE
 from tests.graph.investigation_data import GGUF, GGUF_BASE, GGUF_PARENT, write_families

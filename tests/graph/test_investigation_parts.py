@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from graph.investigations import InvalidAsOf, canonical_bytes, content_hash, format_instant, parse_as_of
-from graph.investigations.layout import find_cycles
+from reports.dossier import InvalidAsOf, canonical_bytes, content_hash, format_instant, parse_as_of
+from reports.dossier.build import find_cycles
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.licenses import (
+from terms.licenses import (
     DATA_DIR,
     CommercialStatus,
     DerivativeLicensing,
@@ -22,7 +22,7 @@ from graph.licenses import (
     Tri,
     default_catalog,
 )
-from graph.licenses.errors import KnowledgeBaseError
+from terms.licenses.errors import KnowledgeBaseError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

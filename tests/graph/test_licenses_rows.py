@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.licenses import default_catalog, graph_rows
+from terms.licenses import default_catalog, graph_rows
 
 
 def test_rows_are_complete_consistent_and_storable() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from graph.licenses import DATA_DIR, LicenseCatalog, default_catalog
-from graph.licenses.store import load_catalog
+from terms.licenses import DATA_DIR, LicenseCatalog, default_catalog
+from graph.knowledge_base.store import load_catalog
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import pytest
 from neo4j import Driver
 
 from crawler.observations import ModelSeen, Relation
-from graph.propagation import (
+from terms.propagation import (
     LicenseDeclaration,
     LineageEdge,
     LineageView,
@@ -19,15 +19,15 @@ from graph.propagation import (
     PropagationResult,
     aggregate_conflicts,
 )
-from graph.propagation.aggregates import family_aggregate, reach, relicensing_points
-from graph.propagation.lineage_loader import load_descendants, load_lineage_view
-from graph.propagation.materialise import (
+from graph.results.aggregates import family_aggregate, reach, relicensing_points
+from graph.results.engine_input import load_descendants, load_lineage_view
+from graph.results.recompute import (
     EFF_KEYS,
     materialise,
     recompute_affected,
     stale_models,
 )
-from graph.propagation.materialised import compute_results, stored_results
+from graph.results.read import compute_results, stored_results
 from graph.writer import GraphWriter
 
 from .support import at, derived, seen
@@ -120,7 +120,7 @@ def test_loader_reads_the_family_with_ancestors_and_leaves_out_uncrawled_parents
     back = load_lineage_view(family, [LORA], as_of=at(1))  # as of an instant: the versions themselves
     assert back.view.nodes[COOL].declarations[0].valid_from == at(0)
     assert back.view.parent_edges(COOL)[0].valid_from == at(0)
-    from graph.propagation import lineage_loader
+    from graph.results import engine_input as lineage_loader
 
     monkeypatch.setattr(lineage_loader, "CHUNK", 1)  # one statement per asked model: their families overlap
     both = load_lineage_view(family, [INSTRUCT, COOL], descendants=True)
@@ -274,7 +274,7 @@ def test_parallel_workers_store_the_same_results(
     family: Driver, neo4j_settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from graph.db import sync_driver
-    from graph.propagation import materialise as store
+    from graph.results import recompute as store
 
     materialise(family, MODELS)
     serial = _stored(family)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from crawler.observations import ModelStatus, Relation
-from graph.propagation import (
+from terms.propagation import (
     CommercialOutcome,
     DeclarationSource,
     LicenseDeclaration,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.observations import DeploymentKind, Relation
-from graph.propagation import (
+from terms.propagation import (
     DeploymentRef,
     Eligibility,
     LicenseDeclaration,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.observations import Relation
-from graph.propagation import (
+from terms.propagation import (
     RESULT_VERSION,
     LicenseDeclaration,
     LineageEdge,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from crawler.observations import DeploymentKind, Relation
-from graph.licenses import DATA_DIR, LicenseCatalog
-from graph.propagation import (
+from terms.licenses import DATA_DIR, LicenseCatalog
+from terms.propagation import (
     RULES,
     CommercialOutcome,
     DeploymentRef,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import graph.propagation
-from graph.propagation import RULES
+import terms.propagation
+from terms.propagation import RULES
 
-RULES_MD = Path(graph.propagation.__file__).parent / "RULES.md"
+RULES_MD = Path(terms.propagation.__file__).parent / "RULES.md"
 
 
 def test_rules_md_table_matches_the_registry() -> None:

@@ -24,7 +24,7 @@ import pytest
 import redis
 from neo4j import Driver
 
-from crawler.replay import ReplayServer, serve_in_thread
+from hubreplay.serve import ReplayServer, serve_in_thread
 from graph.db import sync_driver
 from graph.schema import SCHEMA, migrate, missing_schema
 from graph.settings import Neo4jSettings

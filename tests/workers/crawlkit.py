@@ -17,7 +17,7 @@ from neo4j import Driver
 
 from crawler.observations import ModelSeen, ModelStatus
 from crawler.settings import CrawlerSettings
-from crawler.snapshot.synthetic import SyntheticSpec, generate
+from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 from crawler.source import HubSource
 from workers.app import create_app
 from workers.client import CrawlClient

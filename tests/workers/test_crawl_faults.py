@@ -22,9 +22,9 @@ import pytest
 import redis
 from neo4j import Driver
 
-from crawler.replay import FaultConfig, serve_in_thread
-from crawler.replay.faults import FaultInjector
-from crawler.snapshot.store import Snapshot
+from hubreplay.serve import FaultConfig, serve_in_thread
+from hubreplay.serve.faults import FaultInjector
+from hubreplay.snapshot.store import Snapshot
 from graph.db import sync_driver
 from graph.schema import ensure_schema
 from graph.settings import Neo4jSettings

@@ -20,7 +20,7 @@ import redis
 from neo4j import Driver
 from typer.testing import CliRunner
 
-from crawler.replay import FaultConfig, ReplayServer, serve_in_thread
+from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
 from graph.reads import ancestors
 from tests.conftest import free_port
 from tests.workers.crawlkit import (
@@ -36,7 +36,7 @@ from workers.client import CrawlClient
 from workers.context import Resources, redis_client
 from workers.errors import InvalidCrawlRequest
 from workers.jobs import JobState, JobStore
-from workers.refresh import plan_refresh, start_refresh
+from workers.scheduled_refresh import plan_refresh, start_refresh
 from workers.settings import WorkerSettings
 
 pytestmark = pytest.mark.integration

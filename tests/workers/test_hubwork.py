@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from crawler.observations import ModelSeen, ModelStatus, ProblemKind, ProblemSeen
-from crawler.replay import FaultConfig, ReplayServer, serve_in_thread
+from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from tests.crawler.hubfakes import FakeHubApi, http_error

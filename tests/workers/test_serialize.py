@@ -24,7 +24,7 @@ from crawler.observations import (
     Relation,
     Source,
 )
-from crawler.replay import ReplayServer, serve_in_thread
+from hubreplay.serve import ReplayServer, serve_in_thread
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from workers.errors import PayloadError

@@ -9,7 +9,7 @@ from workers.app import app
 from workers.beat import REFRESH_TASK, SWEEP_TASK
 from workers.context import resources
 from workers.queues import Queue
-from workers.refresh import start_refresh
+from workers.scheduled_refresh import start_refresh
 
 __all__ = ["refresh", "sweep"]
 

@@ -1,6 +1,6 @@
 """Propagation tasks (propagation queue): recompute the materialised licence propagation of models.
 
-Thin wrappers around :func:`graph.propagation.materialise.recompute_affected`, which recomputes
+Thin wrappers around :func:`graph.results.recompute.recompute_affected`, which recomputes
 the given models and every descendant, parents first, in idempotent transactions:
 
 * ``lineage.propagation.recompute(model_ids)`` — for any caller that changed some models' facts;
@@ -13,7 +13,7 @@ from __future__ import annotations
 import structlog
 from celery import Task
 
-from graph.propagation.materialise import recompute_affected
+from graph.results.recompute import recompute_affected
 from workers import pipeline
 from workers.app import app
 from workers.context import resources

@@ -27,7 +27,7 @@ import structlog
 from celery import Task
 
 from crawler.observations import DerivationSeen, ModelSeen, ModelStatus, Observation
-from graph.refresh import accept_first_observation, mark_seen, rebuild_ancestry
+from graph.recrawl import accept_first_observation, mark_seen, rebuild_ancestry
 from workers import pipeline
 from workers.app import app
 from workers.context import resources

@@ -1,0 +1,1 @@
+"""The offline Hub: recorded snapshots (``hubreplay.snapshot``) served in the Hugging Face Hub's API shapes (``hubreplay.serve``), for air-gapped use, demos and benchmarks. The Hub client (``crawler``) does not import it."""

@@ -1,0 +1,1 @@
+"""What the terms of a model are, decided without a database: the licence knowledge base (``terms.licenses``) and the propagation engine (``terms.propagation``). Imports nothing of Lineage but the observation types."""

@@ -1,0 +1,58 @@
+"""Licence knowledge base: typed entries loaded from versioned YAML data, their terms, graph rows.
+
+Quick use::
+
+    from terms.licenses import default_catalog
+    catalog = default_catalog()
+    catalog.get("llama3.1").commercial.mau_threshold   # 700000000
+    catalog.get("no-such-licence").id                  # "unknown"
+"""
+
+from terms.licenses.catalog import (
+    DATA_DIR,
+    UNKNOWN_ID,
+    LicenseCatalog,
+    ResolutionGap,
+    Resolved,
+    default_catalog,
+)
+from terms.licenses.model import (
+    COMMERCIAL_STRICTNESS,
+    CommercialStatus,
+    DerivativeLicensing,
+    EuOssEligibility,
+    FlowDown,
+    LicenseEntry,
+    Marker,
+    NamingKind,
+    OutputTraining,
+    Redistribution,
+    Tri,
+)
+from graph.knowledge_base.rows import LicenseGraphRows, graph_rows
+from terms.licenses.terms import LicenseTerms, Term, TermKind
+
+__all__ = [
+    "COMMERCIAL_STRICTNESS",
+    "DATA_DIR",
+    "UNKNOWN_ID",
+    "CommercialStatus",
+    "DerivativeLicensing",
+    "EuOssEligibility",
+    "FlowDown",
+    "LicenseCatalog",
+    "LicenseEntry",
+    "LicenseGraphRows",
+    "LicenseTerms",
+    "Marker",
+    "NamingKind",
+    "OutputTraining",
+    "Redistribution",
+    "ResolutionGap",
+    "Resolved",
+    "Term",
+    "TermKind",
+    "Tri",
+    "default_catalog",
+    "graph_rows",
+]
