@@ -1,4 +1,4 @@
-"""Licence knowledge base: typed entries loaded from versioned YAML data, their terms, graph rows.
+"""Licence knowledge base: typed entries loaded from versioned YAML data, and their terms.
 
 Quick use::
 
@@ -29,7 +29,6 @@ from terms.licenses.model import (
     Redistribution,
     Tri,
 )
-from graph.knowledge_base.rows import LicenseGraphRows, graph_rows
 from terms.licenses.terms import LicenseTerms, Term, TermKind
 
 __all__ = [
@@ -42,7 +41,6 @@ __all__ = [
     "FlowDown",
     "LicenseCatalog",
     "LicenseEntry",
-    "LicenseGraphRows",
     "LicenseTerms",
     "Marker",
     "NamingKind",
@@ -54,5 +52,4 @@ __all__ = [
     "TermKind",
     "Tri",
     "default_catalog",
-    "graph_rows",
 ]

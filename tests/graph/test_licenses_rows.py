@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from terms.licenses import default_catalog, graph_rows
+from graph.knowledge_base.rows import graph_rows
+from terms.licenses import default_catalog
 
 
 def test_rows_are_complete_consistent_and_storable() -> None:
