@@ -11,7 +11,8 @@ Hierarchy::
 Any other exception raised while resolving is an internal error: :class:`MaskInternalErrors`
 replaces its message by a stable one carrying the request id, and
 :func:`log_internal_errors` logs the real error (with its traceback) under that request id.
-Domain errors are translated at the boundary by :func:`translated`.
+Domain errors are translated at the boundary by :func:`translated`, with the one table of
+:mod:`reports.errors` that the REST handlers and the CLI use too.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ import structlog
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from graph.errors import GraphRetryableError, InvalidArgument
-from terms.deadline import DeadlineExceeded
+from reports.errors import answer_for
 
 __all__ = [
     "INTERNAL_MESSAGE",
@@ -50,8 +50,8 @@ class ApiError(GraphQLError):
 
     code = "BAD_REQUEST"
 
-    def __init__(self, message: str, **extensions: Any) -> None:
-        super().__init__(message, extensions={"code": self.code, **extensions})
+    def __init__(self, message: str, *, code: str | None = None, **extensions: Any) -> None:
+        super().__init__(message, extensions={"code": code or self.code, **extensions})
 
 
 class BadUserInput(ApiError):
@@ -121,16 +121,12 @@ class MaskInternalErrors(MaskErrors):
 
 @contextmanager
 def translated() -> Iterator[None]:
-    """Domain errors raised inside the block become client errors (others stay internal)."""
+    """Domain errors raised inside the block become client errors, as :data:`reports.errors.ANSWERS`
+    says (errors not in the table, or not public, stay internal and are masked)."""
     try:
         yield
-    except InvalidArgument as exc:
-        raise BadUserInput(str(exc)) from exc
-    except DeadlineExceeded as exc:
-        raise QueryTimeout("the query took too long; narrow it (smaller pages, fewer levels)") from exc
-    except GraphRetryableError as exc:
-        from graph.errors import GraphTimeout
-
-        if isinstance(exc, GraphTimeout):
-            raise QueryTimeout("the query took too long; narrow it (smaller pages, fewer levels)") from exc
-        raise ServiceUnavailable("the graph is unavailable right now; try again shortly") from exc
+    except Exception as exc:
+        answer = answer_for(exc)
+        if answer is None or not answer.public:
+            raise
+        raise ApiError(answer.message(exc), code=answer.graphql_code) from exc

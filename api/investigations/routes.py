@@ -26,8 +26,8 @@ from reports.html import CSP
 from reports.render import MEDIA_TYPES, Format, render
 from terms import deadline
 from graph.services.compute import off_loop
-from graph.errors import GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound
-from reports.dossier import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, parse_as_of, plan_dossier
+from reports.errors import answer_for
+from reports.dossier import Dossier, parse_as_of, plan_dossier
 from graph.reads import Plan
 
 __all__ = ["router"]
@@ -44,29 +44,19 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 async def _dossier(request: Request, make: Callable[[], Plan[Dossier]]) -> Dossier | JSONResponse:
     """Run a dossier plan over the app's graph reader within the query timeout (its engine pass and
-    assembly run in worker threads and stop at the deadline); domain errors become JSON error responses."""
+    assembly run in worker threads and stop at the deadline); domain errors become JSON error responses
+    as :data:`reports.errors.ANSWERS` says."""
     timeout_s = request.app.state.settings.query_timeout_s
     try:
         plan = make()
         with deadline.within(timeout_s):
             async with asyncio.timeout(timeout_s):
                 return await request.app.state.graph.reader.run(plan)  # type: ignore[no-any-return]
-    except TimeoutError:
-        return _error(504, "timeout", f"the dossier took longer than {timeout_s:g}s; try again later")
-    except InvalidAsOf as exc:
-        return _error(422, "invalid_as_of", str(exc))
-    except UnknownFile as exc:
-        return _error(404, "file_not_found", str(exc))
-    except NotYetKnown as exc:
-        return _error(404, "not_yet_known", str(exc))
-    except ModelNotFound as exc:
-        return _error(404, "model_not_found", str(exc))
-    except InvalidArgument as exc:
-        return _error(422, "invalid_argument", str(exc))
-    except (GraphTimeout, deadline.DeadlineExceeded):
-        return _error(504, "timeout", "the graph took too long to answer; try again later")
-    except GraphRetryableError:
-        return _error(503, "graph_unavailable", "the graph is unavailable right now; try again shortly")
+    except Exception as exc:
+        answer = answer_for(exc)
+        if answer is None or not answer.public:
+            raise
+        return _error(answer.http_status, answer.code, answer.message(exc))
 
 
 def _format(value: str) -> Format | JSONResponse:

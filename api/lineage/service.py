@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from api.errors import BadUserInput, translated
 from graph.client import GraphClient
+from graph.sha256 import is_sha256
 from graph.reads import PathKind
 from graph.services import ModelFacts, ModelPage, RootEntry
 
 __all__ = ["file_models", "model_page", "paths_between", "roots"]
 
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_SEARCH = 200
 
 
@@ -61,7 +60,7 @@ async def paths_between(
 
 async def file_models(graph: GraphClient, *, sha256: str, as_of: datetime | None) -> list[ModelFacts]:
     """Models holding a file with this sha256, as facts at ``as_of``."""
-    if not _SHA256.match(sha256.strip()):
+    if not is_sha256(sha256):
         raise BadUserInput("sha256 must be 64 hexadecimal characters", argument="sha256")
     with translated():
         matches = await graph.reader.by_file(sha256.strip(), as_of=as_of)

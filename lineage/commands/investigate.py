@@ -6,7 +6,6 @@ Mount with ``app.command()(investigate)`` in ``lineage/cli.py``. Reads Neo4j dir
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -18,9 +17,6 @@ if TYPE_CHECKING:
 
 __all__ = ["fail_line", "investigate", "load_dossier", "write_output"]
 
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-
-
 def fail_line(message: str, code: int = 1) -> NoReturn:
     """Print ``error: <message>`` as one plain line on stderr (never wrapped, no markup) and exit."""
     typer.echo("error: " + " ".join(message.split()), err=True)
@@ -30,31 +26,26 @@ def fail_line(message: str, code: int = 1) -> NoReturn:
 def load_dossier(target: str, as_of: str | None) -> Dossier:
     """The dossier of ``target`` (a model id, or a sha256 of 64 hex digits); fails with one line."""
     from graph.db import sync_driver
-    from graph.errors import GraphError, GraphRetryableError, InvalidArgument, ModelNotFound
+    from graph.errors import GraphRetryableError
+    from graph.settings import Neo4jSettings
+    from graph.sha256 import is_sha256
     from reports.dossier import investigate as run_investigation
     from reports.dossier import parse_as_of
-    from graph.settings import Neo4jSettings
+    from reports.errors import answer_for
 
+    settings = Neo4jSettings()
     try:
         instant = parse_as_of(as_of)
-    except InvalidArgument as exc:
-        fail_line(str(exc), code=2)
-    settings = Neo4jSettings()
-    driver = sync_driver(settings)
-    try:
-        if _SHA256.match(target.strip()):
-            return run_investigation(driver, sha256=target, as_of=instant, database=settings.database)
-        return run_investigation(driver, target, as_of=instant, database=settings.database)
-    except ModelNotFound as exc:
-        fail_line(str(exc))
-    except InvalidArgument as exc:
-        fail_line(str(exc), code=2)
-    except GraphRetryableError as exc:
-        fail_line(f"cannot read the graph at {settings.uri}: {exc}")
-    except GraphError as exc:
-        fail_line(f"the graph refused the read: {exc}")
-    finally:
-        driver.close()
+        with sync_driver(settings) as driver:
+            if is_sha256(target):
+                return run_investigation(driver, sha256=target, as_of=instant, database=settings.database)
+            return run_investigation(driver, target, as_of=instant, database=settings.database)
+    except Exception as exc:
+        answer = answer_for(exc)
+        if answer is None:
+            raise
+        where = f" (reading {settings.uri}: {exc})" if isinstance(exc, GraphRetryableError) else ""
+        fail_line(answer.message(exc) + where, code=answer.exit_code)
 
 
 def write_output(text: str, out: Path | None, what: str) -> None:

@@ -11,7 +11,7 @@ the propagation engine, so the API runs the very same plan over its async driver
 """
 
 from reports.dossier.asof import check_as_of, format_instant, parse_as_of
-from reports.dossier.assemble import DEFAULT_MAX_DEPLOYMENTS, investigate, normalise_sha256, plan_dossier
+from reports.dossier.assemble import DEFAULT_MAX_DEPLOYMENTS, investigate, plan_dossier
 from reports.dossier.canonical import canonical_bytes, content_hash, dumps
 from reports.dossier.errors import InvalidAsOf, NotYetKnown, UnknownFile
 from reports.dossier.model import (
@@ -73,7 +73,6 @@ __all__ = [
     "format_instant",
     "human_date",
     "investigate",
-    "normalise_sha256",
     "parse_as_of",
     "plan_dossier",
 ]

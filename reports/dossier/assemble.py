@@ -11,7 +11,6 @@ the engine and lays everything out with evidence ids (:mod:`.layout`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 from neo4j import Driver
 
 from graph.errors import InvalidArgument
+from graph.sha256 import normalise_sha256
 from graph.statements import dossier as q
 from reports.dossier.asof import check_as_of
 from reports.dossier.canonical import content_hash
@@ -38,8 +38,6 @@ __all__ = ["DEFAULT_MAX_DEPLOYMENTS", "investigate", "plan_dossier"]
 DEFAULT_MAX_DEPLOYMENTS = 1000
 """Deployments listed in one dossier (the total is always given)."""
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
 _engine: PropagationEngine | None = None
 
 
@@ -48,14 +46,6 @@ def _default_engine() -> PropagationEngine:
     if _engine is None:
         _engine = PropagationEngine()
     return _engine
-
-
-def normalise_sha256(value: str) -> str:
-    """A sha256 as stored (lower-case hex); InvalidArgument when it is not 64 hex digits."""
-    sha = value.strip().lower()
-    if not _SHA256.match(sha):
-        raise InvalidArgument("sha256 must be 64 hexadecimal characters")
-    return sha
 
 
 def plan_dossier(

@@ -1,0 +1,56 @@
+"""How each domain error is answered: one table for the GraphQL API, the REST handlers and the CLI.
+
+A domain error (raised by the graph reads, the dossier or the engine's deadline) is looked up
+in :data:`ANSWERS`, most specific class first; the entry gives the stable code a client can
+branch on, the HTTP status, the GraphQL ``extensions.code``, the CLI's exit status and, where
+the error's own text must not be shown (it may name servers), the fixed sentence shown instead.
+An error not in the table is internal: the API masks it behind a request id, the CLI reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph.errors import GraphError, GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound
+from reports.dossier.errors import InvalidAsOf, NotYetKnown, UnknownFile
+
+__all__ = ["ANSWERS", "Answer", "answer_for"]
+
+TIMED_OUT = "the query took too long; narrow it (smaller pages, fewer levels) or try again later"
+UNAVAILABLE = "the graph is unavailable right now; try again shortly"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a client is told about one kind of error."""
+
+    code: str  # stable, snake_case: the REST ``error`` field
+    http_status: int
+    graphql_code: str  # GraphQL ``extensions.code``
+    exit_code: int  # the CLI's exit status (2: the arguments were wrong)
+    fixed_message: str | None = None  # shown instead of the error's own text
+    public: bool = True  # False: the API masks it as an internal error (the CLI still says it)
+
+    def message(self, exc: BaseException) -> str:
+        return self.fixed_message or str(exc)
+
+
+ANSWERS: tuple[tuple[type[BaseException], Answer], ...] = (
+    (InvalidAsOf, Answer("invalid_as_of", 422, "BAD_USER_INPUT", 2)),
+    (InvalidArgument, Answer("invalid_argument", 422, "BAD_USER_INPUT", 2)),
+    (UnknownFile, Answer("file_not_found", 404, "NOT_FOUND", 1)),
+    (NotYetKnown, Answer("not_yet_known", 404, "NOT_FOUND", 1)),
+    (ModelNotFound, Answer("model_not_found", 404, "NOT_FOUND", 1)),
+    (GraphTimeout, Answer("timeout", 504, "TIMEOUT", 1, TIMED_OUT)),
+    (TimeoutError, Answer("timeout", 504, "TIMEOUT", 1, TIMED_OUT)),  # a deadline or asyncio.timeout
+    (GraphRetryableError, Answer("graph_unavailable", 503, "SERVICE_UNAVAILABLE", 1, UNAVAILABLE)),
+    (GraphError, Answer("graph_error", 500, "INTERNAL_SERVER_ERROR", 1, public=False)),
+)
+
+
+def answer_for(exc: BaseException) -> Answer | None:
+    """The table's answer for ``exc`` (its most specific listed class), or None: an internal error."""
+    for kind, answer in ANSWERS:
+        if isinstance(exc, kind):
+            return answer
+    return None
