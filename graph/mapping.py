@@ -53,7 +53,6 @@ from graph.records import (
     ParentSet,
     ProblemRecord,
     PropValue,
-    Provenance,
     VersionedLink,
     VersionedLinkType,
 )
@@ -65,8 +64,9 @@ _FULL_STATUSES = (ModelStatus.AVAILABLE, ModelStatus.GATED)
 R = TypeVar("R", NodeRecord, LinkRecord)
 
 
-def _prov(source: Source) -> Provenance:
-    return Provenance(url=source.url, revision=source.revision, observed_at=to_utc(source.observed_at))
+def _prov(source: Source) -> Source:
+    """The source with its instant in UTC (as every record keeps it)."""
+    return Source(url=source.url, revision=source.revision, observed_at=to_utc(source.observed_at))
 
 
 def _props(**values: PropValue | None) -> dict[str, PropValue]:

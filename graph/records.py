@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crawler.observations import Source
+
 __all__ = [
     "AliasRecord",
     "DerivationRecord",
@@ -26,7 +28,6 @@ __all__ = [
     "ParentSet",
     "ProblemRecord",
     "PropValue",
-    "Provenance",
     "VersionedLink",
     "VersionedLinkType",
 ]
@@ -61,19 +62,10 @@ class VersionedLinkType(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Provenance:
-    """Where and when a fact was read (UTC)."""
-
-    url: str
-    revision: str | None
-    observed_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class NodeRecord:
     label: NodeLabel
     key: str  # value of the node's unique key (``id``, or ``sha256`` for File)
-    prov: Provenance
+    prov: Source  # observed_at in UTC
     props: dict[str, PropValue] = field(default_factory=dict)
     first_seen: datetime | None = None  # earliest sighting in the batch when before prov.observed_at
 
@@ -83,7 +75,7 @@ class ModelRecord:
     """A model observed itself (not merely named)."""
 
     id: str
-    prov: Provenance
+    prov: Source  # observed_at in UTC
     status: str | None  # versioned; None = observation says nothing about it
     gate: str | None  # versioned; None = not known
     props: dict[str, PropValue] = field(default_factory=dict)
@@ -94,7 +86,7 @@ class ModelMention:
     """A model named by another fact (a parent, a served model, …); created with status unknown."""
 
     id: str
-    prov: Provenance
+    prov: Source  # observed_at in UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +94,7 @@ class VersionedLink:
     type: VersionedLinkType
     model_id: str
     target_id: str  # License id or Party id
-    prov: Provenance
+    prov: Source  # observed_at in UTC
     props: dict[str, PropValue] = field(default_factory=dict)
 
 
@@ -111,7 +103,7 @@ class LinkRecord:
     type: LinkType
     src: str  # key of the start node
     dst: str  # key of the end node
-    prov: Provenance
+    prov: Source  # observed_at in UTC
     props: dict[str, PropValue] = field(default_factory=dict)
     first_seen: datetime | None = None  # earliest sighting in the batch when before prov.observed_at
 
@@ -156,7 +148,7 @@ class ParentSet:
 class AliasRecord:
     old_id: str
     new_id: str
-    prov: Provenance
+    prov: Source  # observed_at in UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +156,7 @@ class ProblemRecord:
     model_id: str
     kind: str
     message: str
-    prov: Provenance
+    prov: Source  # observed_at in UTC
 
 
 @dataclass(slots=True)
