@@ -7,10 +7,13 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
-COPY api ./api
+COPY terms ./terms
 COPY crawler ./crawler
 COPY graph ./graph
+COPY reports ./reports
+COPY hubreplay ./hubreplay
 COPY workers ./workers
+COPY api ./api
 COPY lineage ./lineage
 RUN pip install --no-cache-dir --no-deps --no-build-isolation . && pip check && useradd --create-home lineage
 USER lineage
