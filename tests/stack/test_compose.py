@@ -101,3 +101,14 @@ def test_the_api_is_locked_down_by_default() -> None:
     assert keys == {"api"}
     published = {name for name, svc in services.items() if svc.get("ports")}
     assert published == {"api"}  # Neo4j and Redis are reachable only inside the compose network
+
+
+def test_the_image_holds_every_package_the_project_installs() -> None:
+    """A package added to pyproject.toml but not copied into the image would fail only at deploy time."""
+    import tomllib
+
+    root = COMPOSE.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    packages = {name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (root / "Dockerfile").read_text(), flags=re.MULTILINE))
+    assert packages == copied
