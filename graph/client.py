@@ -1,6 +1,6 @@
 """The graph as an async service for long-running processes (the API): owns one async driver.
 
-Reads go through :attr:`GraphClient.reader` (:class:`graph.services.reader.GraphReader`);
+Reads go through :attr:`GraphClient.reader` (:class:`graph.reads.reader.GraphReader`);
 the few writes the API makes (registered deployments) go through the batched
 :class:`graph.writer.GraphWriter` on a sync driver opened on first use, in a worker thread.
 """
@@ -18,7 +18,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from crawler.observations import Observation
 from graph.db import async_driver, read_query, sync_driver
 from graph.schema import missing_schema_async
-from graph.services.reader import GraphReader
+from graph.reads.reader import GraphReader
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter, WriteReport
 

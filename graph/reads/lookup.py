@@ -7,7 +7,7 @@ from datetime import datetime
 from neo4j import Driver
 
 from graph.errors import InvalidArgument, ModelNotFound
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.reads.convert import model_ref, opt_time
 from graph.reads.lineage import _walk_down
 from graph.reads.types import Deployment, FileMatch, ModelRef

@@ -1,12 +1,12 @@
-"""The async read services of the graph: the shared read plans, run over the async driver.
+"""The async reads of the graph: the read plans (of graph.reads and graph.results), run over the async driver.
 
 One :class:`GraphReader` per process (the API owns one through :class:`graph.client.GraphClient`).
 Every method is a coroutine; unknown models give ``None`` (or a missing key), bad arguments
 raise :class:`graph.errors.InvalidArgument`, driver failures the graph errors.
 
-Propagation: per-model results are read from the store (materialised ``eff_*``) when the
-question is about now and the stored result is current, else computed with the engine over
-the lineage read from the graph (``as_of`` is always computed). A root's family aggregate is
+Propagation: per-model results come from :mod:`graph.results.read` (the stored result when the
+question is about now and it is current, else the engine over the lineage read from the graph;
+``as_of`` is always computed). A root's family aggregate is
 read from the materialised aggregates when every member is materialised; licence and term
 scopes, ``as_of`` questions and partly materialised families are computed.
 """
@@ -26,7 +26,16 @@ from graph.errors import InvalidArgument, ModelNotFound
 from terms.licenses import LicenseCatalog, default_catalog
 from terms.propagation import PropagationEngine, ResponsibilityStep
 from graph.results.aggregates import plan_family_aggregate, plan_relicensing_points
-from graph.results.read import StoredResult, plan_stored_results
+from graph.results.read import (
+    ModelResult,
+    StoredResult,
+    compute_scope,
+    plan_chain,
+    plan_facts_with_results,
+    plan_model_results,
+    plan_scope_view,
+    plan_stored_results,
+)
 from graph.reads import (
     Ancestry,
     Deployment,
@@ -42,9 +51,9 @@ from graph.reads import (
     plan_family,
     plan_paths_between,
 )
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.reads.convert import opt_time
-from graph.services.aggregate import (
+from graph.reads.scope_summary import (
     MAX_DEPLOYMENTS,
     TOP_RELICENSING,
     FamilyEdge,
@@ -55,14 +64,12 @@ from graph.services.aggregate import (
     rule_rows,
     summarise,
 )
-from graph.services.family import ScopeMembers, plan_scope_members
-from graph.services.models import plan_connections, plan_facts, plan_facts_with_results, plan_history, plan_roots, plan_search
-from graph.services.propagation import ModelResult, compute_scope, plan_chain, plan_model_results, plan_scope_view
-from graph.services.compute import off_loop
-from graph.services.runner import run_async
-from graph.services.types import EdgePage, HistoryEvent, ModelFacts, ModelPage, RootEntry
-from graph.statements import reads as rq
-from graph.statements import services as q
+from graph.reads.scope import ScopeMembers, plan_scope_members
+from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
+from graph.reads.compute_thread import off_loop
+from graph.reads.run_async import run_async
+from graph.reads.types import EdgePage, HistoryEvent, ModelFacts, ModelPage, RootEntry
+from graph.statements import reads as q
 from graph.statements.lineage import KEY_SEP
 
 __all__ = ["MAX_COMPUTED_SCOPE", "GraphReader"]
@@ -98,7 +105,7 @@ def _plan_deployments_of(
     if not keys:
         return {}
     models = [{"id": k, "depth": (depths or {}).get(k, 0)} for k in keys]
-    rows = yield Query(rq.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
+    rows = yield Query(q.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
     out: dict[str, list[Deployment]] = {k: [] for k in keys}
     for r in rows:
         out[str(r["model_id"])].append(_deployment(r))
@@ -127,7 +134,7 @@ def _plan_drawing(root: str, limit: int) -> Plan[tuple[tuple[FamilyNode, ...], t
         FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
         for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
     )
-    total_rows = yield Query(rq.DESCENDANTS_INDEX_TOTAL, {"id": root})
+    total_rows = yield Query(q.DESCENDANTS_INDEX_TOTAL, {"id": root})
     total = 1 + int(total_rows[0]["total"]) if total_rows else len(nodes)
     return nodes, edges, total
 
@@ -150,7 +157,7 @@ class GraphReader:
         self.engine = PropagationEngine(self.catalog)
 
     async def run(self, plan: Plan[T]) -> T:
-        """Run any read plan (graph.reads or graph.services) over the async driver."""
+        """Run any read plan (graph.reads or graph.results) over the async driver."""
         return await run_async(self.driver, plan, database=self.database, timeout_s=self.timeout_s)
 
     async def _or_none(self, plan: Plan[T]) -> T | None:

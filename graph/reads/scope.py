@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from graph.errors import InvalidArgument
-from graph.reads import _common as c
-from graph.statements import reads as rq
-from graph.statements import services as q
+from graph.reads import plan as c
+from graph.statements import reads as q
 
 __all__ = ["Member", "ScopeMembers", "plan_scope_members"]
 
@@ -56,11 +55,11 @@ def plan_scope_members(
             for x, depth, relation in rows[0]["rows"]:
                 found[str(x)] = Member(str(x), int(depth), None if relation is None else str(relation))
         else:
-            walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": root, "as_of": as_of})
+            walked = yield c.Query(q.descendants_walk_statement(_WALK_DEPTH, True), {"id": root, "as_of": as_of})
             if walked:
                 root_id = str(walked[0]["root"])
             else:
-                head = yield c.Query(rq.MODEL_NODE, {"id": root})
+                head = yield c.Query(q.MODEL_NODE, {"id": root})
                 if not head:
                     return None
                 root_id = str(head[0]["model"]["id"])
@@ -78,7 +77,7 @@ def plan_scope_members(
                     found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), None)
             else:
                 for source in sources:
-                    walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": source, "as_of": as_of})
+                    walked = yield c.Query(q.descendants_walk_statement(_WALK_DEPTH, True), {"id": source, "as_of": as_of})
                     for r in walked:
                         member = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
                         if member.id not in found or member.depth < found[member.id].depth:

@@ -28,7 +28,7 @@ from terms.propagation.flow import FlowFacts
 from terms.propagation.flow import conflict_state as engine_conflict_state
 from terms.propagation.model import LineageView
 from graph.reads import Deployment
-from graph.services.family import ScopeMembers
+from graph.reads.scope import ScopeMembers
 
 __all__ = [
     "MAX_DEPLOYMENTS",
