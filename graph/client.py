@@ -20,16 +20,10 @@ from graph.db import async_driver, read_query, sync_driver
 from graph.schema import missing_schema_async
 from graph.reads.reader import GraphReader
 from graph.settings import Neo4jSettings
+from graph.statements.health import GRAPH_COUNTS
 from graph.writer import GraphWriter, WriteReport
 
 __all__ = ["GraphClient"]
-
-COUNTS = """
-CALL () { MATCH (m:Model) RETURN count(m) AS models }
-CALL () { MATCH ()-[r:DERIVED_FROM]->() RETURN count(r) AS derivations }
-RETURN models, derivations
-"""
-
 
 class GraphClient:
     """One async Neo4j driver and the read services built on it. Close it with ``await close()``."""
@@ -95,6 +89,6 @@ class GraphClient:
 
     async def counts(self) -> dict[str, Any]:
         records, _, _ = await self.driver.execute_query(
-            read_query(self.driver, COUNTS), database_=self.settings.database
+            read_query(self.driver, GRAPH_COUNTS), database_=self.settings.database
         )
         return dict(records[0])
