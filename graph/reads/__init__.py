@@ -1,6 +1,6 @@
-"""Lineage reads returning plain frozen data classes (graph.reads.types).
+"""Reads of the graph, returning plain frozen data classes (:mod:`graph.reads.types`).
 
-Every read takes a sync ``neo4j.Driver`` first and keyword-only options, among them
+The sync reads exported here take a sync ``neo4j.Driver`` first and keyword-only options, among them
 ``as_of`` (None = now) and ``database``; a model may be named by its current id or any
 old id (alias). Unknown models raise :class:`graph.errors.ModelNotFound`; bad depths,
 limits, relations or cursors raise :class:`graph.errors.InvalidArgument`.

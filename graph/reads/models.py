@@ -16,8 +16,7 @@ from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import plan as c
 from graph.reads.convert import edge, model_ref, opt_time
-from graph.reads.types import ModelRef
-from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, RootEntry
+from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, ModelRef, RootEntry
 from graph.statements import reads as q
 
 __all__ = [
