@@ -20,8 +20,8 @@ from terms.propagation import CommercialResult, EuAiActResult, PropagationResult
 from terms.propagation import Conflict as EngineConflict
 from terms.propagation import ResponsibilityStep as EngineStep
 from terms.propagation.result import PathStep as EnginePathStep
-from graph.reads.scope_summary import PropagationSummary
-from graph.reads.scope_summary import RelicensingPoint as ServicePoint
+from graph.reads.types import PropagationSummary
+from graph.reads.types import RelicensingPoint as ServicePoint
 from graph.reads.scope_summary import conflict_state
 
 if TYPE_CHECKING:

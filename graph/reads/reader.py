@@ -53,22 +53,23 @@ from graph.reads import (
 )
 from graph.reads import plan as c
 from graph.reads.convert import opt_time
-from graph.reads.scope_summary import (
-    MAX_DEPLOYMENTS,
-    TOP_RELICENSING,
-    FamilyEdge,
-    FamilyNode,
-    PropagationSummary,
-    RelicensingPoint,
-    TermFlow,
-    rule_rows,
-    summarise,
-)
+from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, rule_rows, summarise
 from graph.reads.scope import ScopeMembers, plan_scope_members
 from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
 from graph.reads.compute_thread import off_loop
 from graph.reads.run_async import run_async
-from graph.reads.types import EdgePage, HistoryEvent, ModelFacts, ModelPage, RootEntry
+from graph.reads.types import (
+    EdgePage,
+    FamilyEdge,
+    FamilyNode,
+    HistoryEvent,
+    ModelFacts,
+    ModelPage,
+    PropagationSummary,
+    RelicensingPoint,
+    RootEntry,
+    TermFlow,
+)
 from graph.statements import reads as q
 from graph.statements.lineage import KEY_SEP
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 __all__ = [
     "AncestorNode",
@@ -14,6 +15,8 @@ __all__ = [
     "DescendantsPage",
     "EdgePage",
     "Evidence",
+    "FamilyEdge",
+    "FamilyNode",
     "FamilyStats",
     "FileMatch",
     "HistoryEvent",
@@ -24,7 +27,10 @@ __all__ = [
     "ModelRef",
     "PathKind",
     "PathsBetween",
+    "PropagationSummary",
+    "RelicensingPoint",
     "RootEntry",
+    "TermFlow",
 ]
 
 
@@ -242,3 +248,57 @@ class HistoryEvent:
     revision: str | None = None
     observed_at: datetime | None = None
     run: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TermFlow:
+    term_id: str
+    kind: str
+    keep: int
+    drop: int
+    violate: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelicensingPoint:
+    parent: str
+    child: str
+    dropped_terms: tuple[str, ...]
+    from_license: str | None
+    to_license: str | None
+    downstream: int  # the child and every model below it
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyNode:
+    id: str
+    depth: int
+    license_id: str | None
+    conflict_state: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyEdge:
+    child: str
+    parent: str
+    relation: str
+
+
+@dataclass(frozen=True, slots=True)
+class PropagationSummary:
+    scope: str
+    total: int  # members, the sources included
+    by_depth: tuple[tuple[int, int], ...]
+    by_relation: tuple[tuple[str, int], ...]
+    term_flow: tuple[TermFlow, ...]
+    relicensing: tuple[RelicensingPoint, ...]
+    conflicts_by_rule: tuple[tuple[str, str, int], ...]  # (rule, severity, conflicts), most first
+    deployments: tuple[Deployment, ...]  # nearest first, at most scope_summary.MAX_DEPLOYMENTS
+    deployments_total: int
+    source: Literal["materialised", "computed"]
+    root: str | None = None
+    nodes: tuple[FamilyNode, ...] | None = None  # computed scopes: every member, nearest first
+    edges: tuple[FamilyEdge, ...] | None = None  # computed scopes: every edge between members
+    # materialised families: a drawing read ahead (limit, nodes, edges, members in the family)
+    drawing: tuple[int, tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int] | None = None
