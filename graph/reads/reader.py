@@ -43,7 +43,6 @@ from graph.reads import (
     FileMatch,
     PathsBetween,
     Plan,
-    Query,
     plan_ancestors,
     plan_by_file,
     plan_deployments,
@@ -52,12 +51,12 @@ from graph.reads import (
     plan_paths_between,
 )
 from graph.reads import plan as c
-from graph.reads.convert import opt_time
-from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, rule_rows, summarise
-from graph.reads.scope import ScopeMembers, plan_scope_members
-from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
 from graph.reads.compute_thread import off_loop
+from graph.reads.lookup import plan_deployments_of, plan_family_deployments
+from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
 from graph.reads.run_async import run_async
+from graph.reads.scope import ScopeMembers, plan_family_drawing, plan_scope_members
+from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, rule_rows, summarise
 from graph.reads.types import (
     EdgePage,
     FamilyEdge,
@@ -70,8 +69,6 @@ from graph.reads.types import (
     RootEntry,
     TermFlow,
 )
-from graph.statements import reads as q
-from graph.statements.lineage import KEY_SEP
 
 __all__ = ["MAX_COMPUTED_SCOPE", "GraphReader"]
 
@@ -82,62 +79,6 @@ DEFAULT_DRAWING = 300
 
 MAX_COMPUTED_SCOPE = 100_000
 """Most members of a scope the engine computes for one request (larger ones need materialised results)."""
-
-
-def _deployment(r: Any, depth: int | None = None) -> Deployment:
-    return Deployment(
-        id=str(r["id"]),
-        kind=r["kind"],
-        status=r["status"],
-        url=r["url"],
-        operator=r["operator"],
-        model_id=str(r["model_id"]),
-        depth=int(r["depth"]) if depth is None else depth,
-        first_seen=opt_time(r["first_seen"]),
-        last_seen=opt_time(r["last_seen"]),
-    )
-
-
-def _plan_deployments_of(
-    ids: Sequence[str], as_of: datetime | None, depths: dict[str, int] | None = None
-) -> Plan[dict[str, tuple[Deployment, ...]]]:
-    as_of = c.norm_as_of(as_of)
-    keys = sorted(set(ids))
-    if not keys:
-        return {}
-    models = [{"id": k, "depth": (depths or {}).get(k, 0)} for k in keys]
-    rows = yield Query(q.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
-    out: dict[str, list[Deployment]] = {k: [] for k in keys}
-    for r in rows:
-        out[str(r["model_id"])].append(_deployment(r))
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _deployments_plan(root: str) -> Plan[tuple[tuple[Deployment, ...], int]]:
-    rows = yield Query(q.FAMILY_DEPLOYMENTS, {"id": root, "limit": MAX_DEPLOYMENTS})
-    if not rows:
-        return (), 0
-    return tuple(_deployment(r) for r in rows[0]["rows"]), int(rows[0]["total"])
-
-
-def _plan_drawing(root: str, limit: int) -> Plan[tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]]:
-    """The first ``limit`` members of a root's family (nearest first) with the edges among them, and the total."""
-    rows = yield Query(q.FAMILY_DRAW, {"id": root, "sep": KEY_SEP, "hi": chr(ord(KEY_SEP) + 1), "limit": max(limit - 1, 0)})
-    if not rows:
-        return (), (), 0
-    members = [rows[0]["root"], *rows[0]["rows"]][:limit]
-    nodes = tuple(
-        FamilyNode(str(m[0]), int(m[1]), m[2], str(m[4] or "none"), str(m[3] or "unknown")) for m in members
-    )
-    ids = [n.id for n in nodes]
-    found = yield Query(q.EDGES_AMONG, {"ids": ids})
-    edges = tuple(
-        FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
-        for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
-    )
-    total_rows = yield Query(q.DESCENDANTS_INDEX_TOTAL, {"id": root})
-    total = 1 + int(total_rows[0]["total"]) if total_rows else len(nodes)
-    return nodes, edges, total
 
 
 class GraphReader:
@@ -191,7 +132,7 @@ class GraphReader:
         self, ids: Sequence[str], *, as_of: datetime | None = None
     ) -> dict[str, tuple[Deployment, ...]]:
         """Deployments serving each model itself (depth 0), batched."""
-        return await self.run(_plan_deployments_of(ids, as_of))
+        return await self.run(plan_deployments_of(ids, as_of=as_of))
 
     async def deployments_reached(self, model_id: str, *, as_of: datetime | None = None) -> tuple[Deployment, ...]:
         """Deployments serving the model or any of its descendants."""
@@ -248,8 +189,8 @@ class GraphReader:
             self.run(plan_stored_results([root])),
             self._or_none(plan_family(root)),
             self.run(plan_relicensing_points(root, limit=TOP_RELICENSING)),
-            self.run(_deployments_plan(root)),
-            self.run(_plan_drawing(root, DEFAULT_DRAWING)),
+            self.run(plan_family_deployments(root, limit=MAX_DEPLOYMENTS)),
+            self.run(plan_family_drawing(root, DEFAULT_DRAWING)),
         )
         if aggregate is None or sizes is None or aggregate.unmaterialised or aggregate.root_state is None:
             return None
@@ -283,7 +224,7 @@ class GraphReader:
 
     async def drawing(self, root: str, *, limit: int) -> tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]:
         """The nearest ``limit`` members of a root's family with the edges among them, and the family size."""
-        return await self.run(_plan_drawing(root, limit))
+        return await self.run(plan_family_drawing(root, limit))
 
     async def propagation_scope(
         self,
@@ -323,7 +264,7 @@ class GraphReader:
             return None
         computed = await off_loop(compute_scope, loaded, ids, self.engine)
         depths = {m.id: m.depth for m in scope.members}
-        served = await self.run(_plan_deployments_of(ids, as_of, depths))
+        served = await self.run(plan_deployments_of(ids, as_of=as_of, depths=depths))
         summary = await off_loop(_summary, scope, loaded, computed, served, self.catalog)
         return summary if term_id is None else _only_terms(summary, {term_id})
 

@@ -13,9 +13,11 @@ from datetime import datetime
 
 from graph.errors import InvalidArgument
 from graph.reads import plan as c
+from graph.reads.types import FamilyEdge, FamilyNode
 from graph.statements import reads as q
+from graph.statements.lineage import KEY_SEP
 
-__all__ = ["Member", "ScopeMembers", "plan_scope_members"]
+__all__ = ["Member", "ScopeMembers", "plan_family_drawing", "plan_scope_members"]
 
 _WALK_DEPTH = 32
 
@@ -87,3 +89,23 @@ def plan_scope_members(
     members = [Member(s, 0, None) for s in sources]
     members.extend(sorted(found.values(), key=lambda m: (m.depth, m.id)))
     return ScopeMembers(scope, sources, tuple(members))
+
+
+def plan_family_drawing(root: str, limit: int) -> c.Plan[tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]]:
+    """The first ``limit`` members of a root's family (nearest first) with the edges among them, and the total."""
+    rows = yield c.Query(q.FAMILY_DRAW, {"id": root, "sep": KEY_SEP, "hi": chr(ord(KEY_SEP) + 1), "limit": max(limit - 1, 0)})
+    if not rows:
+        return (), (), 0
+    members = [rows[0]["root"], *rows[0]["rows"]][:limit]
+    nodes = tuple(
+        FamilyNode(str(m[0]), int(m[1]), m[2], str(m[4] or "none"), str(m[3] or "unknown")) for m in members
+    )
+    ids = [n.id for n in nodes]
+    found = yield c.Query(q.EDGES_AMONG, {"ids": ids})
+    edges = tuple(
+        FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
+        for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
+    )
+    total_rows = yield c.Query(q.DESCENDANTS_INDEX_TOTAL, {"id": root})
+    total = 1 + int(total_rows[0]["total"]) if total_rows else len(nodes)
+    return nodes, edges, total
