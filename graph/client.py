@@ -26,7 +26,7 @@ from graph.writer import GraphWriter, WriteReport
 __all__ = ["GraphClient"]
 
 class GraphClient:
-    """One async Neo4j driver and the read services built on it. Close it with ``await close()``."""
+    """One async Neo4j driver and the async reader built on it. Close it with ``await close()``."""
 
     def __init__(self, settings: Neo4jSettings | None = None) -> None:
         self.settings = settings or Neo4jSettings()

@@ -3,7 +3,7 @@
 All take ``as_of`` (None = now). Current reads of descendants and families use the
 HAS_ANCESTOR index; ``as_of`` reads walk the DERIVED_FROM versions valid at that instant.
 Each read is a plan (``plan_*``, see :mod:`graph.reads.plan`) run by the sync function
-of the same name here, and by the async services over the async driver.
+of the same name here, and by :class:`graph.reads.reader.GraphReader` over the async driver.
 """
 
 from __future__ import annotations
