@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from graph.results.read import StoredResult
+from graph.results.read import ModelResult, StoredResult
 from graph.client import GraphClient
 from terms.propagation import ResponsibilityStep
 from graph.reads import Ancestry, Deployment
-from graph.services import EdgePage, HistoryEvent, ModelFacts, ModelResult
+from graph.reads.types import EdgePage, HistoryEvent, ModelFacts
 
 __all__ = [
     "AncestryKey",

@@ -6,7 +6,7 @@ and the youngest generation is collected after 50,000 allocations instead of 700
 allocates tens of thousands of short-lived objects that reference counting frees anyway; with the
 default thresholds the collector re-walked the whole heap several times per request (about a fifth
 of the API's CPU per request in ``bench/api_load.py``). It also lowers the interpreter's switch
-interval from 5 to 2 ms, so the event loop waits less for the compute thread (``graph.services.compute``).
+interval from 5 to 2 ms, so the event loop waits less for the compute thread (``graph.reads.compute_thread``).
 """
 
 import gc

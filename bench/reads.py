@@ -28,7 +28,7 @@ from neo4j import Driver
 from bench.synth import SynthGraph
 from graph import reads
 from graph.db import sync_driver
-from graph.reads._common import read
+from graph.reads.plan import read
 from graph.settings import Neo4jSettings
 from graph.statements import reads as q
 from graph.statements.lineage import KEY_SEP

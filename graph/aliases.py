@@ -58,8 +58,7 @@ def apply_alias(tx: ManagedTransaction, alias: AliasRecord, run_id: str) -> None
         _merge_nodes(tx, old, new)
     elif not has_new:
         tx.run(
-            "MERGE (m:Model {id: $id}) ON CREATE SET m.status = 'unknown', m.first_seen = $t, "
-            "m.last_seen = $t, m.last_run = $run, m.source_url = $url, m.revision = $rev",
+            q.ALIAS_TARGET_CREATE,
             id=new, t=alias.prov.observed_at, run=run_id, url=alias.prov.url, rev=alias.prov.revision,
         ).consume()
     tx.run(

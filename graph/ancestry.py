@@ -66,9 +66,7 @@ def refresh_dirty(driver: Driver, *, database: str | None = None, batch_size: in
 def mark_all_dirty(driver: Driver, *, database: str | None = None) -> None:
     """Mark every model for rebuilding (repair after a bulk load without the index)."""
     with driver.session(database=database) as session:
-        session.run(
-            bulk_query(driver, "MATCH (m:Model) CALL (m) { SET m.closure_dirty = true } IN TRANSACTIONS OF 10000 ROWS")
-        ).consume()
+        session.run(bulk_query(driver, q.ANCESTRY_MARK_ALL_DIRTY)).consume()
 
 
 def _rebuild(driver: Driver, ids: Sequence[str], database: str | None) -> int:

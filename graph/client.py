@@ -1,6 +1,6 @@
 """The graph as an async service for long-running processes (the API): owns one async driver.
 
-Reads go through :attr:`GraphClient.reader` (:class:`graph.services.reader.GraphReader`);
+Reads go through :attr:`GraphClient.reader` (:class:`graph.reads.reader.GraphReader`);
 the few writes the API makes (registered deployments) go through the batched
 :class:`graph.writer.GraphWriter` on a sync driver opened on first use, in a worker thread.
 """
@@ -18,21 +18,15 @@ from neo4j.exceptions import DriverError, Neo4jError
 from crawler.observations import Observation
 from graph.db import async_driver, read_query, sync_driver
 from graph.schema import missing_schema_async
-from graph.services.reader import GraphReader
+from graph.reads.reader import GraphReader
 from graph.settings import Neo4jSettings
+from graph.statements.health import GRAPH_COUNTS
 from graph.writer import GraphWriter, WriteReport
 
 __all__ = ["GraphClient"]
 
-COUNTS = """
-CALL () { MATCH (m:Model) RETURN count(m) AS models }
-CALL () { MATCH ()-[r:DERIVED_FROM]->() RETURN count(r) AS derivations }
-RETURN models, derivations
-"""
-
-
 class GraphClient:
-    """One async Neo4j driver and the read services built on it. Close it with ``await close()``."""
+    """One async Neo4j driver and the async reader built on it. Close it with ``await close()``."""
 
     def __init__(self, settings: Neo4jSettings | None = None) -> None:
         self.settings = settings or Neo4jSettings()
@@ -95,6 +89,6 @@ class GraphClient:
 
     async def counts(self) -> dict[str, Any]:
         records, _, _ = await self.driver.execute_query(
-            read_query(self.driver, COUNTS), database_=self.settings.database
+            read_query(self.driver, GRAPH_COUNTS), database_=self.settings.database
         )
         return dict(records[0])

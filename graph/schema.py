@@ -17,6 +17,7 @@ from neo4j import READ_ACCESS, AsyncDriver, Driver, Query
 
 from graph.db import bulk_query, timeouts
 from graph.errors import translated
+from graph.statements.schema import AWAIT_INDEXES, PRESENT, constraint_statement, index_statement
 
 __all__ = [
     "SCHEMA",
@@ -40,11 +41,11 @@ class SchemaItem:
 
 
 def _constraint(name: str, pattern: str, prop: str) -> SchemaItem:
-    return SchemaItem(name, "constraint", f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR {pattern} REQUIRE {prop} IS UNIQUE")
+    return SchemaItem(name, "constraint", constraint_statement(name, pattern, prop))
 
 
 def _index(name: str, pattern: str, prop: str) -> SchemaItem:
-    return SchemaItem(name, "index", f"CREATE INDEX {name} IF NOT EXISTS FOR {pattern} ON ({prop})")
+    return SchemaItem(name, "index", index_statement(name, pattern, prop))
 
 
 SCHEMA: tuple[SchemaItem, ...] = (
@@ -69,13 +70,6 @@ SCHEMA: tuple[SchemaItem, ...] = (
 )
 
 SCHEMA_STATEMENTS: tuple[str, ...] = tuple(item.statement for item in SCHEMA)
-
-# what exists: constraints by name, and indexes by name unless their population failed
-# (a constraint's backing index is listed under the constraint's name)
-PRESENT = "SHOW INDEXES YIELD name, state WHERE state <> 'FAILED' RETURN name"
-
-AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
-
 
 @dataclass(frozen=True, slots=True)
 class MigrationReport:

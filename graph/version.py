@@ -18,11 +18,9 @@ import asyncio
 from neo4j import READ_ACCESS, AsyncDriver, AsyncSession, Query
 
 from graph.errors import GraphTimeout, translated
+from graph.statements.health import PROBE
 
 __all__ = ["GraphVersion"]
-
-_PROBE = "RETURN 1"
-
 
 class GraphVersion:
     """Reads the graph version for one process's async driver, coalescing concurrent callers."""
@@ -69,7 +67,7 @@ class GraphVersion:
             try:
                 if self._session is None:
                     self._session = self._driver.session(database=self._database, default_access_mode=READ_ACCESS)
-                result = await self._session.run(Query(_PROBE, timeout=self._timeout_s))
+                result = await self._session.run(Query(PROBE, timeout=self._timeout_s))
                 await result.consume()
                 bookmarks = await self._session.last_bookmarks()
             except BaseException:

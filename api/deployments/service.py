@@ -11,7 +11,7 @@ from __future__ import annotations
 from api.errors import BadUserInput, translated
 from graph.client import GraphClient
 from graph.reads import Deployment
-from graph.services import registration
+from graph.registration import registration
 
 __all__ = ["register_deployment"]
 

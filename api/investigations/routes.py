@@ -25,7 +25,7 @@ from reports.aibom import aibom_json
 from reports.html import CSP
 from reports.render import MEDIA_TYPES, Format, render
 from terms import deadline
-from graph.services.compute import off_loop
+from graph.reads.compute_thread import off_loop
 from reports.errors import answer_for
 from reports.dossier import Dossier, parse_as_of, plan_dossier
 from graph.reads import Plan

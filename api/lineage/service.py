@@ -8,7 +8,7 @@ from api.errors import BadUserInput, translated
 from graph.client import GraphClient
 from graph.sha256 import is_sha256
 from graph.reads import PathKind
-from graph.services import ModelFacts, ModelPage, RootEntry
+from graph.reads.types import ModelFacts, ModelPage, RootEntry
 
 __all__ = ["file_models", "model_page", "paths_between", "roots"]
 

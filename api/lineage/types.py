@@ -28,8 +28,10 @@ from api.propagation.types import (
 )
 from graph.reads import Ancestry as ReadAncestry
 from graph.reads import LineageEdge, ModelRef
-from graph.services import EdgePage, ModelFacts, ModelResult, facts_of_ref
-from graph.services import HistoryEvent as ServiceEvent
+from graph.reads.models import facts_of_ref
+from graph.reads.types import EdgePage, ModelFacts
+from graph.reads.types import HistoryEvent as ServiceEvent
+from graph.results.read import ModelResult
 
 __all__ = [
     "AncestorEntry",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from api.errors import BadUserInput, translated
 from graph.client import GraphClient
-from graph.services import PropagationSummary
+from graph.reads.types import PropagationSummary
 
 __all__ = ["scope_summary"]
 

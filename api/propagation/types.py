@@ -2,7 +2,7 @@
 responsibility chains, and the whole-scope aggregates dashboards draw.
 
 Built with ``from_internal`` from the engine's results (terms.propagation) and the services'
-aggregates (graph.services); nothing here computes anything.
+aggregates (graph.reads); nothing here computes anything.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from terms.propagation import CommercialResult, EuAiActResult, PropagationResult
 from terms.propagation import Conflict as EngineConflict
 from terms.propagation import ResponsibilityStep as EngineStep
 from terms.propagation.result import PathStep as EnginePathStep
-from graph.services import PropagationSummary
-from graph.services import RelicensingPoint as ServicePoint
-from graph.services.aggregate import conflict_state
+from graph.reads.types import PropagationSummary
+from graph.reads.types import RelicensingPoint as ServicePoint
+from graph.reads.scope_summary import conflict_state
 
 if TYPE_CHECKING:
     from api.lineage.types import Model

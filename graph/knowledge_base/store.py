@@ -1,8 +1,8 @@
 """Load the licence knowledge base into Neo4j: ``License``/``Term`` nodes and ``IMPOSES`` pairs.
 
-Idempotent: one ``UNWIND $rows … MERGE`` per kind, properties replaced from the rows, and
-``IMPOSES`` pairs that the current knowledge-base version no longer has are removed. Values
-are always parameters.
+Idempotent: one ``UNWIND $rows … MERGE`` per kind (:mod:`graph.statements.knowledge_base`),
+properties replaced from the rows, and ``IMPOSES`` pairs that the current knowledge-base version
+no longer has are removed. Values are always parameters.
 """
 
 from __future__ import annotations
@@ -17,45 +17,11 @@ from graph.db import write_work
 from terms.licenses.catalog import LicenseCatalog, default_catalog
 from terms.licenses.errors import LicenseStoreRejected, LicenseStoreUnavailable
 from graph.knowledge_base.rows import LicenseGraphRows, graph_rows
+from graph.statements import knowledge_base as q
 
-__all__ = [
-    "DELETE_STALE_IMPOSES",
-    "MERGE_IMPOSES",
-    "MERGE_LICENSES",
-    "MERGE_TERMS",
-    "LoadReport",
-    "load_catalog",
-]
+__all__ = ["LoadReport", "load_catalog"]
 
 log = structlog.get_logger(__name__)
-
-MERGE_LICENSES = """
-UNWIND $rows AS row
-MERGE (l:License {id: row.id})
-SET l += row
-"""
-
-MERGE_TERMS = """
-UNWIND $rows AS row
-MERGE (t:Term {id: row.id})
-SET t += row
-"""
-
-MERGE_IMPOSES = """
-UNWIND $rows AS row
-MATCH (l:License {id: row.license_id})
-MATCH (t:Term {id: row.term_id})
-MERGE (l)-[r:IMPOSES]->(t)
-SET r.marker = row.marker, r.flows = row.flows, r.binding = row.binding, r.kb_version = $kb_version
-"""
-
-DELETE_STALE_IMPOSES = """
-MATCH (:License)-[r:IMPOSES]->(:Term)
-WHERE r.kb_version IS NULL OR r.kb_version <> $kb_version
-DELETE r
-RETURN count(r) AS removed
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class LoadReport:
@@ -67,10 +33,10 @@ class LoadReport:
 
 
 def _write(tx: ManagedTransaction, rows: LicenseGraphRows) -> int:
-    for statement, batch in ((MERGE_LICENSES, rows.licenses), (MERGE_TERMS, rows.terms)):
+    for statement, batch in ((q.MERGE_LICENSES, rows.licenses), (q.MERGE_TERMS, rows.terms)):
         tx.run(statement, rows=list(batch)).consume()
-    tx.run(MERGE_IMPOSES, rows=list(rows.imposes), kb_version=rows.kb_version).consume()
-    record = tx.run(DELETE_STALE_IMPOSES, kb_version=rows.kb_version).single()
+    tx.run(q.MERGE_IMPOSES, rows=list(rows.imposes), kb_version=rows.kb_version).consume()
+    record = tx.run(q.DELETE_STALE_IMPOSES, kb_version=rows.kb_version).single()
     return int(record["removed"]) if record else 0
 
 

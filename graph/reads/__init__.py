@@ -1,15 +1,18 @@
-"""Lineage reads returning plain frozen data classes (graph.reads.types).
+"""Reads of the graph, returning plain frozen data classes (:mod:`graph.reads.types`).
 
-Every read takes a sync ``neo4j.Driver`` first and keyword-only options, among them
+The sync reads exported here take a sync ``neo4j.Driver`` first and keyword-only options, among them
 ``as_of`` (None = now) and ``database``; a model may be named by its current id or any
 old id (alias). Unknown models raise :class:`graph.errors.ModelNotFound`; bad depths,
 limits, relations or cursors raise :class:`graph.errors.InvalidArgument`.
 
 Each read is also exposed as a plan (``plan_*``): a generator of :class:`Query` objects that
-any driver can run (``run`` here for the sync driver; ``graph.services`` for the async one).
+any driver can run (:func:`graph.reads.plan.run` for the sync driver, :mod:`graph.reads.run_async`
+for the async one, which :class:`graph.reads.reader.GraphReader` uses). The batched reads behind
+the API are plans too (:mod:`graph.reads.models`, :mod:`graph.reads.scope`); their read models
+are in :mod:`graph.reads.types`.
 """
 
-from graph.reads._common import Plan, Query, run
+from graph.reads.plan import Plan, Query, run
 from graph.reads.lineage import (
     ancestors,
     descendants,

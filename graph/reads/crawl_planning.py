@@ -18,7 +18,7 @@ from neo4j import Driver
 
 from graph.errors import InvalidArgument
 from graph.history import to_utc
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.reads.convert import opt_time
 from graph.statements.crawl_planning import KNOWN_MODELS, REFRESH_CANDIDATES
 

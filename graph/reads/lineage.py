@@ -2,8 +2,8 @@
 
 All take ``as_of`` (None = now). Current reads of descendants and families use the
 HAS_ANCESTOR index; ``as_of`` reads walk the DERIVED_FROM versions valid at that instant.
-Each read is a plan (``plan_*``, see :mod:`graph.reads._common`) run by the sync function
-of the same name here, and by the async services over the async driver.
+Each read is a plan (``plan_*``, see :mod:`graph.reads.plan`) run by the sync function
+of the same name here, and by :class:`graph.reads.reader.GraphReader` over the async driver.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from neo4j import Driver
 from crawler.observations import Relation
 from graph.ancestry import ancestry_key
 from graph.errors import InvalidArgument, ModelNotFound
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.reads.convert import edge, model_ref
 from graph.reads.paths import depths, parents_map, paths_to_roots, paths_up_to
 from graph.reads.types import (

@@ -1,19 +1,30 @@
-"""Point reads: a model, models by a file's sha256, deployments reached from a model."""
+"""Point reads: a model, models by a file's sha256, deployments of models or reached from a model."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from neo4j import Driver
 
 from graph.errors import InvalidArgument, ModelNotFound
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.reads.convert import model_ref, opt_time
 from graph.reads.lineage import _walk_down
 from graph.reads.types import Deployment, FileMatch, ModelRef
 from graph.statements import reads as q
 
-__all__ = ["by_file", "deployments", "model", "plan_by_file", "plan_deployments", "plan_model"]
+__all__ = [
+    "by_file",
+    "deployments",
+    "model",
+    "plan_by_file",
+    "plan_deployments",
+    "plan_deployments_of",
+    "plan_family_deployments",
+    "plan_model",
+]
 
 
 def model(driver: Driver, model_id: str, *, as_of: datetime | None = None, database: str | None = None) -> ModelRef:
@@ -88,17 +99,42 @@ def plan_deployments(
             walked, _ = yield from _walk_down(root, as_of, max_depth)
             models += [{"id": str(r["id"]), "depth": int(r["depth"])} for r in walked]
     rows = yield c.Query(q.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
-    return tuple(
-        Deployment(
-            id=str(r["id"]),
-            kind=r["kind"],
-            status=r["status"],
-            url=r["url"],
-            operator=r["operator"],
-            model_id=str(r["model_id"]),
-            depth=int(r["depth"]),
-            first_seen=opt_time(r["first_seen"]),
-            last_seen=opt_time(r["last_seen"]),
-        )
-        for r in rows
+    return tuple(_deployment(r) for r in rows)
+
+
+def plan_deployments_of(
+    ids: Sequence[str], *, as_of: datetime | None = None, depths: dict[str, int] | None = None
+) -> c.Plan[dict[str, tuple[Deployment, ...]]]:
+    """Deployments serving each model itself (by current id; at ``depths`` when given, else depth 0)."""
+    as_of = c.norm_as_of(as_of)
+    keys = sorted(set(ids))
+    if not keys:
+        return {}
+    models = [{"id": k, "depth": (depths or {}).get(k, 0)} for k in keys]
+    rows = yield c.Query(q.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
+    out: dict[str, list[Deployment]] = {k: [] for k in keys}
+    for r in rows:
+        out[str(r["model_id"])].append(_deployment(r))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def plan_family_deployments(root: str, *, limit: int) -> c.Plan[tuple[tuple[Deployment, ...], int]]:
+    """The ``limit`` deployments nearest a root (serving it or a descendant now), and how many there are."""
+    rows = yield c.Query(q.FAMILY_DEPLOYMENTS, {"id": root, "limit": limit})
+    if not rows:
+        return (), 0
+    return tuple(_deployment(r) for r in rows[0]["rows"]), int(rows[0]["total"])
+
+
+def _deployment(r: Any) -> Deployment:
+    return Deployment(
+        id=str(r["id"]),
+        kind=r["kind"],
+        status=r["status"],
+        url=r["url"],
+        operator=r["operator"],
+        model_id=str(r["model_id"]),
+        depth=int(r["depth"]),
+        first_seen=opt_time(r["first_seen"]),
+        last_seen=opt_time(r["last_seen"]),
     )

@@ -1,24 +1,36 @@
-"""Read models: plain frozen data classes returned by the lineage reads (no driver types)."""
+"""Read models: plain frozen data classes returned by the reads (no driver types)."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 __all__ = [
-    "Ancestry",
     "AncestorNode",
+    "Ancestry",
     "Deployment",
     "Descendant",
     "DescendantsPage",
+    "EdgePage",
     "Evidence",
+    "FamilyEdge",
+    "FamilyNode",
     "FamilyStats",
     "FileMatch",
+    "HistoryEvent",
     "LineageEdge",
+    "MaterialisedSummary",
+    "ModelFacts",
+    "ModelPage",
     "ModelRef",
     "PathKind",
     "PathsBetween",
+    "PropagationSummary",
+    "RelicensingPoint",
+    "RootEntry",
+    "TermFlow",
 ]
 
 
@@ -156,3 +168,137 @@ class Deployment:
     depth: int
     first_seen: datetime | None
     last_seen: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MaterialisedSummary:
+    """What the propagation store keeps on the node for lists (the current state only)."""
+
+    version: int
+    store_version: int | None
+    kb_version: str | None
+    conflict_state: str | None  # none | info | warning | violation
+
+    def current(self, kb_version: str) -> bool:
+        """Made by the running result format, store format and knowledge base."""
+        from terms.propagation import RESULT_VERSION
+        from graph.results.recompute import STORE_VERSION
+
+        return self.version == RESULT_VERSION and self.store_version == STORE_VERSION and self.kb_version == kb_version
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFacts:
+    """A model as it was at the read's ``as_of``: the shared ModelRef plus its descriptive facts."""
+
+    ref: ModelRef
+    name: str | None
+    license_raw: str | None
+    license_name: str | None
+    license_link: str | None
+    pipeline_tag: str | None
+    library: str | None
+    created_at: datetime | None
+    last_modified: datetime | None
+    sha: str | None
+    downloads: int | None
+    likes: int | None
+    params: float | None
+    training_compute_flops: float | None
+    tags: tuple[str, ...]
+    materialised: MaterialisedSummary | None
+
+    @property
+    def id(self) -> str:
+        return self.ref.id
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPage:
+    items: tuple[ModelFacts, ...]
+    total: int
+    next_after: str | None  # the last id of the page when more follow
+
+
+@dataclass(frozen=True, slots=True)
+class RootEntry:
+    model: ModelFacts
+    descendants: int
+
+
+@dataclass(frozen=True, slots=True)
+class EdgePage:
+    """One page of a model's parents or children (edges valid at the read's instant), with the total."""
+
+    model_id: str
+    edges: tuple[LineageEdge, ...]
+    total: int
+    next_after: str | None  # the id of the last other end when more follow
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """A change of one versioned fact: ``license``, ``base_model``, ``publisher``, ``status`` or ``gated``."""
+
+    at: datetime
+    field: str
+    old_value: str | None
+    new_value: str | None
+    source_url: str | None = None
+    revision: str | None = None
+    observed_at: datetime | None = None
+    run: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TermFlow:
+    term_id: str
+    kind: str
+    keep: int
+    drop: int
+    violate: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelicensingPoint:
+    parent: str
+    child: str
+    dropped_terms: tuple[str, ...]
+    from_license: str | None
+    to_license: str | None
+    downstream: int  # the child and every model below it
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyNode:
+    id: str
+    depth: int
+    license_id: str | None
+    conflict_state: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyEdge:
+    child: str
+    parent: str
+    relation: str
+
+
+@dataclass(frozen=True, slots=True)
+class PropagationSummary:
+    scope: str
+    total: int  # members, the sources included
+    by_depth: tuple[tuple[int, int], ...]
+    by_relation: tuple[tuple[str, int], ...]
+    term_flow: tuple[TermFlow, ...]
+    relicensing: tuple[RelicensingPoint, ...]
+    conflicts_by_rule: tuple[tuple[str, str, int], ...]  # (rule, severity, conflicts), most first
+    deployments: tuple[Deployment, ...]  # nearest first, at most scope_summary.MAX_DEPLOYMENTS
+    deployments_total: int
+    source: Literal["materialised", "computed"]
+    root: str | None = None
+    nodes: tuple[FamilyNode, ...] | None = None  # computed scopes: every member, nearest first
+    edges: tuple[FamilyEdge, ...] | None = None  # computed scopes: every edge between members
+    # materialised families: a drawing read ahead (limit, nodes, edges, members in the family)
+    drawing: tuple[int, tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int] | None = None

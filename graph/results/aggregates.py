@@ -32,7 +32,7 @@ from neo4j import Driver
 from graph.errors import InvalidArgument
 from terms.licenses import LicenseCatalog, default_catalog
 from terms.propagation.rules import RULES
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.statements import propagation as q
 
 __all__ = [

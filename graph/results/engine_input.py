@@ -18,7 +18,7 @@ Which models enter the view (the same rules as the API's on-the-fly reads):
 * an unrecognised licence (``License {id: 'unknown'}``) is given to the engine with the raw
   value the hub stated on that version, so the gap message names it.
 
-Both are *plans* (generators of queries, see :mod:`graph.reads._common`): the sync
+Both are *plans* (generators of queries, see :mod:`graph.reads.plan`): the sync
 functions here drive them over a sync driver; async services can drive the same plans.
 """
 
@@ -41,7 +41,7 @@ from terms.propagation.model import (
     ModelNode,
     Party,
 )
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.statements import propagation as q
 
 __all__ = [

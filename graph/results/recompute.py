@@ -66,7 +66,7 @@ from terms.propagation.result import (
     Role,
     TriState,
 )
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.statements import propagation as q
 
 __all__ = [

@@ -20,10 +20,18 @@ __all__ = [
     "ALIAS_RENAME",
     "ALIAS_RESOLVE",
     "ALIAS_SET_PROPS",
+    "ALIAS_TARGET_CREATE",
     "ALIAS_UPSERT",
     "REL_DELETE",
     "REL_SET_PROPS",
 ]
+
+# The model an alias names, when the graph does not hold it yet (known only by this rename).
+ALIAS_TARGET_CREATE = """
+MERGE (m:Model {id: $id})
+ON CREATE SET m.status = 'unknown', m.first_seen = $t, m.last_seen = $t, m.last_run = $run,
+              m.source_url = $url, m.revision = $rev
+"""
 
 ALIAS_RESOLVE = """
 UNWIND $ids AS id

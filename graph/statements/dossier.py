@@ -1,7 +1,7 @@
 """Read statements of the dossier that no other read makes: the provenance of versioned facts.
 
 The lineage itself, facts, the engine's view, deployments reached and file lookups come from
-the shared read plans (:mod:`graph.reads`, :mod:`graph.services`); these statements add the
+the shared read plans (:mod:`graph.reads`); these statements add the
 evidence those reads do not project: every ``DECLARES`` and ``PUBLISHED`` version of the
 models on a chain (open and closed) and their ``TRAINED_ON`` datasets, the ``SERVES`` link of
 each deployment reached, and the ``HAS_FILE`` link of each model holding a file. Times are

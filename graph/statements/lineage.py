@@ -20,6 +20,7 @@ __all__ = [
     "ANCESTRY_DIRTY",
     "ANCESTRY_ENSURE",
     "ANCESTRY_INSERT",
+    "ANCESTRY_MARK_ALL_DIRTY",
     "ANCESTRY_MARK_DIRTY",
     "DERIVED_CLOSE_MISSING",
     "DERIVED_CREATE",
@@ -136,6 +137,9 @@ UNWIND $ids AS id
 MATCH (m:Model {id: id})
 SET m.closure_dirty = true
 """
+
+# every model, in batches of its own transactions (repair after a bulk load without the index)
+ANCESTRY_MARK_ALL_DIRTY = "MATCH (m:Model) CALL (m) { SET m.closure_dirty = true } IN TRANSACTIONS OF 10000 ROWS"
 
 ANCESTRY_CLEAR_DIRTY = """
 UNWIND $ids AS id

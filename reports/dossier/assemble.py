@@ -1,6 +1,6 @@
 """Assemble a dossier from the shared graph reads and the propagation engine.
 
-:func:`plan_dossier` is a read plan (a generator of queries, see :mod:`graph.reads._common`):
+:func:`plan_dossier` is a read plan (a generator of queries, see :mod:`graph.reads.plan`):
 the CLI drives it over the sync driver (:func:`investigate`), the API over the async one
 (``GraphReader.run``). It reads, in order: the model holding a file (when started from a
 sha256), the ancestors with every path and edge, the facts of each model on the chain, the
@@ -30,8 +30,8 @@ from terms.licenses import LicenseCatalog
 from terms.propagation import PropagationEngine
 from graph.results.engine_input import plan_lineage_view
 from graph.reads import FileMatch, plan_ancestors, plan_by_file, plan_deployments
-from graph.reads import _common as c
-from graph.services.models import plan_facts
+from graph.reads import plan as c
+from graph.reads.models import plan_facts
 
 __all__ = ["DEFAULT_MAX_DEPLOYMENTS", "investigate", "plan_dossier"]
 

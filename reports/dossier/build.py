@@ -37,7 +37,7 @@ from reports.dossier.unknowns import collect_unknowns
 from terms.licenses import LicenseCatalog
 from terms.propagation import PropagationResult, ResponsibilityStep
 from graph.reads import Ancestry, Deployment, FileMatch, LineageEdge, ModelRef
-from graph.services.types import ModelFacts
+from graph.reads.types import ModelFacts
 
 __all__ = ["Inputs", "find_cycles", "lay_out"]
 

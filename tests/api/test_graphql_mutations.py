@@ -11,7 +11,7 @@ from neo4j import Driver
 
 from api.settings import ApiSettings
 from graph.client import GraphClient
-from graph.services import REGISTERED_EVIDENCE
+from graph.registration import REGISTERED_EVIDENCE
 from graph.settings import Neo4jSettings
 from tests.api.bundled import BundledGraph
 from tests.api.support import API_KEY, api_settings, http_client, run_graphql

@@ -125,7 +125,7 @@ async def test_unknown_ids_are_null_without_errors(graph: GraphClient, settings:
 async def test_internal_errors_are_masked_with_the_request_id_and_logged(
     bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings, settings: ApiSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from graph.services.reader import GraphReader
+    from graph.reads.reader import GraphReader
 
     async def broken(self: GraphReader, **filters: Any) -> Any:
         raise RuntimeError("secret detail: bolt://internal-host:7687 refused")

@@ -9,6 +9,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph.db import read_query, sync_driver
 from graph.settings import Neo4jSettings
+from graph.statements.health import MODEL_COUNT
 from workers.app import app
 from workers.queues import Queue
 
@@ -23,7 +24,7 @@ def worker_report() -> dict[str, Any]:
     try:
         with sync_driver(settings) as driver:
             records, _, _ = driver.execute_query(
-                read_query(driver, "MATCH (m:Model) RETURN count(m) AS models"), database_=settings.database
+                read_query(driver, MODEL_COUNT), database_=settings.database
             )
         report["neo4j"] = "ok"
         report["models"] = records[0]["models"]

@@ -12,19 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from crawler.observations import Relation
-from graph.results.read import StoredResult, stored_from_row
 from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
-from graph.reads import _common as c
+from graph.reads import plan as c
 from graph.reads.convert import edge, model_ref, opt_time
-from graph.reads.types import ModelRef
-from graph.services.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, RootEntry
-from graph.statements import services as q
+from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, ModelRef, RootEntry
+from graph.statements import reads as q
 
 __all__ = [
     "MAX_PAGE",
     "facts_from",
-    "plan_facts_with_results",
     "facts_of_ref",
     "plan_connections",
     "plan_facts",
@@ -98,24 +95,6 @@ def plan_facts(ids: Sequence[str], *, as_of: datetime | None = None) -> c.Plan[d
         if facts is not None:
             out[str(r["key"])] = facts
     return out
-
-
-def plan_facts_with_results(ids: Sequence[str]) -> c.Plan[tuple[dict[str, ModelFacts], dict[str, StoredResult]]]:
-    """Current facts and stored propagation results of each model named (by id or old id), in one read."""
-    keys = sorted(set(ids))
-    if not keys:
-        return {}, {}
-    rows = yield c.Query(q.MODEL_FACTS_WITH_RESULTS, {"ids": keys})
-    facts: dict[str, ModelFacts] = {}
-    stored: dict[str, StoredResult] = {}
-    for r in rows:
-        found = facts_from(r["model"], None)
-        if found is not None:
-            facts[str(r["key"])] = found
-        result = stored_from_row(r)
-        if result is not None:
-            stored[result.key] = result
-    return facts, stored
 
 
 def _check_page(limit: int) -> int:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 from crawler.observations import Relation
 from terms.deadline import check as check_deadline
@@ -27,19 +25,16 @@ from terms.propagation import PropagationResult
 from terms.propagation.flow import FlowFacts
 from terms.propagation.flow import conflict_state as engine_conflict_state
 from terms.propagation.model import LineageView
-from graph.reads import Deployment
-from graph.services.family import ScopeMembers
+from graph.reads.scope import ScopeMembers
+from graph.reads.types import Deployment, FamilyEdge, FamilyNode, PropagationSummary, RelicensingPoint, TermFlow
 
 __all__ = [
     "MAX_DEPLOYMENTS",
     "TOP_RELICENSING",
-    "FamilyEdge",
-    "FamilyNode",
-    "PropagationSummary",
-    "RelicensingPoint",
-    "TermFlow",
     "conflict_state",
+    "rule_rows",
     "summarise",
+    "term_rows",
 ]
 
 TOP_RELICENSING = 25
@@ -49,60 +44,6 @@ MAX_DEPLOYMENTS = 1000
 def conflict_state(result: PropagationResult | None) -> str:
     """The worst severity among a model's conflicts: none | info | warning | violation."""
     return "none" if result is None else engine_conflict_state(result)
-
-
-@dataclass(frozen=True, slots=True)
-class TermFlow:
-    term_id: str
-    kind: str
-    keep: int
-    drop: int
-    violate: int
-
-
-@dataclass(frozen=True, slots=True)
-class RelicensingPoint:
-    parent: str
-    child: str
-    dropped_terms: tuple[str, ...]
-    from_license: str | None
-    to_license: str | None
-    downstream: int  # the child and every model below it
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyNode:
-    id: str
-    depth: int
-    license_id: str | None
-    conflict_state: str
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyEdge:
-    child: str
-    parent: str
-    relation: str
-
-
-@dataclass(frozen=True, slots=True)
-class PropagationSummary:
-    scope: str
-    total: int  # members, the sources included
-    by_depth: tuple[tuple[int, int], ...]
-    by_relation: tuple[tuple[str, int], ...]
-    term_flow: tuple[TermFlow, ...]
-    relicensing: tuple[RelicensingPoint, ...]
-    conflicts_by_rule: tuple[tuple[str, str, int], ...]  # (rule, severity, conflicts), most first
-    deployments: tuple[Deployment, ...]  # nearest first, at most MAX_DEPLOYMENTS
-    deployments_total: int
-    source: Literal["materialised", "computed"]
-    root: str | None = None
-    nodes: tuple[FamilyNode, ...] | None = None  # computed scopes: every member, nearest first
-    edges: tuple[FamilyEdge, ...] | None = None  # computed scopes: every edge between members
-    # materialised families: a drawing read ahead (limit, nodes, edges, members in the family)
-    drawing: tuple[int, tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int] | None = None
 
 
 def rule_rows(counter: Counter[tuple[str, str]]) -> tuple[tuple[str, str, int], ...]:

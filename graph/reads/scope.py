@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from graph.errors import InvalidArgument
-from graph.reads import _common as c
-from graph.statements import reads as rq
-from graph.statements import services as q
+from graph.reads import plan as c
+from graph.reads.types import FamilyEdge, FamilyNode
+from graph.statements import reads as q
+from graph.statements.lineage import KEY_SEP
 
-__all__ = ["Member", "ScopeMembers", "plan_scope_members"]
+__all__ = ["Member", "ScopeMembers", "plan_family_drawing", "plan_scope_members"]
 
 _WALK_DEPTH = 32
 
@@ -56,11 +57,11 @@ def plan_scope_members(
             for x, depth, relation in rows[0]["rows"]:
                 found[str(x)] = Member(str(x), int(depth), None if relation is None else str(relation))
         else:
-            walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": root, "as_of": as_of})
+            walked = yield c.Query(q.descendants_walk_statement(_WALK_DEPTH, True), {"id": root, "as_of": as_of})
             if walked:
                 root_id = str(walked[0]["root"])
             else:
-                head = yield c.Query(rq.MODEL_NODE, {"id": root})
+                head = yield c.Query(q.MODEL_NODE, {"id": root})
                 if not head:
                     return None
                 root_id = str(head[0]["model"]["id"])
@@ -78,7 +79,7 @@ def plan_scope_members(
                     found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), None)
             else:
                 for source in sources:
-                    walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": source, "as_of": as_of})
+                    walked = yield c.Query(q.descendants_walk_statement(_WALK_DEPTH, True), {"id": source, "as_of": as_of})
                     for r in walked:
                         member = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
                         if member.id not in found or member.depth < found[member.id].depth:
@@ -88,3 +89,23 @@ def plan_scope_members(
     members = [Member(s, 0, None) for s in sources]
     members.extend(sorted(found.values(), key=lambda m: (m.depth, m.id)))
     return ScopeMembers(scope, sources, tuple(members))
+
+
+def plan_family_drawing(root: str, limit: int) -> c.Plan[tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]]:
+    """The first ``limit`` members of a root's family (nearest first) with the edges among them, and the total."""
+    rows = yield c.Query(q.FAMILY_DRAW, {"id": root, "sep": KEY_SEP, "hi": chr(ord(KEY_SEP) + 1), "limit": max(limit - 1, 0)})
+    if not rows:
+        return (), (), 0
+    members = [rows[0]["root"], *rows[0]["rows"]][:limit]
+    nodes = tuple(
+        FamilyNode(str(m[0]), int(m[1]), m[2], str(m[4] or "none"), str(m[3] or "unknown")) for m in members
+    )
+    ids = [n.id for n in nodes]
+    found = yield c.Query(q.EDGES_AMONG, {"ids": ids})
+    edges = tuple(
+        FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
+        for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
+    )
+    total_rows = yield c.Query(q.DESCENDANTS_INDEX_TOTAL, {"id": root})
+    total = 1 + int(total_rows[0]["total"]) if total_rows else len(nodes)
+    return nodes, edges, total

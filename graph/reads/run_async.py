@@ -1,5 +1,5 @@
-"""Run read plans (:mod:`graph.reads._common`) over the async driver, with a server-side timeout;
-their compute steps run in worker threads."""
+"""Run read plans (:mod:`graph.reads.plan`) over the async driver, with a server-side timeout;
+their compute steps run in the compute thread (:mod:`graph.reads.compute_thread`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from neo4j import exceptions as neo4j_exc
 
 from graph.db import timeouts
 from graph.errors import GraphTimeout, translated
-from graph.reads._common import Compute, Plan
-from graph.services.compute import off_loop
+from graph.reads.compute_thread import off_loop
+from graph.reads.plan import Compute, Plan
 
 __all__ = ["read_async", "run_async"]
 
@@ -23,7 +23,7 @@ async def read_async(
 ) -> list[Any]:
     """Run one read statement; a statement that runs longer than ``timeout_s`` raises GraphTimeout.
 
-    An auto-commit read (one round trip), like the sync reads of graph.reads.
+    An auto-commit read (one round trip), like :func:`graph.reads.plan.run` over the sync driver.
     """
     if timeout_s is None:
         timeout_s = timeouts(driver).read_s  # never unbounded

@@ -1,13 +1,12 @@
-"""Shared argument checks and query plumbing of the reads.
+"""Read plans, their shared argument checks, and running them over the sync driver.
 
 Each read is written once as a *plan*: a generator that yields :class:`Query` objects and
 receives the rows of each (``rows = yield Query(...)``), returning the read model. A plan yields
 a :class:`Compute` for a CPU-heavy step (an engine pass, an assembly that scales with the graph)
-and receives its value: the sync driver runs it in place, the async services in a worker thread,
-so no such step runs on an event loop. The
-sync functions of :mod:`graph.reads` drive a plan with :func:`run` over a sync driver;
-async services (``graph.services``) drive the very same plans over the async driver, so
-statements, argument checks and row mapping exist once.
+and receives its value: :func:`run` here runs it in place over a sync driver;
+:func:`graph.reads.run_async.run_async` drives the very same plans over the async driver and
+runs compute steps in the compute thread (:mod:`graph.reads.compute_thread`), so no such step
+runs on an event loop. Statements, argument checks and row mapping exist once.
 """
 
 from __future__ import annotations

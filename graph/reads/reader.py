@@ -1,12 +1,12 @@
-"""The async read services of the graph: the shared read plans, run over the async driver.
+"""The async reads of the graph: the read plans (of graph.reads and graph.results), run over the async driver.
 
 One :class:`GraphReader` per process (the API owns one through :class:`graph.client.GraphClient`).
 Every method is a coroutine; unknown models give ``None`` (or a missing key), bad arguments
 raise :class:`graph.errors.InvalidArgument`, driver failures the graph errors.
 
-Propagation: per-model results are read from the store (materialised ``eff_*``) when the
-question is about now and the stored result is current, else computed with the engine over
-the lineage read from the graph (``as_of`` is always computed). A root's family aggregate is
+Propagation: per-model results come from :mod:`graph.results.read` (the stored result when the
+question is about now and it is current, else the engine over the lineage read from the graph;
+``as_of`` is always computed). A root's family aggregate is
 read from the materialised aggregates when every member is materialised; licence and term
 scopes, ``as_of`` questions and partly materialised families are computed.
 """
@@ -26,7 +26,16 @@ from graph.errors import InvalidArgument, ModelNotFound
 from terms.licenses import LicenseCatalog, default_catalog
 from terms.propagation import PropagationEngine, ResponsibilityStep
 from graph.results.aggregates import plan_family_aggregate, plan_relicensing_points
-from graph.results.read import StoredResult, plan_stored_results
+from graph.results.read import (
+    ModelResult,
+    StoredResult,
+    compute_scope,
+    plan_chain,
+    plan_facts_with_results,
+    plan_model_results,
+    plan_scope_view,
+    plan_stored_results,
+)
 from graph.reads import (
     Ancestry,
     Deployment,
@@ -34,7 +43,6 @@ from graph.reads import (
     FileMatch,
     PathsBetween,
     Plan,
-    Query,
     plan_ancestors,
     plan_by_file,
     plan_deployments,
@@ -42,28 +50,25 @@ from graph.reads import (
     plan_family,
     plan_paths_between,
 )
-from graph.reads import _common as c
-from graph.reads.convert import opt_time
-from graph.services.aggregate import (
-    MAX_DEPLOYMENTS,
-    TOP_RELICENSING,
+from graph.reads import plan as c
+from graph.reads.compute_thread import off_loop
+from graph.reads.lookup import plan_deployments_of, plan_family_deployments
+from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
+from graph.reads.run_async import run_async
+from graph.reads.scope import ScopeMembers, plan_family_drawing, plan_scope_members
+from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, rule_rows, summarise
+from graph.reads.types import (
+    EdgePage,
     FamilyEdge,
     FamilyNode,
+    HistoryEvent,
+    ModelFacts,
+    ModelPage,
     PropagationSummary,
     RelicensingPoint,
+    RootEntry,
     TermFlow,
-    rule_rows,
-    summarise,
 )
-from graph.services.family import ScopeMembers, plan_scope_members
-from graph.services.models import plan_connections, plan_facts, plan_facts_with_results, plan_history, plan_roots, plan_search
-from graph.services.propagation import ModelResult, compute_scope, plan_chain, plan_model_results, plan_scope_view
-from graph.services.compute import off_loop
-from graph.services.runner import run_async
-from graph.services.types import EdgePage, HistoryEvent, ModelFacts, ModelPage, RootEntry
-from graph.statements import reads as rq
-from graph.statements import services as q
-from graph.statements.lineage import KEY_SEP
 
 __all__ = ["MAX_COMPUTED_SCOPE", "GraphReader"]
 
@@ -74,62 +79,6 @@ DEFAULT_DRAWING = 300
 
 MAX_COMPUTED_SCOPE = 100_000
 """Most members of a scope the engine computes for one request (larger ones need materialised results)."""
-
-
-def _deployment(r: Any, depth: int | None = None) -> Deployment:
-    return Deployment(
-        id=str(r["id"]),
-        kind=r["kind"],
-        status=r["status"],
-        url=r["url"],
-        operator=r["operator"],
-        model_id=str(r["model_id"]),
-        depth=int(r["depth"]) if depth is None else depth,
-        first_seen=opt_time(r["first_seen"]),
-        last_seen=opt_time(r["last_seen"]),
-    )
-
-
-def _plan_deployments_of(
-    ids: Sequence[str], as_of: datetime | None, depths: dict[str, int] | None = None
-) -> Plan[dict[str, tuple[Deployment, ...]]]:
-    as_of = c.norm_as_of(as_of)
-    keys = sorted(set(ids))
-    if not keys:
-        return {}
-    models = [{"id": k, "depth": (depths or {}).get(k, 0)} for k in keys]
-    rows = yield Query(rq.DEPLOYMENTS_OF, {"models": models, "as_of": as_of})
-    out: dict[str, list[Deployment]] = {k: [] for k in keys}
-    for r in rows:
-        out[str(r["model_id"])].append(_deployment(r))
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _deployments_plan(root: str) -> Plan[tuple[tuple[Deployment, ...], int]]:
-    rows = yield Query(q.FAMILY_DEPLOYMENTS, {"id": root, "limit": MAX_DEPLOYMENTS})
-    if not rows:
-        return (), 0
-    return tuple(_deployment(r) for r in rows[0]["rows"]), int(rows[0]["total"])
-
-
-def _plan_drawing(root: str, limit: int) -> Plan[tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]]:
-    """The first ``limit`` members of a root's family (nearest first) with the edges among them, and the total."""
-    rows = yield Query(q.FAMILY_DRAW, {"id": root, "sep": KEY_SEP, "hi": chr(ord(KEY_SEP) + 1), "limit": max(limit - 1, 0)})
-    if not rows:
-        return (), (), 0
-    members = [rows[0]["root"], *rows[0]["rows"]][:limit]
-    nodes = tuple(
-        FamilyNode(str(m[0]), int(m[1]), m[2], str(m[4] or "none"), str(m[3] or "unknown")) for m in members
-    )
-    ids = [n.id for n in nodes]
-    found = yield Query(q.EDGES_AMONG, {"ids": ids})
-    edges = tuple(
-        FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
-        for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
-    )
-    total_rows = yield Query(rq.DESCENDANTS_INDEX_TOTAL, {"id": root})
-    total = 1 + int(total_rows[0]["total"]) if total_rows else len(nodes)
-    return nodes, edges, total
 
 
 class GraphReader:
@@ -150,7 +99,7 @@ class GraphReader:
         self.engine = PropagationEngine(self.catalog)
 
     async def run(self, plan: Plan[T]) -> T:
-        """Run any read plan (graph.reads or graph.services) over the async driver."""
+        """Run any read plan (graph.reads or graph.results) over the async driver."""
         return await run_async(self.driver, plan, database=self.database, timeout_s=self.timeout_s)
 
     async def _or_none(self, plan: Plan[T]) -> T | None:
@@ -183,7 +132,7 @@ class GraphReader:
         self, ids: Sequence[str], *, as_of: datetime | None = None
     ) -> dict[str, tuple[Deployment, ...]]:
         """Deployments serving each model itself (depth 0), batched."""
-        return await self.run(_plan_deployments_of(ids, as_of))
+        return await self.run(plan_deployments_of(ids, as_of=as_of))
 
     async def deployments_reached(self, model_id: str, *, as_of: datetime | None = None) -> tuple[Deployment, ...]:
         """Deployments serving the model or any of its descendants."""
@@ -240,8 +189,8 @@ class GraphReader:
             self.run(plan_stored_results([root])),
             self._or_none(plan_family(root)),
             self.run(plan_relicensing_points(root, limit=TOP_RELICENSING)),
-            self.run(_deployments_plan(root)),
-            self.run(_plan_drawing(root, DEFAULT_DRAWING)),
+            self.run(plan_family_deployments(root, limit=MAX_DEPLOYMENTS)),
+            self.run(plan_family_drawing(root, DEFAULT_DRAWING)),
         )
         if aggregate is None or sizes is None or aggregate.unmaterialised or aggregate.root_state is None:
             return None
@@ -275,7 +224,7 @@ class GraphReader:
 
     async def drawing(self, root: str, *, limit: int) -> tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]:
         """The nearest ``limit`` members of a root's family with the edges among them, and the family size."""
-        return await self.run(_plan_drawing(root, limit))
+        return await self.run(plan_family_drawing(root, limit))
 
     async def propagation_scope(
         self,
@@ -315,7 +264,7 @@ class GraphReader:
             return None
         computed = await off_loop(compute_scope, loaded, ids, self.engine)
         depths = {m.id: m.depth for m in scope.members}
-        served = await self.run(_plan_deployments_of(ids, as_of, depths))
+        served = await self.run(plan_deployments_of(ids, as_of=as_of, depths=depths))
         summary = await off_loop(_summary, scope, loaded, computed, served, self.catalog)
         return summary if term_id is None else _only_terms(summary, {term_id})
 

@@ -1,4 +1,4 @@
-"""CPU work of async services, off the event loop: one thread per process, in the caller's context.
+"""CPU work of async reads, off the event loop: one thread per process, in the caller's context.
 
 Engine passes, scope summaries and dossier assembly are pure Python, so under the GIL a second
 thread adds no throughput, only contention: every CPU-bound thread the event loop competes with

@@ -1,0 +1,25 @@
+"""Statements of the graph's schema: creating a constraint or an index, listing what exists, waiting.
+
+Names, patterns and properties come only from the fixed list of :mod:`graph.schema`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AWAIT_INDEXES", "PRESENT", "constraint_statement", "index_statement"]
+
+
+def constraint_statement(name: str, pattern: str, prop: str) -> str:
+    """A uniqueness constraint, created only when absent."""
+    return f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR {pattern} REQUIRE {prop} IS UNIQUE"
+
+
+def index_statement(name: str, pattern: str, prop: str) -> str:
+    """A range index, created only when absent."""
+    return f"CREATE INDEX {name} IF NOT EXISTS FOR {pattern} ON ({prop})"
+
+
+# what exists: constraints by name, and indexes by name unless their population failed
+# (a constraint's backing index is listed under the constraint's name)
+PRESENT = "SHOW INDEXES YIELD name, state WHERE state <> 'FAILED' RETURN name"
+
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
