@@ -8,7 +8,7 @@ import strawberry
 
 from api.enums import CommercialStatusKind
 from api.licenses.service import index
-from terms.licenses import CommercialStatus, LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, Tri
+from terms.licenses import CommercialStatus, LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, TriState
 
 __all__ = ["License", "Term"]
 
@@ -36,8 +36,8 @@ def commercial_kind(entry: LicenseEntry) -> CommercialStatusKind:
     return kind
 
 
-def _tri(value: Tri) -> bool | None:
-    return None if value is Tri.UNKNOWN else value is Tri.YES
+def _tri(value: TriState) -> bool | None:
+    return None if value is TriState.UNKNOWN else value is TriState.YES
 
 
 @strawberry.type(description="A term: an obligation a licence imposes (shared by id across licences).")

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from terms.licenses.model import EuOssEligibility, TriState
 from terms.propagation.rules import Severity
 
 __all__ = [
@@ -21,7 +22,6 @@ __all__ = [
     "Conflict",
     "EffectiveLicense",
     "EffectiveTerm",
-    "Eligibility",
     "EuAiActResult",
     "Obligation",
     "PathStep",
@@ -30,7 +30,6 @@ __all__ = [
     "ResponsibilityStep",
     "Role",
     "Scope",
-    "TriState",
 ]
 
 Properties = dict[str, str | int | float | bool | list[str] | None]
@@ -59,20 +58,6 @@ class CommercialOutcome(enum.StrEnum):
     RESEARCH_ONLY = "research_only"
     NO_DISTRIBUTION = "no_distribution"
     UNKNOWN = "unknown"
-
-
-class Eligibility(enum.StrEnum):
-    YES = "yes"
-    DOUBTFUL = "doubtful"
-    NO = "no"
-    UNKNOWN = "unknown"
-
-
-class TriState(enum.StrEnum):
-    YES = "yes"
-    NO = "no"
-    UNKNOWN = "unknown"
-    NOT_APPLICABLE = "not_applicable"
 
 
 class Scope(enum.StrEnum):
@@ -180,7 +165,7 @@ class CommercialResult:
 class EuAiActResult:
     """AI Act status; every ``unknown`` names the missing datum in ``missing``."""
 
-    oss_exemption: Eligibility
+    oss_exemption: EuOssEligibility
     oss_reasons: tuple[str, ...]
     systemic_risk: TriState
     cumulative_compute_flops: float | None
