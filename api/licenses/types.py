@@ -8,28 +8,17 @@ import strawberry
 
 from api.enums import CommercialStatusKind
 from api.licenses.service import index
-from terms.licenses import CommercialStatus, LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, TriState
+from terms.licenses import LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, TriState
 
 __all__ = ["License", "Term"]
 
 Info = strawberry.Info[Any, None]
 
-_COMMERCIAL = {
-    CommercialStatus.ALLOWED: CommercialStatusKind.ALLOWED,
-    CommercialStatus.CONDITIONAL: CommercialStatusKind.CONDITIONAL,
-    CommercialStatus.NON_COMMERCIAL: CommercialStatusKind.NON_COMMERCIAL,
-    CommercialStatus.NON_PRODUCTION: CommercialStatusKind.RESEARCH_ONLY,
-    CommercialStatus.RESEARCH_ONLY: CommercialStatusKind.RESEARCH_ONLY,
-    CommercialStatus.NO_DISTRIBUTION: CommercialStatusKind.NO_DISTRIBUTION,
-    CommercialStatus.UNKNOWN: CommercialStatusKind.UNKNOWN,
-}
-
-
 def commercial_kind(entry: LicenseEntry) -> CommercialStatusKind:
     """The licence's own commercial status (thresholds make an allowed licence conditional)."""
     if entry.redistribution is Redistribution.FORBIDDEN:
         return CommercialStatusKind.NO_DISTRIBUTION
-    kind = _COMMERCIAL[entry.commercial.status]
+    kind = CommercialStatusKind.of(entry.commercial.status)
     com = entry.commercial
     if kind is CommercialStatusKind.ALLOWED and (com.mau_threshold or com.revenue_threshold_usd):
         return CommercialStatusKind.CONDITIONAL

@@ -8,7 +8,7 @@ from neo4j import Driver
 
 from graph.errors import InvalidArgument, ModelNotFound
 from graph.reads import _common as c
-from graph.reads.convert import model_ref, opt_time
+from graph.reads.convert import deployment_kind, model_ref, opt_time
 from graph.reads.lineage import _walk_down
 from graph.reads.types import Deployment, FileMatch, ModelRef
 from graph.statements import reads as q
@@ -91,7 +91,7 @@ def plan_deployments(
     return tuple(
         Deployment(
             id=str(r["id"]),
-            kind=r["kind"],
+            kind=deployment_kind(r["kind"]),
             status=r["status"],
             url=r["url"],
             operator=r["operator"],

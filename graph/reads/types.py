@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from crawler.observations import DeploymentKind, ModelStatus, Relation
+
 __all__ = [
     "Ancestry",
     "AncestorNode",
@@ -27,7 +29,7 @@ class ModelRef:
     """A model as it was at the read's ``as_of`` (status, gate and licence in force then)."""
 
     id: str
-    status: str
+    status: ModelStatus
     gated: str | None
     declared_license: str | None
     author: str | None
@@ -44,7 +46,7 @@ class ModelRef:
 class Evidence:
     kind: str
     detail: str
-    relation: str
+    relation: Relation
     confidence: float
     source_url: str
     revision: str | None
@@ -58,7 +60,7 @@ class LineageEdge:
 
     child: str
     parent: str
-    relation: str
+    relation: Relation
     confidence: float
     valid_from: datetime
     valid_to: datetime | None
@@ -93,7 +95,7 @@ class Ancestry:
 class Descendant:
     model: ModelRef
     depth: int  # shortest distance from the root of the query
-    relation: str  # how this descendant itself was derived (its edge towards the root)
+    relation: Relation  # how this descendant itself was derived (its edge towards the root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +133,8 @@ class FamilyStats:
     as_of: datetime | None
     total: int
     by_depth: tuple[tuple[int, int], ...]
-    by_relation: tuple[tuple[str, int], ...]
-    by_depth_relation: tuple[tuple[int, str, int], ...]
+    by_relation: tuple[tuple[Relation, int], ...]
+    by_depth_relation: tuple[tuple[int, Relation, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,7 @@ class Deployment:
     """A deployment serving the asked model (depth 0) or one of its descendants."""
 
     id: str
-    kind: str | None
+    kind: DeploymentKind
     status: str | None
     url: str | None
     operator: str | None

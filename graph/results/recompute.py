@@ -154,7 +154,7 @@ def stored_properties(run: PropagationRun, analyzer: TermFlowAnalyzer, result: P
     """The properties stored for one result: the engine's plus the aggregation extras."""
     props = result.to_properties()
     flow = analyzer.facts(run.states[result.model_id], result)
-    state = conflict_state(result)
+    state = conflict_state(result).value  # stored, and digested by its repr: the plain string
     rules = props["eff_conflict_rules"]
     distinct = sorted(set(rules)) if isinstance(rules, list) else []
     props["eff_store_version"] = STORE_VERSION

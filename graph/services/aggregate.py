@@ -20,13 +20,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from crawler.observations import Relation
+from crawler.observations import ModelStatus, Relation
 from terms.deadline import check as check_deadline
 from terms.licenses import LicenseCatalog
 from terms.propagation import PropagationResult
 from terms.propagation.flow import FlowFacts
 from terms.propagation.flow import conflict_state as engine_conflict_state
 from terms.propagation.model import LineageView
+from terms.propagation.rules import ConflictState, Severity
 from graph.reads import Deployment
 from graph.services.family import ScopeMembers
 
@@ -46,9 +47,9 @@ TOP_RELICENSING = 25
 MAX_DEPLOYMENTS = 1000
 
 
-def conflict_state(result: PropagationResult | None) -> str:
-    """The worst severity among a model's conflicts: none | info | warning | violation."""
-    return "none" if result is None else engine_conflict_state(result)
+def conflict_state(result: PropagationResult | None) -> ConflictState:
+    """The worst severity among a model's conflicts (none without a result)."""
+    return ConflictState.NONE if result is None else engine_conflict_state(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +76,15 @@ class FamilyNode:
     id: str
     depth: int
     license_id: str | None
-    conflict_state: str
-    status: str
+    conflict_state: ConflictState
+    status: ModelStatus
 
 
 @dataclass(frozen=True, slots=True)
 class FamilyEdge:
     child: str
     parent: str
-    relation: str
+    relation: Relation
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +92,10 @@ class PropagationSummary:
     scope: str
     total: int  # members, the sources included
     by_depth: tuple[tuple[int, int], ...]
-    by_relation: tuple[tuple[str, int], ...]
+    by_relation: tuple[tuple[Relation, int], ...]
     term_flow: tuple[TermFlow, ...]
     relicensing: tuple[RelicensingPoint, ...]
-    conflicts_by_rule: tuple[tuple[str, str, int], ...]  # (rule, severity, conflicts), most first
+    conflicts_by_rule: tuple[tuple[str, Severity, int], ...]  # (rule, severity, conflicts), most first
     deployments: tuple[Deployment, ...]  # nearest first, at most MAX_DEPLOYMENTS
     deployments_total: int
     source: Literal["materialised", "computed"]
@@ -105,7 +106,7 @@ class PropagationSummary:
     drawing: tuple[int, tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int] | None = None
 
 
-def rule_rows(counter: Counter[tuple[str, str]]) -> tuple[tuple[str, str, int], ...]:
+def rule_rows(counter: Counter[tuple[str, Severity]]) -> tuple[tuple[str, Severity, int], ...]:
     return tuple((r, s, n) for (r, s), n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -146,24 +147,24 @@ def summarise(
     for e in edges:
         parents.setdefault(e.child, []).append((e.parent, e.relation))
         children.setdefault(e.parent, []).append(e.child)
-    relation: dict[str, str] = {}
+    relation: dict[str, Relation] = {}
     for m in scope.members:
         if m.depth == 0:
             continue
         if m.relation is not None:
             relation[m.id] = m.relation
         else:
-            ups = sorted((depth.get(p, 1 << 30), p, r.value) for p, r in parents.get(m.id, ()))
-            relation[m.id] = ups[0][2] if ups else Relation.UNKNOWN.value
+            ups = sorted((depth.get(p, 1 << 30), p, r) for p, r in parents.get(m.id, ()))
+            relation[m.id] = ups[0][2] if ups else Relation.UNKNOWN
 
     terms: dict[str, Counter[str]] = {}
-    rules: Counter[tuple[str, str]] = Counter()
+    rules: Counter[tuple[str, Severity]] = Counter()
     for model_id in member_ids:
         check_deadline()
         result = results.get(model_id)
         if result is None:
             continue
-        rules.update((c.rule, c.severity.value) for c in result.conflicts)
+        rules.update((c.rule, c.severity) for c in result.conflicts)
         if depth[model_id] == 0:
             continue
         facts = flow.get(model_id)
@@ -192,7 +193,7 @@ def summarise(
             m.depth,
             _declared(view, m.id),
             conflict_state(results.get(m.id)),
-            view.nodes[m.id].status.value if m.id in view.nodes else "unknown",
+            view.nodes[m.id].status if m.id in view.nodes else ModelStatus.UNKNOWN,
         )
         for m in scope.members
     )
@@ -209,7 +210,7 @@ def summarise(
         source="computed",
         root=scope.sources[0] if scope.scope.startswith("root:") else None,
         nodes=nodes,
-        edges=tuple(FamilyEdge(e.child, e.parent, e.relation.value) for e in edges),
+        edges=tuple(FamilyEdge(e.child, e.parent, e.relation) for e in edges),
     )
 
 

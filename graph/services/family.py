@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from crawler.observations import Relation
 from graph.errors import InvalidArgument
 from graph.reads import _common as c
+from graph.reads.convert import relation as as_relation
 from graph.statements import reads as rq
 from graph.statements import services as q
 
@@ -25,7 +27,7 @@ _WALK_DEPTH = 32
 class Member:
     id: str
     depth: int
-    relation: str | None  # how it derives towards the sources (None for a source)
+    relation: Relation | None  # how it derives towards the sources (None for a source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ def plan_scope_members(
                 return None
             root_id = str(rows[0]["root"])
             for x, depth, relation in rows[0]["rows"]:
-                found[str(x)] = Member(str(x), int(depth), None if relation is None else str(relation))
+                found[str(x)] = Member(str(x), int(depth), None if relation is None else as_relation(relation))
         else:
             walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": root, "as_of": as_of})
             if walked:
@@ -65,7 +67,7 @@ def plan_scope_members(
                     return None
                 root_id = str(head[0]["model"]["id"])
             for r in walked:
-                found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
+                found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), as_relation(r["relation"]))
         found.pop(root_id, None)
         sources: tuple[str, ...] = (root_id,)
     else:
@@ -80,7 +82,7 @@ def plan_scope_members(
                 for source in sources:
                     walked = yield c.Query(rq.descendants_walk_statement(_WALK_DEPTH, True), {"id": source, "as_of": as_of})
                     for r in walked:
-                        member = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
+                        member = Member(str(r["id"]), int(r["depth"]), as_relation(r["relation"]))
                         if member.id not in found or member.depth < found[member.id].depth:
                             found[member.id] = member
         for source in sources:

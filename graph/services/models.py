@@ -16,7 +16,7 @@ from graph.results.read import StoredResult, stored_from_row
 from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import _common as c
-from graph.reads.convert import edge, model_ref, opt_time
+from graph.reads.convert import conflict_state, edge, model_ref, opt_time
 from graph.reads.types import ModelRef
 from graph.services.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, RootEntry
 from graph.statements import services as q
@@ -54,7 +54,7 @@ def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | Non
     if version is not None:
         store = p.get("eff_store_version")
         summary = MaterialisedSummary(
-            int(version), None if store is None else int(store), p.get("eff_kb_version"), p.get("eff_conflict_state")
+            int(version), None if store is None else int(store), p.get("eff_kb_version"), conflict_state(p.get("eff_conflict_state"))
         )
     return ModelFacts(
         ref=ref,

@@ -25,6 +25,7 @@ from crawler.observations import Relation
 from graph.errors import InvalidArgument, ModelNotFound
 from terms.licenses import LicenseCatalog, default_catalog
 from terms.propagation import PropagationEngine, ResponsibilityStep
+from terms.propagation.rules import ConflictState, Severity
 from graph.results.aggregates import plan_family_aggregate, plan_relicensing_points
 from graph.results.read import StoredResult, plan_stored_results
 from graph.reads import (
@@ -43,7 +44,7 @@ from graph.reads import (
     plan_paths_between,
 )
 from graph.reads import _common as c
-from graph.reads.convert import opt_time
+from graph.reads.convert import conflict_state, deployment_kind, model_status, opt_time, relation
 from graph.services.aggregate import (
     MAX_DEPLOYMENTS,
     TOP_RELICENSING,
@@ -79,7 +80,7 @@ MAX_COMPUTED_SCOPE = 100_000
 def _deployment(r: Any, depth: int | None = None) -> Deployment:
     return Deployment(
         id=str(r["id"]),
-        kind=r["kind"],
+        kind=deployment_kind(r["kind"]),
         status=r["status"],
         url=r["url"],
         operator=r["operator"],
@@ -119,12 +120,12 @@ def _plan_drawing(root: str, limit: int) -> Plan[tuple[tuple[FamilyNode, ...], t
         return (), (), 0
     members = [rows[0]["root"], *rows[0]["rows"]][:limit]
     nodes = tuple(
-        FamilyNode(str(m[0]), int(m[1]), m[2], str(m[4] or "none"), str(m[3] or "unknown")) for m in members
+        FamilyNode(str(m[0]), int(m[1]), m[2], conflict_state(m[4]) or ConflictState.NONE, model_status(m[3])) for m in members
     )
     ids = [n.id for n in nodes]
     found = yield Query(q.EDGES_AMONG, {"ids": ids})
     edges = tuple(
-        FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
+        FamilyEdge(str(r["child"]), str(r["parent"]), relation(r["relation"]))
         for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
     )
     total_rows = yield Query(rq.DESCENDANTS_INDEX_TOTAL, {"id": root})
@@ -248,8 +249,10 @@ class GraphReader:
         found = stored.get(root)
         if found is None or found.is_stale(self.catalog):
             return None
-        rules: Counter[tuple[str, str]] = Counter({(r.rule, r.severity): r.conflicts for r in aggregate.conflicts_by_rule})
-        rules.update((c.rule, c.severity.value) for c in found.result(self.catalog).conflicts)
+        rules: Counter[tuple[str, Severity]] = Counter(
+            {(r.rule, Severity(r.severity)): r.conflicts for r in aggregate.conflicts_by_rule}
+        )
+        rules.update((c.rule, c.severity) for c in found.result(self.catalog).conflicts)
         relicensing = tuple(
             RelicensingPoint(parent, p.model_id, p.dropped_terms, parent_license, p.license_id, p.downstream)
             for p in points

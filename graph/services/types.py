@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from graph.reads.types import LineageEdge, ModelRef
+from terms.propagation.rules import ConflictState
 
 __all__ = [
     "EdgePage",
@@ -24,7 +25,7 @@ class MaterialisedSummary:
     version: int
     store_version: int | None
     kb_version: str | None
-    conflict_state: str | None  # none | info | warning | violation
+    conflict_state: ConflictState | None  # None: no result materialised
 
     def current(self, kb_version: str) -> bool:
         """Made by the running result format, store format and knowledge base."""

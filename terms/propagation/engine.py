@@ -158,8 +158,8 @@ class PropagationRun:
             res = self.result(mid)
             relation = None
             if st.parents:
-                relations = {p.relation.value for p in st.parents}
-                relation = relations.pop() if len(relations) == 1 else "merge"
+                relations = {p.relation for p in st.parents}
+                relation = relations.pop() if len(relations) == 1 else Relation.MERGE
             party = st.node.party if st.node is not None else None
             kind = party.kind.value if party is not None else "unknown"
             duties = model_obligations(self.catalog, st, self._summary(st), res.role, res.eu_ai_act)

@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from terms.licenses.model import EuOssEligibility, TriState
+from crawler.observations import Relation
+from terms.licenses.model import CommercialStatus, EuOssEligibility, TriState
 from terms.propagation.rules import Severity
 
 __all__ = [
@@ -52,12 +53,23 @@ RESULT_VERSION = 1
 
 
 class CommercialOutcome(enum.StrEnum):
+    """What commercial use is allowed, as answered for a model or a licence.
+
+    A licence's declared :class:`~terms.licenses.model.CommercialStatus` also has ``non_production``,
+    which the reference distinguishes in the licence base but which answers as ``research_only``.
+    """
+
     ALLOWED = "allowed"
     CONDITIONAL = "conditional"
     NON_COMMERCIAL = "non_commercial"
     RESEARCH_ONLY = "research_only"
     NO_DISTRIBUTION = "no_distribution"
     UNKNOWN = "unknown"
+
+    @classmethod
+    def of(cls, status: CommercialStatus) -> CommercialOutcome:
+        """The outcome a licence's declared status gives (non-production counts as research-only)."""
+        return cls.RESEARCH_ONLY if status is CommercialStatus.NON_PRODUCTION else cls(status.value)
 
 
 class Scope(enum.StrEnum):
@@ -204,14 +216,14 @@ class ResponsibilityStep:
     party_id: str | None
     party_kind: str
     role: Role
-    relation: str | None  # how this model derives from its parents (None for roots and deployments)
+    relation: Relation | None  # how this model derives from its parents (None for roots and deployments)
     licenses: tuple[str, ...]
     obligations: tuple[Obligation, ...]
     deployment_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model_id, "depth": self.depth, "party": self.party_id, "party_kind": self.party_kind,
-                "role": self.role.value, "relation": self.relation, "licenses": list(self.licenses),
+                "role": self.role.value, "relation": None if self.relation is None else self.relation.value, "licenses": list(self.licenses),
                 "deployment": self.deployment_id, "obligations": [o.to_json() for o in self.obligations]}
 
 

@@ -18,14 +18,6 @@ __all__ = ["Signature", "Summary", "Summarizer"]
 
 Signature = tuple[tuple[str, Scope], ...]
 
-_OUTCOME = {
-    CommercialStatus.ALLOWED: CommercialOutcome.ALLOWED,
-    CommercialStatus.CONDITIONAL: CommercialOutcome.CONDITIONAL,
-    CommercialStatus.NON_COMMERCIAL: CommercialOutcome.NON_COMMERCIAL,
-    CommercialStatus.NON_PRODUCTION: CommercialOutcome.RESEARCH_ONLY,
-    CommercialStatus.RESEARCH_ONLY: CommercialOutcome.RESEARCH_ONLY,
-    CommercialStatus.NO_DISTRIBUTION: CommercialOutcome.NO_DISTRIBUTION,
-}
 _ELIGIBILITY_RANK = {EuOssEligibility.YES: 0, EuOssEligibility.DOUBTFUL: 1, EuOssEligibility.NO: 2}
 
 
@@ -138,7 +130,7 @@ class Summarizer:
             eu_reasons.extend(f"{lid}: eligibility unknown" for lid in eu_unknown)
         else:
             eu = (EuOssEligibility.YES, EuOssEligibility.DOUBTFUL, EuOssEligibility.NO)[eu_rank]
-        outcome = _OUTCOME[best[2]] if best else None
+        outcome = CommercialOutcome.of(best[2]) if best else None
         if outcome is CommercialOutcome.ALLOWED and (mau or revenue):
             outcome = CommercialOutcome.CONDITIONAL
         return Summary(
