@@ -119,8 +119,9 @@ def _plan_drawing(root: str, limit: int) -> Plan[tuple[tuple[FamilyNode, ...], t
     if not rows:
         return (), (), 0
     members = [rows[0]["root"], *rows[0]["rows"]][:limit]
-    nodes = tuple(
-        FamilyNode(str(m[0]), int(m[1]), m[2], conflict_state(m[4]) or ConflictState.NONE, model_status(m[3])) for m in members
+    nodes = tuple(  # a member without a materialised result is drawn as having no conflict
+        FamilyNode(str(m[0]), int(m[1]), m[2], conflict_state(m[4]) or ConflictState.NONE, model_status(m[3]))
+        for m in members
     )
     ids = [n.id for n in nodes]
     found = yield Query(q.EDGES_AMONG, {"ids": ids})

@@ -10,6 +10,7 @@ from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectT
 import api.enums
 from api.schema import schema
 from crawler import observations
+from terms.licenses import CommercialStatus
 from terms.propagation import result, rules
 
 DOMAIN = {
@@ -61,3 +62,9 @@ def test_members_answer_by_name() -> None:
     assert isinstance(relation, GraphQLEnumType)
     assert relation.serialize(observations.Relation.FINETUNE) == "FINETUNE"
     assert relation.parse_value("QUANTIZED") is observations.Relation.QUANTIZED
+
+
+@pytest.mark.parametrize("status", list(CommercialStatus))
+def test_every_declared_licence_status_answers_as_a_commercial_status_kind(status: CommercialStatus) -> None:
+    expected = "research_only" if status is CommercialStatus.NON_PRODUCTION else status.value
+    assert api.enums.CommercialStatusKind.of(status) is result.CommercialOutcome(expected)
