@@ -1,64 +1,24 @@
-"""GraphQL enums shared by several domains (names as in the contract; values as stored in the graph)."""
+"""The domain's enums exposed to GraphQL: each is the owning package's class itself, registered
+under its contract name (members answer by name, e.g. ``FINETUNE``; values stay as stored).
+
+Observation vocabulary comes from :mod:`crawler.observations`; severities and conflict states
+from :mod:`terms.propagation.rules`; the commercial outcome from :mod:`terms.propagation.result`.
+Registering marks the class in place, so the names below are usable as annotations.
+"""
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 
-__all__ = ["CommercialStatusKind", "ConflictState", "ModelStatus", "Relation", "Severity", "enum_value"]
+from crawler.observations import DeploymentKind, ModelStatus, Relation
+from terms.propagation.result import CommercialOutcome as CommercialStatusKind
+from terms.propagation.rules import ConflictState, Severity
 
+__all__ = ["CommercialStatusKind", "ConflictState", "DeploymentKind", "ModelStatus", "Relation", "Severity"]
 
-@strawberry.enum(description="How a child model was derived from a parent.")
-class Relation(enum.Enum):
-    FINETUNE = "finetune"
-    ADAPTER = "adapter"
-    MERGE = "merge"
-    QUANTIZED = "quantized"
-    UNKNOWN = "unknown"
-
-
-@strawberry.enum
-class ModelStatus(enum.Enum):
-    AVAILABLE = "available"
-    GATED = "gated"
-    DELETED = "deleted"
-    UNAVAILABLE = "unavailable"
-    UNKNOWN = "unknown"
-
-
-@strawberry.enum(description="The worst severity among a model's conflicts.")
-class ConflictState(enum.Enum):
-    NONE = "none"
-    INFO = "info"
-    WARNING = "warning"
-    VIOLATION = "violation"
-
-
-@strawberry.enum
-class Severity(enum.Enum):
-    VIOLATION = "violation"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@strawberry.enum
-class CommercialStatusKind(enum.Enum):
-    ALLOWED = "allowed"
-    CONDITIONAL = "conditional"
-    NON_COMMERCIAL = "non_commercial"
-    RESEARCH_ONLY = "research_only"
-    NO_DISTRIBUTION = "no_distribution"
-    UNKNOWN = "unknown"
-
-
-E = type[enum.Enum]
-
-
-def enum_value(kind: type[enum.Enum], value: str | None, default: str = "unknown") -> enum.Enum:
-    """The member of ``kind`` whose value is ``value`` (case-insensitive), else the ``default`` member."""
-    text = (value or default).lower()
-    try:
-        return kind(text)
-    except ValueError:
-        return kind(default)
+strawberry.enum(Relation, name="Relation", description="How a child model was derived from a parent.")
+strawberry.enum(ModelStatus, name="ModelStatus")
+strawberry.enum(DeploymentKind, name="DeploymentKind", description="What kind of deployment is registered.")
+strawberry.enum(ConflictState, name="ConflictState", description="The worst severity among a model's conflicts.")
+strawberry.enum(Severity, name="Severity")
+strawberry.enum(CommercialStatusKind, name="CommercialStatusKind")

@@ -64,6 +64,8 @@ class EvidenceKind(enum.StrEnum):
 
 
 class ModelStatus(enum.StrEnum):
+    """What the hub said of a model repo the last time it was asked."""
+
     AVAILABLE = "available"
     GATED = "gated"
     DELETED = "deleted"
@@ -78,10 +80,12 @@ class GateState(enum.StrEnum):
 
 
 class DeploymentKind(enum.StrEnum):
+    """What serves a model (the order is the one the GraphQL schema lists)."""
+
+    REGISTERED = "registered"  # asserted by an operator through the API
+    ENDPOINT = "endpoint"
     SPACE = "space"
     INFERENCE_PROVIDER = "inference_provider"
-    ENDPOINT = "endpoint"
-    REGISTERED = "registered"
 
 
 class ProblemKind(enum.StrEnum):

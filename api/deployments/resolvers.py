@@ -8,7 +8,8 @@ import strawberry
 
 from api.auth import RequireApiKey
 from api.deployments import service
-from api.deployments.types import Deployment, DeploymentKindInput
+from api.deployments.types import Deployment
+from api.enums import DeploymentKind
 
 __all__ = ["DeploymentsMutation"]
 
@@ -26,14 +27,14 @@ class DeploymentsMutation:
         info: Info,
         model: strawberry.ID,
         operator: str,
-        kind: DeploymentKindInput = DeploymentKindInput.REGISTERED,
+        kind: DeploymentKind = DeploymentKind.REGISTERED,
         url: str | None = None,
     ) -> Deployment:
         found = await service.register_deployment(
             info.context.graph,
             model_id=str(model),
             operator=operator,
-            kind=kind.value,
+            kind=kind,
             url=url,
             request_id=info.context.request_id,
         )

@@ -8,6 +8,7 @@ responsibility chain (as a deployer) and the dashboards' deployments reached.
 
 from __future__ import annotations
 
+from api.enums import DeploymentKind
 from api.errors import BadUserInput, translated
 from graph.client import GraphClient
 from graph.reads import Deployment
@@ -21,7 +22,7 @@ async def register_deployment(
     *,
     model_id: str,
     operator: str,
-    kind: str,
+    kind: DeploymentKind,
     url: str | None,
     request_id: str,
 ) -> Deployment:

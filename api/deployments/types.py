@@ -6,25 +6,16 @@ from datetime import datetime
 
 import strawberry
 
+from api.enums import DeploymentKind
 from graph.reads import Deployment as ReadDeployment
 
-__all__ = ["Deployment", "DeploymentKindInput"]
-
-import enum
-
-
-@strawberry.enum(name="DeploymentKind", description="What kind of deployment is registered.")
-class DeploymentKindInput(enum.Enum):
-    REGISTERED = "registered"
-    ENDPOINT = "endpoint"
-    SPACE = "space"
-    INFERENCE_PROVIDER = "inference_provider"
+__all__ = ["Deployment"]
 
 
 @strawberry.type(description="Something serving a model: a Space, an inference provider, an endpoint, a registered deployment.")
 class Deployment:
     id: strawberry.ID
-    kind: str
+    kind: DeploymentKind
     model_id: strawberry.ID
     operator: str | None
     status: str | None
@@ -37,7 +28,7 @@ class Deployment:
     def from_internal(cls, d: ReadDeployment) -> Deployment:
         return cls(
             id=strawberry.ID(d.id),
-            kind=d.kind or "unknown",
+            kind=d.kind,
             model_id=strawberry.ID(d.model_id),
             operator=d.operator,
             status=d.status,

@@ -8,36 +8,25 @@ import strawberry
 
 from api.enums import CommercialStatusKind
 from api.licenses.service import index
-from terms.licenses import CommercialStatus, LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, Tri
+from terms.licenses import LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, TriState
 
 __all__ = ["License", "Term"]
 
 Info = strawberry.Info[Any, None]
 
-_COMMERCIAL = {
-    CommercialStatus.ALLOWED: CommercialStatusKind.ALLOWED,
-    CommercialStatus.CONDITIONAL: CommercialStatusKind.CONDITIONAL,
-    CommercialStatus.NON_COMMERCIAL: CommercialStatusKind.NON_COMMERCIAL,
-    CommercialStatus.NON_PRODUCTION: CommercialStatusKind.RESEARCH_ONLY,
-    CommercialStatus.RESEARCH_ONLY: CommercialStatusKind.RESEARCH_ONLY,
-    CommercialStatus.NO_DISTRIBUTION: CommercialStatusKind.NO_DISTRIBUTION,
-    CommercialStatus.UNKNOWN: CommercialStatusKind.UNKNOWN,
-}
-
-
 def commercial_kind(entry: LicenseEntry) -> CommercialStatusKind:
     """The licence's own commercial status (thresholds make an allowed licence conditional)."""
     if entry.redistribution is Redistribution.FORBIDDEN:
         return CommercialStatusKind.NO_DISTRIBUTION
-    kind = _COMMERCIAL[entry.commercial.status]
+    kind = CommercialStatusKind.of(entry.commercial.status)
     com = entry.commercial
     if kind is CommercialStatusKind.ALLOWED and (com.mau_threshold or com.revenue_threshold_usd):
         return CommercialStatusKind.CONDITIONAL
     return kind
 
 
-def _tri(value: Tri) -> bool | None:
-    return None if value is Tri.UNKNOWN else value is Tri.YES
+def _tri(value: TriState) -> bool | None:
+    return None if value is TriState.UNKNOWN else value is TriState.YES
 
 
 @strawberry.type(description="A term: an obligation a licence imposes (shared by id across licences).")

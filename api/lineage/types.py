@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 
 from api.deployments.types import Deployment
-from api.enums import ConflictState, ModelStatus, Relation, enum_value
+from api.enums import ConflictState, ModelStatus, Relation
 from api.errors import translated
 from api.loaders import ConnectionKey, LoaderName
 from api.pagination import DEFAULT_PAGE, MAX_DEPTH, PageInfo, bounded, check_first, decode_cursor, encode_cursor
@@ -24,11 +24,11 @@ from api.propagation.types import (
     EffectiveTerm,
     EuAiActStatus,
     ResponsibilityStep,
-    conflict_state_of,
 )
 from graph.reads import Ancestry as ReadAncestry
 from graph.reads import LineageEdge, ModelRef
 from graph.reads.models import facts_of_ref
+from graph.reads.scope_summary import conflict_state
 from graph.reads.types import EdgePage, ModelFacts
 from graph.reads.types import HistoryEvent as ServiceEvent
 from graph.results.read import ModelResult
@@ -106,13 +106,13 @@ class Derivation:
     @classmethod
     def from_internal(cls, e: LineageEdge, as_of: datetime | None) -> Derivation:
         return cls(
-            relation=enum_value(Relation, e.relation),  # type: ignore[arg-type]
+            relation=e.relation,
             confidence=e.confidence,
             evidence=[
                 DerivationEvidence(
                     kind=p.kind,
                     detail=p.detail,
-                    relation=enum_value(Relation, p.relation),  # type: ignore[arg-type]
+                    relation=p.relation,
                     confidence=p.confidence,
                     source_url=p.source_url,
                     revision=p.revision,
@@ -263,7 +263,7 @@ class Model:
         return cls(
             id=strawberry.ID(ref.id),
             author=ref.author,
-            status=enum_value(ModelStatus, ref.status),  # type: ignore[arg-type]
+            status=ref.status,
             declared_license_id=ref.declared_license,
             license_raw=f.license_raw,
             license_name=f.license_name,
@@ -307,9 +307,9 @@ class Model:
         summary = self.facts.materialised
         if self.as_of is None and summary is not None and summary.conflict_state is not None:
             if summary.current(info.context.graph.reader.catalog.version):
-                return enum_value(ConflictState, summary.conflict_state, "none")  # type: ignore[return-value]
+                return summary.conflict_state
         found = await self._propagated(info)
-        return conflict_state_of(None if found is None else found.result)
+        return conflict_state(None if found is None else found.result)
 
     @strawberry.field(description="Every term in force: own and inherited, with the licence and the path it came along.")
     async def effective_terms(self, info: Info) -> list[EffectiveTerm]:
@@ -401,9 +401,7 @@ class Model:
         return DescendantConnection(
             total_count=page.total,
             edges=[
-                DescendantEntry(
-                    depth=d.depth, relation=enum_value(Relation, d.relation), model_id=d.model.id, as_of=self.as_of  # type: ignore[arg-type]
-                )
+                DescendantEntry(depth=d.depth, relation=d.relation, model_id=d.model.id, as_of=self.as_of)
                 for d in page.items
             ],
             page_info=PageInfo(has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.deployments.types import Deployment
-from api.enums import CommercialStatusKind, ConflictState, ModelStatus, Relation, Severity, enum_value
+from api.enums import CommercialStatusKind, ConflictState, ModelStatus, Relation, Severity
 from terms.licenses import LicenseCatalog
 from terms.propagation import CommercialResult, EuAiActResult, PropagationResult
 from terms.propagation import Conflict as EngineConflict
@@ -22,7 +22,6 @@ from terms.propagation import ResponsibilityStep as EngineStep
 from terms.propagation.result import PathStep as EnginePathStep
 from graph.reads.types import PropagationSummary
 from graph.reads.types import RelicensingPoint as ServicePoint
-from graph.reads.scope_summary import conflict_state
 
 if TYPE_CHECKING:
     from api.lineage.types import Model
@@ -110,7 +109,7 @@ class Conflict:
         licences = list(c.license_ids) or list(dict.fromkeys(s.license_id for s in c.path))
         return cls(
             rule_id=c.rule,
-            severity=enum_value(Severity, c.severity.value),  # type: ignore[arg-type]
+            severity=c.severity,
             message=c.message,
             path=[s.model_id for s in c.path],
             licenses=licences,
@@ -151,7 +150,7 @@ class CommercialStatus:
         else:
             reason = None
         return cls(
-            status=enum_value(CommercialStatusKind, com.status.value),  # type: ignore[arg-type]
+            status=com.status,
             threshold=_threshold(com),
             license_id=com.governing_license,
             reason=reason,
@@ -192,7 +191,7 @@ class ResponsibilityStep:
     party: str | None
     party_kind: str
     role: str
-    relation: str | None
+    relation: Relation | None
     license_id: str | None = strawberry.field(description="The licence the model itself declares.")
     licenses: list[str] = strawberry.field(description="Every licence in force at this step.")
     deployment_id: str | None
@@ -384,16 +383,12 @@ class Propagation:
                     id=strawberry.ID(n.id),
                     depth=n.depth,
                     license_id=n.license_id,
-                    conflict_state=enum_value(ConflictState, n.conflict_state, "none"),  # type: ignore[arg-type]
-                    status=enum_value(ModelStatus, n.status),  # type: ignore[arg-type]
+                    conflict_state=n.conflict_state,
+                    status=n.status,
                 )
                 for n in nodes
             ],
-            edges=[
-                FamilyEdge(child=strawberry.ID(e.child), parent=strawberry.ID(e.parent),
-                           relation=enum_value(Relation, e.relation))  # type: ignore[arg-type]
-                for e in edges
-            ],
+            edges=[FamilyEdge(child=strawberry.ID(e.child), parent=strawberry.ID(e.parent), relation=e.relation) for e in edges],
             truncated=total > len(nodes),
         )
 
@@ -403,19 +398,13 @@ class Propagation:
             scope=s.scope,
             total_models=s.total,
             by_depth=[DepthCount(depth=d, count=n) for d, n in s.by_depth],
-            by_relation=[RelationCount(relation=enum_value(Relation, r), count=n) for r, n in s.by_relation],  # type: ignore[arg-type]
+            by_relation=[RelationCount(relation=r, count=n) for r, n in s.by_relation],
             term_flow=[TermFlow(term_id=strawberry.ID(t.term_id), kind=t.kind, keep=t.keep, drop=t.drop, violate=t.violate)
                        for t in s.term_flow],
             top_relicensing_points=[RelicensingPoint.from_internal(p, as_of) for p in s.relicensing],
-            conflicts_by_rule=[RuleCount(rule_id=r, severity=enum_value(Severity, sev), count=n)  # type: ignore[arg-type]
-                               for r, sev, n in s.conflicts_by_rule],
+            conflicts_by_rule=[RuleCount(rule_id=r, severity=sev, count=n) for r, sev, n in s.conflicts_by_rule],
             deployments_reached=[Deployment.from_internal(d) for d in s.deployments],
             deployments_reached_count=s.deployments_total,
             source=s.source,
             summary=s,
         )
-
-
-def conflict_state_of(result: PropagationResult | None) -> ConflictState:
-    """The worst severity of a model's conflicts."""
-    return enum_value(ConflictState, conflict_state(result), "none")  # type: ignore[return-value]

@@ -19,7 +19,7 @@ from crawler.observations import Relation
 from graph.ancestry import ancestry_key
 from graph.errors import InvalidArgument, ModelNotFound
 from graph.reads import plan as c
-from graph.reads.convert import edge, model_ref
+from graph.reads.convert import edge, model_ref, relation
 from graph.reads.paths import depths, parents_map, paths_to_roots, paths_up_to
 from graph.reads.types import (
     AncestorNode,
@@ -153,7 +153,7 @@ def plan_descendants(
         counted = yield c.Query(q.DESCENDANTS_INDEX_TOTAL_FILTERED, bounds)
         total = int(counted[0]["total"])
     found = rows[0]["items"]
-    items = tuple(Descendant(model_ref(r["model"], None), int(r["depth"]), str(r["relation"])) for r in found[:limit])
+    items = tuple(Descendant(model_ref(r["model"], None), int(r["depth"]), relation(r["relation"])) for r in found[:limit])
     next_cursor = c.encode_cursor(str(found[limit - 1]["key"])) if len(found) > limit else None
     return DescendantsPage(root=root, as_of=None, items=items, total=total, next_cursor=next_cursor)
 
@@ -177,7 +177,7 @@ def _descendants_walk(
     remaining = [(k, r) for k, r in found if after is None or k > after]
     page = remaining[:limit]
     refs = yield from _models([str(r["id"]) for _, r in page], as_of)
-    items = tuple(Descendant(refs[str(r["id"])], int(r["depth"]), str(r["relation"])) for _, r in page)
+    items = tuple(Descendant(refs[str(r["id"])], int(r["depth"]), relation(r["relation"])) for _, r in page)
     next_cursor = c.encode_cursor(page[-1][0]) if len(remaining) > limit else None
     return DescendantsPage(root=root, as_of=as_of, items=items, total=len(found), next_cursor=next_cursor)
 
@@ -277,7 +277,7 @@ def plan_family(root_id: str, *, as_of: datetime | None = None, max_depth: int =
     """The plan of :func:`family`."""
     c.check_depth(max_depth)
     as_of = c.norm_as_of(as_of)
-    cells: Counter[tuple[int, str]] = Counter()
+    cells: Counter[tuple[int, Relation]] = Counter()
     if as_of is None:
         rows = yield c.Query(q.FAMILY_INDEX, {"id": root_id, "max_depth": max_depth})
         if not rows:
@@ -285,13 +285,13 @@ def plan_family(root_id: str, *, as_of: datetime | None = None, max_depth: int =
         root = str(rows[0]["root"])
         for r in rows:
             if r["depth"] is not None:
-                cells[(int(r["depth"]), str(r["relation"]))] += int(r["n"])
+                cells[(int(r["depth"]), relation(r["relation"]))] += int(r["n"])
     else:
         walked, root = yield from _walk_down(root_id, as_of, max_depth)
         for r in walked:
-            cells[(int(r["depth"]), str(r["relation"]))] += 1
+            cells[(int(r["depth"]), relation(r["relation"]))] += 1
     by_depth: Counter[int] = Counter()
-    by_relation: Counter[str] = Counter()
+    by_relation: Counter[Relation] = Counter()
     for (d, rel), n in cells.items():
         by_depth[d] += n
         by_relation[rel] += n

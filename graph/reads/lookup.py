@@ -10,7 +10,7 @@ from neo4j import Driver
 
 from graph.errors import InvalidArgument, ModelNotFound
 from graph.reads import plan as c
-from graph.reads.convert import model_ref, opt_time
+from graph.reads.convert import deployment_kind, model_ref, opt_time
 from graph.reads.lineage import _walk_down
 from graph.reads.types import Deployment, FileMatch, ModelRef
 from graph.statements import reads as q
@@ -129,7 +129,7 @@ def plan_family_deployments(root: str, *, limit: int) -> c.Plan[tuple[tuple[Depl
 def _deployment(r: Any) -> Deployment:
     return Deployment(
         id=str(r["id"]),
-        kind=r["kind"],
+        kind=deployment_kind(r["kind"]),
         status=r["status"],
         url=r["url"],
         operator=r["operator"],

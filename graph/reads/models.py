@@ -15,7 +15,7 @@ from crawler.observations import Relation
 from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import plan as c
-from graph.reads.convert import edge, model_ref, opt_time
+from graph.reads.convert import conflict_state, edge, model_ref, opt_time
 from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, ModelRef, RootEntry
 from graph.statements import reads as q
 
@@ -51,7 +51,7 @@ def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | Non
     if version is not None:
         store = p.get("eff_store_version")
         summary = MaterialisedSummary(
-            int(version), None if store is None else int(store), p.get("eff_kb_version"), p.get("eff_conflict_state")
+            int(version), None if store is None else int(store), p.get("eff_kb_version"), conflict_state(p.get("eff_conflict_state"))
         )
     return ModelFacts(
         ref=ref,

@@ -25,6 +25,7 @@ from crawler.observations import Relation
 from graph.errors import InvalidArgument, ModelNotFound
 from terms.licenses import LicenseCatalog, default_catalog
 from terms.propagation import PropagationEngine, ResponsibilityStep
+from terms.propagation.rules import ConflictState, Severity
 from graph.results.aggregates import plan_family_aggregate, plan_relicensing_points
 from graph.results.read import (
     ModelResult,
@@ -197,8 +198,10 @@ class GraphReader:
         found = stored.get(root)
         if found is None or found.is_stale(self.catalog):
             return None
-        rules: Counter[tuple[str, str]] = Counter({(r.rule, r.severity): r.conflicts for r in aggregate.conflicts_by_rule})
-        rules.update((c.rule, c.severity.value) for c in found.result(self.catalog).conflicts)
+        rules: Counter[tuple[str, Severity]] = Counter(
+            {(r.rule, Severity(r.severity)): r.conflicts for r in aggregate.conflicts_by_rule}
+        )
+        rules.update((c.rule, c.severity) for c in found.result(self.catalog).conflicts)
         relicensing = tuple(
             RelicensingPoint(parent, p.model_id, p.dropped_terms, parent_license, p.license_id, p.downstream)
             for p in points

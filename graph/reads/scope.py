@@ -11,11 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from crawler.observations import Relation
 from graph.errors import InvalidArgument
 from graph.reads import plan as c
+from graph.reads.convert import conflict_state, model_status
+from graph.reads.convert import relation as as_relation
 from graph.reads.types import FamilyEdge, FamilyNode
 from graph.statements import reads as q
 from graph.statements.lineage import KEY_SEP
+from terms.propagation.rules import ConflictState
 
 __all__ = ["Member", "ScopeMembers", "plan_family_drawing", "plan_scope_members"]
 
@@ -26,7 +30,7 @@ _WALK_DEPTH = 32
 class Member:
     id: str
     depth: int
-    relation: str | None  # how it derives towards the sources (None for a source)
+    relation: Relation | None  # how it derives towards the sources (None for a source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,7 @@ def plan_scope_members(
                 return None
             root_id = str(rows[0]["root"])
             for x, depth, relation in rows[0]["rows"]:
-                found[str(x)] = Member(str(x), int(depth), None if relation is None else str(relation))
+                found[str(x)] = Member(str(x), int(depth), None if relation is None else as_relation(relation))
         else:
             walked = yield c.Query(q.descendants_walk_statement(_WALK_DEPTH, True), {"id": root, "as_of": as_of})
             if walked:
@@ -66,7 +70,7 @@ def plan_scope_members(
                     return None
                 root_id = str(head[0]["model"]["id"])
             for r in walked:
-                found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
+                found[str(r["id"])] = Member(str(r["id"]), int(r["depth"]), as_relation(r["relation"]))
         found.pop(root_id, None)
         sources: tuple[str, ...] = (root_id,)
     else:
@@ -81,7 +85,7 @@ def plan_scope_members(
                 for source in sources:
                     walked = yield c.Query(q.descendants_walk_statement(_WALK_DEPTH, True), {"id": source, "as_of": as_of})
                     for r in walked:
-                        member = Member(str(r["id"]), int(r["depth"]), str(r["relation"]))
+                        member = Member(str(r["id"]), int(r["depth"]), as_relation(r["relation"]))
                         if member.id not in found or member.depth < found[member.id].depth:
                             found[member.id] = member
         for source in sources:
@@ -98,12 +102,13 @@ def plan_family_drawing(root: str, limit: int) -> c.Plan[tuple[tuple[FamilyNode,
         return (), (), 0
     members = [rows[0]["root"], *rows[0]["rows"]][:limit]
     nodes = tuple(
-        FamilyNode(str(m[0]), int(m[1]), m[2], str(m[4] or "none"), str(m[3] or "unknown")) for m in members
+        FamilyNode(str(m[0]), int(m[1]), m[2], conflict_state(m[4]) or ConflictState.NONE, model_status(m[3]))
+        for m in members
     )
     ids = [n.id for n in nodes]
     found = yield c.Query(q.EDGES_AMONG, {"ids": ids})
     edges = tuple(
-        FamilyEdge(str(r["child"]), str(r["parent"]), str(r["relation"]))
+        FamilyEdge(str(r["child"]), str(r["parent"]), as_relation(r["relation"]))
         for r in sorted(found, key=lambda r: (str(r["child"]), str(r["parent"])))
     )
     total_rows = yield c.Query(q.DESCENDANTS_INDEX_TOTAL, {"id": root})

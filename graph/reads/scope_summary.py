@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 
-from crawler.observations import Relation
+from crawler.observations import ModelStatus, Relation
 from terms.deadline import check as check_deadline
 from terms.licenses import LicenseCatalog
 from terms.propagation import PropagationResult
 from terms.propagation.flow import FlowFacts
 from terms.propagation.flow import conflict_state as engine_conflict_state
 from terms.propagation.model import LineageView
+from terms.propagation.rules import ConflictState, Severity
 from graph.reads.scope import ScopeMembers
 from graph.reads.types import Deployment, FamilyEdge, FamilyNode, PropagationSummary, RelicensingPoint, TermFlow
 
@@ -41,12 +42,12 @@ TOP_RELICENSING = 25
 MAX_DEPLOYMENTS = 1000
 
 
-def conflict_state(result: PropagationResult | None) -> str:
-    """The worst severity among a model's conflicts: none | info | warning | violation."""
-    return "none" if result is None else engine_conflict_state(result)
+def conflict_state(result: PropagationResult | None) -> ConflictState:
+    """The worst severity among a model's conflicts (none without a result)."""
+    return ConflictState.NONE if result is None else engine_conflict_state(result)
 
 
-def rule_rows(counter: Counter[tuple[str, str]]) -> tuple[tuple[str, str, int], ...]:
+def rule_rows(counter: Counter[tuple[str, Severity]]) -> tuple[tuple[str, Severity, int], ...]:
     return tuple((r, s, n) for (r, s), n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -87,24 +88,24 @@ def summarise(
     for e in edges:
         parents.setdefault(e.child, []).append((e.parent, e.relation))
         children.setdefault(e.parent, []).append(e.child)
-    relation: dict[str, str] = {}
+    relation: dict[str, Relation] = {}
     for m in scope.members:
         if m.depth == 0:
             continue
         if m.relation is not None:
             relation[m.id] = m.relation
         else:
-            ups = sorted((depth.get(p, 1 << 30), p, r.value) for p, r in parents.get(m.id, ()))
-            relation[m.id] = ups[0][2] if ups else Relation.UNKNOWN.value
+            ups = sorted((depth.get(p, 1 << 30), p, r) for p, r in parents.get(m.id, ()))
+            relation[m.id] = ups[0][2] if ups else Relation.UNKNOWN
 
     terms: dict[str, Counter[str]] = {}
-    rules: Counter[tuple[str, str]] = Counter()
+    rules: Counter[tuple[str, Severity]] = Counter()
     for model_id in member_ids:
         check_deadline()
         result = results.get(model_id)
         if result is None:
             continue
-        rules.update((c.rule, c.severity.value) for c in result.conflicts)
+        rules.update((c.rule, c.severity) for c in result.conflicts)
         if depth[model_id] == 0:
             continue
         facts = flow.get(model_id)
@@ -133,7 +134,7 @@ def summarise(
             m.depth,
             _declared(view, m.id),
             conflict_state(results.get(m.id)),
-            view.nodes[m.id].status.value if m.id in view.nodes else "unknown",
+            view.nodes[m.id].status if m.id in view.nodes else ModelStatus.UNKNOWN,
         )
         for m in scope.members
     )
@@ -150,7 +151,7 @@ def summarise(
         source="computed",
         root=scope.sources[0] if scope.scope.startswith("root:") else None,
         nodes=nodes,
-        edges=tuple(FamilyEdge(e.child, e.parent, e.relation.value) for e in edges),
+        edges=tuple(FamilyEdge(e.child, e.parent, e.relation) for e in edges),
     )
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from crawler.observations import DeploymentKind, ModelStatus, Relation
+from terms.propagation.rules import ConflictState, Severity
+
 __all__ = [
     "AncestorNode",
     "Ancestry",
@@ -39,7 +42,7 @@ class ModelRef:
     """A model as it was at the read's ``as_of`` (status, gate and licence in force then)."""
 
     id: str
-    status: str
+    status: ModelStatus
     gated: str | None
     declared_license: str | None
     author: str | None
@@ -56,7 +59,7 @@ class ModelRef:
 class Evidence:
     kind: str
     detail: str
-    relation: str
+    relation: Relation
     confidence: float
     source_url: str
     revision: str | None
@@ -70,7 +73,7 @@ class LineageEdge:
 
     child: str
     parent: str
-    relation: str
+    relation: Relation
     confidence: float
     valid_from: datetime
     valid_to: datetime | None
@@ -105,7 +108,7 @@ class Ancestry:
 class Descendant:
     model: ModelRef
     depth: int  # shortest distance from the root of the query
-    relation: str  # how this descendant itself was derived (its edge towards the root)
+    relation: Relation  # how this descendant itself was derived (its edge towards the root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +146,8 @@ class FamilyStats:
     as_of: datetime | None
     total: int
     by_depth: tuple[tuple[int, int], ...]
-    by_relation: tuple[tuple[str, int], ...]
-    by_depth_relation: tuple[tuple[int, str, int], ...]
+    by_relation: tuple[tuple[Relation, int], ...]
+    by_depth_relation: tuple[tuple[int, Relation, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +163,7 @@ class Deployment:
     """A deployment serving the asked model (depth 0) or one of its descendants."""
 
     id: str
-    kind: str | None
+    kind: DeploymentKind
     status: str | None
     url: str | None
     operator: str | None
@@ -177,7 +180,7 @@ class MaterialisedSummary:
     version: int
     store_version: int | None
     kb_version: str | None
-    conflict_state: str | None  # none | info | warning | violation
+    conflict_state: ConflictState | None  # None: no result materialised
 
     def current(self, kb_version: str) -> bool:
         """Made by the running result format, store format and knowledge base."""
@@ -274,15 +277,15 @@ class FamilyNode:
     id: str
     depth: int
     license_id: str | None
-    conflict_state: str
-    status: str
+    conflict_state: ConflictState
+    status: ModelStatus
 
 
 @dataclass(frozen=True, slots=True)
 class FamilyEdge:
     child: str
     parent: str
-    relation: str
+    relation: Relation
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,10 +293,10 @@ class PropagationSummary:
     scope: str
     total: int  # members, the sources included
     by_depth: tuple[tuple[int, int], ...]
-    by_relation: tuple[tuple[str, int], ...]
+    by_relation: tuple[tuple[Relation, int], ...]
     term_flow: tuple[TermFlow, ...]
     relicensing: tuple[RelicensingPoint, ...]
-    conflicts_by_rule: tuple[tuple[str, str, int], ...]  # (rule, severity, conflicts), most first
+    conflicts_by_rule: tuple[tuple[str, Severity, int], ...]  # (rule, severity, conflicts), most first
     deployments: tuple[Deployment, ...]  # nearest first, at most scope_summary.MAX_DEPLOYMENTS
     deployments_total: int
     source: Literal["materialised", "computed"]

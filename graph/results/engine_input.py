@@ -31,8 +31,10 @@ from typing import Any
 
 from neo4j import Driver
 
-from crawler.observations import DeploymentKind, ModelStatus, Relation
+from crawler.observations import ModelStatus
 from graph.history import to_utc, value_at
+from graph.reads.convert import deployment_kind, model_status
+from graph.reads.convert import relation as as_relation
 from terms.propagation.model import (
     DeploymentRef,
     LicenseDeclaration,
@@ -60,7 +62,7 @@ MAX_WALK_DEPTH = 64
 CHUNK = 20_000
 """Ids per statement: larger levels are read in several statements."""
 
-LEFT_OUT_STATUSES = frozenset({ModelStatus.UNKNOWN.value, ModelStatus.UNAVAILABLE.value})
+LEFT_OUT_STATUSES = frozenset({ModelStatus.UNKNOWN, ModelStatus.UNAVAILABLE})
 
 _UNKNOWN_LICENSE = "unknown"
 
@@ -109,29 +111,14 @@ def plan_descendants(
     return found
 
 
-def _relation(value: Any) -> Relation:
-    try:
-        return Relation(str(value))
-    except ValueError:
-        return Relation.UNKNOWN
-
-
-def _deployment_kind(value: Any) -> DeploymentKind:
-    try:
-        return DeploymentKind(str(value))
-    except ValueError:
-        return DeploymentKind.ENDPOINT
-
-
 _ID, _STATUS, _STATUS_HISTORY, _STATUS_FROM, _FIRST_SEEN, _NAME, _PIPELINE, _TAGS, _FLOPS = range(9)
 _DECLARATIONS, _PUBLISHERS, _PARENTS, _DEPLOYMENTS = range(9, 13)
 
 
-def _status(row: Sequence[Any], as_of: datetime | None) -> str:
+def _status(row: Sequence[Any], as_of: datetime | None) -> ModelStatus:
     if as_of is None:
-        return str(row[_STATUS] or ModelStatus.UNKNOWN.value)
-    found = value_at(row[_STATUS_HISTORY], row[_STATUS_FROM], as_of)
-    return str(found or ModelStatus.UNKNOWN.value)
+        return model_status(row[_STATUS])
+    return model_status(value_at(row[_STATUS_HISTORY], row[_STATUS_FROM], as_of))
 
 
 def _time(value: Any) -> datetime | None:
@@ -148,14 +135,7 @@ def _declaration(item: Sequence[Any]) -> LicenseDeclaration:
                               valid_to=_time(valid_to))
 
 
-def _model_status(value: str) -> ModelStatus:
-    try:
-        return ModelStatus(value)
-    except ValueError:
-        return ModelStatus.UNKNOWN
-
-
-def _node(row: Sequence[Any], status: str) -> ModelNode:
+def _node(row: Sequence[Any], status: ModelStatus) -> ModelNode:
     publishers = sorted(str(p) for p in row[_PUBLISHERS] or ())
     declarations = row[_DECLARATIONS] or ()
     flops = row[_FLOPS]
@@ -163,13 +143,13 @@ def _node(row: Sequence[Any], status: str) -> ModelNode:
         id=str(row[_ID]),
         declarations=tuple(_declaration(d) for d in sorted(declarations, key=lambda d: d[3] or 0)),
         party=Party(publishers[-1]) if publishers else None,
-        status=_model_status(status),
+        status=status,
         name=row[_NAME],
         training_compute_flops=None if flops is None else float(flops),
         pipeline_tag=row[_PIPELINE],
         tags=tuple(str(t) for t in row[_TAGS] or ()),
         deployments=tuple(
-            DeploymentRef(str(d[0]), _deployment_kind(d[1]), None if d[2] is None else str(d[2]))
+            DeploymentRef(str(d[0]), deployment_kind(d[1]), None if d[2] is None else str(d[2]))
             for d in sorted(row[_DEPLOYMENTS] or (), key=lambda d: str(d[0]))
         ),
     )
@@ -211,7 +191,7 @@ class _Builder:
                 self.edges.append(LineageEdge(
                     child=model_id,
                     parent=parent_id,
-                    relation=_relation(relation),
+                    relation=as_relation(relation),
                     valid_from=_time(valid_from),
                     valid_to=_time(valid_to),
                     confidence=1.0 if confidence is None else float(confidence),

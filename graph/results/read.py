@@ -36,7 +36,7 @@ from neo4j import Driver
 
 from graph.history import to_utc
 from terms.deadline import check as check_deadline
-from terms.licenses import LicenseCatalog, default_catalog
+from terms.licenses import EuOssEligibility, LicenseCatalog, TriState, default_catalog
 from terms.propagation import ResponsibilityStep
 from terms.propagation.engine import PropagationEngine
 from terms.propagation.flow import FlowFacts, TermFlowAnalyzer
@@ -49,13 +49,11 @@ from terms.propagation.result import (
     CommercialResult,
     Conflict,
     EffectiveLicense,
-    Eligibility,
     EuAiActResult,
     PathStep,
     PropagationResult,
     Role,
     Scope,
-    TriState,
 )
 from terms.propagation.rules import Severity
 from terms.propagation.summary import Summarizer
@@ -161,7 +159,7 @@ def result_from_json(data: Mapping[str, Any], catalog: LicenseCatalog | None = N
             missing=_strs(com["missing"]),
         ),
         eu_ai_act=EuAiActResult(
-            oss_exemption=Eligibility(eu["oss_exemption"]),
+            oss_exemption=EuOssEligibility(eu["oss_exemption"]),
             oss_reasons=_strs(eu["oss_reasons"]),
             systemic_risk=TriState(eu["systemic_risk"]),
             cumulative_compute_flops=eu["cumulative_compute_flops"],

@@ -48,7 +48,7 @@ from graph.errors import (
     GraphTransient,
     translated,
 )
-from terms.licenses import LicenseCatalog, default_catalog
+from terms.licenses import EuOssEligibility, LicenseCatalog, TriState, default_catalog
 from graph.knowledge_base.store import load_catalog
 from terms.propagation.bulk import no_cyclic_gc
 from terms.propagation.engine import PropagationEngine, PropagationRun
@@ -59,12 +59,10 @@ from terms.propagation.result import (
     RESULT_VERSION,
     CommercialOutcome,
     CommercialResult,
-    Eligibility,
     EuAiActResult,
     PropagationResult,
     Properties,
     Role,
-    TriState,
 )
 from graph.reads import plan as c
 from graph.statements import propagation as q
@@ -113,7 +111,7 @@ def _engine_keys() -> tuple[str, ...]:
         model_id="", kb_version="", declared=(), declared_raw=(), licenses=(), term_rows=(), term_ids=(),
         restrictions=(), restrictions_complete=False, conflicts=(),
         commercial=CommercialResult(CommercialOutcome.UNKNOWN),
-        eu_ai_act=EuAiActResult(Eligibility.UNKNOWN, (), TriState.UNKNOWN, None, None, TriState.UNKNOWN, ""),
+        eu_ai_act=EuAiActResult(EuOssEligibility.UNKNOWN, (), TriState.UNKNOWN, None, None, TriState.UNKNOWN, ""),
         role=Role.ORIGINAL_PROVIDER, unknown_parts=(),
     )
     return tuple(sample.to_properties())
@@ -156,7 +154,7 @@ def stored_properties(run: PropagationRun, analyzer: TermFlowAnalyzer, result: P
     """The properties stored for one result: the engine's plus the aggregation extras."""
     props = result.to_properties()
     flow = analyzer.facts(run.states[result.model_id], result)
-    state = conflict_state(result)
+    state = conflict_state(result).value  # stored, and digested by its repr: the plain string
     rules = props["eff_conflict_rules"]
     distinct = sorted(set(rules)) if isinstance(rules, list) else []
     props["eff_store_version"] = STORE_VERSION

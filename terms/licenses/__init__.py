@@ -27,7 +27,7 @@ from terms.licenses.model import (
     NamingKind,
     OutputTraining,
     Redistribution,
-    Tri,
+    TriState,
 )
 from terms.licenses.terms import LicenseTerms, Term, TermKind
 
@@ -50,6 +50,6 @@ __all__ = [
     "Resolved",
     "Term",
     "TermKind",
-    "Tri",
+    "TriState",
     "default_catalog",
 ]

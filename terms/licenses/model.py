@@ -32,7 +32,7 @@ __all__ = [
     "Outputs",
     "Redistribution",
     "Taxonomy",
-    "Tri",
+    "TriState",
     "COMMERCIAL_STRICTNESS",
     "TERMINATION_CAUSES",
 ]
@@ -51,10 +51,14 @@ class Marker(enum.StrEnum):
     SECONDARY = "S"
 
 
-class Tri(enum.StrEnum):
+class TriState(enum.StrEnum):
+    """The answer to a yes/no question: yes, no, unknown, or not applicable (the question does not arise,
+    e.g. whether a modifier becomes the provider of a model that has no parent; licence entries do not use it)."""
+
     YES = "yes"
     NO = "no"
     UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not_applicable"
 
 
 class CommercialStatus(enum.StrEnum):
@@ -104,7 +108,7 @@ class Redistribution(enum.StrEnum):
 
 
 class EuOssEligibility(enum.StrEnum):
-    """The licence side of the AI Act Art. 53(2) open-source exemption."""
+    """Eligibility for the AI Act Art. 53(2) open-source exemption: a licence's side of it, and a model's verdict."""
 
     YES = "yes"
     DOUBTFUL = "doubtful"
@@ -180,7 +184,7 @@ class Outputs(_Frozen):
     except_family: str | None = None
     condition: str | None = None
     trained_model_is_derivative: bool | None = None
-    commercial_use: Tri = Tri.UNKNOWN
+    commercial_use: TriState = TriState.UNKNOWN
     note: str | None = None
 
 
@@ -216,13 +220,13 @@ class LicenseEntry(_Frozen):
     exclusions: tuple[Exclusion, ...] = ()
     duties: tuple[Duty, ...] = ()
     redistribution: Redistribution = Redistribution.UNKNOWN
-    hosting_is_distribution: Tri = Tri.UNKNOWN
+    hosting_is_distribution: TriState = TriState.UNKNOWN
     terminates_on: tuple[Slug, ...] = ()
     revocable: bool | None = None
     no_further_restrictions: bool = False
     share_alike: bool = False
     share_alike_compatible_with: tuple[LicenseId, ...] = ()
-    osi_approved: Tri = Tri.UNKNOWN
+    osi_approved: TriState = TriState.UNKNOWN
     eu_oss_exemption: EuOssEligibility = EuOssEligibility.UNKNOWN
     verified: bool = False
     markers: dict[str, Marker] = Field(default_factory=dict)

@@ -38,7 +38,6 @@ from terms.propagation.result import (
     Conflict,
     EffectiveLicense,
     EffectiveTerm,
-    Eligibility,
     EuAiActResult,
     Obligation,
     PathStep,
@@ -46,9 +45,8 @@ from terms.propagation.result import (
     ResponsibilityStep,
     Role,
     Scope,
-    TriState,
 )
-from terms.propagation.rules import RULES, Rule, Severity
+from terms.propagation.rules import RULES, ConflictState, Rule, Severity
 
 __all__ = [
     "RESULT_VERSION",
@@ -61,7 +59,6 @@ __all__ = [
     "DeploymentRef",
     "EffectiveLicense",
     "EffectiveTerm",
-    "Eligibility",
     "EuAiActResult",
     "LicenseDeclaration",
     "LineageEdge",
@@ -81,7 +78,6 @@ __all__ = [
     "Rule",
     "Scope",
     "Severity",
-    "TriState",
     "UnknownModelError",
     "WeightsAccess",
     "affected_models",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from crawler.observations import DeploymentKind, Relation
 from terms.licenses import COMMERCIAL_STRICTNESS, CommercialStatus, LicenseCatalog, Term, TermKind
-from terms.licenses.model import DerivativeLicensing, FlowDown, OutputTraining, Redistribution, Tri
+from terms.licenses.model import DerivativeLicensing, FlowDown, OutputTraining, Redistribution, TriState
 from terms.propagation.declared import DeclaredTerms, commercial_rank, covered, declared_terms
 from terms.propagation.result import Conflict, PathStep, Scope
 from terms.propagation.rules import RULES
@@ -365,7 +365,7 @@ class Checker:
             if item.scope is Scope.NAMING:
                 continue
             entry = self.catalog.get(license_id)
-            if hosted and entry.hosting_is_distribution is Tri.YES and entry.flow_down is FlowDown.YES:
+            if hosted and entry.hosting_is_distribution is TriState.YES and entry.flow_down is FlowDown.YES:
                 self.add(out, "R09", f"{st.model_id} is hosted ({hosted[0].id}); hosting is distribution under "
                                      f"{license_id}, so the host's terms must carry its use restrictions.",
                          item.path, license_id)

@@ -17,7 +17,7 @@ import structlog
 from crawler.observations import ModelStatus, Relation
 from terms.deadline import check as check_deadline
 from terms.licenses import LicenseCatalog, ResolutionGap, default_catalog
-from terms.licenses.model import DerivativeLicensing
+from terms.licenses.model import DerivativeLicensing, EuOssEligibility, TriState
 from terms.propagation.bulk import no_cyclic_gc
 from terms.propagation.checks import Checker
 from terms.propagation.errors import UnknownModelError
@@ -34,12 +34,10 @@ from terms.propagation.result import (
     CommercialResult,
     Conflict,
     EffectiveLicense,
-    Eligibility,
     PathStep,
     PropagationResult,
     ResponsibilityStep,
     Scope,
-    TriState,
 )
 from terms.propagation.rules import RULES, Severity
 from terms.propagation.state import Hop, InForce, ParentLink, PathCache, State, UnknownPart
@@ -160,8 +158,8 @@ class PropagationRun:
             res = self.result(mid)
             relation = None
             if st.parents:
-                relations = {p.relation.value for p in st.parents}
-                relation = relations.pop() if len(relations) == 1 else "merge"
+                relations = {p.relation for p in st.parents}
+                relation = relations.pop() if len(relations) == 1 else Relation.MERGE
             party = st.node.party if st.node is not None else None
             kind = party.kind.value if party is not None else "unknown"
             duties = model_obligations(self.catalog, st, self._summary(st), res.role, res.eu_ai_act)
@@ -357,7 +355,7 @@ class PropagationRun:
                                       f"The modifier of {st.model_id} becomes its GPAI provider ({eu.provider_basis})"
                                       + ("; systemic-risk duties apply." if eu.systemic_risk is TriState.YES else "."),
                                       self._path(here)))
-            if summary.eu_licence is Eligibility.NO:
+            if summary.eu_licence is EuOssEligibility.NO:
                 conflicts.append(Conflict("R26", RULES["R26"].severity,
                                           f"The new GPAI provider of {st.model_id} gets no open-source exemption: "
                                           f"{'; '.join(summary.eu_reasons)}.", self._path(here)))

@@ -7,15 +7,16 @@ quantizing are taken to add no training compute (§3.4, marked there as an infer
 from __future__ import annotations
 
 from terms.propagation.model import WeightsAccess
-from terms.propagation.result import Eligibility, EuAiActResult, TriState
+from terms.licenses.model import EuOssEligibility, TriState
+from terms.propagation.result import EuAiActResult
 from terms.propagation.state import State
 from terms.propagation.summary import Summary
 
 __all__ = ["GPAI_SUBSTITUTE_FLOP", "SYSTEMIC_RISK_FLOP", "eu_status", "update_compute"]
 
-_ACCESS = {WeightsAccess.PUBLIC: Eligibility.YES, WeightsAccess.GATED: Eligibility.DOUBTFUL,
-           WeightsAccess.PRIVATE: Eligibility.NO, WeightsAccess.UNKNOWN: Eligibility.UNKNOWN}
-_SYSTEMIC = {TriState.YES: Eligibility.NO, TriState.NO: Eligibility.YES}
+_ACCESS = {WeightsAccess.PUBLIC: EuOssEligibility.YES, WeightsAccess.GATED: EuOssEligibility.DOUBTFUL,
+           WeightsAccess.PRIVATE: EuOssEligibility.NO, WeightsAccess.UNKNOWN: EuOssEligibility.UNKNOWN}
+_SYSTEMIC = {TriState.YES: EuOssEligibility.NO, TriState.NO: EuOssEligibility.YES}
 
 SYSTEMIC_RISK_FLOP = 1e25
 GPAI_SUBSTITUTE_FLOP = 1e23
@@ -92,11 +93,11 @@ def eu_status(st: State, summary: Summary, compute_missing: list[str], has_unkno
     node = st.node
     reasons: list[str] = []
     missing: list[str] = []
-    verdicts: list[Eligibility] = []
+    verdicts: list[EuOssEligibility] = []
 
     licence = summary.eu_licence
-    if has_unknown_terms and licence is not Eligibility.NO:
-        licence = Eligibility.UNKNOWN
+    if has_unknown_terms and licence is not EuOssEligibility.NO:
+        licence = EuOssEligibility.UNKNOWN
         missing.append("the licence terms of an ancestor")
     verdicts.append(licence)
     reasons.append(f"licence: {licence.value}" + (f" ({'; '.join(summary.eu_reasons)})" if summary.eu_reasons else ""))
@@ -108,24 +109,24 @@ def eu_status(st: State, summary: Summary, compute_missing: list[str], has_unkno
         missing.append(f"weights access of {st.model_id}")
 
     monetised = node.monetised if node is not None else None
-    verdicts.append(Eligibility.UNKNOWN if monetised is None else (Eligibility.NO if monetised else Eligibility.YES))
+    verdicts.append(EuOssEligibility.UNKNOWN if monetised is None else (EuOssEligibility.NO if monetised else EuOssEligibility.YES))
     reasons.append("monetised: " + ("unknown" if monetised is None else ("yes" if monetised else "no")))
     if monetised is None:
         missing.append(f"whether {st.model_id} is monetised")
 
-    verdicts.append(_SYSTEMIC.get(st.systemic, Eligibility.UNKNOWN))
+    verdicts.append(_SYSTEMIC.get(st.systemic, EuOssEligibility.UNKNOWN))
     reasons.append(f"systemic risk: {st.systemic.value}")
     if st.systemic is TriState.UNKNOWN:
         missing.extend(compute_missing)
 
-    if Eligibility.NO in verdicts:
-        oss = Eligibility.NO
-    elif Eligibility.UNKNOWN in verdicts:
-        oss = Eligibility.UNKNOWN
-    elif Eligibility.DOUBTFUL in verdicts:
-        oss = Eligibility.DOUBTFUL
+    if EuOssEligibility.NO in verdicts:
+        oss = EuOssEligibility.NO
+    elif EuOssEligibility.UNKNOWN in verdicts:
+        oss = EuOssEligibility.UNKNOWN
+    elif EuOssEligibility.DOUBTFUL in verdicts:
+        oss = EuOssEligibility.DOUBTFUL
     else:
-        oss = Eligibility.YES
+        oss = EuOssEligibility.YES
 
     provider, basis, provider_missing = _provider(st)
     missing.extend(provider_missing)

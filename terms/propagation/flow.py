@@ -34,15 +34,13 @@ from typing import NamedTuple
 from terms.licenses import LicenseCatalog, TermKind
 from terms.propagation.declared import DeclaredTerms, covered, declared_terms
 from terms.propagation.result import PropagationResult, Scope
-from terms.propagation.rules import Severity
+from terms.propagation.rules import ConflictState, Severity
 from terms.propagation.state import InForce, State
 from terms.propagation.summary import Summarizer
 
-__all__ = ["CONFLICT_STATES", "FlowFacts", "TermFlowAnalyzer", "aggregation_key", "conflict_state"]
+__all__ = ["FlowFacts", "TermFlowAnalyzer", "aggregation_key", "conflict_state"]
 
-CONFLICT_STATES = ("none", "info", "warning", "violation")
-"""Worst severity among a model's conflicts, mildest first."""
-
+_STATES = tuple(ConflictState)  # mildest first
 _RANK = {Severity.INFO: 1, Severity.WARNING: 2, Severity.VIOLATION: 3}
 
 _DROP_RULES = frozenset({"R01", "R07", "R08", "R11", "R23", "R29"})
@@ -65,9 +63,9 @@ _NAMING = Scope.NAMING
 Dropped = frozenset[tuple[str, str]]  # (term id, licence id)
 
 
-def conflict_state(result: PropagationResult) -> str:
-    """none | info | warning | violation: the worst severity among the model's conflicts."""
-    return CONFLICT_STATES[max((_RANK[c.severity] for c in result.conflicts), default=0)]
+def conflict_state(result: PropagationResult) -> ConflictState:
+    """The worst severity among the model's conflicts."""
+    return _STATES[max((_RANK[c.severity] for c in result.conflicts), default=0)]
 
 
 class FlowFacts(NamedTuple):

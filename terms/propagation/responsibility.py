@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from crawler.observations import DeploymentKind, Relation
 from terms.licenses import LicenseCatalog, TermKind
-from terms.licenses.model import FlowDown, Tri
+from terms.licenses.model import FlowDown, TriState
 from terms.propagation.model import DeploymentRef
-from terms.propagation.result import EuAiActResult, Obligation, Role, TriState
+from terms.propagation.result import EuAiActResult, Obligation, Role
 from terms.propagation.state import State
 from terms.propagation.summary import Summary
 
@@ -117,7 +117,7 @@ def deployment_obligations(catalog: LicenseCatalog, st: State, summary: Summary,
     out: list[Obligation] = []
     for license_id in sorted({lid for _, lid in summary.terms}):
         entry = catalog.get(license_id)
-        if entry.hosting_is_distribution is Tri.YES:
+        if entry.hosting_is_distribution is TriState.YES:
             text = (f"Hosting is distribution under {license_id}: put its use restrictions into the service terms "
                     "and tell users.")
             out.append(Obligation(f"{license_id}:hosting", text, license_id))

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from crawler.observations import Relation
+from terms.licenses.model import CommercialStatus, EuOssEligibility, TriState
 from terms.propagation.rules import Severity
 
 __all__ = [
@@ -21,7 +23,6 @@ __all__ = [
     "Conflict",
     "EffectiveLicense",
     "EffectiveTerm",
-    "Eligibility",
     "EuAiActResult",
     "Obligation",
     "PathStep",
@@ -30,7 +31,6 @@ __all__ = [
     "ResponsibilityStep",
     "Role",
     "Scope",
-    "TriState",
 ]
 
 Properties = dict[str, str | int | float | bool | list[str] | None]
@@ -53,6 +53,12 @@ RESULT_VERSION = 1
 
 
 class CommercialOutcome(enum.StrEnum):
+    """What commercial use is allowed, as answered for a model or a licence.
+
+    A licence's declared :class:`~terms.licenses.model.CommercialStatus` also has ``non_production``,
+    which the reference distinguishes in the licence base but which answers as ``research_only``.
+    """
+
     ALLOWED = "allowed"
     CONDITIONAL = "conditional"
     NON_COMMERCIAL = "non_commercial"
@@ -60,19 +66,10 @@ class CommercialOutcome(enum.StrEnum):
     NO_DISTRIBUTION = "no_distribution"
     UNKNOWN = "unknown"
 
-
-class Eligibility(enum.StrEnum):
-    YES = "yes"
-    DOUBTFUL = "doubtful"
-    NO = "no"
-    UNKNOWN = "unknown"
-
-
-class TriState(enum.StrEnum):
-    YES = "yes"
-    NO = "no"
-    UNKNOWN = "unknown"
-    NOT_APPLICABLE = "not_applicable"
+    @classmethod
+    def of(cls, status: CommercialStatus) -> CommercialOutcome:
+        """The outcome a licence's declared status gives (non-production counts as research-only)."""
+        return cls.RESEARCH_ONLY if status is CommercialStatus.NON_PRODUCTION else cls(status.value)
 
 
 class Scope(enum.StrEnum):
@@ -180,7 +177,7 @@ class CommercialResult:
 class EuAiActResult:
     """AI Act status; every ``unknown`` names the missing datum in ``missing``."""
 
-    oss_exemption: Eligibility
+    oss_exemption: EuOssEligibility
     oss_reasons: tuple[str, ...]
     systemic_risk: TriState
     cumulative_compute_flops: float | None
@@ -219,14 +216,14 @@ class ResponsibilityStep:
     party_id: str | None
     party_kind: str
     role: Role
-    relation: str | None  # how this model derives from its parents (None for roots and deployments)
+    relation: Relation | None  # how this model derives from its parents (None for roots and deployments)
     licenses: tuple[str, ...]
     obligations: tuple[Obligation, ...]
     deployment_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model_id, "depth": self.depth, "party": self.party_id, "party_kind": self.party_kind,
-                "role": self.role.value, "relation": self.relation, "licenses": list(self.licenses),
+                "role": self.role.value, "relation": None if self.relation is None else self.relation.value, "licenses": list(self.licenses),
                 "deployment": self.deployment_id, "obligations": [o.to_json() for o in self.obligations]}
 
 

@@ -12,13 +12,24 @@ import enum
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["RULES", "Rule", "Severity"]
+__all__ = ["RULES", "ConflictState", "Rule", "Severity"]
 
 
 class Severity(enum.StrEnum):
+    """How serious a conflict is, most serious first."""
+
     VIOLATION = "violation"
     WARNING = "warning"
     INFO = "info"
+
+
+class ConflictState(enum.StrEnum):
+    """The worst severity among a model's conflicts (``none`` without conflicts), mildest first."""
+
+    NONE = "none"
+    INFO = "info"
+    WARNING = "warning"
+    VIOLATION = "violation"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 from crawler.observations import Relation
 from terms.propagation.model import LineageEdge, ModelNode
-from terms.propagation.result import PathStep, Scope, TriState
+from terms.licenses.model import TriState
+from terms.propagation.result import PathStep, Scope
 
 __all__ = ["Hop", "InForce", "ParentLink", "PathCache", "State", "UnknownPart", "SCOPE_RANK"]
 

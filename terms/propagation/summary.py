@@ -12,20 +12,12 @@ from functools import lru_cache
 
 from terms.licenses import COMMERCIAL_STRICTNESS, CommercialStatus, LicenseCatalog, Term, TermKind
 from terms.licenses.model import DerivativeLicensing, EuOssEligibility, FlowDown, NamingKind, Redistribution
-from terms.propagation.result import CommercialOutcome, Eligibility, Scope
+from terms.propagation.result import CommercialOutcome, Scope
 
 __all__ = ["Signature", "Summary", "Summarizer"]
 
 Signature = tuple[tuple[str, Scope], ...]
 
-_OUTCOME = {
-    CommercialStatus.ALLOWED: CommercialOutcome.ALLOWED,
-    CommercialStatus.CONDITIONAL: CommercialOutcome.CONDITIONAL,
-    CommercialStatus.NON_COMMERCIAL: CommercialOutcome.NON_COMMERCIAL,
-    CommercialStatus.NON_PRODUCTION: CommercialOutcome.RESEARCH_ONLY,
-    CommercialStatus.RESEARCH_ONLY: CommercialOutcome.RESEARCH_ONLY,
-    CommercialStatus.NO_DISTRIBUTION: CommercialOutcome.NO_DISTRIBUTION,
-}
 _ELIGIBILITY_RANK = {EuOssEligibility.YES: 0, EuOssEligibility.DOUBTFUL: 1, EuOssEligibility.NO: 2}
 
 
@@ -44,7 +36,7 @@ class Summary:
     term_rows: tuple[tuple[str, str, str], ...]  # (term id, kind, licence), shared by every model of the signature
     term_ids: tuple[str, ...]  # sorted, distinct
     special_terms: tuple[tuple[Term, str], ...]  # display duties for every model, EU multimodal exclusions
-    eu_licence: Eligibility
+    eu_licence: EuOssEligibility
     eu_reasons: tuple[str, ...]
     naming: tuple[tuple[str, str, str], ...]  # (kind, value, licence)
 
@@ -134,11 +126,11 @@ class Summarizer:
                 revenue = (com.revenue_threshold_usd, license_id)
             registration = registration or bool(com.registration_required)
         if eu_unknown:
-            eu = Eligibility.UNKNOWN if eu_rank < 2 else Eligibility.NO
+            eu = EuOssEligibility.UNKNOWN if eu_rank < 2 else EuOssEligibility.NO
             eu_reasons.extend(f"{lid}: eligibility unknown" for lid in eu_unknown)
         else:
-            eu = (Eligibility.YES, Eligibility.DOUBTFUL, Eligibility.NO)[eu_rank]
-        outcome = _OUTCOME[best[2]] if best else None
+            eu = (EuOssEligibility.YES, EuOssEligibility.DOUBTFUL, EuOssEligibility.NO)[eu_rank]
+        outcome = CommercialOutcome.of(best[2]) if best else None
         if outcome is CommercialOutcome.ALLOWED and (mau or revenue):
             outcome = CommercialOutcome.CONDITIONAL
         return Summary(

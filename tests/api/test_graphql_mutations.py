@@ -120,7 +120,7 @@ async def test_a_registered_deployment_joins_the_chain_and_the_dashboards(
         assert "errors" not in body, body
         registered = body["data"]["registerDeployment"]
         try:
-            assert registered["kind"] == "endpoint" and registered["modelId"] == ZEPHYR
+            assert registered["kind"] == "ENDPOINT" and registered["modelId"] == ZEPHYR
             assert registered["operator"] == "acme-corp" and registered["url"] == url
             records, _, _ = neo4j_driver.execute_query(
                 """MATCH (p:Party {id: 'acme-corp'})-[:OPERATES]->(d:Deployment {id: $id})-[s:SERVES]->(m:Model)

@@ -67,13 +67,13 @@ NAMING = ("naming-prefix-missing", "INFO", "Name does not start with 'Llama' as 
 
 MODELS: tuple[StubModel, ...] = (
     StubModel(LLAMA, None, None, 0, "llama3.1", status="GATED",
-              deployments=(("provider:together/" + LLAMA, "inference_provider", "together"),)),
+              deployments=(("provider:together/" + LLAMA, "INFERENCE_PROVIDER", "together"),)),
     StubModel(INSTRUCT, LLAMA, "FINETUNE", 1, "llama3.1", status="GATED",
-              deployments=(("space:hf-demo/llama-chat", "space", "hf-demo"), ("endpoint:acme/instruct", "endpoint", "acme"))),
+              deployments=(("space:hf-demo/llama-chat", "SPACE", "hf-demo"), ("endpoint:acme/instruct", "ENDPOINT", "acme"))),
     StubModel(HERMES, LLAMA, "FINETUNE", 1, "llama3", conflict="INFO", conflicts=(NAMING,)),
     StubModel("unsloth/Meta-Llama-3.1-8B-bnb-4bit", LLAMA, "QUANTIZED", 1, "llama3.1"),
     StubModel("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", INSTRUCT, "QUANTIZED", 2, "llama3.1",
-              deployments=(("space:local-llm/gguf-chat", "space", "local-llm"),)),
+              deployments=(("space:local-llm/gguf-chat", "SPACE", "local-llm"),)),
     StubModel(LORA, INSTRUCT, "ADAPTER", 2, "apache-2.0", conflict="VIOLATION", conflicts=(DROPPED_ATTRIBUTION,)),
     StubModel("mlabonne/Hermes-Instruct-Merge", HERMES, "MERGE", 2, "llama3.1", conflict="WARNING",
               conflicts=(MERGE_MIXED,), extra_parents=(INSTRUCT,)),

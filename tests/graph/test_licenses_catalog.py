@@ -19,7 +19,7 @@ from terms.licenses import (
     OutputTraining,
     Redistribution,
     ResolutionGap,
-    Tri,
+    TriState,
     default_catalog,
 )
 from terms.licenses.errors import KnowledgeBaseError
@@ -88,12 +88,12 @@ def test_llama_facts(catalog: LicenseCatalog) -> None:
         assert (exclusion.region, exclusion.scope, exclusion.end_users_exempt) == ("EU", "multimodal", True)
         assert "undisclosed_machine_generation" in catalog.get(lid).restrictions
     assert "undisclosed_machine_generation" not in l31.restrictions
-    assert l31.osi_approved is Tri.NO and l31.eu_oss_exemption is EuOssEligibility.DOUBTFUL
+    assert l31.osi_approved is TriState.NO and l31.eu_oss_exemption is EuOssEligibility.DOUBTFUL
 
 
 def test_use_restricted_and_commercially_limited_licences(catalog: LicenseCatalog) -> None:
     gemma = catalog.get("gemma")
-    assert gemma.flow_down is FlowDown.YES and gemma.hosting_is_distribution is Tri.YES
+    assert gemma.flow_down is FlowDown.YES and gemma.hosting_is_distribution is TriState.YES
     assert {"safety_filter_circumvention", "automated_decisions"} <= set(gemma.restrictions)
     assert gemma.outputs.trained_model_is_derivative is True
     deepseek = catalog.get("deepseek")
@@ -104,7 +104,7 @@ def test_use_restricted_and_commercially_limited_licences(catalog: LicenseCatalo
     flux = catalog.get("flux-1-dev-non-commercial-license")
     assert flux.commercial.status is CommercialStatus.NON_COMMERCIAL
     assert {"military", "surveillance", "biometric_identification"} <= set(flux.restrictions)
-    assert flux.outputs.commercial_use is Tri.YES and flux.outputs.train_other_models is OutputTraining.FORBIDDEN
+    assert flux.outputs.commercial_use is TriState.YES and flux.outputs.train_other_models is OutputTraining.FORBIDDEN
     assert catalog.get("mrl").commercial.status is CommercialStatus.RESEARCH_ONLY
     assert catalog.get("mnpl").commercial.status is CommercialStatus.NON_PRODUCTION
     tongyi = catalog.get("tongyi-qianwen")
@@ -114,9 +114,9 @@ def test_use_restricted_and_commercially_limited_licences(catalog: LicenseCatalo
     assert "safety_filter_circumvention" in catalog.get("nvidia-open-model-license").terminates_on
     assert catalog.get("cc-by-nc-4.0").commercial.persists_in_derivatives is True
     assert catalog.get("cc-by-sa-4.0").share_alike and catalog.get("gpl-3.0").no_further_restrictions
-    assert catalog.get("apache-2.0").osi_approved is Tri.YES
+    assert catalog.get("apache-2.0").osi_approved is TriState.YES
     assert (catalog.get("openmdw-1.0").osi_approved, catalog.get("openmdw-1.0").eu_oss_exemption) == (
-        Tri.NO, EuOssEligibility.YES)
+        TriState.NO, EuOssEligibility.YES)
 
 
 def test_unverified_entries_stay_marked(catalog: LicenseCatalog) -> None:

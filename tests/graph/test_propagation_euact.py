@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.observations import DeploymentKind, Relation
+from terms.licenses import EuOssEligibility, TriState
 from terms.propagation import (
     DeploymentRef,
-    Eligibility,
     LicenseDeclaration,
     LineageEdge,
     LineageView,
@@ -17,7 +17,6 @@ from terms.propagation import (
     PropagationEngine,
     PropagationResult,
     Role,
-    TriState,
     WeightsAccess,
 )
 
@@ -38,30 +37,30 @@ def test_open_licence_public_weights_not_monetised_small_model_is_exempt() -> No
     r = one([m("a/base", "apache-2.0", training_compute_flops=1e24, monetised=False)], [], "a/base")
     eu = r.eu_ai_act
     assert (eu.oss_exemption, eu.systemic_risk, eu.modifier_becomes_provider) == (
-        Eligibility.YES, TriState.NO, TriState.NOT_APPLICABLE)
+        EuOssEligibility.YES, TriState.NO, TriState.NOT_APPLICABLE)
     assert eu.missing == ()
 
 
 def test_each_condition_can_remove_or_blur_the_exemption() -> None:
     systemic = one([m("a/big", "apache-2.0", training_compute_flops=2e25, monetised=False)], [], "a/big").eu_ai_act
-    assert (systemic.oss_exemption, systemic.systemic_risk) == (Eligibility.NO, TriState.YES)
+    assert (systemic.oss_exemption, systemic.systemic_risk) == (EuOssEligibility.NO, TriState.YES)
     monetised = one([m("a/x", "apache-2.0", training_compute_flops=1e22, monetised=True)], [], "a/x").eu_ai_act
-    assert monetised.oss_exemption is Eligibility.NO
+    assert monetised.oss_exemption is EuOssEligibility.NO
     nc = one([m("a/x", "cc-by-nc-4.0", training_compute_flops=1e22, monetised=False)], [], "a/x").eu_ai_act
-    assert nc.oss_exemption is Eligibility.NO
+    assert nc.oss_exemption is EuOssEligibility.NO
     llama = one([m("a/x", "llama3.1", training_compute_flops=1e22, monetised=False)], [], "a/x").eu_ai_act
-    assert llama.oss_exemption is Eligibility.DOUBTFUL
+    assert llama.oss_exemption is EuOssEligibility.DOUBTFUL
     gated = one([m("a/x", "apache-2.0", training_compute_flops=1e22, monetised=False, weights=WeightsAccess.GATED)],
                 [], "a/x").eu_ai_act
-    assert gated.oss_exemption is Eligibility.DOUBTFUL
+    assert gated.oss_exemption is EuOssEligibility.DOUBTFUL
 
 
 def test_missing_data_is_named() -> None:
     eu = one([m("a/x", "apache-2.0")], [], "a/x").eu_ai_act
-    assert eu.oss_exemption is Eligibility.UNKNOWN and eu.systemic_risk is TriState.UNKNOWN
+    assert eu.oss_exemption is EuOssEligibility.UNKNOWN and eu.systemic_risk is TriState.UNKNOWN
     assert eu.missing == ("whether a/x is monetised", "training compute of a/x")
     unknown_licence = one([m("a/y", "mpl-2.0", training_compute_flops=1e20, monetised=False)], [], "a/y").eu_ai_act
-    assert unknown_licence.oss_exemption is Eligibility.UNKNOWN
+    assert unknown_licence.oss_exemption is EuOssEligibility.UNKNOWN
     assert any("mpl-2.0" in reason for reason in unknown_licence.oss_reasons)
 
 
