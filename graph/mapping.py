@@ -186,7 +186,7 @@ def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
         out.links.append(LinkRecord(LinkType.TRAINED_ON, obs.id, dataset, prov))
 
 
-def _map_license(model_id: str, declared: DeclaredLicense, prov: Provenance, out: GraphRecords) -> None:
+def _map_license(model_id: str, declared: DeclaredLicense, prov: Source, out: GraphRecords) -> None:
     """The declared licence resolved once, here: ``License`` + ``DECLARES`` (the declaration verbatim)."""
     resolved = resolve_license(declared.id, declared.name, declared.link)
     if not resolved.declared:
