@@ -145,7 +145,8 @@ async def test_an_operation_waits_for_a_slot_within_the_admission_wait(
 
 def _model_seen(model_id: str, license_id: str) -> ModelSeen:
     source = Source(url=f"https://huggingface.co/{model_id}", revision="r1", observed_at=datetime.now(UTC))
-    return ModelSeen(id=model_id, source=source, author=model_id.split("/")[0], declared_license=DeclaredLicense(license_id))
+    return ModelSeen(id=model_id, source=source, author=model_id.split("/")[0],
+                     declared_license=DeclaredLicense(license_id))
 
 
 async def test_a_write_is_seen_by_the_next_read_although_the_answer_was_cached(
