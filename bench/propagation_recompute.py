@@ -39,7 +39,7 @@ from neo4j import Driver
 
 from bench.load import load
 from bench.synth import T0, SynthGraph
-from crawler.observations import ModelSeen, Source
+from crawler.observations import DeclaredLicense, ModelSeen, Source
 from graph.db import sync_driver
 from graph.results.aggregates import family_aggregate, relicensing_points
 from graph.results.recompute import MaterialiseReport, recompute_affected
@@ -109,8 +109,8 @@ def _timed(calls: int, fn: Any) -> dict[str, float]:
 def _change_licence(driver: Driver, model_id: str, licence: str, step: int) -> None:
     observed = T0 + timedelta(days=30 + step)
     source = Source(f"https://huggingface.co/api/models/{model_id}", f"bench-{step}", observed)
-    seen = ModelSeen(id=model_id, source=source, author=model_id.split("/")[0], license_id=licence,
-                     license_raw=licence, pipeline_tag="text-generation")
+    seen = ModelSeen(id=model_id, source=source, author=model_id.split("/")[0],
+                     declared_license=DeclaredLicense(licence), pipeline_tag="text-generation")
     GraphWriter(driver).write([seen], run_id=f"bench-licence-{step}", full_models=())
 
 

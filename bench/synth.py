@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from crawler.observations import (
+    DeclaredLicense,
     DeploymentKind,
     DeploymentSeen,
     DerivationSeen,
@@ -155,8 +156,7 @@ class SynthGraph:
                 id=m.id,
                 source=source,
                 author=m.author,
-                license_id=m.license,
-                license_raw=m.license,
+                declared_license=DeclaredLicense(m.license) if m.license else None,
                 pipeline_tag="text-generation",
                 library="gguf" if m.relation == "quantized" else "transformers",
                 sha=sha,

@@ -23,6 +23,7 @@ from datetime import datetime
 
 __all__ = [
     "AliasSeen",
+    "DeclaredLicense",
     "DeploymentKind",
     "DeploymentSeen",
     "DerivationSeen",
@@ -114,15 +115,33 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredLicense:
+    """A model's licence exactly as the hub declared it; which licence it names is decided by
+    the licence knowledge base (``terms.licenses.resolve``), not here.
+
+    ``id`` is the one value the card's ``license`` (or the ``license:<id>`` tag) gives, as
+    written; a value that is not one string (several licences, a number) is kept as JSON text.
+    ``written_as`` is the card's value as JSON text when it differs from ``id`` (a one-item list).
+    """
+
+    id: str | None = None
+    name: str | None = None  # the card's license_name
+    link: str | None = None  # the card's license_link
+    written_as: str | None = None
+
+    @property
+    def raw(self) -> str | None:
+        """What the hub said for ``license``, verbatim."""
+        return self.id if self.written_as is None else self.written_as
+
+
+@dataclass(frozen=True, slots=True)
 class ModelSeen:
     id: str
     source: Source
     status: ModelStatus = ModelStatus.AVAILABLE
     author: str | None = None
-    license_id: str | None = None  # canonical licence id, "unknown" when not recognised
-    license_raw: str | None = None  # what the hub said, verbatim
-    license_name: str | None = None
-    license_link: str | None = None
+    declared_license: DeclaredLicense | None = None  # as stated; resolved when the graph is written
     pipeline_tag: str | None = None
     library: str | None = None
     created_at: datetime | None = None

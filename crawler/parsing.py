@@ -18,7 +18,7 @@ from huggingface_hub import ModelInfo
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined]  # documented public path
 
-from crawler.licenses import UNKNOWN, resolve_declared_license
+from crawler.licenses import read_declared_license
 from crawler.observations import (
     DerivationSeen,
     EvidenceKind,
@@ -350,9 +350,7 @@ def parse_model(
     elif tags_raw is not None:
         problems.append(ProblemSeen(mid, ProblemKind.MALFORMED_CARD, f"tags is not a list: {_short(tags_raw)}", source))
 
-    resolution, disagreement = resolve_declared_license(card, tags or ())
-    if resolution.license_id == UNKNOWN and resolution.problem is not None:
-        problems.append(ProblemSeen(mid, ProblemKind.UNKNOWN_LICENSE, resolution.problem, source))
+    declared_license, disagreement = read_declared_license(card, tags or ())
     if disagreement is not None:
         problems.append(ProblemSeen(mid, ProblemKind.CARD_TAG_DISAGREE, disagreement, source))
 
@@ -364,10 +362,7 @@ def parse_model(
         source=source,
         status=ModelStatus.AVAILABLE,
         author=author,
-        license_id=resolution.license_id,
-        license_raw=resolution.raw,
-        license_name=resolution.license_name,
-        license_link=resolution.license_link,
+        declared_license=declared_license,
         pipeline_tag=info.pipeline_tag if isinstance(info.pipeline_tag, str) else None,
         library=info.library_name if isinstance(info.library_name, str) else None,
         created_at=info.created_at,

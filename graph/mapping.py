@@ -3,7 +3,8 @@
 ``map_observations`` turns one batch of crawler observations into :class:`GraphRecords`:
 
 * ``ModelSeen`` (available/gated) → a Model record (status and gate versioned), its
-  publisher (``Party`` + ``PUBLISHED``), its declared licence (``License`` + ``DECLARES``),
+  publisher (``Party`` + ``PUBLISHED``), its declared licence resolved against the licence
+  knowledge base (``License`` + ``DECLARES``; an unrecognised one also a problem),
   its datasets (``Dataset`` + ``TRAINED_ON``), and — when the observation is *full* — the set
   of parents it was seen with, so that parents no longer declared are closed;
   ``deleted`` → a status version only; ``unavailable`` → recorded without changing facts;
@@ -28,12 +29,14 @@ from typing import TypeVar
 
 from crawler.observations import (
     AliasSeen,
+    DeclaredLicense,
     DeploymentSeen,
     DerivationSeen,
     FileSeen,
     ModelSeen,
     ModelStatus,
     Observation,
+    ProblemKind,
     ProblemSeen,
     Source,
 )
@@ -56,6 +59,7 @@ from graph.records import (
     VersionedLink,
     VersionedLinkType,
 )
+from terms.licenses import resolve_license
 
 __all__ = ["HUB", "map_observations", "rewrite_model_ids"]
 
@@ -151,6 +155,7 @@ def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
         out.models.append(ModelRecord(obs.id, prov, status=str(obs.status), gate=None, props=_props(hub=HUB, name=name)))
         return
     author = obs.author or (obs.id.split("/", 1)[0] if "/" in obs.id else None)
+    declared = obs.declared_license or DeclaredLicense()
     props = _props(
         hub=HUB,
         name=name,
@@ -164,9 +169,9 @@ def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
         likes=obs.likes,
         params=obs.params,
         training_compute_flops=obs.training_compute_flops,
-        license_raw=obs.license_raw,
-        license_name=obs.license_name,
-        license_link=obs.license_link,
+        license_raw=declared.raw,
+        license_name=declared.name,
+        license_link=declared.link,
     )
     props["tags"] = list(obs.tags)
     props["datasets"] = list(obs.datasets)
@@ -175,13 +180,22 @@ def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
     if author:
         out.nodes.append(NodeRecord(NodeLabel.PARTY, author, prov))
         out.versioned.append(VersionedLink(VersionedLinkType.PUBLISHED, obs.id, author, prov))
-    if obs.license_id:
-        out.nodes.append(NodeRecord(NodeLabel.LICENSE, obs.license_id, prov))
-        link_props = _props(raw=obs.license_raw, license_name=obs.license_name, license_link=obs.license_link)
-        out.versioned.append(VersionedLink(VersionedLinkType.DECLARES, obs.id, obs.license_id, prov, link_props))
+    _map_license(obs.id, declared, prov, out)
     for dataset in obs.datasets:
         out.nodes.append(NodeRecord(NodeLabel.DATASET, dataset, prov))
         out.links.append(LinkRecord(LinkType.TRAINED_ON, obs.id, dataset, prov))
+
+
+def _map_license(model_id: str, declared: DeclaredLicense, prov: Source, out: GraphRecords) -> None:
+    """The declared licence resolved once, here: ``License`` + ``DECLARES`` (the declaration verbatim)."""
+    resolved = resolve_license(declared.id, declared.name, declared.link)
+    if not resolved.declared:
+        return
+    out.nodes.append(NodeRecord(NodeLabel.LICENSE, resolved.license_id, prov))
+    link_props = _props(raw=declared.raw, license_name=declared.name, license_link=declared.link)
+    out.versioned.append(VersionedLink(VersionedLinkType.DECLARES, model_id, resolved.license_id, prov, link_props))
+    if resolved.problem is not None:
+        out.problems.append(ProblemRecord(model_id, str(ProblemKind.UNKNOWN_LICENSE), resolved.problem, prov))
 
 
 def _map_deployment(obs: DeploymentSeen, out: GraphRecords) -> None:

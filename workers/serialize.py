@@ -1,10 +1,10 @@
 """Observations to JSON and back, so that tasks pass plain JSON (never pickles) between queues.
 
 Each observation becomes ``{"type": "<ClassName>", <field>: <value>, …}`` with enums as their
-values, datetimes as ISO 8601 strings (offset kept), tuples as lists and the nested
-:class:`~crawler.observations.Source` as an object. Decoding uses the dataclasses' own type
-hints, so a field added to the contract (with a default, at the end) is carried without a
-change here; an unknown type or field raises :class:`~workers.errors.PayloadError`.
+values, datetimes as ISO 8601 strings (offset kept), tuples as lists and nested data classes
+(:class:`~crawler.observations.Source`, :class:`~crawler.observations.DeclaredLicense`) as
+objects. Decoding uses the dataclasses' own type hints, so a field added to the contract (with
+a default, at the end) is carried without a change here; an unknown type or field raises :class:`~workers.errors.PayloadError`.
 
 The crawler has no reusable codec for observations: ``hubreplay.snapshot.serialize`` writes Hub
 payloads (``ModelInfo`` back to the Hub's wire shape) and the golden tests only encode one way.
@@ -29,7 +29,6 @@ from crawler.observations import (
     ModelSeen,
     Observation,
     ProblemSeen,
-    Source,
 )
 from workers.errors import PayloadError
 
@@ -96,8 +95,8 @@ def _value(hint: Any, raw: Any, where: str) -> Any:
                 return datetime.fromisoformat(raw)
             except (TypeError, ValueError) as exc:
                 raise PayloadError(f"{where}: {raw!r} is not an ISO 8601 time") from exc
-        if hint is Source:
-            return _dataclass(Source, raw, where)
+        if dataclasses.is_dataclass(hint):
+            return _dataclass(hint, raw, where)
         if hint is float and isinstance(raw, int) and not isinstance(raw, bool):
             return float(raw)
         if not isinstance(raw, hint):

@@ -15,8 +15,9 @@ Which models enter the view (the same rules as the API's on-the-fly reads):
 * a model known only as someone's parent (status ``unknown``), one that could not be read
   (``unavailable``), or one not yet seen at ``as_of`` is left out, so the engine reports it
   as a gap (rule G06) instead of treating it as "declares no licence";
-* an unrecognised licence (``License {id: 'unknown'}``) is given to the engine with the raw
-  value the hub stated on that version, so the gap message names it.
+* a licence declaration is given to the engine as resolved when it was written (the stored
+  ``License`` id); an unrecognised one (``License {id: 'unknown'}``) keeps the value the hub
+  stated on that version, so the gap message names it.
 
 Both are *plans* (generators of queries, see :mod:`graph.reads.plan`): the sync
 functions here drive them over a sync driver; async services can drive the same plans.
@@ -35,6 +36,7 @@ from crawler.observations import ModelStatus
 from graph.history import to_utc, value_at
 from graph.reads.convert import deployment_kind, model_status
 from graph.reads.convert import relation as as_relation
+from terms.licenses import UNKNOWN_ID, recorded_resolution
 from terms.propagation.model import (
     DeploymentRef,
     LicenseDeclaration,
@@ -63,9 +65,6 @@ CHUNK = 20_000
 """Ids per statement: larger levels are read in several statements."""
 
 LEFT_OUT_STATUSES = frozenset({ModelStatus.UNKNOWN, ModelStatus.UNAVAILABLE})
-
-_UNKNOWN_LICENSE = "unknown"
-
 
 @dataclass(frozen=True, slots=True)
 class LoadedView:
@@ -127,12 +126,11 @@ def _time(value: Any) -> datetime | None:
 
 def _declaration(item: Sequence[Any]) -> LicenseDeclaration:
     license_id, raw, license_name, valid_from, valid_to = item
-    if license_id == _UNKNOWN_LICENSE:
-        # the verbatim value, so the engine's gap names it (``other`` + a name resolves as the hub's)
-        return LicenseDeclaration(license_id=raw or _UNKNOWN_LICENSE, license_name=license_name, raw=raw,
-                                  valid_from=_time(valid_from), valid_to=_time(valid_to))
-    return LicenseDeclaration(license_id=str(license_id), raw=raw, valid_from=_time(valid_from),
-                              valid_to=_time(valid_to))
+    resolution = recorded_resolution(str(license_id), raw, license_name)
+    # an unrecognised licence is named as the hub stated it, so the view shows what was declared
+    stated = str(license_id) if resolution.gap is None else raw or UNKNOWN_ID
+    return LicenseDeclaration(license_id=stated, license_name=license_name, raw=raw, valid_from=_time(valid_from),
+                              valid_to=_time(valid_to), resolution=resolution)
 
 
 def _node(row: Sequence[Any], status: ModelStatus) -> ModelNode:

@@ -2,18 +2,17 @@
 
 Quick use::
 
-    from terms.licenses import default_catalog
+    from terms.licenses import default_catalog, resolve_license
     catalog = default_catalog()
     catalog.get("llama3.1").commercial.mau_threshold   # 700000000
     catalog.get("no-such-licence").id                  # "unknown"
+    resolve_license("other", "deepseek-license").license_id   # "deepseek"
 """
 
 from terms.licenses.catalog import (
     DATA_DIR,
     UNKNOWN_ID,
     LicenseCatalog,
-    ResolutionGap,
-    Resolved,
     default_catalog,
 )
 from terms.licenses.model import (
@@ -29,6 +28,7 @@ from terms.licenses.model import (
     Redistribution,
     TriState,
 )
+from terms.licenses.resolve import ResolutionGap, Resolved, recorded_resolution, resolve_license
 from terms.licenses.terms import LicenseTerms, Term, TermKind
 
 __all__ = [
@@ -52,4 +52,6 @@ __all__ = [
     "TermKind",
     "TriState",
     "default_catalog",
+    "recorded_resolution",
+    "resolve_license",
 ]

@@ -1,15 +1,13 @@
 """The licence catalog: load and validate the data files, look licences up by canonical id.
 
 ``LicenseCatalog.get`` never fails: an id it does not know answers the explicit ``unknown``
-entry. ``resolve`` turns what a hub declared (``license`` plus, for ``other``, the
-``license_name``) into a canonical id and says why when the answer is ``unknown``.
+entry. The ids and ``aliases`` of the entries are the one table of licence names; turning a
+hub's declaration into one of them is :mod:`terms.licenses.resolve`.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,32 +24,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "UNKNOWN_ID",
     "LicenseCatalog",
-    "ResolutionGap",
-    "Resolved",
     "default_catalog",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
 SCHEMA_VERSION = 1
 UNKNOWN_ID = "unknown"
-_OTHER = "other"
-
-
-class ResolutionGap(enum.StrEnum):
-    """Why a declaration resolved to ``unknown``."""
-
-    NOT_DECLARED = "not_declared"
-    OTHER_WITHOUT_NAME = "other_without_name"
-    UNRECOGNISED = "unrecognised"
-
-
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """A declaration resolved to a canonical id; ``gap`` says why it is ``unknown`` (None when known)."""
-
-    license_id: str
-    raw: str | None
-    gap: ResolutionGap | None = None
 
 
 class LicenseCatalog:
@@ -151,28 +129,6 @@ class LicenseCatalog:
     @property
     def all_terms(self) -> Mapping[str, Term]:
         return self._term_index
-
-    def resolve(self, license_id: str | None, license_name: str | None = None) -> Resolved:
-        """Canonical id for a declaration: Hub id, or ``other`` + ``license_name`` slug; else ``unknown``."""
-        raw = license_id if license_id is None or license_name is None else f"{license_id}:{license_name}"
-        if license_id is None or not license_id.strip():
-            if license_name and self.canonical(license_name):
-                return Resolved(self.canonical(license_name) or UNKNOWN_ID, license_name)
-            return Resolved(UNKNOWN_ID, raw, ResolutionGap.NOT_DECLARED)
-        key = license_id.strip().lower()
-        if key == _OTHER:
-            if not license_name or not license_name.strip():
-                return Resolved(UNKNOWN_ID, raw, ResolutionGap.OTHER_WITHOUT_NAME)
-            named = self.canonical(license_name)
-            if named is None or named == UNKNOWN_ID:
-                return Resolved(UNKNOWN_ID, raw, ResolutionGap.UNRECOGNISED)
-            return Resolved(named, raw)
-        canonical = self.canonical(key)
-        if canonical is None:
-            return Resolved(UNKNOWN_ID, raw, ResolutionGap.UNRECOGNISED)
-        if canonical == UNKNOWN_ID:
-            return Resolved(UNKNOWN_ID, raw, ResolutionGap.UNRECOGNISED)
-        return Resolved(canonical, raw)
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod

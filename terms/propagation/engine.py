@@ -16,7 +16,7 @@ import structlog
 
 from crawler.observations import ModelStatus, Relation
 from terms.deadline import check as check_deadline
-from terms.licenses import LicenseCatalog, ResolutionGap, default_catalog
+from terms.licenses import LicenseCatalog, ResolutionGap, default_catalog, resolve_license
 from terms.licenses.model import DerivativeLicensing, EuOssEligibility, TriState
 from terms.propagation.bulk import no_cyclic_gc
 from terms.propagation.checks import Checker
@@ -274,7 +274,8 @@ class PropagationRun:
         if not node.declarations:
             st.own_gap, st.label = "G07", "none"
         else:
-            resolved = [self.catalog.resolve(d.license_id, d.license_name) for d in node.declarations]
+            resolved = [d.resolution or resolve_license(d.license_id, d.license_name, catalog=self.catalog)
+                        for d in node.declarations]
             st.own_raw = tuple(dict.fromkeys(r.raw or "" for r in resolved))
             ids = list(dict.fromkeys(r.license_id for r in resolved))
             if len(ids) > 1:

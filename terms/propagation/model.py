@@ -15,6 +15,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from crawler.observations import DeploymentKind, ModelStatus, Relation
+from terms.licenses.resolve import Resolved
 
 __all__ = [
     "MULTIMODAL_PIPELINE_TAGS",
@@ -68,7 +69,11 @@ def _valid_at(valid_from: datetime | None, valid_to: datetime | None, instant: d
 
 @dataclass(frozen=True, slots=True)
 class LicenseDeclaration:
-    """One licence declaration as the hub stated it (``license_id`` may be ``other`` or unrecognised)."""
+    """One licence declaration as the hub stated it (``license_id`` may be ``other`` or unrecognised).
+
+    ``resolution`` is the outcome of resolving it when it was recorded (the graph stores the
+    resolved id); without one, the engine resolves ``license_id`` and ``license_name``.
+    """
 
     license_id: str | None
     license_name: str | None = None
@@ -76,6 +81,7 @@ class LicenseDeclaration:
     raw: str | None = None  # the verbatim value or licence text
     valid_from: datetime | None = None
     valid_to: datetime | None = None
+    resolution: Resolved | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from neo4j import Driver
 from api.app import create_app
 from api.response_cache import ResponseCache
 from api.settings import ApiSettings
-from crawler.observations import ModelSeen, Source
+from crawler.observations import DeclaredLicense, ModelSeen, Source
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
 from tests.api.bundled import BundledGraph
@@ -145,8 +145,8 @@ async def test_an_operation_waits_for_a_slot_within_the_admission_wait(
 
 def _model_seen(model_id: str, license_id: str) -> ModelSeen:
     source = Source(url=f"https://huggingface.co/{model_id}", revision="r1", observed_at=datetime.now(UTC))
-    return ModelSeen(id=model_id, source=source, author=model_id.split("/")[0], license_id=license_id,
-                     license_raw=license_id)
+    return ModelSeen(id=model_id, source=source, author=model_id.split("/")[0],
+                     declared_license=DeclaredLicense(license_id))
 
 
 async def test_a_write_is_seen_by_the_next_read_although_the_answer_was_cached(

@@ -18,7 +18,7 @@ from neo4j import Driver
 from api.app import create_app
 from api.investigations import router
 from api.settings import ApiSettings
-from crawler.observations import DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
+from crawler.observations import DeclaredLicense, DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
 from reports.dossier import content_hash
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
@@ -41,7 +41,7 @@ def families(neo4j_driver: Driver) -> Iterator[Families]:
     source = Source(f"https://hub.test/api/models/{HOSTILE}", "deadbeef", at)
     GraphWriter(neo4j_driver).write(
         [
-            ModelSeen(id=HOSTILE, source=source, license_id="unknown", license_raw=HOSTILE_RAW, author="evil-org"),
+            ModelSeen(id=HOSTILE, source=source, declared_license=DeclaredLicense(HOSTILE_RAW), author="evil-org"),
             DerivationSeen(child_id=HOSTILE, parent_id=GGUF, relation=Relation.QUANTIZED,
                            evidence_kind=EvidenceKind.CARD_TEXT, evidence_detail=HOSTILE_DETAIL, confidence=0.7,
                            source=source),

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from huggingface_hub import ModelInfo
 
-from crawler.observations import EvidenceKind, GateState, ModelStatus, ProblemKind, Relation, Source
+from crawler.observations import DeclaredLicense, EvidenceKind, GateState, ModelStatus, ProblemKind, Relation, Source
 from crawler.parsing import (
     check_repo_id,
     declared_lineage,
@@ -36,7 +36,7 @@ def test_zephyr_recorded_model_info() -> None:
     assert model.id == "HuggingFaceH4/zephyr-7b-beta"
     assert model.status is ModelStatus.AVAILABLE
     assert model.author == "HuggingFaceH4"
-    assert model.license_id == "mit" and model.license_raw == "mit"
+    assert model.declared_license == DeclaredLicense("mit")
     assert model.sha == "892b3d7a7b1cf10c7a701c60881cd93df615734c"
     assert model.gated is GateState.OPEN
     assert model.params == 7241732096
@@ -56,7 +56,7 @@ def test_zephyr_recorded_model_info() -> None:
 def test_llama_31_instruct_card_uses_old_name_tags_use_current() -> None:
     result = parsed(recorded_body("models_meta-llama_Llama-3.1-8B-Instruct.json"))
     assert result.model.gated is GateState.MANUAL
-    assert result.model.license_id == "llama3.1"
+    assert result.model.declared_license == DeclaredLicense("llama3.1")
     by_kind = {d.evidence_kind: d for d in result.declared.derivations}
     assert by_kind[EvidenceKind.HUB_TAG].parent_id == "meta-llama/Llama-3.1-8B"
     assert by_kind[EvidenceKind.CARD_BASE_MODEL].parent_id == "meta-llama/Meta-Llama-3.1-8B"
@@ -70,7 +70,7 @@ def test_llama_31_instruct_card_uses_old_name_tags_use_current() -> None:
 def test_card_base_model_as_list_and_no_declaration() -> None:
     roberta = parsed(recorded_body("models_deepset_roberta-base-squad2.json"))
     assert {d.parent_id for d in roberta.declared.derivations} == {"FacebookAI/roberta-base"}
-    assert roberta.model.license_id == "cc-by-4.0"
+    assert roberta.model.declared_license == DeclaredLicense("cc-by-4.0")
     assert roberta.model.params == 124057092
     llama3 = parsed(recorded_body("models_meta-llama_Meta-Llama-3-8B-Instruct.json"))
     assert llama3.declared.derivations == [] and llama3.declared.parents == []
@@ -143,14 +143,14 @@ def test_card_data_that_is_not_a_mapping() -> None:
     body["cardData"] = ["license: mit", "base_model: a/b"]
     result = parsed(body)
     assert ProblemKind.MALFORMED_CARD in kinds(result.problems)
-    assert result.model.license_id == "apache-2.0"  # from the license:<id> tag
+    assert result.model.declared_license == DeclaredLicense("apache-2.0")  # from the license:<id> tag
 
 
 def test_missing_card_data() -> None:
     body = model_payload("o/m", license=None, tags=[])
     body["cardData"] = None
     result = parsed(body)
-    assert result.model.license_id is None and result.problems == []
+    assert result.model.declared_license is None and result.problems == []
 
 
 def test_tags_only_relation_and_bare_tag() -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from crawler.observations import (
     AliasSeen,
+    DeclaredLicense,
     DeploymentKind,
     DeploymentSeen,
     DerivationSeen,
@@ -213,7 +214,7 @@ def test_gated_files_readable_with_a_granted_token(hub: ReplayServer, capsys: py
 def test_inferred_adapter_and_other_licence(source: HubSource) -> None:
     out = list(source.iter_model("me/lora"))
     [model] = of(ModelSeen, out)
-    assert (model.license_id, model.license_raw, model.license_name) == ("mrl", "other", "mrl")
+    assert model.declared_license == DeclaredLicense("other", "mrl")  # as declared: resolved when written
     [derivation] = of(DerivationSeen, out)
     assert (derivation.parent_id, derivation.relation, derivation.evidence_kind) == (
         "base/root", Relation.ADAPTER, EvidenceKind.ADAPTER_CONFIG

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from crawler.observations import AliasSeen, EvidenceKind, GateState, ModelStatus
+from crawler.observations import AliasSeen, DeclaredLicense, EvidenceKind, GateState, ModelStatus
 from graph import reads
 from graph.errors import ModelNotFound
 from graph.history import value_at, versions
@@ -25,10 +25,10 @@ def test_history_lists_answer_as_of() -> None:
 @pytest.mark.integration
 def test_licence_change_closes_the_old_declaration_and_opens_a_new_one(clean_graph: Driver) -> None:
     writer = GraphWriter(clean_graph)
-    writer.write([seen("a/m", 0, license_id="apache-2.0")], run_id="r1")
-    writer.write([seen("a/m", 1, license_id="apache-2.0")], run_id="r2")
-    writer.write([seen("a/m", 4, license_id="cc-by-nc-4.0")], run_id="r3")
-    writer.write([seen("a/m", 4, license_id="cc-by-nc-4.0")], run_id="r3")
+    writer.write([seen("a/m", 0, declared_license=DeclaredLicense("apache-2.0"))], run_id="r1")
+    writer.write([seen("a/m", 1, declared_license=DeclaredLicense("apache-2.0"))], run_id="r2")
+    writer.write([seen("a/m", 4, declared_license=DeclaredLicense("cc-by-nc-4.0"))], run_id="r3")
+    writer.write([seen("a/m", 4, declared_license=DeclaredLicense("cc-by-nc-4.0"))], run_id="r3")
     records, _, _ = clean_graph.execute_query(
         "MATCH (:Model {id: 'a/m'})-[d:DECLARES]->(l) RETURN l.id AS l, d.valid_from AS f, d.valid_to AS t "
         "ORDER BY f"
@@ -38,7 +38,7 @@ def test_licence_change_closes_the_old_declaration_and_opens_a_new_one(clean_gra
     assert reads.model(clean_graph, "a/m", as_of=at(2)).declared_license == "apache-2.0"
     assert reads.model(clean_graph, "a/m").declared_license == "cc-by-nc-4.0"
     # a late (redelivered) observation of the old licence does not reorder history
-    writer.write([seen("a/m", 2, license_id="apache-2.0")], run_id="r-late")
+    writer.write([seen("a/m", 2, declared_license=DeclaredLicense("apache-2.0"))], run_id="r-late")
     assert reads.model(clean_graph, "a/m").declared_license == "cc-by-nc-4.0"
     assert count(clean_graph, "MATCH (:Model {id: 'a/m'})-[d:DECLARES]->() RETURN count(d)") == 2
 
@@ -92,7 +92,7 @@ def test_base_model_gone_from_a_full_observation_is_closed_not_deleted(clean_gra
 @pytest.mark.integration
 def test_rename_of_a_known_repo_keeps_history_under_the_new_id(clean_graph: Driver) -> None:
     writer = GraphWriter(clean_graph)
-    writer.write([seen("meta/Meta-Llama-3.1-8B", 0, license_id="llama3.1")], run_id="r1")
+    writer.write([seen("meta/Meta-Llama-3.1-8B", 0, declared_license=DeclaredLicense("llama3.1"))], run_id="r1")
     writer.write([seen("u/ft", 0), derived("u/ft", "meta/Meta-Llama-3.1-8B", 0)], run_id="r1")
     writer.write([AliasSeen("meta/Meta-Llama-3.1-8B", "meta/Llama-3.1-8B", src("meta/Llama-3.1-8B", 1))], run_id="r2")
     ref = reads.model(clean_graph, "meta/Meta-Llama-3.1-8B")
@@ -113,8 +113,8 @@ def test_rename_merges_two_known_nodes_into_one(clean_graph: Driver) -> None:
     # the card named the old id, the tag the new one: two nodes until the rename is seen
     writer.write(
         [
-            seen("old/base", 0, license_id="llama3.1", gated=GateState.OPEN),
-            seen("new/base", 1, license_id="llama3.1", gated=GateState.MANUAL),
+            seen("old/base", 0, declared_license=DeclaredLicense("llama3.1"), gated=GateState.OPEN),
+            seen("new/base", 1, declared_license=DeclaredLicense("llama3.1"), gated=GateState.MANUAL),
             seen("a/ft", 1),
             derived("a/ft", "old/base", 1, kind=EvidenceKind.CARD_BASE_MODEL, detail="old/base"),
             derived("a/ft", "new/base", 1, kind=EvidenceKind.HUB_TAG),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
+from crawler.observations import DeclaredLicense
 from hubreplay.snapshot import bundled_snapshot_path
 from graph.errors import InvalidArgument, ModelNotFound
 from reports.dossier import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, investigate
@@ -271,7 +272,7 @@ def test_a_cycle_in_the_ancestry_is_stated_and_the_dossier_completes(
     neo4j_driver: Driver, families: Families, length: int
 ) -> None:
     ids = [f"cycle-{length}/m{i}" for i in range(length)]
-    observations = [seen(m, license_id="apache-2.0", author=f"cycle-{length}") for m in ids]
+    observations = [seen(m, declared_license=DeclaredLicense("apache-2.0"), author=f"cycle-{length}") for m in ids]
     observations += [derived(ids[i], ids[(i + 1) % length]) for i in range(length)]
     GraphWriter(neo4j_driver).write(observations, run_id=f"cycle-{length}")
     dossier = investigate(neo4j_driver, ids[0])

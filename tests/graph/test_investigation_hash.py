@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from neo4j import Driver
 
-from crawler.observations import DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
+from crawler.observations import DeclaredLicense, DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
 from reports.dossier import content_hash, dumps, investigate
 from graph.writer import GraphWriter
 from tests.conftest import WIPE
@@ -40,7 +40,7 @@ def test_the_hash_covers_what_is_shown_and_only_that(graph: Driver) -> None:
     later = datetime.now(UTC)  # after every observation of the families
     writer = GraphWriter(graph)
     unrelated = ModelSeen(id="someone/unrelated", source=Source("https://hub.test/api/models/someone/unrelated",
-                                                                 "r1", later), license_id="mit", author="someone")
+                                                                 "r1", later), declared_license=DeclaredLicense("mit"), author="someone")
     writer.write([unrelated], run_id="unrelated")
     assert investigate(graph, GGUF).content_hash == before.content_hash
 
@@ -58,7 +58,7 @@ def test_the_hash_covers_what_is_shown_and_only_that(graph: Driver) -> None:
     # a licence change of the base, observed now
     changed_at = later + timedelta(milliseconds=1)
     source = Source(f"https://hub.test/api/models/{GGUF_BASE}", "b2", changed_at)
-    relicensed = ModelSeen(id=GGUF_BASE, source=source, license_id="apache-2.0", author="google")
+    relicensed = ModelSeen(id=GGUF_BASE, source=source, declared_license=DeclaredLicense("apache-2.0"), author="google")
     writer.write([relicensed], run_id="relicense")
     after = investigate(graph, GGUF)
     assert after.content_hash != with_piece.content_hash

@@ -18,7 +18,6 @@ from terms.licenses import (
     Marker,
     OutputTraining,
     Redistribution,
-    ResolutionGap,
     TriState,
     default_catalog,
 )
@@ -141,26 +140,6 @@ def test_unknown_ids_answer_the_explicit_unknown_entry(catalog: LicenseCatalog) 
     assert catalog.get(None).id == "unknown"
     assert catalog.get("unknown").is_unknown
     assert catalog.terms("no-such-licence").all == ()
-
-
-@pytest.mark.parametrize(
-    ("license_id", "name", "expected", "gap"),
-    [
-        ("apache-2.0", None, "apache-2.0", None),
-        (" Apache-2.0 ", None, "apache-2.0", None),
-        ("other", "deepseek-license", "deepseek", None),
-        ("other", "mrl", "mrl", None),
-        ("other", None, "unknown", ResolutionGap.OTHER_WITHOUT_NAME),
-        ("other", "my-own-terms", "unknown", ResolutionGap.UNRECOGNISED),
-        ("apache2", None, "unknown", ResolutionGap.UNRECOGNISED),
-        ("unknown", None, "unknown", ResolutionGap.UNRECOGNISED),
-        (None, None, "unknown", ResolutionGap.NOT_DECLARED),
-    ],
-)
-def test_resolve(catalog: LicenseCatalog, license_id: str | None, name: str | None, expected: str,
-                 gap: ResolutionGap | None) -> None:
-    resolved = catalog.resolve(license_id, name)
-    assert (resolved.license_id, resolved.gap) == (expected, gap)
 
 
 def test_terms_flow_and_bind_by_derivative_licensing(catalog: LicenseCatalog) -> None:

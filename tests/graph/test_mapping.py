@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crawler.observations import (
     AliasSeen,
+    DeclaredLicense,
     DeploymentKind,
     DeploymentSeen,
     EvidenceKind,
@@ -15,7 +16,7 @@ from crawler.observations import (
     Relation,
 )
 from graph.mapping import map_observations, rewrite_model_ids
-from graph.records import LinkType, NodeLabel, VersionedLinkType
+from graph.records import GraphRecords, LinkType, NodeLabel, PropValue, VersionedLinkType
 
 from .support import at, derived, seen, src
 
@@ -25,8 +26,7 @@ def test_model_seen_becomes_model_publisher_licence_and_datasets() -> None:
         [
             seen(
                 "org/m",
-                license_id="llama3.1",
-                license_raw="llama3.1",
+                declared_license=DeclaredLicense("llama3.1"),
                 gated=GateState.MANUAL,
                 datasets=("d/one", "d/two"),
                 downloads=7,
@@ -53,6 +53,41 @@ def test_model_seen_becomes_model_publisher_licence_and_datasets() -> None:
     }
     # a full observation with no derivations in the batch declares no parents
     assert [(p.child, p.parents) for p in out.parent_sets] == [("org/m", frozenset())]
+
+
+def _declares(out: GraphRecords) -> list[tuple[str, dict[str, PropValue]]]:
+    return [(v.target_id, dict(v.props)) for v in out.versioned if v.type is VersionedLinkType.DECLARES]
+
+
+def test_the_declared_licence_is_resolved_once_and_kept_as_declared() -> None:
+    declared = DeclaredLicense("OTHER", "DeepSeek-License", "https://example.org/LICENSE")
+    out = map_observations([seen("org/m", declared_license=declared)])
+    assert _declares(out) == [
+        ("deepseek", {"raw": "OTHER", "license_name": "DeepSeek-License", "license_link": "https://example.org/LICENSE"})
+    ]
+    [model] = out.models
+    assert (model.props["license_raw"], model.props["license_name"]) == ("OTHER", "DeepSeek-License")
+    assert (NodeLabel.LICENSE, "deepseek") in {(n.label, n.key) for n in out.nodes}
+    assert out.problems == []
+
+
+def test_a_one_item_list_is_stored_as_written_and_resolved_by_its_item() -> None:
+    out = map_observations([seen("org/m", declared_license=DeclaredLicense("mit", written_as='["mit"]'))])
+    assert _declares(out) == [("mit", {"raw": '["mit"]'})]
+
+
+def test_an_unrecognised_licence_is_unknown_with_the_raw_value_and_a_problem() -> None:
+    out = map_observations([seen("org/m", declared_license=DeclaredLicense("my-own-terms"))])
+    assert _declares(out) == [("unknown", {"raw": "my-own-terms"})]
+    assert [(p.model_id, p.kind, p.message) for p in out.problems] == [
+        ("org/m", "unknown_license", "license 'my-own-terms' is not a Hub licence id")
+    ]
+
+
+def test_nothing_declared_writes_no_licence() -> None:
+    out = map_observations([seen("a/none"), seen("a/link", declared_license=DeclaredLicense(link="LICENSE"))])
+    assert _declares(out) == [] and out.problems == []
+    assert [m.props.get("license_link") for m in out.models] == [None, "LICENSE"]
 
 
 def test_derivations_are_grouped_per_edge_with_all_their_evidence() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from crawler.observations import ModelSeen, Relation
+from crawler.observations import DeclaredLicense, ModelSeen, Relation
 from terms.propagation import (
     LicenseDeclaration,
     LineageEdge,
@@ -66,7 +66,7 @@ MODELS = [m for m, _, _ in FAMILY]
 def _observations(days: float, licences: dict[str, str | None]) -> list[Any]:
     out: list[Any] = []
     for model_id, _, parents in FAMILY:
-        out.append(seen(model_id, days, author=model_id.split("/")[0], license_id=licences[model_id]))
+        out.append(seen(model_id, days, author=model_id.split("/")[0], declared_license=DeclaredLicense(licences[model_id])))
         out.extend(derived(model_id, parent, days, relation) for parent, relation in parents)
     return out
 
@@ -170,7 +170,7 @@ def test_licence_change_recomputes_exactly_the_descendants(family: Driver) -> No
     materialise(family, MODELS + [GHOST])
     before = _stored(family)
     GraphWriter(family).write(
-        [ModelSeen(id=MISTRAL, source=seen(MISTRAL, 5).source, author="mistralai", license_id="cc-by-nc-4.0")],
+        [ModelSeen(id=MISTRAL, source=seen(MISTRAL, 5).source, author="mistralai", declared_license=DeclaredLicense("cc-by-nc-4.0"))],
         run_id="crawl-2",
     )
     report = recompute_affected(family, [MISTRAL])

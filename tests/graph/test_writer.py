@@ -6,6 +6,7 @@ import pytest
 from neo4j import Driver, GraphDatabase
 
 from crawler.observations import (
+    DeclaredLicense,
     DeploymentKind,
     DeploymentSeen,
     EvidenceKind,
@@ -28,8 +29,9 @@ pytestmark = pytest.mark.integration
 def _family() -> list[object]:
     sha = "0f" * 32
     return [
-        seen("meta/base", license_id="llama3.1", gated=GateState.MANUAL, datasets=("ds/web",), downloads=10),
-        seen("alice/ft", license_id="apache-2.0"),
+        seen("meta/base", declared_license=DeclaredLicense("llama3.1"), gated=GateState.MANUAL, datasets=("ds/web",),
+             downloads=10),
+        seen("alice/ft", declared_license=DeclaredLicense("apache-2.0")),
         derived("alice/ft", "meta/base", kind=EvidenceKind.HUB_TAG),
         derived("alice/ft", "meta/base", kind=EvidenceKind.CARD_BASE_MODEL, detail="meta/base"),
         seen("bob/ft-GGUF"),
@@ -116,7 +118,7 @@ ODD_IDS = [
 
 
 def test_odd_ids_are_stored_and_found_exactly(clean_graph: Driver) -> None:
-    obs: list[object] = [seen(i, license_id="apache-2.0") for i in ODD_IDS]
+    obs: list[object] = [seen(i, declared_license=DeclaredLicense("apache-2.0")) for i in ODD_IDS]
     obs += [derived(ODD_IDS[i + 1], ODD_IDS[i]) for i in range(len(ODD_IDS) - 1)]
     GraphWriter(clean_graph, batch_size=2).write(obs, run_id="odd")  # type: ignore[arg-type]
     for model_id in ODD_IDS:
@@ -133,7 +135,7 @@ def test_odd_ids_are_stored_and_found_exactly(clean_graph: Driver) -> None:
 
 def test_status_unavailable_does_not_overwrite_known_facts(clean_graph: Driver) -> None:
     writer = GraphWriter(clean_graph)
-    writer.write([seen("a/m", license_id="mit")], run_id="r1")
+    writer.write([seen("a/m", declared_license=DeclaredLicense("mit"))], run_id="r1")
     writer.write([seen("a/m", 1, status=ModelStatus.UNAVAILABLE)], run_id="r2")
     ref = reads.model(clean_graph, "a/m")
     assert (ref.status, ref.declared_license, ref.last_run) == ("available", "mit", "r1")
@@ -160,7 +162,7 @@ def _big_batch(n: int) -> list[object]:
     licences = ["apache-2.0", "llama3.1", "mit", "cc-by-nc-4.0"]
     for i in range(n):
         model = f"org{i % 97}/model-{i}"
-        obs.append(seen(model, license_id=licences[i % 4]))
+        obs.append(seen(model, declared_license=DeclaredLicense(licences[i % 4])))
         if i:
             parent = f"org{(i // 3) % 97}/model-{i // 3}"
             obs.append(derived(model, parent, relation=Relation.QUANTIZED if i % 5 == 0 else Relation.FINETUNE))
@@ -240,7 +242,7 @@ def test_atomic_write_gives_the_same_graph_as_batched_writes(clean_graph: Driver
 def test_a_model_named_first_as_a_parent_takes_its_own_earlier_observation(clean_graph: Driver) -> None:
     writer = GraphWriter(clean_graph)
     writer.write([seen("kid/m", 2), derived("kid/m", "base/m", 2)], run_id="r1")  # base/m: a mention at day 2
-    writer.write([seen("base/m", 1, pipeline_tag="text-generation", license_id="mit")], run_id="r0")  # older
+    writer.write([seen("base/m", 1, pipeline_tag="text-generation", declared_license=DeclaredLicense("mit"))], run_id="r0")  # older
     ref = reads.model(clean_graph, "base/m")
     assert (ref.status, ref.declared_license, ref.last_run) == ("available", "mit", "r0")
     assert count(clean_graph, "MATCH (m:Model {id: 'base/m'}) WHERE m.pipeline_tag = 'text-generation' "

@@ -10,6 +10,7 @@ import pytest
 
 from crawler.observations import (
     AliasSeen,
+    DeclaredLicense,
     DeploymentKind,
     DeploymentSeen,
     DerivationSeen,
@@ -37,7 +38,8 @@ def _every_kind() -> list[Observation]:
     plus_two = timezone(timedelta(hours=2))
     return [
         ModelSeen(
-            "org/m", SOURCE, ModelStatus.AVAILABLE, "org", "llama3.1", "llama3.1", None, None, "text-generation",
+            "org/m", SOURCE, ModelStatus.AVAILABLE, "org",
+            DeclaredLicense("llama3.1", link="LICENSE", written_as='["llama3.1"]'), "text-generation",
             "transformers", datetime(2024, 1, 2, tzinfo=plus_two), datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
             "b" * 40, 12, 3, GateState.MANUAL, 8_030_261_248, 1.5e24, ("a", "b:c"), ("ds/one",),
         ),
