@@ -110,7 +110,7 @@ def choose_models(lists: dict[str, Any], roots: list[dict[str, Any]]) -> list[st
 
 
 async def collect(graph: GraphClient, redis_url: str, neo4j: Neo4jSettings, models: list[str] | None) -> dict[str, Any]:
-    settings = api_settings(redis_url)
+    settings = api_settings(redis_url, query_timeout_s=120)  # the answers matter here, not their speed
 
     async def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
         result = await run_graphql(graph, query, variables, settings=settings)
