@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 # The Hub's own rule for a repository id (huggingface_hub's validate_repo_id), so that a bad seed
 # is refused before anything is enqueued; the crawler checks every id it reads again.
-_REPO_ID = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b")
+_REPO_ID = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b", re.ASCII)
 
 
 def seed_problem(candidate: str) -> str | None:

@@ -71,9 +71,8 @@ def recompute_all_models(
         )
     total = load_knowledge_base(driver, database=database)
     pages = list(model_pages(driver, database=database, page_size=page_size))
-    report = MaterialiseReport(asked=total)
     if not pages:
-        return report
+        return MaterialiseReport(asked=total)
     sent = group(recompute_models.s(page).set(queue=Queue.PROPAGATION.value) for page in pages).apply_async()
     log.info("propagation.fanout_sent", pages=len(pages), models=total, group_id=sent.id)
     try:
@@ -90,8 +89,9 @@ def recompute_all_models(
         raise RecomputeIncomplete(f"a page of the full recompute failed: {type(exc).__name__}: {exc}") from exc
     finally:
         sent.forget()
+    report = MaterialiseReport()
     for counts in figures:
-        report.merge(MaterialiseReport.from_counts(counts))
+        report.merge(MaterialiseReport.from_counts(counts))  # the pages' asked add up to every model
     report.seconds = time.perf_counter() - began
     log.info("propagation.fanout_done", pages=len(pages), computed=report.computed, cleared=report.cleared,
              seconds=round(report.seconds, 3))
