@@ -28,7 +28,7 @@ import redis
 from kombu.exceptions import LimitExceeded, OperationalError
 
 from workers import pipeline
-from workers.connections import publish_retry_policy, publisher, redis_client
+from workers.connections import publish_retry_policy, publisher, redis_answers, redis_client
 from workers.contract import TASK_RECOMPUTE, CoordinationUnavailable, InvalidCrawlRequest, JobOptions, JobSnapshot
 from workers.jobs import JobStore
 from workers.queues import Queue
@@ -137,6 +137,10 @@ class CrawlClient:
         except (OperationalError, LimitExceeded, redis.RedisError) as exc:
             raise CoordinationUnavailable(f"the broker did not take the recompute: {exc}") from exc
         return str(sent.id)
+
+    def is_reachable(self, timeout_s: float) -> bool:
+        """True when Redis (job store and broker) answers a ping within about ``timeout_s``."""
+        return redis_answers(self.settings, timeout_s)
 
     def _redis(self, call: Callable[[], T]) -> T:
         """Run a job-store call; an unreachable or silent Redis becomes CoordinationUnavailable."""

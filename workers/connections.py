@@ -4,6 +4,7 @@ Both are bounded in time, so no caller waits forever on a Redis that does not an
 
 * :func:`redis_client` — a Redis client with connect and read timeouts, retrying through a
   short outage (about ``redis_patience_s``) and then raising the Redis error;
+* :func:`redis_answers` — one ping, no retry, within a given time (readiness probes);
 * :func:`publisher` — a publish-only Celery app (broker settings, queues and serializer; no
   task code, no result backend) that sends tasks by name, retrying for about
   ``publish_patience_s`` while the broker is unreachable (:func:`publish_retry_policy`).
@@ -16,13 +17,13 @@ import threading
 import redis
 from celery import Celery
 from kombu import Queue as KombuQueue
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
-__all__ = ["publish_retry_policy", "publisher", "redis_client"]
+__all__ = ["publish_retry_policy", "publisher", "redis_answers", "redis_client"]
 
 _BACKOFF_CAP_S = 1.0
 CONNECT_TIMEOUT_S = 2.0
@@ -40,6 +41,19 @@ def redis_client(settings: WorkerSettings) -> redis.Redis:
         socket_timeout=READ_TIMEOUT_S,
         health_check_interval=10,
     )
+
+
+def redis_answers(settings: WorkerSettings, timeout_s: float) -> bool:
+    """True when Redis answers one ping within about ``timeout_s`` (no retry: a probe, not a call that must succeed)."""
+    probe = redis.Redis.from_url(
+        settings.redis_url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=timeout_s, socket_timeout=timeout_s
+    )
+    try:
+        return bool(probe.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        probe.close()
 
 
 def publish_retry_policy(settings: WorkerSettings) -> dict[str, float | int]:

@@ -69,6 +69,13 @@ class CrawlService:
     async def job(self, job_id: str) -> JobSnapshot | None:
         return await self._call(lambda client: client.job(job_id))
 
+    async def is_reachable(self, timeout_s: float) -> bool:
+        """True when the job store answers within ``timeout_s`` (readiness)."""
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(lambda: self._get().is_reachable(timeout_s)), timeout_s + 1)
+        except TimeoutError:
+            return False
+
     async def recompute(self, model_ids: Sequence[str]) -> str:
         """Enqueue the recompute of these models' propagation results and their descendants'; returns the task id."""
         return await self._call(lambda client: client.request_recompute(model_ids))
