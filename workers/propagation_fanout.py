@@ -14,6 +14,7 @@ Callers without a broker use ``recompute_all`` (sequential, in-process) instead.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -36,6 +37,9 @@ log = structlog.get_logger(__name__)
 
 POLL_S = 0.5
 """How often the caller looks at the group's progress."""
+
+COLLECT_S = 60.0
+"""How long reading the finished pages' results may take."""
 
 PING_S = 2.0
 """How long the workers are given to say which queues they consume."""
@@ -77,18 +81,20 @@ def recompute_all_models(
     log.info("propagation.fanout_sent", pages=len(pages), models=total, group_id=sent.id)
     try:
         _wait(sent, pages, total, limit, progress, sleep)
-        figures = sent.get(timeout=max(1.0, limit), propagate=True)
-    except RecomputeIncomplete:
+        failed = [result for result in sent.results if result.state == "FAILURE"]
+        if failed:
+            error = failed[0].result  # the page's own error, rebuilt from the result backend
+            raise RecomputeIncomplete(f"{len(failed)} page(s) of the full recompute failed, first: "
+                                      f"{type(error).__name__}: {error}")
+        figures = sent.get(timeout=COLLECT_S, propagate=True)  # every page has finished: this only reads
+    except (RecomputeIncomplete, CeleryTimeoutError) as exc:
         sent.revoke()
-        raise
-    except CeleryTimeoutError as exc:
-        sent.revoke()
-        raise RecomputeIncomplete(f"the full recompute did not finish within {limit:.0f}s") from exc
-    except Exception as exc:  # a page's own error, rebuilt from the result backend
-        sent.revoke()
-        raise RecomputeIncomplete(f"a page of the full recompute failed: {type(exc).__name__}: {exc}") from exc
+        if isinstance(exc, RecomputeIncomplete):
+            raise
+        raise RecomputeIncomplete(f"the pages' results could not be read within {COLLECT_S:.0f}s") from exc
     finally:
-        sent.forget()
+        with contextlib.suppress(Exception):  # housekeeping: the results expire anyway
+            sent.forget()
     report = MaterialiseReport()
     for counts in figures:
         report.merge(MaterialiseReport.from_counts(counts))  # the pages' asked add up to every model

@@ -72,3 +72,43 @@ def test_the_wait_stops_at_a_failed_page_and_at_its_deadline() -> None:
                                  lambda done, total: progress.append((done, total)), slept.append)
     assert progress == [(2, 3)] and slept == []
     propagation_fanout._wait(_Group([_Page("SUCCESS"), _Page("SUCCESS")]), pages, 3, 0, None, slept.append)  # type: ignore[arg-type]
+
+
+@dataclass
+class _Finished:
+    state: str
+    result: Any = None
+
+
+class _Sent:
+    """A group whose second page failed."""
+
+    id = "group-1"
+
+    def __init__(self) -> None:
+        self.results = [_Finished("SUCCESS", {}), _Finished("FAILURE", ValueError("page broke"))]
+        self.revoked = self.forgotten = False
+
+    def revoke(self) -> None:
+        self.revoked = True
+
+    def forget(self) -> None:
+        self.forgotten = True
+
+
+def test_a_failed_page_fails_the_recompute_and_revokes_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _Sent()
+    monkeypatch.setattr(propagation_fanout, "propagation_workers", lambda: ["worker@host"])
+    monkeypatch.setattr(propagation_fanout, "load_knowledge_base", lambda driver, database: 3)
+    monkeypatch.setattr(propagation_fanout, "model_pages", lambda driver, database, page_size: iter([["a", "b"], ["c"]]))
+    monkeypatch.setattr(propagation_fanout, "group", lambda signatures: type("G", (), {"apply_async": lambda self: sent})())
+    with pytest.raises(RecomputeIncomplete, match="1 page.* failed, first: ValueError: page broke"):
+        recompute_all_models(None, timeout_s=5)  # type: ignore[arg-type]
+    assert sent.revoked and sent.forgotten
+
+
+def test_without_a_propagation_worker_nothing_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(propagation_fanout, "propagation_workers", lambda: [])
+    monkeypatch.setattr(propagation_fanout, "load_knowledge_base", lambda *a, **k: pytest.fail("nothing is loaded"))
+    with pytest.raises(RecomputeIncomplete, match="no worker consumes the 'propagation' queue"):
+        recompute_all_models(None)  # type: ignore[arg-type]
