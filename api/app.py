@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-import redis.asyncio as aioredis
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,6 +17,7 @@ from api.graphiql import PAGE_PATH as GRAPHIQL_PATH
 from api.graphiql import BrowserDispatch
 from api.graphiql import router as graphiql_router
 from api.investigations import router as investigations_router
+from api.jobs.service import CrawlService
 from api.graphql import PATH as GRAPHQL_PATH
 from api.graphql import install_graphql, wrap_outside
 from api.headers import install_security_headers
@@ -72,11 +72,6 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
         # down, and the schema is only checked (``lineage migrate`` creates it), in the background.
         graph = GraphClient(neo4j)
         app.state.graph = graph
-        app.state.redis = aioredis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.readiness_timeout_s,
-            socket_connect_timeout=settings.readiness_timeout_s,
-        )
         check = asyncio.create_task(_report_schema(graph), name="schema-check")
         try:
             yield
@@ -87,7 +82,6 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
                 check.cancel()
             await asyncio.gather(check, return_exceptions=True)
             await _bounded(graph.close(), "closing the Neo4j driver")
-            await _bounded(app.state.redis.aclose(), "closing the Redis client")
 
     docs = settings.api_docs  # /docs, /redoc and /openapi.json only when LINEAGE_API_DOCS is on
     app = FastAPI(
@@ -131,9 +125,8 @@ def create_app(settings: ApiSettings | None = None, neo4j: Neo4jSettings | None 
                 missing = ["(the schema could not be read)"]
             if missing:
                 down.append("schema")
-        try:
-            await asyncio.wait_for(app.state.redis.ping(), wait)
-        except (aioredis.RedisError, OSError, TimeoutError):
+        crawls: CrawlService = app.state.crawls  # Redis, asked through the workers' client
+        if not await crawls.is_reachable(wait):
             down.append("redis")
         if down:
             body: dict[str, object] = {"status": "unavailable", "down": down}

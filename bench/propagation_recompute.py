@@ -10,8 +10,8 @@ the synthetic hub-shaped graph through the bench loader when it is not there yet
    100,000 for 715,000 models): a new observation of the root with another licence and a
    later ``observed_at`` goes through ``GraphWriter``, then ``recompute_affected([root])``
    finds the descendants, loads them with their ancestors, runs the engine and stores every
-   result — timed end to end (the write of the observation excluded), ``--changes`` times
-   with alternating licences; goal under 10 s;
+   result in this process — timed end to end (the write of the observation excluded),
+   ``--changes`` times with alternating licences; goal under 10 s;
 2. **aggregates** over the family of the root with about 50,000 descendants, from the
    materialised results: ``family_aggregate`` (conflict counts by rule and severity, term
    flow, licences reached …) and ``relicensing_points``, ``--calls`` times each, p50/p99;
@@ -82,15 +82,13 @@ def _phases(report: MaterialiseReport) -> dict[str, Any]:
 
 
 def _cpu(server_pid: int | None) -> dict[str, float]:
-    """CPU seconds used so far by this process, its finished children, and the Neo4j server."""
+    """CPU seconds used so far by this process and by the Neo4j server."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     server = 0.0
     if server_pid is not None:
         fields = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
         server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return {"python": own.ru_utime + own.ru_stime, "workers": children.ru_utime + children.ru_stime,
-            "neo4j": server}
+    return {"python": own.ru_utime + own.ru_stime, "neo4j": server}
 
 
 def _timed(calls: int, fn: Any) -> dict[str, float]:
@@ -124,7 +122,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--changes", type=int, default=3, help="licence changes measured at the big root")
     parser.add_argument("--calls", type=int, default=50, help="aggregate calls measured")
-    parser.add_argument("--workers", type=int, default=1, help="processes sharing a recompute (1: this one only)")
     parser.add_argument("--skip-initial", action="store_true", help="families are already materialised")
     parser.add_argument("--stop", action="store_true", help="stop the benchmark Neo4j at the end")
     parser.add_argument("--out", type=Path, help="write the JSON figures to this file (also printed)")
@@ -136,12 +133,11 @@ def main() -> None:
     driver = sync_driver(settings)
 
     def recompute(root: str) -> MaterialiseReport:
-        return recompute_affected(driver, [root], workers=args.workers, connect=lambda: sync_driver(settings))
+        return recompute_affected(driver, [root])
 
     out: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(), "neo4j": server.url, "load_average_start": os.getloadavg(),
-        "workers": args.workers,
     }
     try:
         ensure_schema(driver)

@@ -66,15 +66,6 @@ class GraphClient:
 
         return await asyncio.to_thread(work)
 
-    async def recompute(self, model_ids: list[str]) -> None:
-        """Recompute the materialised propagation results of these models and their descendants."""
-        from graph.results.recompute import recompute_affected
-
-        def work() -> None:
-            recompute_affected(self._sync_driver(), model_ids, database=self.settings.database)
-
-        await asyncio.to_thread(work)
-
     async def missing_schema(self) -> tuple[str, ...]:
         """The constraints and indexes the graph lacks (a read of the schema; it is never changed here:
         ``lineage migrate`` does that). Raises GraphError when Neo4j cannot be asked."""

@@ -175,11 +175,16 @@ def _crawl_bundled_families(hub, options: DemoOptions) -> None:  # type: ignore[
 
 
 def _compute_propagation() -> None:
+    """Every model's propagation result, computed by the worker started above (a Celery group of pages)."""
     from graph.db import sync_driver
-    from graph.results.recompute import recompute_all
+    from workers.errors import RecomputeIncomplete
+    from workers.propagation_fanout import recompute_all_models
 
     with sync_driver() as driver, console.status("loading the licence knowledge base and computing propagation …"):
-        report = recompute_all(driver)
+        try:
+            report = recompute_all_models(driver)
+        except RecomputeIncomplete as exc:
+            raise DemoError(f"propagation was not computed: {exc}") from exc
     console.print(
         f"[green]✓[/] propagation computed for {report.computed:,} models "
         f"({report.cleared:,} known only by name) in {report.seconds:.1f}s"

@@ -7,10 +7,11 @@ from kombu import Queue as KombuQueue
 
 from workers import schemacheck
 from workers.beat import beat_schedule
+from workers.connections import publish_retry_policy
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
-__all__ = ["app", "create_app", "publish_retry_policy"]
+__all__ = ["app", "create_app"]
 
 TASK_MODULES = (
     "workers.tasks.diagnostics",
@@ -19,17 +20,6 @@ TASK_MODULES = (
     "workers.tasks.maintenance",
     "workers.tasks.propagation",
 )
-
-
-def publish_retry_policy(settings: WorkerSettings) -> dict[str, float | int]:
-    """Keep retrying a publish for about ``publish_patience_s`` while the broker is unreachable."""
-    step = 0.5
-    return {
-        "max_retries": max(1, int(settings.publish_patience_s / step)),
-        "interval_start": 0,
-        "interval_step": step,
-        "interval_max": step,
-    }
 
 
 def create_app(settings: WorkerSettings | None = None) -> Celery:

@@ -1,40 +1,77 @@
-"""The small client other processes (the API, the CLI) use to start, cancel and read crawl jobs.
+"""The small client other processes (the API, the CLI) use to start, cancel and read crawl jobs
+and to ask for propagation results to be recomputed.
 
-It needs only Redis (``REDIS_URL``); callers never import Celery::
+It needs only Redis (``REDIS_URL``) and :mod:`workers.contract`: tasks are sent by name through
+a publish-only Celery app (:func:`workers.connections.publisher`), the job store is read with
+redis-py, and neither the crawler, the graph nor the task code is imported. Every call is
+bounded in time; Redis and broker failures surface as
+:class:`~workers.contract.CoordinationUnavailable`::
 
     from workers.client import CrawlClient
     client = CrawlClient()
     job_id = client.request_crawl(["HuggingFaceH4/zephyr-7b-beta"], up=True, down=1, deployers=False)
     client.job(job_id)        # JobSnapshot | None: state, counters, problems by kind, pending units
     client.cancel(job_id)     # True if it was running
+    client.request_recompute(["HuggingFaceH4/zephyr-7b-beta"])  # the recompute task's id
 
 Module-level :func:`request_crawl`, :func:`cancel` and :func:`job` use one shared client.
 """
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-from crawler.parsing import check_repo_id
-from crawler.settings import CrawlerSettings
+import redis
+from kombu.exceptions import LimitExceeded, OperationalError
+
 from workers import pipeline
-from workers.context import redis_client
-from workers.errors import InvalidCrawlRequest
-from workers.jobs import JobOptions, JobSnapshot, JobStore
+from workers.connections import publish_retry_policy, publisher, redis_answers, redis_client
+from workers.contract import TASK_RECOMPUTE, CoordinationUnavailable, InvalidCrawlRequest, JobOptions, JobSnapshot
+from workers.jobs import JobStore
+from workers.queues import Queue
 from workers.settings import WorkerSettings
 
-__all__ = ["CrawlClient", "cancel", "job", "request_crawl"]
+__all__ = ["CrawlClient", "cancel", "job", "request_crawl", "seed_problem"]
 
 MAX_SEEDS = 10_000
+MAX_RECOMPUTE_IDS = 10_000
+
+T = TypeVar("T")
+
+# The Hub's own rule for a repository id (huggingface_hub's validate_repo_id), so that a bad seed
+# is refused before anything is enqueued; the crawler checks every id it reads again.
+_REPO_ID = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b", re.ASCII)
+
+
+def seed_problem(candidate: str) -> str | None:
+    """Why ``candidate`` is not a Hub model id, or None when it is one."""
+    if candidate != candidate.strip() or not candidate:
+        return "blank or padded"
+    if candidate.count("/") > 1:
+        return "more than one '/'"
+    if not _REPO_ID.fullmatch(candidate):
+        return "use letters, digits, '-', '_' or '.', at most 96 of them, not starting or ending with '-' or '.'"
+    if "--" in candidate or ".." in candidate:
+        return "'--' and '..' are not allowed"
+    if candidate.endswith(".git"):
+        return "cannot end with '.git'"
+    return None
 
 
 class CrawlClient:
-    """Starts, cancels and reads crawl jobs through Redis."""
+    """Starts, cancels and reads crawl jobs, and enqueues recomputes, through Redis."""
 
     def __init__(self, settings: WorkerSettings | None = None) -> None:
         self.settings = settings or WorkerSettings()
         self.store = JobStore(redis_client(self.settings))
+
+    @classmethod
+    def for_redis(cls, redis_url: str | None = None) -> CrawlClient:
+        """A client of the Redis at ``redis_url`` (default ``REDIS_URL``), other settings from the environment."""
+        return cls(WorkerSettings.model_validate({"REDIS_URL": redis_url}) if redis_url else WorkerSettings())
 
     def request_crawl(
         self,
@@ -52,14 +89,14 @@ class CrawlClient:
         ``up``: follow declared bases to the roots; ``down``: levels of children to list;
         ``deployers``: list the Spaces and inference providers of each seed; ``endpoint``: the
         hub (default ``HF_ENDPOINT`` or huggingface.co); ``force``: re-read models whose sha
-        has not changed. Raises :class:`~workers.errors.InvalidCrawlRequest`.
+        has not changed. Raises :class:`~workers.contract.InvalidCrawlRequest`.
         """
         wanted = list(dict.fromkeys(s.strip() for s in seeds if s and s.strip()))
         if not wanted:
             raise InvalidCrawlRequest("a crawl needs at least one seed model id")
         if len(wanted) > MAX_SEEDS:
             raise InvalidCrawlRequest(f"at most {MAX_SEEDS} seeds per crawl, got {len(wanted)}")
-        invalid = [(seed, reason) for seed in wanted if (reason := check_repo_id(seed)) is not None]
+        invalid = [(seed, reason) for seed in wanted if (reason := seed_problem(seed)) is not None]
         if invalid:
             seed, reason = invalid[0]
             raise InvalidCrawlRequest(f"{seed!r} is not a model id: {reason}")
@@ -68,21 +105,49 @@ class CrawlClient:
         width = self.settings.default_breadth if breadth is None else breadth
         if not 1 <= width <= 100_000:
             raise InvalidCrawlRequest(f"breadth must be from 1 to 100000, got {width!r}")
-        hub = (endpoint or CrawlerSettings().endpoint).rstrip("/")
+        hub = (endpoint or self.settings.hub_endpoint).rstrip("/")
         if not hub.startswith(("http://", "https://")):
             raise InvalidCrawlRequest(f"endpoint must be an http(s) URL, got {hub!r}")
         options = JobOptions(
             seeds=tuple(wanted), endpoint=hub, up=up, down=down, deployers=deployers, breadth=width, force=force
         )
-        return pipeline.start_job(self.store, options, self.settings)
+        return self._redis(lambda: pipeline.start_job(self.store, options, self.settings))
 
     def cancel(self, job_id: str) -> bool:
         """Stop a running job (its queued units return without work); False if it is not running."""
-        return self.store.cancel(job_id)
+        return self._redis(lambda: self.store.cancel(job_id))
 
     def job(self, job_id: str) -> JobSnapshot | None:
         """The job's state, live counters and report; None if no such job is known."""
-        return self.store.snapshot(job_id)
+        return self._redis(lambda: self.store.snapshot(job_id))
+
+    def request_recompute(self, model_ids: Iterable[str]) -> str:
+        """Enqueue the recompute of these models' propagation results and of every descendant; returns the task id.
+
+        The results are refreshed asynchronously, by a worker of the propagation queue.
+        """
+        ids = sorted({m for m in model_ids if m})
+        if not ids or len(ids) > MAX_RECOMPUTE_IDS:
+            raise InvalidCrawlRequest(f"a recompute names 1 to {MAX_RECOMPUTE_IDS} models, got {len(ids)}")
+        try:
+            sent = publisher(self.settings).send_task(
+                TASK_RECOMPUTE, args=[ids], queue=Queue.PROPAGATION.value,
+                retry=True, retry_policy=publish_retry_policy(self.settings),
+            )
+        except (OperationalError, LimitExceeded, redis.RedisError) as exc:
+            raise CoordinationUnavailable(f"the broker did not take the recompute: {exc}") from exc
+        return str(sent.id)
+
+    def is_reachable(self, timeout_s: float) -> bool:
+        """True when Redis (job store and broker) answers a ping within about ``timeout_s``."""
+        return redis_answers(self.settings, timeout_s)
+
+    def _redis(self, call: Callable[[], T]) -> T:
+        """Run a job-store call; an unreachable or silent Redis becomes CoordinationUnavailable."""
+        try:
+            return call()
+        except redis.RedisError as exc:
+            raise CoordinationUnavailable(f"the job store did not answer: {exc}") from exc
 
 
 _default: CrawlClient | None = None

@@ -14,36 +14,19 @@ from dataclasses import dataclass, field
 
 import redis
 from neo4j import Driver
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
 
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from graph.db import sync_driver
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
+from workers.connections import redis_client
 from workers.hublimit import HubLimiter
 from workers.jobs import JobStore
 from workers.ratelimit import RedisTokenBucket
 from workers.settings import WorkerSettings
 
-__all__ = ["Resources", "redis_client", "reset_resources", "resources"]
-
-_BACKOFF_CAP_S = 1.0
-
-
-def redis_client(settings: WorkerSettings) -> redis.Redis:
-    """A Redis client that keeps retrying through a short outage (about ``redis_patience_s``)."""
-    retries = max(3, int(settings.redis_patience_s / _BACKOFF_CAP_S) + 5)
-    return redis.Redis.from_url(
-        settings.redis_url,
-        retry=Retry(ExponentialBackoff(cap=_BACKOFF_CAP_S, base=0.05), retries),
-        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
-        socket_connect_timeout=2.0,
-        socket_timeout=15.0,
-        health_check_interval=10,
-    )
-
+__all__ = ["Resources", "reset_resources", "resources"]
 
 @dataclass
 class Resources:

@@ -29,7 +29,8 @@ from graph.reads.crawl_planning import KnownModel, known_models
 from workers import hubwork, pipeline
 from workers.context import Resources
 from workers.errors import HubUnavailableError
-from workers.jobs import Counter, JobOptions, JobStore
+from workers.contract import JobOptions
+from workers.jobs import Counter, JobStore
 from workers.pipeline import Unit
 from workers.serialize import to_json
 

@@ -14,7 +14,8 @@ Hierarchy::
     └── WorkersPermanentError        repeating the call unchanged cannot help
         ├── InvalidCrawlRequest      a crawl was requested with bad seeds or options
         ├── PayloadError             a task payload (observations JSON, unit spec) could not be decoded
-        └── JobNotFound              no job with this id is known (expired, or Redis lost it)
+        ├── JobNotFound              no job with this id is known (expired, or Redis lost it)
+        └── RecomputeIncomplete      a full recompute sent to the workers failed, found no worker, or ran out of time
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidCrawlRequest",
     "JobNotFound",
     "PayloadError",
+    "RecomputeIncomplete",
     "WorkersError",
     "WorkersPermanentError",
     "WorkersRetryableError",
@@ -70,3 +72,8 @@ class JobNotFound(WorkersPermanentError, LookupError):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"no crawl job {job_id!r}")
         self.job_id = job_id
+
+
+class RecomputeIncomplete(WorkersPermanentError):
+    """A full recompute sent to the propagation workers did not finish: a page failed, no worker
+    consumes the propagation queue, or the wait ran out (the pages stored so far are kept)."""

@@ -33,21 +33,17 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import redis
 
-__all__ = ["SAMPLES_PER_KIND", "Counter", "JobOptions", "JobSnapshot", "JobState", "JobStore"]
+from workers.contract import JobOptions, JobSnapshot, JobState
+
+__all__ = ["SAMPLES_PER_KIND", "Counter", "JobStore"]
 
 _TTL_S = 7 * 86_400
 SAMPLES_PER_KIND = 20
-
-
-class JobState(enum.StrEnum):
-    RUNNING = "running"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 class Counter(enum.StrEnum):
@@ -60,46 +56,6 @@ class Counter(enum.StrEnum):
     OBSERVATIONS = "observations"
     RETRIES = "retries"
     RESENT = "resent_units"
-
-
-@dataclass(frozen=True)
-class JobOptions:
-    seeds: tuple[str, ...]
-    endpoint: str
-    up: bool = True
-    down: int = 0
-    deployers: bool = False
-    breadth: int = 10_000
-    force: bool = False  # crawl even when the sha has not changed
-
-
-@dataclass(frozen=True)
-class JobSnapshot:
-    id: str
-    state: JobState
-    options: JobOptions
-    counters: dict[str, int]
-    problems_by_kind: dict[str, int]
-    pending: int
-    created_at: float
-    finished_at: float | None
-    problem_samples: list[dict[str, str]] = field(default_factory=list)
-    progress_at: float | None = None
-
-    @property
-    def duration_s(self) -> float:
-        return (self.finished_at or time.time()) - self.created_at
-
-    @property
-    def finished(self) -> bool:
-        """True once no unit is outstanding (a cancelled job finishes when its queued units have drained)."""
-        return self.pending <= 0 and self.state is not JobState.RUNNING
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["state"] = self.state.value
-        data["duration_s"] = round(self.duration_s, 3)
-        return data
 
 
 # KEYS: units hash, meta hash, done set, active set; ARGV: now, job id, then (unit, spec) pairs

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from celery import Celery
-from kombu.exceptions import OperationalError
+from kombu.exceptions import LimitExceeded, OperationalError
 
-from workers.app import app, create_app, publish_retry_policy
+from workers.connections import publish_retry_policy, publisher
+from workers.contract import TASK_CHILDREN, TASK_DEPLOYERS, TASK_FINALIZE, TASK_PROPAGATE, TASK_SEED, TASK_WRITE
 from workers.errors import CoordinationUnavailable, PayloadError
 from workers.jobs import Counter, JobOptions, JobStore
 from workers.queues import Queue
@@ -40,12 +40,6 @@ from workers.settings import WorkerSettings
 
 __all__ = [
     "FINALIZE",
-    "TASK_CHILDREN",
-    "TASK_DEPLOYERS",
-    "TASK_FINALIZE",
-    "TASK_PROPAGATE",
-    "TASK_SEED",
-    "TASK_WRITE",
     "Unit",
     "backoff_s",
     "children_unit",
@@ -63,12 +57,6 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-TASK_SEED = "lineage.crawl.seed"
-TASK_CHILDREN = "lineage.crawl.children"
-TASK_DEPLOYERS = "lineage.crawl.deployers"
-TASK_WRITE = "lineage.crawl.write"
-TASK_FINALIZE = "lineage.crawl.finalize"
-TASK_PROPAGATE = "lineage.crawl.propagate"
 FINALIZE = "finalize"
 
 
@@ -130,18 +118,6 @@ def backoff_s(attempt: int, settings: WorkerSettings, rand: float) -> float:
     return float(min(settings.retry_backoff_max_s, 2**attempt) * (0.5 + 0.5 * rand))
 
 
-_apps: dict[str, Celery] = {}
-
-
-def _app_for(settings: WorkerSettings) -> Celery:
-    """The Celery app publishing to ``settings.redis_url`` (the process's app when it is the same broker)."""
-    if settings.redis_url == app.conf.broker_url:
-        return app
-    if settings.redis_url not in _apps:
-        _apps[settings.redis_url] = create_app(settings)
-    return _apps[settings.redis_url]
-
-
 def send(job_id: str, units: Iterable[Unit], settings: WorkerSettings, *, countdown: float | None = None) -> int:
     """Publish a task per unit (retrying while the broker is briefly unreachable).
 
@@ -149,7 +125,7 @@ def send(job_id: str, units: Iterable[Unit], settings: WorkerSettings, *, countd
     units stay registered, so a later resend (the sweep, or the task's own retry) sends them.
     """
     policy = publish_retry_policy(settings)
-    celery = _app_for(settings)
+    celery = publisher(settings)
     sent = 0
     for unit in units:
         try:
@@ -161,7 +137,7 @@ def send(job_id: str, units: Iterable[Unit], settings: WorkerSettings, *, countd
                 retry=True,
                 retry_policy=policy,
             )
-        except OperationalError as exc:
+        except (OperationalError, LimitExceeded) as exc:
             raise CoordinationUnavailable(f"the broker did not take {unit.key}: {exc}") from exc
         sent += 1
     return sent

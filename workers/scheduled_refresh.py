@@ -27,7 +27,7 @@ from crawler.settings import CrawlerSettings
 from graph.reads.crawl_planning import known_models, refresh_candidates
 from workers import pipeline
 from workers.context import Resources
-from workers.jobs import JobOptions
+from workers.contract import JobOptions
 
 __all__ = ["RefreshPlan", "plan_refresh", "start_refresh"]
 

@@ -58,6 +58,11 @@ class WorkerSettings(BaseSettings):
         description="How long a job-store or rate-limit call keeps retrying while Redis is unreachable.",
     )
     # -- the crawl pipeline -------------------------------------------------------------------
+    hub_endpoint: str = Field(
+        default="https://huggingface.co",
+        validation_alias="HF_ENDPOINT",
+        description="Hub a crawl request asks when it names none (the live Hub, or a replay hub's URL).",
+    )
     hub_rate: HubRate = Field(
         default=HubRate(rate=5.0, burst=10),
         validation_alias="LINEAGE_HUB_RATE",
@@ -109,6 +114,15 @@ class WorkerSettings(BaseSettings):
         description=(
             "End every crawl job by recomputing the licence propagation of the models it wrote and of their "
             "descendants (graph.results.recompute.recompute_affected)."
+        ),
+    )
+    recompute_all_timeout_s: float = Field(
+        default=4 * 3_600,
+        gt=0,
+        validation_alias="LINEAGE_RECOMPUTE_ALL_TIMEOUT_S",
+        description=(
+            "Longest wait for the propagation workers to store every model's result in a full recompute "
+            "(workers.propagation_fanout); past it the caller stops waiting and reports what was stored."
         ),
     )
     unit_retries: int = Field(

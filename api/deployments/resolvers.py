@@ -20,7 +20,11 @@ Info = strawberry.Info[Any, None]
 class DeploymentsMutation:
     @strawberry.mutation(
         permission_classes=[RequireApiKey],
-        description="Record that `operator` runs `model` (registered deployments join the responsibility chain and dashboards).",
+        description=(
+            "Record that `operator` runs `model`. The deployment is written at once; the model's propagation "
+            "results (responsibility chain, dashboards) are refreshed asynchronously by the workers, so they "
+            "show the deployment shortly after this answer."
+        ),
     )
     async def register_deployment(
         self,
@@ -32,6 +36,7 @@ class DeploymentsMutation:
     ) -> Deployment:
         found = await service.register_deployment(
             info.context.graph,
+            info.context.crawls,
             model_id=str(model),
             operator=operator,
             kind=kind,

@@ -2,14 +2,17 @@
 
 The model must already be in the graph (by id or old id). The deployment is written as an
 observation with the evidence ``registered via API`` and the caller's key digest in the run
-id; the model's materialised propagation result is recomputed, and the deployment joins its
-responsibility chain (as a deployer) and the dashboards' deployments reached.
+id. The recompute of the model's stored propagation results (and its descendants') is then
+enqueued for the workers, never run inside the request: once a worker has done it, the
+deployment is in the model's responsibility chain (as a deployer) and the dashboards'
+deployments reached.
 """
 
 from __future__ import annotations
 
 from api.enums import DeploymentKind
 from api.errors import BadUserInput, translated
+from api.jobs.service import CrawlService
 from graph.client import GraphClient
 from graph.reads import Deployment
 from graph.registration import registration
@@ -19,6 +22,7 @@ __all__ = ["register_deployment"]
 
 async def register_deployment(
     graph: GraphClient,
+    crawls: CrawlService,
     *,
     model_id: str,
     operator: str,
@@ -26,7 +30,7 @@ async def register_deployment(
     url: str | None,
     request_id: str,
 ) -> Deployment:
-    """Write the deployment and return it as the graph now holds it."""
+    """Write the deployment, enqueue the recompute of its model's results, and return it as the graph holds it."""
     with translated():
         facts = await graph.reader.facts([model_id])
         if model_id not in facts:
@@ -34,8 +38,8 @@ async def register_deployment(
         canonical = facts[model_id].id
         reg = registration(model_id=canonical, operator=operator, kind=kind, url=url, request_id=request_id)
         await graph.write([reg.observation], run_id=reg.run_id)
-        await graph.recompute([canonical])  # deployments enter the stored results (hosting rules, chain)
         found = await graph.reader.deployments_of([canonical])
+    await crawls.recompute([canonical])  # deployments enter the stored results (hosting rules, chain)
     for deployment in found.get(canonical, ()):
         if deployment.id == reg.observation.id:
             return deployment

@@ -1,4 +1,4 @@
-"""Crawl jobs through the workers' client (Redis only; the API never imports Celery).
+"""Crawl jobs and recomputes through the workers' client (Redis only: no task code, graph or crawler).
 
 The client is synchronous (redis-py); its calls run in a worker thread. Bad requests become
 :class:`api.errors.BadUserInput`, an unreachable Redis :class:`api.errors.ServiceUnavailable`.
@@ -11,13 +11,9 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-import redis
-
 from api.errors import BadUserInput, ServiceUnavailable
 from workers.client import CrawlClient
-from workers.errors import InvalidCrawlRequest, WorkersRetryableError
-from workers.jobs import JobSnapshot
-from workers.settings import WorkerSettings
+from workers.contract import CoordinationUnavailable, InvalidCrawlRequest, JobSnapshot
 
 __all__ = ["CrawlService"]
 
@@ -25,7 +21,7 @@ T = TypeVar("T")
 
 
 class CrawlService:
-    """Starts, cancels and reads crawl jobs; the client is created on first use."""
+    """Starts, cancels and reads crawl jobs, and enqueues recomputes; the client is created on first use."""
 
     def __init__(self, redis_url: str | None = None, *, client: CrawlClient | None = None) -> None:
         self._redis_url = redis_url
@@ -35,8 +31,7 @@ class CrawlService:
     def _get(self) -> CrawlClient:
         with self._lock:
             if self._client is None:
-                settings = WorkerSettings.model_validate({"REDIS_URL": self._redis_url}) if self._redis_url else WorkerSettings()
-                self._client = CrawlClient(settings)
+                self._client = CrawlClient.for_redis(self._redis_url)
             return self._client
 
     async def _call(self, fn: Callable[[CrawlClient], T]) -> T:
@@ -47,7 +42,7 @@ class CrawlService:
             return await asyncio.to_thread(work)
         except InvalidCrawlRequest as exc:
             raise BadUserInput(str(exc)) from exc
-        except (WorkersRetryableError, redis.RedisError, OSError) as exc:
+        except CoordinationUnavailable as exc:
             raise ServiceUnavailable("the job store is unavailable right now; try again shortly") from exc
 
     async def request(self, seeds: Sequence[str], *, up: bool, down: int, deployers: bool) -> JobSnapshot:
@@ -57,7 +52,7 @@ class CrawlService:
             job_id = client.request_crawl(list(seeds), up, down, deployers)
             snapshot = client.job(job_id)
             if snapshot is None:  # pragma: no cover - the job was just created
-                raise WorkersRetryableError(f"job {job_id} vanished right after it was created")
+                raise CoordinationUnavailable(f"job {job_id} vanished right after it was created")
             return snapshot
 
         return await self._call(start)
@@ -73,3 +68,14 @@ class CrawlService:
 
     async def job(self, job_id: str) -> JobSnapshot | None:
         return await self._call(lambda client: client.job(job_id))
+
+    async def is_reachable(self, timeout_s: float) -> bool:
+        """True when the job store answers within ``timeout_s`` (readiness)."""
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(lambda: self._get().is_reachable(timeout_s)), timeout_s + 1)
+        except TimeoutError:
+            return False
+
+    async def recompute(self, model_ids: Sequence[str]) -> str:
+        """Enqueue the recompute of these models' propagation results and their descendants'; returns the task id."""
+        return await self._call(lambda client: client.request_recompute(model_ids))

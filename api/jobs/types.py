@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from workers.jobs import JobSnapshot
+from workers.contract import JobSnapshot
 
 __all__ = ["CrawlCounters", "CrawlJob", "CrawlJobState", "KindCount", "ProblemSample"]
 

@@ -3,8 +3,11 @@
 * :func:`materialise` — compute and store the results of some models (or of all of them);
 * :func:`recompute_affected` — after an ancestor's facts changed (licence, relation, a new or
   closed parent): the changed models and every descendant, nothing else, parents first;
-* :func:`recompute_all` — the full recompute (``lineage propagate --all``): loads the licence
-  knowledge base into ``License``/``Term`` nodes, then every model, a page of ids at a time.
+* :func:`recompute_all` — the full recompute, in this process (``lineage propagate --all
+  --local``): loads the licence knowledge base into ``License``/``Term`` nodes
+  (:func:`load_knowledge_base`), then every model, a page of ids at a time (:func:`model_pages`).
+  A parallel full recompute hands the same pages to other processes (the propagation
+  workers), each storing its page with :func:`materialise`.
 
 What is stored (one ``SET m += props`` per model, batched ``UNWIND``): the engine's flat
 properties (:meth:`PropagationResult.to_properties`: ``eff_licenses``, ``eff_terms``,
@@ -22,32 +25,26 @@ full detail …) plus, for fast aggregates:
   running code's is stale (:func:`stale_models`).
 
 Models that cannot be computed (known only as a parent, unavailable) have every ``eff_*``
-property removed, so no stale result survives them. Writes run in a background thread
-while the engine computes the next chunk; each chunk is one idempotent transaction, so an
-interrupted recompute is repaired by running it again.
+property removed, so no stale result survives them. Everything here runs sequentially in
+the calling process; writes run in a background thread while the engine computes the next
+chunk; each chunk is one idempotent transaction, so an interrupted recompute is repaired by
+running it again.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.connection import Connection
 from typing import Any
 
 import structlog
 from neo4j import Driver, RoutingControl
 
 from graph.db import write_query
-from graph.errors import (
-    GraphQueryError,
-    GraphRetryableError,
-    GraphTransient,
-    translated,
-)
+from graph.errors import translated
 from terms.licenses import EuOssEligibility, LicenseCatalog, TriState, default_catalog
 from graph.knowledge_base.store import load_catalog
 from terms.propagation.bulk import no_cyclic_gc
@@ -72,7 +69,9 @@ __all__ = [
     "STORE_VERSION",
     "MaterialiseReport",
     "Progress",
+    "load_knowledge_base",
     "materialise",
+    "model_pages",
     "recompute_affected",
     "recompute_all",
     "stale_models",
@@ -92,9 +91,6 @@ COMPUTE_CHUNK = 5000
 
 PAGE = 20_000
 """Models per page of the full recompute (each page is loaded with its ancestors)."""
-
-PARALLEL_MIN = 20_000
-"""Smallest set of models worth splitting between processes."""
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: models stored so far, of how many."""
@@ -136,6 +132,26 @@ class MaterialiseReport:
     write_wait_seconds: float = 0.0  # time the main thread waited for writes to finish
     seconds: float = 0.0
     written: set[str] = field(default_factory=set)
+
+    def counts(self) -> dict[str, float]:
+        """The figures of this report (not the ids written), e.g. to send back from a worker."""
+        return {
+            "asked": self.asked, "computed": self.computed, "cleared": self.cleared, "view_models": self.view_models,
+            "round_trips": self.round_trips, "transactions": self.transactions, "load_seconds": self.load_seconds,
+            "compute_seconds": self.compute_seconds, "write_wait_seconds": self.write_wait_seconds,
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, float]) -> MaterialiseReport:
+        """The report of :meth:`counts` (without the ids written)."""
+        return cls(
+            asked=int(counts["asked"]), computed=int(counts["computed"]), cleared=int(counts["cleared"]),
+            view_models=int(counts["view_models"]), round_trips=int(counts["round_trips"]),
+            transactions=int(counts["transactions"]), load_seconds=float(counts["load_seconds"]),
+            compute_seconds=float(counts["compute_seconds"]),
+            write_wait_seconds=float(counts["write_wait_seconds"]), seconds=float(counts["seconds"]),
+        )
 
     def merge(self, other: MaterialiseReport) -> None:
         self.asked += other.asked
@@ -229,34 +245,30 @@ def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
 
 @dataclass(slots=True)
 class _Job:
-    """One materialisation: where to read and write, the engine, the report, how to split the work."""
+    """One materialisation: where to read and write, the engine, the report, progress."""
 
     driver: Driver
     database: str | None
     engine: PropagationEngine
     report: MaterialiseReport
     writer: _Writer
-    at: datetime
     step: Callable[[int], None]
     grow: Callable[[int], None]
-    workers: int
-    connect: Callable[[], Driver] | None
 
-    def compute_rows(self, run: PropagationRun, analyzer: TermFlowAnalyzer, chunk: list[str],
-                     report: MaterialiseReport) -> list[dict[str, Any]]:
+    def compute_rows(self, run: PropagationRun, analyzer: TermFlowAnalyzer, chunk: list[str]) -> list[dict[str, Any]]:
         began = time.perf_counter()
         results = run.results(chunk)
         rows = [{"id": mid, "props": stored_properties(run, analyzer, results[mid])} for mid in chunk]
         run.release(chunk)
-        report.compute_seconds += time.perf_counter() - began
+        self.report.compute_seconds += time.perf_counter() - began
         return rows
 
-    def store(self, run: PropagationRun, analyzer: TermFlowAnalyzer, order: list[str], writer: _Writer,
-              report: MaterialiseReport, step: Callable[[int], None]) -> None:
+    def store(self, run: PropagationRun, analyzer: TermFlowAnalyzer, order: list[str]) -> None:
+        """Compute ``order`` (parents first) a chunk at a time, handing each chunk's rows to the writer."""
         for chunk in _chunks(order, COMPUTE_CHUNK):
-            writer.rows(self.compute_rows(run, analyzer, chunk, report))
-            report.computed += len(chunk)
-            step(len(chunk))
+            self.writer.rows(self.compute_rows(run, analyzer, chunk))
+            self.report.computed += len(chunk)
+            self.step(len(chunk))
 
     def materialise_set(self, asked: Collection[str], descendants: bool) -> None:
         report = self.report
@@ -280,74 +292,7 @@ class _Job:
         analyzer = TermFlowAnalyzer(self.engine.catalog, run.summarizer)
         report.view_models += len(view.nodes)
         report.written.update(order)
-        if self.workers > 1 and self.connect is not None and len(order) >= PARALLEL_MIN:
-            self._parallel(run, analyzer, order)
-        else:
-            self.store(run, analyzer, order, self.writer, report, self.step)
-
-    def _parallel(self, run: PropagationRun, analyzer: TermFlowAnalyzer, order: list[str]) -> None:
-        """States first (shared), then the results split between this process and forked workers."""
-        began = time.perf_counter()
-        run.ensure(order)
-        self.report.compute_seconds += time.perf_counter() - began
-        share = -(-len(order) // self.workers)
-        slices = [order[i : i + share] for i in range(0, len(order), share)]
-        context = multiprocessing.get_context("fork")
-        children = []
-        for part in slices[1:]:
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=self._child, args=(run, analyzer, part, send), daemon=True)
-            process.start()
-            send.close()
-            children.append((process, receive))
-        try:
-            self.store(run, analyzer, slices[0], self.writer, self.report, self.step)
-            for process, receive in children:
-                self._collect(receive)
-                process.join()
-        finally:
-            for process, _ in children:
-                if process.is_alive():
-                    process.terminate()
-                    process.join()
-
-    def _collect(self, receive: Connection) -> None:
-        while True:
-            try:
-                message = receive.recv()
-            except EOFError as exc:
-                raise GraphTransient("a propagation worker process ended without reporting") from exc
-            kind = message[0]
-            if kind == "progress":
-                self.step(int(message[1]))
-            elif kind == "done":
-                _, computed, transactions, compute_s, wait_s = message
-                self.report.computed += computed
-                self.report.transactions += transactions
-                self.report.compute_seconds += compute_s
-                self.report.write_wait_seconds += wait_s
-                return
-            else:
-                _, text, retryable = message
-                raise (GraphTransient if retryable else GraphQueryError)(f"propagation worker failed: {text}")
-
-    def _child(self, run: PropagationRun, analyzer: TermFlowAnalyzer, ids: list[str], send: Connection) -> None:
-        """In a forked process: compute and store ``ids`` through a driver of its own."""
-        try:
-            assert self.connect is not None
-            driver = self.connect()
-            sub = MaterialiseReport()
-            writer = _Writer(driver, self.database, sub, self.at)
-            try:
-                self.store(run, analyzer, ids, writer, sub, lambda n: send.send(("progress", n)))
-            finally:
-                writer.close()
-                driver.close()
-            send.send(("done", sub.computed, sub.transactions, sub.compute_seconds, sub.write_wait_seconds))
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
-            send.send(("error", f"{type(exc).__name__}: {exc}", isinstance(exc, GraphRetryableError)))
-        finally:
-            send.close()
+        self.store(run, analyzer, order)
 
 
 def materialise(
@@ -357,21 +302,16 @@ def materialise(
     catalog: LicenseCatalog | None = None,
     database: str | None = None,
     progress: Progress | None = None,
-    workers: int = 1,
-    connect: Callable[[], Driver] | None = None,
 ) -> MaterialiseReport:
     """Compute and store the results of ``model_ids`` (None: every model, see :func:`recompute_all`).
 
-    ``workers`` > 1 with ``connect`` (a function returning a new driver) splits a large set
-    (at least ``PARALLEL_MIN`` models) between this process and forked worker processes, each
-    writing through its own driver; the lineage is read and the states computed once.
+    Only these models are stored (each read with its ancestors): a page of a full recompute.
     """
     if model_ids is None:
-        return recompute_all(driver, catalog=catalog, database=database, progress=progress, workers=workers,
-                             connect=connect)
+        return recompute_all(driver, catalog=catalog, database=database, progress=progress)
     targets = sorted(set(model_ids))
     report = MaterialiseReport(asked=len(targets))
-    return _run(driver, [targets], catalog, database, progress, report, len(targets), workers, connect)
+    return _run(driver, [targets], catalog, database, progress, report, len(targets))
 
 
 def recompute_affected(
@@ -381,20 +321,17 @@ def recompute_affected(
     catalog: LicenseCatalog | None = None,
     database: str | None = None,
     progress: Progress | None = None,
-    workers: int = 1,
-    connect: Callable[[], Driver] | None = None,
 ) -> MaterialiseReport:
     """Recompute the changed models and every descendant (now), parents before children, cycle-safe.
 
     ``changed_ids`` are the models whose own facts changed: for a licence, status, name or
     deployment change the model itself; for a DERIVED_FROM edge that opened, closed or changed
     relation, its child. Descendants come from the ancestry index in the same statement as their
-    facts (or from a walk of the edges while the index awaits a rebuild). Keep ``workers=1``
-    inside a threaded Celery worker (worker processes are forked).
+    facts (or from a walk of the edges while the index awaits a rebuild).
     """
     changed = sorted(set(changed_ids))
     report = MaterialiseReport(asked=len(changed))
-    return _run(driver, [changed], catalog, database, progress, report, 0, workers, connect, descendants=True)
+    return _run(driver, [changed], catalog, database, progress, report, 0, descendants=True)
 
 
 def recompute_all(
@@ -404,23 +341,27 @@ def recompute_all(
     database: str | None = None,
     progress: Progress | None = None,
     page_size: int = PAGE,
-    workers: int = 1,
-    connect: Callable[[], Driver] | None = None,
 ) -> MaterialiseReport:
-    """Load the licence knowledge base, then compute and store the result of every model."""
+    """Load the licence knowledge base, then compute and store the result of every model, page by page."""
     catalog = catalog or default_catalog()
-    load_catalog(driver, catalog, database=database or "neo4j")
-    rows = c.read(driver, q.COUNT_MODELS, {}, database)
-    total = int(rows[0]["n"]) if rows else 0
+    total = load_knowledge_base(driver, catalog=catalog, database=database)
     report = MaterialiseReport(asked=total)
-    pages = _pages(driver, database, page_size)
-    return _run(driver, pages, catalog, database, progress, report, total, workers, connect)
+    pages = model_pages(driver, database=database, page_size=page_size)
+    return _run(driver, pages, catalog, database, progress, report, total)
 
 
-def _pages(driver: Driver, database: str | None, size: int) -> Iterator[list[str]]:
+def load_knowledge_base(driver: Driver, *, catalog: LicenseCatalog | None = None, database: str | None = None) -> int:
+    """Load the licence knowledge base into the graph (first step of a full recompute); returns the models to compute."""
+    load_catalog(driver, catalog or default_catalog(), database=database or "neo4j")
+    rows = c.read(driver, q.COUNT_MODELS, {}, database)
+    return int(rows[0]["n"]) if rows else 0
+
+
+def model_pages(driver: Driver, *, database: str | None = None, page_size: int = PAGE) -> Iterator[list[str]]:
+    """Every model id, ``page_size`` at a time, in id order (the pages of a full recompute)."""
     after: str | None = None
     while True:
-        rows = c.read(driver, q.MODEL_IDS_PAGE, {"after": after, "limit": size}, database)
+        rows = c.read(driver, q.MODEL_IDS_PAGE, {"after": after, "limit": page_size}, database)
         ids = [str(r["id"]) for r in rows]
         if not ids:
             return
@@ -436,8 +377,6 @@ def _run(
     progress: Progress | None,
     report: MaterialiseReport,
     total: int,
-    workers: int,
-    connect: Callable[[], Driver] | None,
     *,
     descendants: bool = False,
 ) -> MaterialiseReport:
@@ -458,8 +397,7 @@ def _run(
 
     at = datetime.now(UTC)
     writer = _Writer(driver, database, report, at)
-    job = _Job(driver, database, PropagationEngine(catalog), report, writer, at, step, grow, max(1, workers),
-               connect)
+    job = _Job(driver, database, PropagationEngine(catalog), report, writer, step, grow)
     try:
         with no_cyclic_gc():
             for targets in batches:

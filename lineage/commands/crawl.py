@@ -24,7 +24,7 @@ from lineage.console import console, fail
 
 if TYPE_CHECKING:
     from workers.client import CrawlClient
-    from workers.jobs import JobSnapshot
+    from workers.contract import JobSnapshot
 
 __all__ = ["crawl", "follow_job", "render_report"]
 

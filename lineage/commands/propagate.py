@@ -1,11 +1,16 @@
-"""``lineage propagate [--all | ID…]``: compute propagation results and store them on the graph."""
+"""``lineage propagate [--all [--local] | ID…]``: compute propagation results and store them on the graph.
+
+``--all`` shares the pages of models among the propagation workers (a Celery group, see
+:mod:`workers.propagation_fanout`); ``--all --local`` does the same work in this process, one
+page after another, for a machine without a broker. Named models (and their descendants) are
+recomputed in this process.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from neo4j import Driver
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,6 +31,7 @@ from graph.results.recompute import (
 )
 from graph.settings import Neo4jSettings
 from lineage.console import console, fail
+from workers.errors import RecomputeIncomplete
 
 __all__ = ["propagate"]
 
@@ -38,20 +44,23 @@ def propagate(
     only: Annotated[
         bool, typer.Option("--only", help="Recompute the named models only, not their descendants.")
     ] = False,
-    workers: Annotated[
-        int, typer.Option(min=1, max=16, help="Processes sharing a large recompute (each writes through its own "
-                                              "connection).")
-    ] = 1,
+    local: Annotated[
+        bool, typer.Option("--local", help="With --all: compute in this process, page after page, instead of "
+                                           "sharing the pages among the propagation workers (REDIS_URL).")
+    ] = False,
 ) -> None:
     """Compute the effective terms, conflicts, commercial and AI Act status of models and store them.
 
     With IDs: those models and every descendant (what changes when an ancestor's licence,
-    relation or parents change), parents first. With --all: the licence knowledge base is
-    loaded into License/Term nodes, then every model is recomputed. Neo4j is reached through
-    NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD.
+    relation or parents change), parents first, in this process. With --all: the licence
+    knowledge base is loaded into License/Term nodes, then every model is recomputed by the
+    propagation workers, a page of models per task (or here, with --local). Neo4j is reached
+    through NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, the workers through REDIS_URL.
     """
     if all_models == bool(ids):
         fail("name the models to recompute, or pass --all (not both)")
+    if local and not all_models:
+        fail("--local goes with --all (named models are always recomputed in this process)")
     settings = Neo4jSettings()
     driver = sync_driver(settings)
     columns = (TextColumn("[bold]propagating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -62,20 +71,19 @@ def propagate(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            def connect() -> Driver:
-                return sync_driver(settings)
-
             db = settings.database
             report: MaterialiseReport
-            if all_models:
-                report = recompute_all(driver, database=db, progress=progress, workers=workers, connect=connect)
+            if all_models and local:
+                report = recompute_all(driver, database=db, progress=progress)
+            elif all_models:
+                from workers.propagation_fanout import recompute_all_models
+
+                report = recompute_all_models(driver, database=db, progress=progress)
             elif only:
-                report = materialise(driver, ids or [], database=db, progress=progress, workers=workers,
-                                     connect=connect)
+                report = materialise(driver, ids or [], database=db, progress=progress)
             else:
-                report = recompute_affected(driver, ids or [], database=db, progress=progress, workers=workers,
-                                            connect=connect)
-    except (GraphError, LicenseStoreError) as exc:
+                report = recompute_affected(driver, ids or [], database=db, progress=progress)
+    except (GraphError, LicenseStoreError, RecomputeIncomplete) as exc:
         fail(str(exc))
     finally:
         driver.close()

@@ -1,7 +1,14 @@
-"""Mutations behind API keys: refused without a valid key (nothing enqueued or written), done with one."""
+"""Mutations behind API keys: refused without a valid key (nothing enqueued or written), done with one.
+
+``registerDeployment`` writes the deployment and enqueues the recompute of the model's results:
+the tests wait (bounded) for a worker to have stored them.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -12,6 +19,7 @@ from neo4j import Driver
 from api.settings import ApiSettings
 from graph.client import GraphClient
 from graph.registration import REGISTERED_EVIDENCE
+from graph.results.recompute import recompute_affected
 from graph.settings import Neo4jSettings
 from tests.api.bundled import BundledGraph
 from tests.api.support import API_KEY, api_settings, http_client, run_graphql
@@ -53,6 +61,31 @@ async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> A
 
 def job_keys(jobs: redis.Redis) -> set[bytes]:
     return set(jobs.scan_iter("lineage:job:*"))
+
+
+CHAIN = """query($id: ID!, $root: ID!) {
+    model(id: $id) { deployments { id } responsibilityChain { role deploymentId party } }
+    propagation(root: $root) { deploymentsReached { id modelId operator } } }"""
+WAIT_S = 60.0
+
+
+def wait_until_propagation_is_idle(redis_url: str, timeout_s: float = WAIT_S) -> None:
+    """Wait until no recompute is queued or running (the session's worker consumes the queue)."""
+    from workers.app import app
+
+    broker = redis.Redis.from_url(redis_url, socket_timeout=5)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            inspect = app.control.inspect(timeout=1.0)
+            busy = [t for found in (inspect.active(), inspect.reserved()) for tasks in (found or {}).values()
+                    for t in tasks]
+            if not broker.llen("propagation") and not busy:
+                return
+            time.sleep(0.2)
+    finally:
+        broker.close()
+    raise AssertionError(f"recomputes still queued or running after {timeout_s}s")
 
 
 def deployments(driver: Driver) -> int:
@@ -109,9 +142,11 @@ async def test_crawl_jobs_are_requested_read_and_cancelled_with_a_key(
 
 
 @pytest.mark.anyio
-async def test_a_registered_deployment_joins_the_chain_and_the_dashboards(
-    bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings, settings: ApiSettings, neo4j_driver: Driver
+async def test_a_registered_deployment_joins_the_chain_and_the_dashboards_once_recomputed(
+    bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings, settings: ApiSettings, neo4j_driver: Driver,
+    celery_worker: subprocess.Popen[bytes], redis_url: str,
 ) -> None:
+    bundled_graph.ensure()
     url = "https://chat.acme.example/v1"
     async with http_client(neo4j_settings, settings) as client:
         answer = await client.post("/graphql", json={"query": REGISTER, "variables": {"model": ZEPHYR, "url": url}},
@@ -133,16 +168,23 @@ async def test_a_registered_deployment_joins_the_chain_and_the_dashboards(
             again = await client.post("/graphql", json={"query": REGISTER, "variables": {"model": ZEPHYR, "url": url}},
                                       headers={"Authorization": f"Bearer {API_KEY}"})
             assert again.json()["data"]["registerDeployment"]["id"] == registered["id"], "registering twice is idempotent"
-            seen = (await client.post("/graphql", json={"query": """query($id: ID!, $root: ID!) {
-                model(id: $id) { deployments { id } responsibilityChain { role deploymentId party } }
-                propagation(root: $root) { deploymentsReached { id modelId operator } } }""",
-                "variables": {"id": ZEPHYR, "root": MISTRAL}})).json()["data"]
+            deadline = time.monotonic() + WAIT_S  # the recompute was enqueued: a worker stores the chain
+            while True:
+                seen = (await client.post("/graphql", json={"query": CHAIN, "variables": {"id": ZEPHYR, "root": MISTRAL}}
+                                          )).json()["data"]
+                chain = [s for s in seen["model"]["responsibilityChain"] if s["deploymentId"] == registered["id"]]
+                if chain or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)
+            assert chain, f"the recomputed chain did not show the deployment within {WAIT_S}s"
             assert registered["id"] in [d["id"] for d in seen["model"]["deployments"]]
-            step = next(s for s in seen["model"]["responsibilityChain"] if s["deploymentId"] == registered["id"])
+            step = chain[0]
             assert step["role"] == "deployer" and step["party"] == "acme-corp"
             assert {"id": registered["id"], "modelId": ZEPHYR, "operator": "acme-corp"} in seen["propagation"]["deploymentsReached"]
         finally:
+            await asyncio.to_thread(wait_until_propagation_is_idle, redis_url)
             neo4j_driver.execute_query("MATCH (d:Deployment {id: $id}) DETACH DELETE d", {"id": registered["id"]})
+            recompute_affected(neo4j_driver, [ZEPHYR])  # the stored results as they were before the test
         unknown = (await client.post("/graphql", json={"query": REGISTER, "variables": {"model": "nobody/nothing"}},
                                      headers={"X-API-Key": API_KEY})).json()
         assert unknown["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -150,3 +192,12 @@ async def test_a_registered_deployment_joins_the_chain_and_the_dashboards(
         bad_url = (await client.post("/graphql", json={"query": REGISTER, "variables": {"model": ZEPHYR, "url": "ftp://x"}},
                                      headers={"X-API-Key": API_KEY})).json()
         assert "url must be an http(s) URL" in bad_url["errors"][0]["message"]
+
+
+@pytest.mark.anyio
+async def test_register_deployment_says_its_results_are_refreshed_asynchronously(
+    graph: GraphClient, settings: ApiSettings
+) -> None:
+    result = await run_graphql(graph, '{ __type(name: "Mutation") { fields { name description } } }', settings=settings)
+    described = {f["name"]: f["description"] for f in result.data["__type"]["fields"]}
+    assert "refreshed asynchronously" in described["registerDeployment"]

@@ -258,7 +258,7 @@ def test_propagate_command_recomputes_descendants_or_everything(
     assert done.exit_code == 0, done.output
     stored = _stored(family)
     assert {m for m in MODELS if "eff_version" in stored[m]} == {MISTRAL, ZEPHYR, ZEPHYR_GGUF, MERGE}
-    done = runner.invoke(app, ["--all"])
+    done = runner.invoke(app, ["--all", "--local"])
     assert done.exit_code == 0, done.output
     assert "models stored" in done.output
     stored = _stored(family)
@@ -267,23 +267,4 @@ def test_propagate_command_recomputes_descendants_or_everything(
     assert count[0]["n"] > 100  # the knowledge base was loaded
     refused = runner.invoke(app, [])
     assert refused.exit_code == 1
-
-
-@pytest.mark.integration
-def test_parallel_workers_store_the_same_results(
-    family: Driver, neo4j_settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from graph.db import sync_driver
-    from graph.results import recompute as store
-
-    materialise(family, MODELS)
-    serial = _stored(family)
-    family.execute_query("MATCH (m:Model) REMOVE m.eff_json, m.eff_version")
-    monkeypatch.setattr(store, "PARALLEL_MIN", 2)
-    report = materialise(family, MODELS, workers=2, connect=lambda: sync_driver(neo4j_settings))
-    assert report.computed == len(MODELS)
-    assert report.transactions == 2  # one write per process: the work was split
-    parallel = _stored(family)
-    for model_id in MODELS:
-        assert parallel[model_id]["eff_json"] == serial[model_id]["eff_json"], model_id
-        assert parallel[model_id]["eff_agg_key"] == serial[model_id]["eff_agg_key"]
+    assert runner.invoke(app, [MISTRAL, "--local"]).exit_code == 1  # --local goes with --all

@@ -32,7 +32,7 @@ from lineage.stack import Neo4jServer, StackSettings
 from tests.conftest import free_port
 from tests.workers.crawlkit import WorkerProcs, crawl_env, family, wait_job
 from workers.client import CrawlClient
-from workers.jobs import JobState
+from workers.contract import JobState
 from workers.settings import WorkerSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

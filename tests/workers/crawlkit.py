@@ -21,7 +21,7 @@ from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 from crawler.source import HubSource
 from workers.app import create_app
 from workers.client import CrawlClient
-from workers.jobs import JobSnapshot
+from workers.contract import JobSnapshot
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 

@@ -42,7 +42,8 @@ from tests.workers.crawlkit import (
     wipe_graph,
 )
 from workers.client import CrawlClient
-from workers.jobs import SAMPLES_PER_KIND, JobState
+from workers.contract import JobState
+from workers.jobs import SAMPLES_PER_KIND
 from workers.settings import WorkerSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -33,9 +33,11 @@ from tests.workers.crawlkit import (
     wait_job,
 )
 from workers.client import CrawlClient
-from workers.context import Resources, redis_client
+from workers.connections import redis_client
+from workers.context import Resources
 from workers.errors import InvalidCrawlRequest
-from workers.jobs import JobState, JobStore
+from workers.contract import JobState
+from workers.jobs import JobStore
 from workers.scheduled_refresh import plan_refresh, start_refresh
 from workers.settings import WorkerSettings
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import redis
 
-from workers.jobs import Counter, JobOptions, JobState, JobStore
+from workers.contract import JobOptions, JobState
+from workers.jobs import Counter, JobStore
 
 pytestmark = pytest.mark.integration
 

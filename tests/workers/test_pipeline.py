@@ -9,8 +9,9 @@ import pytest
 import redis
 
 from workers import pipeline
-from workers.context import redis_client
-from workers.jobs import Counter, JobOptions, JobStore
+from workers.connections import redis_client
+from workers.contract import TASK_CHILDREN, TASK_FINALIZE, TASK_SEED, JobOptions
+from workers.jobs import Counter, JobStore
 from workers.settings import WorkerSettings
 
 pytestmark = pytest.mark.integration
@@ -46,8 +47,8 @@ def test_a_job_starts_with_its_seeds_sent_and_its_final_step_registered(
     job_id = pipeline.start_job(store, options, settings)
     assert sorted(store.outstanding(job_id)) == ["finalize", "seed:org/a", "seed:org/b"]
     assert _queued(settings, "hub") == [
-        (pipeline.TASK_SEED, [job_id, "seed:org/a", "org/a"]),
-        (pipeline.TASK_SEED, [job_id, "seed:org/b", "org/b"]),
+        (TASK_SEED, [job_id, "seed:org/a", "org/a"]),
+        (TASK_SEED, [job_id, "seed:org/b", "org/b"]),
     ]
     assert _queued(settings, "graph") == []  # finalize waits for the seeds
 
@@ -57,7 +58,7 @@ def test_finalize_is_sent_when_the_last_other_unit_finishes(settings: WorkerSett
     assert pipeline.complete(store, job_id, "seed:org/a", settings) == 2
     assert _queued(settings, "graph") == []
     assert pipeline.complete(store, job_id, "seed:org/b", settings) == 1
-    assert _queued(settings, "graph") == [(pipeline.TASK_FINALIZE, [job_id, "finalize"])]
+    assert _queued(settings, "graph") == [(TASK_FINALIZE, [job_id, "finalize"])]
     assert pipeline.complete(store, job_id, "seed:org/b", settings) == -1  # a duplicate finishes nothing
 
 
@@ -75,7 +76,7 @@ def test_a_stalled_job_has_its_outstanding_units_sent_again_and_reported(
     assert pipeline.resend_stalled(store, settings, now=progress + 30) == {}  # not stalled yet
     resent = pipeline.resend_stalled(store, settings, now=progress + 61)
     assert resent == {job_id: [unit.key]}  # finalize is not sent while work is outstanding
-    assert _queued(settings, "hub") == [(pipeline.TASK_CHILDREN, [job_id, unit.key, 1, ["org/a"], 0])]
+    assert _queued(settings, "hub") == [(TASK_CHILDREN, [job_id, unit.key, 1, ["org/a"], 0])]
     report = store.snapshot(job_id)
     assert report is not None
     assert report.counters[Counter.RESENT.value] == 1

@@ -31,7 +31,7 @@ from workers import brokerfix, pipeline
 from workers.context import resources
 from workers.crawljob import UnitRun
 from workers.errors import GraphBusyError, WorkersRetryableError
-from workers.jobs import JobState
+from workers.contract import JobState
 from workers.pipeline import Unit
 from workers.settings import WorkerSettings
 

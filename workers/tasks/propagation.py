@@ -1,9 +1,11 @@
-"""Propagation tasks (propagation queue): recompute the materialised licence propagation of models.
+"""Propagation tasks (propagation queue): recompute the stored licence propagation results of models.
 
-Thin wrappers around :func:`graph.results.recompute.recompute_affected`, which recomputes
-the given models and every descendant, parents first, in idempotent transactions:
+Thin wrappers around :mod:`graph.results.recompute`, whose transactions are idempotent:
 
-* ``lineage.propagation.recompute(model_ids)`` — for any caller that changed some models' facts;
+* ``lineage.propagation.recompute(model_ids)`` — the models and every descendant, parents first,
+  for any caller that changed some models' facts (the API after registering a deployment);
+* ``lineage.propagation.recompute_models(model_ids)`` — exactly these models: one page of a
+  full recompute sent as a group (:mod:`workers.propagation_fanout`); returns its report's figures;
 * ``lineage.crawl.propagate(job_id, unit)`` — a crawl job's last unit (after ``finalize``): the
   models the job wrote (their facts may have changed) and their descendants.
 """
@@ -13,27 +15,28 @@ from __future__ import annotations
 import structlog
 from celery import Task
 
-from graph.results.recompute import recompute_affected
+from graph.results.recompute import materialise, recompute_affected
 from workers import pipeline
 from workers.app import app
 from workers.context import resources
-from workers.jobs import JobState
+from workers.contract import TASK_PROPAGATE, TASK_RECOMPUTE, TASK_RECOMPUTE_MODELS, JobState
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 from workers.tasks.base import RETRYABLE, graph_busy_is_transient, retry_options
 
-__all__ = ["propagate_job", "recompute"]
+__all__ = ["propagate_job", "recompute", "recompute_models"]
 
 log = structlog.get_logger(__name__)
 
 _RETRIES = WorkerSettings().write_retries
+_RECOMPUTE_OPTIONS = {
+    "queue": Queue.PROPAGATION.value, "bind": True, "acks_late": True, "autoretry_for": RETRYABLE,
+    "retry_backoff": True, "retry_jitter": True, "max_retries": _RETRIES,
+    "retry_backoff_max": WorkerSettings().retry_backoff_max_s,
+}
 
 
-@app.task(
-    name="lineage.propagation.recompute", queue=Queue.PROPAGATION.value, bind=True, acks_late=True,
-    ignore_result=True, autoretry_for=RETRYABLE, retry_backoff=True, retry_jitter=True, max_retries=_RETRIES,
-    retry_backoff_max=WorkerSettings().retry_backoff_max_s,
-)
+@app.task(name=TASK_RECOMPUTE, ignore_result=True, **_RECOMPUTE_OPTIONS)
 def recompute(self: Task, model_ids: list[str]) -> int:
     """Recompute these models and their descendants; returns the results stored."""
     res = resources()
@@ -42,7 +45,16 @@ def recompute(self: Task, model_ids: list[str]) -> int:
     return report.computed
 
 
-@app.task(name=pipeline.TASK_PROPAGATE, queue=Queue.PROPAGATION.value, **retry_options(_RETRIES))
+@app.task(name=TASK_RECOMPUTE_MODELS, ignore_result=False, **_RECOMPUTE_OPTIONS)
+def recompute_models(self: Task, model_ids: list[str]) -> dict[str, float]:
+    """Recompute exactly these models (a page of a full recompute); returns the figures of its report."""
+    res = resources()
+    with graph_busy_is_transient():
+        report = materialise(res.driver(), model_ids, database=res.neo4j.database)
+    return report.counts()
+
+
+@app.task(name=TASK_PROPAGATE, queue=Queue.PROPAGATION.value, **retry_options(_RETRIES))
 def propagate_job(self: Task, job_id: str, unit_key: str) -> None:
     """Recompute propagation for what a crawl job wrote (and their descendants), then finish the job."""
     res = resources()

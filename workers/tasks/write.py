@@ -32,7 +32,8 @@ from workers import pipeline
 from workers.app import app
 from workers.context import resources
 from workers.errors import PayloadError
-from workers.jobs import Counter, JobState, JobStore
+from workers.contract import TASK_FINALIZE, TASK_WRITE, JobState
+from workers.jobs import Counter, JobStore
 from workers.queues import Queue
 from workers.serialize import from_json
 from workers.settings import WorkerSettings
@@ -95,7 +96,7 @@ class WriteTask(UnitTask):
             log.error("crawl.write_failure_not_recorded", crawl_id=job_id, unit=unit_key, error=repr(error))
 
 
-@app.task(name=pipeline.TASK_WRITE, queue=Queue.GRAPH.value, **{**retry_options(_RETRIES), "base": WriteTask})
+@app.task(name=TASK_WRITE, queue=Queue.GRAPH.value, **{**retry_options(_RETRIES), "base": WriteTask})
 def write_batch(self: Task, job_id: str, unit_key: str, batch_key: str, producer_key: str, producer_spec: str) -> None:
     """Write this unit's batch of observations, with other ready ones of the job (and stamp unchanged models seen)."""
     res = resources()
@@ -166,7 +167,7 @@ def _redo_producer(store: JobStore, job_id: str, unit_key: str, producer_key: st
         log.warning("crawl.batch_lost", crawl_id=job_id, unit=unit_key, producer=producer_key)
 
 
-@app.task(name=pipeline.TASK_FINALIZE, queue=Queue.GRAPH.value, **retry_options(_RETRIES))
+@app.task(name=TASK_FINALIZE, queue=Queue.GRAPH.value, **retry_options(_RETRIES))
 def finalize_job(self: Task, job_id: str, unit_key: str) -> None:
     """The job's final step: rebuild the ancestry index of every model it wrote, then spawn ``propagate``."""
     res = resources()
