@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
+from crawler.observations import DeclaredLicense
 from graph.results.recompute import recompute_all
 from graph.writer import GraphWriter
 from tests.graph.support import derived, seen
@@ -37,7 +38,8 @@ def test_the_workers_store_what_the_in_process_recompute_stores(
 ) -> None:
     observations: list[Any] = []
     for model_id, licence, parents in FAMILY:
-        observations.append(seen(model_id, 0, author=model_id.split("/")[0], license_id=licence))
+        declared = None if licence is None else DeclaredLicense(id=licence)
+        observations.append(seen(model_id, 0, author=model_id.split("/")[0], declared_license=declared))
         observations.extend(derived(model_id, parent, 0) for parent in parents)
     GraphWriter(clean_graph).write(observations, run_id="crawl-1")
     recompute_all(clean_graph)
