@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,8 +13,8 @@ from api.settings import ApiSettings
 from graph.client import GraphClient
 from graph.services import REGISTERED_EVIDENCE
 from graph.settings import Neo4jSettings
-from tests.api.bundled import BundledGraph
-from tests.api.support import API_KEY, api_settings, http_client, run_graphql
+from tests.support.bundled import BundledGraph
+from tests.support.graphql import API_KEY, http_client, run_graphql
 
 pytestmark = pytest.mark.integration
 
@@ -33,22 +33,10 @@ BAD_KEYS: list[dict[str, str]] = [
 
 
 @pytest.fixture
-def settings(redis_url: str) -> ApiSettings:
-    return api_settings(redis_url)
-
-
-@pytest.fixture
 def jobs(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
-
-
-@pytest.fixture
-async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> AsyncIterator[GraphClient]:
-    bundled_graph.ensure()
-    async with GraphClient(neo4j_settings) as client:
-        yield client
 
 
 def job_keys(jobs: redis.Redis) -> set[bytes]:
