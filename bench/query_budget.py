@@ -48,7 +48,7 @@ __all__ = ["main"]
 LLAMA = "meta-llama/Llama-3.1-8B"
 GOAL_MS = 5.0
 
-# The dashboard's queries as dashboard/src/api.ts sends them (tests/api/support.py holds the same).
+# The dashboard's queries as dashboard/src/api.ts sends them (tests/support/graphql.py holds the same).
 DASHBOARD = {
     "pickers": "query DashboardPickers($first: Int!) { roots(first: $first) { descendantCount model { id author status "
     "declaredLicenseId conflictState } } licenses { id family commercial } terms { id kind description } }",

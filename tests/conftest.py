@@ -1,19 +1,23 @@
-"""Session fixtures that start the real local stack: Neo4j, Redis and a Celery worker.
+"""Session fixtures that start the real local stack: Neo4j, Redis and a Celery worker, and the
+bundled snapshot crawled into its graph.
 
 Each pytest session starts its own servers on free loopback ports with data in a temporary
 folder, and stops them at the end (also on failure). Set ``LINEAGE_TEST_NEO4J_URI`` and/or
 ``LINEAGE_TEST_REDIS_URL`` to reuse servers that are already running instead.
+
+Only fixtures live here; the helpers they use (and tests import) are in :mod:`tests.support`.
+Fixtures shared by one folder's tests are in that folder's ``conftest.py``.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from neo4j import Driver
@@ -22,14 +26,10 @@ from graph.db import sync_driver
 from graph.schema import migrate
 from graph.settings import Neo4jSettings
 from lineage.stack import Neo4jServer, RedisServer, StackSettings
+from tests.support.stack import WIPE, free_port
 
-WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+if TYPE_CHECKING:
+    from tests.support.bundled import BundledGraph
 
 
 @pytest.fixture(scope="session")
@@ -158,18 +158,12 @@ def _wait_for_worker(app: object, proc: subprocess.Popen[bytes], log: Path) -> N
     raise RuntimeError(f"the Celery worker did not answer a ping within 60s: {log.read_text()[-2000:]}")
 
 
-import typing  # noqa: E402
-
-if typing.TYPE_CHECKING:
-    from tests.api.bundled import BundledGraph
-
-
 @pytest.fixture(scope="session")
 def bundled_graph(neo4j_driver: Driver) -> BundledGraph:
     """The bundled real snapshot, served by the replay hub, crawled with HubSource (up, down, deployers)
     and written with GraphWriter into the session's graph — no Celery. Tests that may run after a
     ``clean_graph`` wipe call ``bundled_graph.ensure()`` to refill it (from memory, no new crawl)."""
-    from tests.api.bundled import crawl_bundled
+    from tests.support.bundled import crawl_bundled
 
     with neo4j_driver.session(database="neo4j") as session:
         session.run(WIPE).consume()

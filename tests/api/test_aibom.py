@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from neo4j import Driver
 
 from reports.aibom import MEDIA_TYPE, aibom_json
-from api.app import create_app
-from api.investigations import router
-from api.settings import ApiSettings
 from hubreplay.snapshot import bundled_snapshot_path
 from reports.dossier import investigate
 from terms.licenses import default_catalog
-from graph.settings import Neo4jSettings
-from tests.conftest import WIPE, free_port
-from tests.graph.investigation_data import (
+from tests.support.families import (
     GGUF,
     GGUF_BASE,
     GGUF_PARENT,
@@ -33,7 +26,6 @@ from tests.graph.investigation_data import (
     MERGE,
     RELICENSED,
     Families,
-    write_families,
 )
 
 pytestmark = pytest.mark.integration
@@ -48,15 +40,6 @@ def _snapshot_models() -> dict[str, dict[str, Any]]:
 
 
 MODELS = _snapshot_models()
-
-
-@pytest.fixture(scope="module")
-def families(neo4j_driver: Driver) -> Iterator[Families]:
-    with neo4j_driver.session(database="neo4j") as session:
-        session.run(WIPE).consume()
-    yield write_families(neo4j_driver)
-    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
-        session.run(WIPE).consume()
 
 
 def _valid(text: str) -> dict[str, Any]:
@@ -143,17 +126,6 @@ def test_the_validator_rejects_a_broken_bom(neo4j_driver: Driver, families: Fami
     bom = json.loads(aibom_json(investigate(neo4j_driver, GGUF)))
     bom["metadata"]["component"]["pedigree"]["ancestors"][0]["licenses"] = [{"license": {"url": "https://x.test"}}]
     assert VALIDATOR.validate_str(json.dumps(bom)) is not None
-
-
-@pytest.fixture
-async def client(neo4j_uri: str, families: Families) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(ApiSettings(redis_url=f"redis://127.0.0.1:{free_port()}/0"), Neo4jSettings(uri=neo4j_uri))
-    app.include_router(router)
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://t") as http,
-    ):
-        yield http
 
 
 @pytest.mark.anyio

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +12,8 @@ from neo4j import Driver
 from api.settings import ApiSettings
 from crawler.observations import FileSeen, Source
 from graph.client import GraphClient
-from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
-from tests.api.bundled import BundledGraph
-from tests.api.support import api_settings, run_graphql
+from tests.support.graphql import run_graphql
 
 pytestmark = pytest.mark.integration
 
@@ -25,18 +22,6 @@ MISTRAL = "mistralai/Mistral-7B-v0.1"
 LLAMA = "meta-llama/Llama-3.1-8B"
 LLAMA_INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"
 RELICENSED = "lineage-fixtures/Llama-3.1-8B-relicensed-ft"
-
-
-@pytest.fixture
-def settings(redis_url: str) -> ApiSettings:
-    return api_settings(redis_url)
-
-
-@pytest.fixture
-async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> AsyncIterator[GraphClient]:
-    bundled_graph.ensure()
-    async with GraphClient(neo4j_settings) as client:
-        yield client
 
 
 async def ok(graph: GraphClient, settings: ApiSettings, query: str, **variables: Any) -> Any:

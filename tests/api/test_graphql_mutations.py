@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,8 +21,8 @@ from graph.client import GraphClient
 from graph.registration import REGISTERED_EVIDENCE
 from graph.results.recompute import recompute_affected
 from graph.settings import Neo4jSettings
-from tests.api.bundled import BundledGraph
-from tests.api.support import API_KEY, api_settings, http_client, run_graphql
+from tests.support.bundled import BundledGraph
+from tests.support.graphql import API_KEY, http_client, run_graphql
 
 pytestmark = pytest.mark.integration
 
@@ -41,22 +41,10 @@ BAD_KEYS: list[dict[str, str]] = [
 
 
 @pytest.fixture
-def settings(redis_url: str) -> ApiSettings:
-    return api_settings(redis_url)
-
-
-@pytest.fixture
 def jobs(redis_url: str) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(redis_url)
     yield client
     client.close()
-
-
-@pytest.fixture
-async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> AsyncIterator[GraphClient]:
-    bundled_graph.ensure()
-    async with GraphClient(neo4j_settings) as client:
-        yield client
 
 
 def job_keys(jobs: redis.Redis) -> set[bytes]:

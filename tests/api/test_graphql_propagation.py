@@ -4,7 +4,6 @@ scope aggregates consistent with the graph, the dashboard's exact queries, the l
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,9 +14,7 @@ from graph.client import GraphClient
 from terms.licenses import default_catalog
 from terms.propagation import PropagationEngine, PropagationResult
 from graph.results.engine_input import load_lineage_view
-from graph.settings import Neo4jSettings
-from tests.api.bundled import BundledGraph
-from tests.api.support import DASHBOARD, api_settings, run_graphql
+from tests.support.graphql import DASHBOARD, run_graphql
 
 pytestmark = pytest.mark.integration
 
@@ -42,18 +39,6 @@ MODEL_DETAIL = """query($id: ID!, $asOf: DateTime) { model(id: $id, asOf: $asOf)
     commercialStatus { status licenseId mauThreshold missing path }
     euAiAct { openSourceExemption systemicRisk modifierBecomesProvider missing }
     responsibilityChain { modelId depth party role licenses deploymentId obligations } } }"""
-
-
-@pytest.fixture
-def settings(redis_url: str) -> ApiSettings:
-    return api_settings(redis_url)
-
-
-@pytest.fixture
-async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> AsyncIterator[GraphClient]:
-    bundled_graph.ensure()
-    async with GraphClient(neo4j_settings) as client:
-        yield client
 
 
 async def ok(graph: GraphClient, settings: ApiSettings, query: str, **variables: Any) -> Any:

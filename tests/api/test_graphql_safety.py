@@ -12,22 +12,10 @@ import structlog
 from api.settings import ApiSettings
 from graph.client import GraphClient
 from graph.settings import Neo4jSettings
-from tests.api.bundled import BundledGraph
-from tests.api.support import api_settings, http_client, run_graphql
+from tests.support.bundled import BundledGraph
+from tests.support.graphql import api_settings, http_client, run_graphql
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def settings(redis_url: str) -> ApiSettings:
-    return api_settings(redis_url)
-
-
-@pytest.fixture
-async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> AsyncIterator[GraphClient]:
-    bundled_graph.ensure()
-    async with GraphClient(neo4j_settings) as client:
-        yield client
 
 
 def messages(result: Any) -> list[str]:

@@ -17,7 +17,7 @@ from api.app import create_app
 from api.graphiql import PAGE_SECURITY_POLICY
 from api.settings import ApiSettings
 from graph.settings import Neo4jSettings
-from tests.api.support import http_client
+from tests.support.graphql import http_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

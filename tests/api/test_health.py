@@ -15,7 +15,7 @@ from graph.db import sync_driver
 from graph.schema import SCHEMA, migrate, missing_schema
 from graph.settings import Neo4jSettings
 from lineage.stack import Neo4jServer, StackSettings
-from tests.conftest import free_port
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 

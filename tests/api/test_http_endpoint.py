@@ -19,8 +19,8 @@ from api.settings import ApiSettings
 from crawler.observations import DeclaredLicense, ModelSeen, Source
 from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
-from tests.api.bundled import BundledGraph
-from tests.api.support import api_settings
+from tests.support.bundled import BundledGraph
+from tests.support.graphql import api_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -4,26 +4,20 @@ holding real families of the bundled snapshot."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import quote
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from markdown_it import MarkdownIt
 from neo4j import Driver
 
-from api.app import create_app
-from api.investigations import router
-from api.settings import ApiSettings
 from crawler.observations import DeclaredLicense, DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
 from reports.dossier import content_hash
-from graph.settings import Neo4jSettings
 from graph.writer import GraphWriter
-from tests.conftest import WIPE, free_port
-from tests.graph.investigation_data import GGUF, GGUF_BASE, GGUF_PARENT, RELICENSED, Families, write_families
+from tests.support.families import GGUF, GGUF_BASE, GGUF_PARENT, RELICENSED, Families, written_families
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -34,33 +28,20 @@ HOSTILE_DETAIL = "Original model: [gemma](javascript:alert(4)) <iframe src=//evi
 
 @pytest.fixture(scope="module")
 def families(neo4j_driver: Driver) -> Iterator[Families]:
-    with neo4j_driver.session(database="neo4j") as session:
-        session.run(WIPE).consume()
-    found = write_families(neo4j_driver)
-    at = datetime(2025, 2, 1, tzinfo=UTC)
-    source = Source(f"https://hub.test/api/models/{HOSTILE}", "deadbeef", at)
-    GraphWriter(neo4j_driver).write(
-        [
-            ModelSeen(id=HOSTILE, source=source, declared_license=DeclaredLicense(HOSTILE_RAW), author="evil-org"),
-            DerivationSeen(child_id=HOSTILE, parent_id=GGUF, relation=Relation.QUANTIZED,
-                           evidence_kind=EvidenceKind.CARD_TEXT, evidence_detail=HOSTILE_DETAIL, confidence=0.7,
-                           source=source),
-        ],
-        run_id="hostile",
-    )
-    yield found
-    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
-        session.run(WIPE).consume()
-
-
-@pytest.fixture
-async def client(neo4j_uri: str, families: Families) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(ApiSettings(redis_url=f"redis://127.0.0.1:{free_port()}/0"), Neo4jSettings(uri=neo4j_uri))
-    app.include_router(router)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://lineage.test") as http:
-            yield http
+    """The families, and a model whose id, licence and evidence are hostile markup."""
+    with written_families(neo4j_driver) as found:
+        at = datetime(2025, 2, 1, tzinfo=UTC)
+        source = Source(f"https://hub.test/api/models/{HOSTILE}", "deadbeef", at)
+        GraphWriter(neo4j_driver).write(
+            [
+                ModelSeen(id=HOSTILE, source=source, declared_license=DeclaredLicense(HOSTILE_RAW), author="evil-org"),
+                DerivationSeen(child_id=HOSTILE, parent_id=GGUF, relation=Relation.QUANTIZED,
+                               evidence_kind=EvidenceKind.CARD_TEXT, evidence_detail=HOSTILE_DETAIL, confidence=0.7,
+                               source=source),
+            ],
+            run_id="hostile",
+        )
+        yield found
 
 
 def _path(model_id: str) -> str:

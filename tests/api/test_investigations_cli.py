@@ -4,20 +4,17 @@ functions mounted on a Typer app the way ``lineage/cli.py`` mounts them)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
-from neo4j import Driver
 from typer.testing import CliRunner
 
 from lineage.commands import export
 from lineage.commands.investigate import investigate
-from tests.conftest import WIPE
-from tests.graph.investigation_data import GGUF, GGUF_PARENT, RELICENSED, Families, write_families
+from tests.support.families import GGUF, GGUF_PARENT, RELICENSED, Families
 
 pytestmark = pytest.mark.integration
 
@@ -25,15 +22,6 @@ app = typer.Typer()
 app.command()(investigate)
 app.add_typer(export.app, name="export")
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def families(neo4j_driver: Driver) -> Iterator[Families]:
-    with neo4j_driver.session(database="neo4j") as session:
-        session.run(WIPE).consume()
-    yield write_families(neo4j_driver)
-    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
-        session.run(WIPE).consume()
 
 
 @pytest.fixture

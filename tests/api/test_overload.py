@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.bundled import BundledGraph
-from tests.conftest import free_port
-from tests.processes import children, lineage_serve
+from tests.support.bundled import BundledGraph
+from tests.support.stack import children, free_port, lineage_serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ tests run the dashboard's queries and a bomb against the real graph and the real
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,8 +22,8 @@ from bench.api_graphql import AGGREGATES_QUERY, MODEL_QUERY, PROPAGATION_QUERY
 from graph.client import GraphClient
 from graph.settings import Neo4jSettings
 from lineage.demo import EXAMPLE_QUERIES
-from tests.api.bundled import BundledGraph
-from tests.api.support import DASHBOARD, api_settings, http_client, run_graphql
+from tests.support.bundled import BundledGraph
+from tests.support.graphql import DASHBOARD, api_settings, http_client, run_graphql
 
 LLAMA = "meta-llama/Llama-3.1-8B"
 LIMITS = QueryLimits()
@@ -324,13 +324,6 @@ async def test_the_caches_stay_capped_under_a_stream_of_distinct_documents() -> 
 
 
 # ---- against the real graph and the real app ----------------------------------------------------
-
-
-@pytest.fixture
-async def graph(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings) -> AsyncIterator[GraphClient]:
-    bundled_graph.ensure()
-    async with GraphClient(neo4j_settings) as client:
-        yield client
 
 
 @pytest.mark.integration

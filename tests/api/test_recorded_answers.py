@@ -26,8 +26,8 @@ import pytest
 
 from graph.client import GraphClient
 from graph.settings import Neo4jSettings
-from tests.api.bundled import BundledGraph
-from tests.api.support import DASHBOARD, api_settings, http_client, run_graphql
+from tests.support.bundled import BundledGraph
+from tests.support.graphql import DASHBOARD, api_settings, http_client, run_graphql
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio, pytest.mark.slow]
 

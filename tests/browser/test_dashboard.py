@@ -1,4 +1,4 @@
-"""The dashboard page in headless Chromium against the stub API (see stub_api.py).
+"""The dashboard page in headless Chromium against the stub API (see tests/support/stub_api.py).
 
 Each test saves a screenshot of the view it reaches to test-artifacts/dashboard/.
 """
@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, StubServer
+from tests.support.browser import ARTIFACTS, StubServer, click_node, expect, graph_node_ids
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -23,12 +23,6 @@ MISTRAL = "mistralai/Mistral-7B-v0.1"
 LEGAL = "acme/Llama-3.1-8B-legal"
 
 
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
 def bars(page: Page, chart: int) -> list[tuple[str, int]]:
     """(label, count) of each bar in the chart at that position, as drawn."""
     rows = page.eval_on_selector_all(
@@ -36,29 +30,6 @@ def bars(page: Page, chart: int) -> list[tuple[str, int]]:
         "els => els.map(e => [e.dataset.label, e.querySelector('.bar-value').textContent])",
     )
     return [(label, int(value)) for label, value in rows]
-
-
-def graph_node_ids(page: Page) -> set[str]:
-    ids = page.evaluate("() => window.lineageDashboard.graph.cy.nodes().map(n => n.id())")
-    return set(ids)
-
-
-def click_node(page: Page, model_id: str, double: bool = False) -> None:
-    """A real mouse click on the node's drawn position in the graph canvas."""
-    graph = page.locator("#graph")
-    graph.scroll_into_view_if_needed()
-    pos = page.evaluate(
-        "id => { const p = window.lineageDashboard.graph.cy.getElementById(id).renderedPosition(); return [p.x, p.y]; }",
-        model_id,
-    )
-    box = graph.bounding_box()
-    assert box is not None
-    x, y = box["x"] + pos[0], box["y"] + pos[1]
-    assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"], "node drawn outside the view"
-    if double:
-        page.mouse.dblclick(x, y)
-    else:
-        page.mouse.click(x, y)
 
 
 def sent(stub: StubServer, operation: str) -> list[dict[str, Any]]:

@@ -5,27 +5,22 @@ The expected figures are read from the graph with Cypher, independently of the A
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 from neo4j import Driver
 
 from api.app import create_app
 from api.settings import ApiSettings
 from graph.settings import Neo4jSettings
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_dashboard import click_node, expect, graph_node_ids
-from tests.conftest import free_port
+from tests.support.browser import ARTIFACTS, click_node, expect, graph_node_ids, served_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-    from tests.api.bundled import BundledGraph
+    from tests.support.bundled import BundledGraph
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -37,19 +32,8 @@ RELABELLED_QUANT = "modularai/llama-3.1"  # declares llama3 over a llama3.1 pare
 def real_api(bundled_graph: BundledGraph, neo4j_settings: Neo4jSettings, redis_url: str) -> Iterator[str]:
     bundled_graph.ensure()
     app = create_app(ApiSettings(redis_url=redis_url), Neo4jSettings(uri=neo4j_settings.uri))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="real-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with served_in_thread(app, "real-api") as url:
+        yield url
 
 
 @pytest.fixture

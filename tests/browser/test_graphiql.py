@@ -8,21 +8,17 @@ Content-Security-Policy, and keep a header typed in the headers editor (an API k
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.settings import ApiSettings
 from terms.licenses import default_catalog
 from graph.settings import Neo4jSettings
-from tests.browser.conftest import ARTIFACTS
-from tests.conftest import free_port
+from tests.support.browser import ARTIFACTS, served_in_thread
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request, Route
@@ -36,19 +32,8 @@ QUERY = "{ licenses { id } }"
 @pytest.fixture(scope="module")
 def api_url(neo4j_settings: Neo4jSettings, redis_url: str) -> Iterator[str]:
     app = create_app(ApiSettings(redis_url=redis_url, graphiql=True), Neo4jSettings(uri=neo4j_settings.uri))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="graphiql-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with served_in_thread(app, "graphiql-api") as url:
+        yield url
 
 
 class Offline:

@@ -17,7 +17,7 @@ from crawler.parsing import (
     parse_relation,
     tag_bases,
 )
-from tests.crawler.hubfakes import FIXED_NOW, model_payload, recorded_body
+from tests.support.hubfakes import FIXED_NOW, model_payload, recorded_body
 
 SRC = Source("https://hub.test/api/models/x", "a" * 40, FIXED_NOW)
 

@@ -23,7 +23,7 @@ from huggingface_hub.errors import (
 )
 
 from hubreplay.serve import ReplayServer, serve_in_thread
-from hubreplay.snapshot import Snapshot, bundled_snapshot_path
+from hubreplay.snapshot import Snapshot
 from hubreplay.snapshot.hubshape import split_card
 from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 
@@ -31,11 +31,6 @@ GRANTED = "hf_test_granted_token"
 LLAMA_INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"
 MISTRAL_BASE = "mistralai/Mistral-Small-24B-Base-2501"
 RELICENSED = "lineage-fixtures/Llama-3.1-8B-relicensed-ft"
-
-
-@pytest.fixture(scope="module")
-def bundled() -> Snapshot:
-    return Snapshot.load(bundled_snapshot_path())
 
 
 @pytest.fixture(scope="module")

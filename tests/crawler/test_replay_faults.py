@@ -13,17 +13,10 @@ import yaml
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 
-from hubreplay.serve import FaultConfig, ReplayServer, ReplaySettings, serve_in_thread
-from hubreplay.snapshot import Snapshot, bundled_snapshot_path
+from hubreplay.serve import FaultConfig, ReplayServer, ReplaySettings
 from hubreplay.snapshot.hubshape import split_card
 
 MODEL = "HuggingFaceH4/zephyr-7b-beta"
-
-
-@pytest.fixture(scope="module")
-def hub() -> Iterator[ReplayServer]:
-    with serve_in_thread(Snapshot.load(bundled_snapshot_path())) as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

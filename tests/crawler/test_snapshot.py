@@ -34,11 +34,6 @@ FAMILIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def bundled() -> Snapshot:
-    return Snapshot.load(bundled_snapshot_path())
-
-
 def _parents(snapshot: Snapshot, repo_id: str) -> set[str]:
     entry = snapshot.model(repo_id)
     assert entry is not None

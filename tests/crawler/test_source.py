@@ -27,7 +27,7 @@ from crawler.observations import (
 from crawler.report import CrawlReport
 from crawler.settings import CrawlerSettings
 from crawler.source import FALLBACK_EXPAND, MODEL_EXPAND, HubSource
-from tests.crawler.hubfakes import FIXED_NOW, FakeHubApi, http_error, model_payload, recorded_body
+from tests.support.hubfakes import FIXED_NOW, FakeHubApi, http_error, model_payload, recorded_body
 
 
 class Sleeps(list[float]):

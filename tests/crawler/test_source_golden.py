@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from crawler.observations import Observation
-from hubreplay.serve import ReplayServer, serve_in_thread
+from hubreplay.serve import ReplayServer
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
-from tests.crawler.hubfakes import FIXED_NOW
+from tests.support.hubfakes import FIXED_NOW
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("LINEAGE_UPDATE_GOLDEN") == "1"
@@ -71,12 +71,6 @@ def plain(value: Any, hub: str) -> Any:
 
 def serialise(observations: list[Observation], hub: str) -> list[dict[str, Any]]:
     return [{"type": type(o).__name__, **plain(o, hub)} for o in observations]
-
-
-@pytest.fixture(scope="module")
-def hub() -> Iterator[ReplayServer]:
-    with serve_in_thread() as server:
-        yield server
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -33,7 +33,7 @@ from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
 from crawler.settings import CrawlerSettings
 from hubreplay.snapshot import SnapshotWriter
 from crawler.source import HubSource
-from tests.crawler.hubfakes import FIXED_NOW, model_payload
+from tests.support.hubfakes import FIXED_NOW, model_payload
 
 CHILDREN = 23
 SHA = "b" * 40

@@ -10,7 +10,7 @@ from graph.ancestry import ancestors_bfs
 from graph.reads.paths import paths_to_roots, paths_up_to
 from graph.writer import GraphWriter
 
-from .support import count, derived, seen
+from tests.support.observations import count, derived, seen
 
 pytestmark = pytest.mark.timeout(120)
 

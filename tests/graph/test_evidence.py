@@ -12,7 +12,7 @@ from graph.evidence import (
 )
 from graph.records import DerivationRecord, EvidenceRecord
 
-from .support import at
+from tests.support.observations import at
 
 
 def ev(kind: str, conf: float, day: float, relation: str = "finetune", detail: str = "d", rev: str = "r") -> EvidenceRecord:

@@ -11,7 +11,7 @@ from graph.errors import ModelNotFound
 from graph.history import value_at, versions
 from graph.writer import GraphWriter
 
-from .support import at, count, derived, seen, src
+from tests.support.observations import at, count, derived, seen, src
 
 
 def test_history_lists_answer_as_of() -> None:

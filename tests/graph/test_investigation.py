@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,8 +20,7 @@ from graph.errors import InvalidArgument, ModelNotFound
 from reports.dossier import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, investigate
 from terms.licenses import default_catalog
 from graph.writer import GraphWriter
-from tests.conftest import WIPE
-from tests.graph.investigation_data import (
+from tests.support.families import (
     DELETED_CHILD,
     GGUF,
     GGUF_BASE,
@@ -31,9 +29,8 @@ from tests.graph.investigation_data import (
     MERGE,
     RELICENSED,
     Families,
-    write_families,
 )
-from tests.graph.support import derived, seen
+from tests.support.observations import derived, seen
 
 pytestmark = pytest.mark.integration
 
@@ -57,15 +54,6 @@ def _declared_parents(model_id: str) -> list[tuple[str, str]]:
         if len(parts) == 3 and parts[0] == "base_model":
             out.append((parts[1], parts[2]))
     return sorted(out)
-
-
-@pytest.fixture(scope="module")
-def families(neo4j_driver: Driver) -> Iterator[Families]:
-    with neo4j_driver.session(database="neo4j") as session:
-        session.run(WIPE).consume()
-    yield write_families(neo4j_driver)
-    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
-        session.run(WIPE).consume()
 
 
 def _evidence(dossier: Dossier, ids: tuple[str, ...]) -> list[Any]:

@@ -13,20 +13,15 @@ from neo4j import Driver
 from crawler.observations import DeclaredLicense, DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
 from reports.dossier import content_hash, dumps, investigate
 from graph.writer import GraphWriter
-from tests.conftest import WIPE
-from tests.graph.investigation_data import GGUF, GGUF_BASE, GGUF_PARENT, write_families
+from tests.support.families import GGUF, GGUF_BASE, GGUF_PARENT, written_families
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def graph(neo4j_driver: Driver) -> Iterator[Driver]:
-    with neo4j_driver.session(database="neo4j") as session:
-        session.run(WIPE).consume()
-    write_families(neo4j_driver)
-    yield neo4j_driver
-    with neo4j_driver.session(database="neo4j") as session:  # leave no partial graph to later modules
-        session.run(WIPE).consume()
+    with written_families(neo4j_driver):
+        yield neo4j_driver
 
 
 def test_the_hash_covers_what_is_shown_and_only_that(graph: Driver) -> None:

@@ -18,7 +18,7 @@ from crawler.observations import (
 from graph.mapping import map_observations, rewrite_model_ids
 from graph.records import GraphRecords, LinkType, NodeLabel, PropValue, VersionedLinkType
 
-from .support import at, derived, seen, src
+from tests.support.observations import at, derived, seen, src
 
 
 def test_model_seen_becomes_model_publisher_licence_and_datasets() -> None:

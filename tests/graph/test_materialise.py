@@ -30,7 +30,7 @@ from graph.results.recompute import (
 from graph.results.read import compute_results, stored_results
 from graph.writer import GraphWriter
 
-from .support import at, derived, seen
+from tests.support.observations import at, derived, seen
 
 LLAMA = "meta-llama/Llama-3.1-8B"
 INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"

@@ -11,7 +11,7 @@ from graph.errors import InvalidArgument, ModelNotFound
 from graph.reads import PathKind
 from graph.writer import GraphWriter
 
-from .support import at, derived, seen, src
+from tests.support.observations import at, derived, seen, src
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from graph.errors import StaleRemovalRefused
 from graph.staleness import mark_stale
 from graph.writer import GraphWriter
 
-from .support import count, derived, seen
+from tests.support.observations import count, derived, seen
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from graph import reads
 from graph.errors import GraphQueryError, GraphUnavailable, translated
 from graph.writer import GraphWriter
 
-from .support import count, derived, seen, snapshot, src
+from tests.support.observations import count, derived, seen, snapshot, src
 
 pytestmark = pytest.mark.integration
 
@@ -182,7 +182,7 @@ def test_a_write_cut_by_neo4j_stopping_is_repaired_by_writing_again(tmp_path: ob
     from graph.schema import ensure_schema
     from lineage.stack import Neo4jServer, StackSettings
 
-    from ..conftest import free_port
+    from tests.support.stack import free_port
 
     settings = StackSettings(
         state_dir=Path(str(tmp_path)) / "stack", neo4j_port=free_port(), neo4j_heap_mb=768, neo4j_pagecache_mb=256

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from graph.schema import SCHEMA, missing_schema
 from lineage.cli import app
-from tests.conftest import free_port
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 

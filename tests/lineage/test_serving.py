@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from lineage.stopping import Stops
-from tests.conftest import free_port
-from tests.processes import alive, children, lineage_serve, wait_listening
+from tests.support.stack import alive, children, free_port, lineage_serve, wait_listening
 
 STOP_BOUND_S = 10.0
 

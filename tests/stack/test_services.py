@@ -12,7 +12,7 @@ from neo4j import GraphDatabase
 
 from lineage.stack import Neo4jServer, RedisServer, StackSettings
 from lineage.stack.errors import DataDirLocked, DownloadFailed, PortInUse, PrerequisiteMissing
-from tests.conftest import free_port
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 

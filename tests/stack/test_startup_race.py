@@ -29,8 +29,8 @@ from graph.db import sync_driver
 from graph.schema import SCHEMA, migrate, missing_schema
 from graph.settings import Neo4jSettings
 from lineage.stack import Neo4jServer, StackSettings
-from tests.conftest import free_port
-from tests.workers.crawlkit import WorkerProcs, crawl_env, family, wait_job
+from tests.support.stack import free_port
+from tests.support.crawl import WorkerProcs, crawl_env, family, wait_job
 from workers.client import CrawlClient
 from workers.contract import JobState
 from workers.settings import WorkerSettings

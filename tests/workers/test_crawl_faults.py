@@ -29,8 +29,8 @@ from graph.db import sync_driver
 from graph.schema import ensure_schema
 from graph.settings import Neo4jSettings
 from lineage.stack import Neo4jServer, RedisServer, StackSettings
-from tests.conftest import free_port
-from tests.workers.crawlkit import (
+from tests.support.stack import free_port
+from tests.support.crawl import (
     WorkerProcs,
     available_models,
     crawl_env,

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
 from graph.reads import ancestors
-from tests.conftest import free_port
-from tests.workers.crawlkit import (
+from tests.support.stack import free_port
+from tests.support.crawl import (
     WorkerProcs,
     available_models,
     crawl_env,

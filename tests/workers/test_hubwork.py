@@ -10,7 +10,7 @@ from crawler.observations import ModelSeen, ModelStatus, ProblemKind, ProblemSee
 from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
-from tests.crawler.hubfakes import FakeHubApi, http_error
+from tests.support.hubfakes import FakeHubApi, http_error
 from workers import hubwork
 
 ZEPHYR = "HuggingFaceH4/zephyr-7b-beta"
@@ -21,12 +21,6 @@ MISTRAL = "mistralai/Mistral-7B-v0.1"
 def failing_hub() -> Iterator[ReplayServer]:
     # model_info only: huggingface_hub retries failing listings itself for ~20 s (see the fake below)
     with serve_in_thread(faults=FaultConfig(rate_500=1.0, routes=("models.info",))) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def hub() -> Iterator[ReplayServer]:
-    with serve_in_thread() as server:
         yield server
 
 

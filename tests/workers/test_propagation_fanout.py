@@ -12,7 +12,7 @@ from neo4j import Driver
 from crawler.observations import DeclaredLicense
 from graph.results.recompute import recompute_all
 from graph.writer import GraphWriter
-from tests.graph.support import derived, seen
+from tests.support.observations import derived, seen
 from workers import propagation_fanout
 from workers.errors import RecomputeIncomplete
 from workers.propagation_fanout import recompute_all_models

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -25,7 +24,7 @@ from crawler.observations import (
     Relation,
     Source,
 )
-from hubreplay.serve import ReplayServer, serve_in_thread
+from hubreplay.serve import ReplayServer
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from workers.errors import PayloadError
@@ -94,12 +93,6 @@ def test_loads_refuses_what_is_not_an_array_of_observations() -> None:
         loads("{not json")
     with pytest.raises(PayloadError):
         loads('{"type": "ModelSeen"}')
-
-
-@pytest.fixture(scope="module")
-def hub() -> Iterator[ReplayServer]:
-    with serve_in_thread() as server:
-        yield server
 
 
 def test_what_the_crawler_yields_for_real_families_round_trips(hub: ReplayServer) -> None:

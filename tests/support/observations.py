@@ -1,4 +1,5 @@
-"""Helpers for graph tests: observation builders and a full graph snapshot."""
+"""Observations made by hand (``seen``, ``derived``, ``src`` at instants ``at(days)``) and the graph read
+back whole (``snapshot``) or counted (``count``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Helpers of the tests that run ``lineage serve`` as a real process: start it, find its workers, stop it."""
+"""The local stack as the tests see it: free loopback ports, emptying the graph, and ``lineage serve``
+run as a real process (start it, find its workers, stop it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["alive", "children", "lineage_serve", "stop", "wait_listening"]
+__all__ = ["WIPE", "alive", "children", "free_port", "lineage_serve", "stop", "wait_listening"]
+
+WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+"""Cypher that empties the graph (constraints and indexes kept)."""
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def children(pid: int) -> list[int]:

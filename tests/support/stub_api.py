@@ -3,8 +3,9 @@
 It mounts the real dashboard router and answers ``POST /graphql`` by executing the page's
 queries against a copy of the GraphQL contract (``contract.graphql``) over a small, fixed,
 contract-shaped family, so a query the contract does not allow fails here as it would against
-the real API. ``GET /investigations/{id}`` returns a minimal dossier page. Every GraphQL request
-is recorded (``app.state.requests``) so tests can check what the page sent.
+the real API (``tests/browser/test_contract.py`` keeps the contract within the real schema).
+``GET /investigations/{id}`` returns a minimal dossier page. Every GraphQL request is recorded
+(``app.state.requests``) so tests can check what the page sent.
 
 The data: the Llama 3.1 8B family (12 models, one relicensing in September 2024 that turns two
 models into violations, so ``asOf`` before it shows fewer conflicts), a small Mistral family,

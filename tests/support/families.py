@@ -14,12 +14,15 @@ Served by the replay hub and crawled with ``HubSource`` (no Celery), then writte
 
 The snapshot records no LFS hashes, so one weight file (bytes made here, their real sha256)
 is recorded as a ``FileSeen`` of the GGUF repo, as the crawler records LFS files.
-The observations are made once per test session and written again wherever a test needs them.
+The observations are made once per test session and written again wherever a test needs them
+(:func:`written_families` empties the graph, writes them, and empties it again afterwards).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -34,6 +37,8 @@ from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from graph.writer import GraphWriter
 
+from tests.support.stack import WIPE
+
 __all__ = [
     "DELETED_CHILD",
     "GGUF",
@@ -46,6 +51,7 @@ __all__ = [
     "Families",
     "families_observations",
     "write_families",
+    "written_families",
 ]
 
 GGUF = "bartowski/gemma-2-9b-it-GGUF"
@@ -110,3 +116,20 @@ def write_families(driver: Driver) -> Families:
     for batch in families.batches:
         writer.write(batch.observations, run_id=batch.run_id)
     return families
+
+
+def _wipe(driver: Driver) -> None:
+    with driver.session(database="neo4j") as session:
+        session.run(WIPE).consume()
+
+
+@contextmanager
+def written_families(driver: Driver) -> Iterator[Families]:
+    """The families alone in the graph while the block runs; the graph is emptied before and after
+    (no partial graph is left to later tests)."""
+    _wipe(driver)
+    families = write_families(driver)
+    try:
+        yield families
+    finally:
+        _wipe(driver)

@@ -21,7 +21,7 @@ from huggingface_hub import ModelInfo, SpaceInfo
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.file_download import DryRunFileInfo
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "crawler" / "fixtures"
 FIXED_NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 

@@ -1,4 +1,4 @@
-"""Helpers for crawl-pipeline tests: worker processes, families, waiting for jobs, graph fingerprints."""
+"""Crawls through real workers: worker processes, synthetic families, waiting for jobs, graph fingerprints."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from workers.contract import JobSnapshot
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
+from tests.support.stack import WIPE
+
 __all__ = [
     "WorkerProcs",
     "available_models",
@@ -38,7 +40,6 @@ __all__ = [
 ]
 
 ALL_QUEUES = ",".join(q.value for q in Queue)
-WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 
 def family(folder: Path, models: int, seed: int) -> Path:
