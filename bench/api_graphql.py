@@ -177,6 +177,24 @@ def _start_api(uri: str, port: int, redis_url: str, workers: int) -> subprocess.
     raise SystemExit("uvicorn did not answer /healthz within 60 s")
 
 
+def stop_server(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    """SIGTERM, then SIGKILL if the server has not stopped within ``timeout_s``."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def write_result(result: dict[str, Any], out: Path) -> None:
+    """Save a run's figures as JSON (the file named in RESULTS.md) and print them."""
+    text = json.dumps(result, indent=2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+    print(text)
+
+
 def _post(client: httpx.Client, query: str, variables: dict[str, Any]) -> float:
     began = time.perf_counter()
     answer = client.post("/graphql", json={"query": query, "variables": variables})
@@ -298,16 +316,8 @@ def main() -> None:
         result["propagation_root"] = _propagation(base, root, args.prop_calls, 3)
         result["loadavg_end"] = _loadavg()
     finally:
-        api.send_signal(signal.SIGTERM)
-        try:
-            api.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            api.kill()
-            api.wait()
-    text = json.dumps(result, indent=2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
-    print(text)
+        stop_server(api)
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

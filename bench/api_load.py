@@ -30,14 +30,23 @@ import json
 import os
 import platform
 import random
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.api_graphql import MODEL_QUERY, PROPAGATION_QUERY, _cpu_seconds, _loadavg, _neo4j_pid, _pick, _summary
+from bench.api_graphql import (
+    MODEL_QUERY,
+    PROPAGATION_QUERY,
+    _cpu_seconds,
+    _loadavg,
+    _neo4j_pid,
+    _pick,
+    _summary,
+    stop_server,
+    write_result,
+)
 
 __all__ = ["main"]
 
@@ -109,15 +118,6 @@ def _start(port: int, uri: str, redis_url: str, workers: int, cache: bool) -> su
         time.sleep(0.3)
     proc.kill()
     raise SystemExit("lineage serve did not answer /healthz within 90 s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 async def _sequential(port: int, requests: list[bytes], warmup: int) -> list[float]:
@@ -242,7 +242,7 @@ def main() -> None:
         result["loadavg_after_cache_off"] = _loadavg()
         result["cache_off_propagation_ms"] = _summary(asyncio.run(_repeat(args.port, dashboard, args.prop_calls, 2)))
     finally:
-        _stop(api)
+        stop_server(api, timeout_s=20)
     api = _start(args.port, args.uri, args.redis_url, args.workers, cache=True)
     try:
         result["cache_on_model_zipf_concurrent"] = asyncio.run(
@@ -251,11 +251,8 @@ def main() -> None:
         result["cache_on_propagation_ms"] = _summary(asyncio.run(_repeat(args.port, dashboard, args.prop_calls * 5, 2)))
         result["loadavg_end"] = _loadavg()
     finally:
-        _stop(api)
-    text = json.dumps(result, indent=2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text + "\n")
-    print(text)
+        stop_server(api, timeout_s=20)
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

@@ -35,14 +35,16 @@ class Answer:
         return self.fixed_message or str(exc)
 
 
+_TIMED_OUT = Answer("timeout", 504, "TIMEOUT", 1, TIMED_OUT)
+
 ANSWERS: tuple[tuple[type[BaseException], Answer], ...] = (
     (InvalidAsOf, Answer("invalid_as_of", 422, "BAD_USER_INPUT", 2)),
     (InvalidArgument, Answer("invalid_argument", 422, "BAD_USER_INPUT", 2)),
     (UnknownFile, Answer("file_not_found", 404, "NOT_FOUND", 1)),
     (NotYetKnown, Answer("not_yet_known", 404, "NOT_FOUND", 1)),
     (ModelNotFound, Answer("model_not_found", 404, "NOT_FOUND", 1)),
-    (GraphTimeout, Answer("timeout", 504, "TIMEOUT", 1, TIMED_OUT)),
-    (TimeoutError, Answer("timeout", 504, "TIMEOUT", 1, TIMED_OUT)),  # a deadline or asyncio.timeout
+    (GraphTimeout, _TIMED_OUT),  # the server stopped a transaction
+    (TimeoutError, _TIMED_OUT),  # a request's deadline (terms.deadline) or asyncio.timeout
     (GraphRetryableError, Answer("graph_unavailable", 503, "SERVICE_UNAVAILABLE", 1, UNAVAILABLE)),
     (GraphError, Answer("graph_error", 500, "INTERNAL_SERVER_ERROR", 1, public=False)),
 )

@@ -87,10 +87,11 @@ def recompute_all_models(
             raise RecomputeIncomplete(f"{len(failed)} page(s) of the full recompute failed, first: "
                                       f"{type(error).__name__}: {error}")
         figures = sent.get(timeout=COLLECT_S, propagate=True)  # every page has finished: this only reads
-    except (RecomputeIncomplete, CeleryTimeoutError) as exc:
+    except RecomputeIncomplete:
         sent.revoke()
-        if isinstance(exc, RecomputeIncomplete):
-            raise
+        raise
+    except CeleryTimeoutError as exc:
+        sent.revoke()
         raise RecomputeIncomplete(f"the pages' results could not be read within {COLLECT_S:.0f}s") from exc
     finally:
         with contextlib.suppress(Exception):  # housekeeping: the results expire anyway
@@ -108,6 +109,7 @@ def _wait(sent: GroupResult, pages: list[list[str]], total: int, limit: float, p
           sleep: Callable[[float], None]) -> None:
     """Wait until every page has finished (or one failed), reporting the models of finished pages."""
     deadline = time.monotonic() + limit
+    listed = sum(len(page) for page in pages)
     while True:
         states = [result.state for result in sent.results]
         if "FAILURE" in states:
@@ -115,7 +117,7 @@ def _wait(sent: GroupResult, pages: list[list[str]], total: int, limit: float, p
         done = sum(len(page) for page, state in zip(pages, states, strict=True) if state == "SUCCESS")
         if progress:
             progress(done, total)
-        if done == sum(len(page) for page in pages):
+        if done == listed:
             return
         if time.monotonic() >= deadline:
             raise RecomputeIncomplete(f"the full recompute did not finish within {limit:.0f}s "
