@@ -30,6 +30,7 @@ __all__ = [
     "EvidenceKind",
     "FileSeen",
     "GateState",
+    "KnownFrom",
     "ModelSeen",
     "ModelStatus",
     "Observation",
@@ -72,6 +73,18 @@ class ModelStatus(enum.StrEnum):
     DELETED = "deleted"
     UNAVAILABLE = "unavailable"  # the hub could not be asked (5xx, timeouts) — unknown, not absent
     UNKNOWN = "unknown"  # known only as someone's parent
+
+
+class KnownFrom(enum.StrEnum):
+    """How much of a model an observation rests on.
+
+    ``listed``: one item of a hub listing (declared lineage and licence, counts, dates — no files,
+    no card text, no configs); ``crawled``: the model itself was read (``model_info`` with its
+    files, card and configs). A model known only from listings is crawled on demand.
+    """
+
+    LISTED = "listed"
+    CRAWLED = "crawled"
 
 
 class GateState(enum.StrEnum):
@@ -154,6 +167,7 @@ class ModelSeen:
     training_compute_flops: float | None = None
     tags: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
+    known_from: KnownFrom = KnownFrom.CRAWLED
 
 
 @dataclass(frozen=True, slots=True)

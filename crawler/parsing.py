@@ -24,6 +24,7 @@ from crawler.observations import (
     EvidenceKind,
     FileSeen,
     GateState,
+    KnownFrom,
     ModelSeen,
     ModelStatus,
     ProblemKind,
@@ -332,11 +333,13 @@ def parse_model(
     fallback_relation: Relation = Relation.FINETUNE,
     max_siblings: int = 5000,
     files_source: Source | None = None,
+    known_from: KnownFrom = KnownFrom.CRAWLED,
 ) -> ParsedModel:
     """Read one ModelInfo (from model_info or a list_models item) into observations.
 
     ``model_id`` overrides ``info.id`` (used when the caller already resolved an alias).
-    Siblings beyond ``max_siblings`` are counted but not turned into FileSeen.
+    Siblings beyond ``max_siblings`` are counted but not turned into FileSeen. ``known_from``:
+    ``LISTED`` for an item of a listing (what it says is all the graph will know of the model).
     """
     mid = model_id or info.id
     problems: list[ProblemSeen] = []
@@ -374,6 +377,7 @@ def parse_model(
         params=_params(info),
         tags=tuple(tags or ()),
         datasets=_datasets(card, tags or ()),
+        known_from=known_from,
     )
 
     files: list[FileSeen] = []

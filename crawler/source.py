@@ -61,6 +61,7 @@ from crawler.observations import (
     DeploymentSeen,
     DerivationSeen,
     EvidenceKind,
+    KnownFrom,
     ModelSeen,
     ModelStatus,
     Observation,
@@ -437,7 +438,7 @@ class HubSource:
         hint, _ = structural_relation(child, names, None, info.gguf)
         parsed = parse_model(
             info, source, model_id=child, fallback_relation=hint or Relation.FINETUNE,
-            max_siblings=self.settings.max_siblings,
+            max_siblings=self.settings.max_siblings, known_from=KnownFrom.LISTED,
         )
         yield parsed.model
         yield from parsed.problems

@@ -176,7 +176,9 @@ def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
     props["tags"] = list(obs.tags)
     props["datasets"] = list(obs.datasets)
     gate = None if obs.gated is None else str(obs.gated)
-    out.models.append(ModelRecord(obs.id, prov, status=str(obs.status), gate=gate, props=props))
+    out.models.append(
+        ModelRecord(obs.id, prov, status=str(obs.status), gate=gate, props=props, known_from=str(obs.known_from))
+    )
     if author:
         out.nodes.append(NodeRecord(NodeLabel.PARTY, author, prov))
         out.versioned.append(VersionedLink(VersionedLinkType.PUBLISHED, obs.id, author, prov))

@@ -79,6 +79,7 @@ class ModelRecord:
     status: str | None  # versioned; None = observation says nothing about it
     gate: str | None  # versioned; None = not known
     props: dict[str, PropValue] = field(default_factory=dict)
+    known_from: str | None = None  # "listed" / "crawled": stamps listed_at / crawled_at; None for deletions
 
 
 @dataclass(frozen=True, slots=True)

@@ -206,6 +206,7 @@ class GraphWriter:
                 "gate": m.gate,
                 "created": _opt_micros(m.props.get("created_at")),
                 "modified": _opt_micros(m.props.get("last_modified")),
+                "known": m.known_from,
                 "props": {k: v for k, v in m.props.items() if k not in _TIME_PROPS},
             }
             for m in records.models

@@ -77,7 +77,9 @@ NODE_UPSERT: dict[NodeLabel, str] = {
 
 MODEL_UPSERT = ROWS + """MERGE (m:Model {id: r.id})
 ON CREATE SET m.status = 'unknown'
-SET m.first_seen = CASE WHEN m.first_seen IS NULL OR r.t < m.first_seen THEN r.t ELSE m.first_seen END
+SET m.first_seen = CASE WHEN m.first_seen IS NULL OR r.t < m.first_seen THEN r.t ELSE m.first_seen END,
+    m.listed_at = CASE WHEN r.known = 'listed' AND (m.listed_at IS NULL OR r.t > m.listed_at) THEN r.t ELSE m.listed_at END,
+    m.crawled_at = CASE WHEN r.known = 'crawled' AND (m.crawled_at IS NULL OR r.t > m.crawled_at) THEN r.t ELSE m.crawled_at END
 WITH m, r, (m.last_seen IS NULL OR r.t >= m.last_seen OR m.status_history IS NULL) AS newer,
      coalesce(m.status_history, []) AS sh, coalesce(m.status_valid_from, []) AS sf,
      coalesce(m.gate_history, []) AS gh, coalesce(m.gate_valid_from, []) AS gf
