@@ -28,6 +28,7 @@ import httpx2
 from huggingface_hub import HfApi, ModelInfo, SpaceInfo, constants, get_session
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError, OfflineModeIsEnabled
 from huggingface_hub.file_download import DryRunFileInfo
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
 
 from crawler.errors import (
     CrawlerError,
@@ -41,7 +42,7 @@ from crawler.ratelimit import PausableRateLimiter, RateLimiter, RequestMeter, me
 from crawler.retry import RetryPolicy
 from crawler.settings import CrawlerSettings
 
-__all__ = ["FileText", "HubClient"]
+__all__ = ["FileText", "HubClient", "ModelsPage"]
 
 T = TypeVar("T")
 _END = object()
@@ -62,6 +63,18 @@ class FileText:
     text: str
     size: int | None
     truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModelsPage:
+    """One page of ``/api/models``: its items (raw JSON objects, as the Hub sent them), the next page's URL
+    (None on the last page) and, when the body could not be read, why (the next URL still comes from the
+    ``Link`` header, so a listing can go on past a broken page)."""
+
+    url: str
+    items: list[Any]
+    next_url: str | None
+    unreadable: str | None = None
 
 
 class HubClient:
@@ -180,6 +193,36 @@ class HubClient:
     def iter_models(self, *, what: str = "list_models", **kwargs: Any) -> Iterator[ModelInfo]:
         """``HfApi.list_models(**kwargs)``, lazily, de-duplicated by id across restarts."""
         return self._listing(what, lambda: iter(self.api.list_models(**kwargs)), lambda info: str(info.id))
+
+    def models_listing_url(self, params: list[tuple[str, str]]) -> str:
+        """The URL of the first page of ``/api/models`` with these query parameters (as ``list_models`` sends them)."""
+        return str(httpx2.URL(f"{self.endpoint}/api/models", params=params))
+
+    def models_page(self, url: str) -> ModelsPage:
+        """One page of a model listing by its URL (the first page's, or a ``Link: rel="next"`` one), one request.
+
+        ``HfApi.list_models`` walks the same pages inside a generator, which keeps the cursor to itself;
+        a sweep has to checkpoint it, so it asks for pages one at a time through huggingface_hub's own
+        session, headers and status handling. Status errors raise (and are retried) as every call does.
+        """
+        headers = build_hf_headers(
+            token=self.api.token, library_name="lineage-crawler", library_version="0.1"
+        )
+
+        def fetch() -> httpx2.Response:
+            response = get_session().get(url, headers=headers, timeout=self.settings.timeout_s)
+            hf_raise_for_status(response)
+            return response
+
+        response = self._call("list_models_page", None, fetch)
+        next_url = response.links.get("next", {}).get("url")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            return ModelsPage(url, [], next_url, f"the page body is not JSON: {exc}")
+        if not isinstance(body, list):
+            return ModelsPage(url, [], next_url, f"the page body is a {type(body).__name__}, not a list")
+        return ModelsPage(url, body, next_url)
 
     def iter_spaces(self, **kwargs: Any) -> Iterator[SpaceInfo]:
         """``HfApi.list_spaces(**kwargs)``, lazily, de-duplicated by id across restarts."""

@@ -65,6 +65,8 @@ SCHEMA: tuple[SchemaItem, ...] = (
     _index("model_closure_dirty", "(n:Model)", "n.closure_dirty"),
     # models a full family crawl no longer saw (graph.staleness)
     _index("model_stale", "(n:Model)", "n.stale"),
+    # how far each hub's listing has been read (graph.hub_listing)
+    _constraint("hub_listing_endpoint", "(n:HubListing)", "n.endpoint"),
     # descendants of a model in a stable order for cursor paging (graph.statements.lineage)
     _index("has_ancestor_key", "()-[k:HAS_ANCESTOR]-()", "k.key"),
 )

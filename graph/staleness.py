@@ -19,7 +19,9 @@ from graph.db import read_query, write_query
 from graph.errors import InvalidArgument, ModelNotFound, StaleRemovalRefused, translated
 from graph.statements import staleness as q
 
-__all__ = ["DEFAULT_MAX_SHARE", "StalenessReport", "mark_stale"]
+__all__ = ["DEFAULT_MAX_SHARE", "HUB", "StalenessReport", "mark_stale", "mark_unlisted"]
+
+HUB = "the hub listing"
 
 DEFAULT_MAX_SHARE = 0.05
 
@@ -81,3 +83,51 @@ def mark_stale(
             )
             marked = int(done[0]["marked"])
     return StalenessReport(root, run_id, total, candidates, marked, dry_run)
+
+
+def mark_unlisted(
+    driver: Driver,
+    *,
+    run_id: str,
+    started: datetime,
+    max_share: float = DEFAULT_MAX_SHARE,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    database: str | None = None,
+) -> StalenessReport:
+    """After a full listing of the hub (run ``run_id``, begun at ``started``): mark what it no longer listed.
+
+    Candidates are the models known as listed or crawled, available or gated, not seen since
+    ``started``. Raises :class:`StaleRemovalRefused` (nothing changed) when they exceed ``max_share``
+    of those models — a truncated listing must not mark half the hub gone.
+    """
+    if not 0.0 <= max_share <= 1.0:
+        raise InvalidArgument("max_share must be between 0 and 1")
+    with translated():
+        counted, _, _ = driver.execute_query(
+            read_query(driver, q.UNLISTED_COUNT), {"started": started},
+            database_=database, routing_=RoutingControl.READ,
+        )
+        total, unseen = int(counted[0]["total"]), int(counted[0]["unseen"])
+        if total and unseen / total > max_share:
+            raise StaleRemovalRefused(HUB, unseen, total, max_share)
+        candidates: tuple[str, ...] = ()
+        marked = 0
+        if unseen:
+            rows, _, _ = driver.execute_query(
+                read_query(driver, q.UNLISTED_IDS), {"started": started},
+                database_=database, routing_=RoutingControl.READ,
+            )
+            candidates = tuple(str(r["id"]) for r in rows)
+        if candidates and not dry_run:
+            for start in range(0, len(candidates), _MARK_CHUNK):
+                done, _, _ = driver.execute_query(
+                    write_query(driver, q.STALE_MARK),
+                    {"ids": list(candidates[start : start + _MARK_CHUNK]), "run": run_id, "now": now or datetime.now(UTC)},
+                    database_=database,
+                )
+                marked += int(done[0]["marked"])
+    return StalenessReport(HUB, run_id, total, candidates, marked, dry_run)
+
+
+_MARK_CHUNK = 10_000

@@ -16,6 +16,7 @@ __all__ = ["app", "create_app"]
 TASK_MODULES = (
     "workers.tasks.diagnostics",
     "workers.tasks.crawl",
+    "workers.tasks.sweep",
     "workers.tasks.write",
     "workers.tasks.maintenance",
     "workers.tasks.propagation",

@@ -8,26 +8,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from workers.contract import TASK_SWEEP_START
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
-__all__ = ["REFRESH_TASK", "SWEEP_TASK", "beat_schedule"]
+__all__ = ["REFRESH_TASK", "RESEND_STALLED_TASK", "SWEEP_START_TASK", "beat_schedule"]
 
 REFRESH_TASK = "lineage.crawl.refresh"
-SWEEP_TASK = "lineage.crawl.sweep"
+RESEND_STALLED_TASK = "lineage.crawl.resend_stalled"
+SWEEP_START_TASK = TASK_SWEEP_START
 
 
 def beat_schedule(settings: WorkerSettings) -> dict[str, dict[str, Any]]:
-    """Celery ``beat_schedule``: refresh every ``refresh_interval_s``, sweep every ``sweep_interval_s``."""
-    return {
+    """Celery ``beat_schedule``: refresh every ``refresh_interval_s``, look for stalled jobs every
+    ``resend_check_s``, and (unless ``sweep_every_s`` is 0) sweep the hub listing incrementally."""
+    schedule: dict[str, dict[str, Any]] = {
         "refresh-known-models": {
             "task": REFRESH_TASK,
             "schedule": float(settings.refresh_interval_s),
             "options": {"queue": Queue.HUB.value, "expires": float(settings.refresh_interval_s)},
         },
-        "sweep-stalled-jobs": {
-            "task": SWEEP_TASK,
-            "schedule": float(settings.sweep_interval_s),
-            "options": {"queue": Queue.MAINTENANCE.value, "expires": float(settings.sweep_interval_s)},
+        "resend-stalled-units": {
+            "task": RESEND_STALLED_TASK,
+            "schedule": float(settings.resend_check_s),
+            "options": {"queue": Queue.MAINTENANCE.value, "expires": float(settings.resend_check_s)},
         },
     }
+    if settings.sweep_every_s:
+        schedule["sweep-hub-listing"] = {
+            "task": SWEEP_START_TASK,
+            "schedule": float(settings.sweep_every_s),
+            "options": {"queue": Queue.MAINTENANCE.value, "expires": float(settings.sweep_every_s)},
+        }
+    return schedule

@@ -10,6 +10,7 @@ bounded in time; Redis and broker failures surface as
     from workers.client import CrawlClient
     client = CrawlClient()
     job_id = client.request_crawl(["HuggingFaceH4/zephyr-7b-beta"], up=True, down=1, deployers=False)
+    job_id = client.request_sweep(full=True)   # list the whole hub (or full=False: what changed since the mark)
     client.job(job_id)        # JobSnapshot | None: state, counters, problems by kind, pending units
     client.cancel(job_id)     # True if it was running
     client.request_recompute(["HuggingFaceH4/zephyr-7b-beta"])  # the recompute task's id
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TypeVar
 
 import redis
@@ -29,7 +31,14 @@ from kombu.exceptions import LimitExceeded, OperationalError
 
 from workers import pipeline
 from workers.connections import publish_retry_policy, publisher, redis_answers, redis_client
-from workers.contract import TASK_RECOMPUTE, CoordinationUnavailable, InvalidCrawlRequest, JobOptions, JobSnapshot
+from workers.contract import (
+    TASK_RECOMPUTE,
+    CoordinationUnavailable,
+    InvalidCrawlRequest,
+    JobOptions,
+    JobSnapshot,
+    JobState,
+)
 from workers.jobs import JobStore
 from workers.queues import Queue
 from workers.settings import WorkerSettings
@@ -105,13 +114,54 @@ class CrawlClient:
         width = self.settings.default_breadth if breadth is None else breadth
         if not 1 <= width <= 100_000:
             raise InvalidCrawlRequest(f"breadth must be from 1 to 100000, got {width!r}")
-        hub = (endpoint or self.settings.hub_endpoint).rstrip("/")
-        if not hub.startswith(("http://", "https://")):
-            raise InvalidCrawlRequest(f"endpoint must be an http(s) URL, got {hub!r}")
+        hub = self._endpoint(endpoint)
         options = JobOptions(
             seeds=tuple(wanted), endpoint=hub, up=up, down=down, deployers=deployers, breadth=width, force=force
         )
         return self._redis(lambda: pipeline.start_job(self.store, options, self.settings))
+
+    def request_sweep(
+        self,
+        *,
+        full: bool = False,
+        since: datetime | None = None,
+        endpoint: str | None = None,
+        if_idle: bool = False,
+    ) -> str | None:
+        """Enqueue a sweep of the hub's model listing and return its job id.
+
+        ``full``: list every model (then models no longer listed are marked stale); otherwise list
+        the most recently modified first and stop at ``since`` (default: the high-water mark the last
+        sweep stored, less ``sweep_overlap_s``; the whole listing if there is none). ``if_idle``:
+        start nothing (and return None) while a sweep of the same hub is still running.
+        """
+        if full and since is not None:
+            raise InvalidCrawlRequest("a sweep is either full or since a time, not both")
+        hub = self._endpoint(endpoint)
+        if since is not None and since.tzinfo is None:
+            raise InvalidCrawlRequest("since needs a time zone (e.g. 2025-07-01T00:00:00Z)")
+        options = JobOptions(
+            seeds=(), endpoint=hub, sweep="full" if full else "since",
+            since=None if since is None else since.isoformat(), page_size=self.settings.sweep_page_size,
+        )
+        marker = f"lineage:sweep:current:{hub}"
+
+        def start() -> str | None:
+            if if_idle:
+                current = self.store.client.get(marker)
+                if current is not None and self.store.state(current.decode()) is JobState.RUNNING:
+                    return None
+            job_id = pipeline.start_sweep(self.store, options, self.settings)
+            self.store.client.set(marker, job_id, ex=7 * 86_400)
+            return job_id
+
+        return self._redis(start)
+
+    def _endpoint(self, endpoint: str | None) -> str:
+        hub = (endpoint or self.settings.hub_endpoint).rstrip("/")
+        if not hub.startswith(("http://", "https://")):
+            raise InvalidCrawlRequest(f"endpoint must be an http(s) URL, got {hub!r}")
+        return hub
 
     def cancel(self, job_id: str) -> bool:
         """Stop a running job (its queued units return without work); False if it is not running."""

@@ -29,6 +29,8 @@ __all__ = [
     "TASK_RECOMPUTE",
     "TASK_RECOMPUTE_MODELS",
     "TASK_SEED",
+    "TASK_SWEEP_PAGE",
+    "TASK_SWEEP_START",
     "TASK_WRITE",
     "CoordinationUnavailable",
     "InvalidCrawlRequest",
@@ -45,6 +47,12 @@ TASK_DEPLOYERS = "lineage.crawl.deployers"
 TASK_WRITE = "lineage.crawl.write"
 TASK_FINALIZE = "lineage.crawl.finalize"
 TASK_PROPAGATE = "lineage.crawl.propagate"
+
+# -- units of a sweep (a crawl job that lists the whole hub) ----------------------------------------
+TASK_SWEEP_PAGE = "lineage.sweep.page"
+"""``(job id, unit key, page number, page URL, stop before)``: read one listing page, spawn the next."""
+TASK_SWEEP_START = "lineage.sweep.start"
+"""``()``: start an incremental sweep of the configured hub unless one is running (sent by beat)."""
 
 # -- propagation results ----------------------------------------------------------------------------
 TASK_RECOMPUTE = "lineage.propagation.recompute"
@@ -68,6 +76,13 @@ class JobOptions:
     deployers: bool = False
     breadth: int = 10_000
     force: bool = False  # crawl even when the sha has not changed
+    sweep: str = ""  # "" (a crawl of seeds), "full" (list the whole hub) or "since" (list what changed)
+    since: str | None = None  # a "since" sweep stops at models older than this (ISO); None: the stored mark
+    page_size: int = 1000  # models per listing page of a sweep
+
+    @property
+    def is_sweep(self) -> bool:
+        return bool(self.sweep)
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,23 @@ def _unchanged(seen: ModelSeen, known: KnownModel | None, force: bool) -> bool:
     )
 
 
-def ingest(run: UnitRun, observations: Sequence[Observation], keep: Callable[[str], bool]) -> None:
-    """Turn what a unit read into write units: kept groups, minus unchanged models (stamped as seen instead)."""
+def _crawl_closes(known: KnownModel) -> bool:
+    """A crawl reads all of a model's evidence: it closes the edges of any model the graph held as read."""
+    return known.crawled
+
+
+def ingest(
+    run: UnitRun,
+    observations: Sequence[Observation],
+    keep: Callable[[str], bool],
+    closes: Callable[[KnownModel], bool] = _crawl_closes,
+) -> None:
+    """Turn what a unit read into write units: kept groups, minus unchanged models (stamped as seen instead).
+
+    ``closes(known)``: whether an observation of that known model names all its parents, so that
+    edges it no longer names are closed (a listing does for a model only ever listed, not for one
+    whose files and configs were read: those gave evidence a listing cannot see).
+    """
     grouped = hubwork.group_by_model(observations)
     kept = [model_id for model_id in grouped.by_model if keep(model_id)]
     seen = {model_id: m for model_id, m in grouped.models_seen().items() if model_id in set(kept)}
@@ -112,7 +127,7 @@ def ingest(run: UnitRun, observations: Sequence[Observation], keep: Callable[[st
         unit = pipeline.write_unit(run.unit, index)
         # a model the graph held as crawled may have parents this observation no longer names: the writer
         # closes those edges ("full" observation); a model new to the graph has nothing to close
-        full = sorted({o.id for o in batch if isinstance(o, ModelSeen) and known.get(o.id, _NEW).crawled})
+        full = sorted({o.id for o in batch if isinstance(o, ModelSeen) and closes(known.get(o.id, _NEW))})
         payload = {
             "observations": [to_json(o) for o in batch],
             "full": full,

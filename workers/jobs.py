@@ -56,6 +56,8 @@ class Counter(enum.StrEnum):
     OBSERVATIONS = "observations"
     RETRIES = "retries"
     RESENT = "resent_units"
+    PAGES = "pages_listed"
+    MARKED_STALE = "marked_stale"
 
 
 # KEYS: units hash, meta hash, done set, active set; ARGV: now, job id, then (unit, spec) pairs
@@ -231,6 +233,14 @@ class JobStore:
         pipe.expire(self._key(job_id, "meta"), _TTL_S)
         pipe.execute()
         return job_id
+
+    def set_note(self, job_id: str, name: str, value: str) -> None:
+        """Keep a small fact of the job's own (e.g. the newest ``lastModified`` a sweep saw) in its meta."""
+        self.client.hset(self._key(job_id, "meta"), f"note:{name}", value)
+
+    def note(self, job_id: str, name: str) -> str | None:
+        raw = self.client.hget(self._key(job_id, "meta"), f"note:{name}")
+        return _text(raw) if raw else None
 
     def exists(self, job_id: str) -> bool:
         return bool(self.client.exists(self._key(job_id, "meta")))

@@ -7,6 +7,7 @@ kept in the job store while the unit is outstanding::
     seed:<model>                     crawl the model (and up to its roots)        hub queue
     down:<depth>:<attempt>:<digest>  list the children of some models, one level  hub queue
     deployers:<model>                Spaces and inference providers of a model    hub queue
+    sweep:<page>                     one page of the hub's model listing (a sweep) hub queue
     write:<producer>#<n>             write one batch of observations              graph queue
     finalize                         rebuild the ancestry index of what was written  graph queue
     propagate                        recompute propagation of what was written   propagation queue
@@ -32,7 +33,15 @@ import structlog
 from kombu.exceptions import LimitExceeded, OperationalError
 
 from workers.connections import publish_retry_policy, publisher
-from workers.contract import TASK_CHILDREN, TASK_DEPLOYERS, TASK_FINALIZE, TASK_PROPAGATE, TASK_SEED, TASK_WRITE
+from workers.contract import (
+    TASK_CHILDREN,
+    TASK_DEPLOYERS,
+    TASK_FINALIZE,
+    TASK_PROPAGATE,
+    TASK_SEED,
+    TASK_SWEEP_PAGE,
+    TASK_WRITE,
+)
 from workers.errors import CoordinationUnavailable, PayloadError
 from workers.jobs import Counter, JobOptions, JobStore
 from workers.queues import Queue
@@ -52,6 +61,8 @@ __all__ = [
     "seed_unit",
     "send",
     "start_job",
+    "start_sweep",
+    "sweep_unit",
     "write_unit",
 ]
 
@@ -97,6 +108,11 @@ def children_unit(depth: int, parents: Sequence[str], attempt: int = 0) -> Unit:
 
 def deployers_unit(model_id: str) -> Unit:
     return Unit(f"deployers:{model_id}", TASK_DEPLOYERS, (model_id,), Queue.HUB)
+
+
+def sweep_unit(page: int, url: str, stop_before: str | None) -> Unit:
+    """Read page ``page`` of a sweep's listing at ``url``; its spec is the sweep's checkpoint (the cursor)."""
+    return Unit(f"sweep:{page:07d}", TASK_SWEEP_PAGE, (page, url, stop_before), Queue.HUB)
 
 
 def write_unit(producer: Unit, index: int) -> Unit:
@@ -172,6 +188,15 @@ def start_job(store: JobStore, options: JobOptions, settings: WorkerSettings) ->
     store.add_units(job_id, {FINALIZE: finalize_unit().spec()})
     enqueue(store, job_id, [seed_unit(seed) for seed in options.seeds], settings)
     log.info("crawl.job_started", crawl_id=job_id, seeds=len(options.seeds), down=options.down, up=options.up)
+    return job_id
+
+
+def start_sweep(store: JobStore, options: JobOptions, settings: WorkerSettings) -> str:
+    """Create a sweep job, register its final step, and send its first page (whose URL the page task builds)."""
+    job_id = store.create(options)
+    store.add_units(job_id, {FINALIZE: finalize_unit().spec()})
+    enqueue(store, job_id, [sweep_unit(0, "", options.since)], settings)
+    log.info("sweep.job_started", crawl_id=job_id, mode=options.sweep, since=options.since, endpoint=options.endpoint)
     return job_id
 
 

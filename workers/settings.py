@@ -152,14 +152,14 @@ class WorkerSettings(BaseSettings):
         validation_alias="LINEAGE_CRAWL_STALL_AFTER_S",
         description=(
             "A job with outstanding units and no progress for this long has its outstanding units sent again "
-            "(by the sweep task); each resend is counted and reported."
+            "(by the resend_stalled task); each resend is counted and reported."
         ),
     )
-    sweep_interval_s: int = Field(
+    resend_check_s: int = Field(
         default=60,
         ge=1,
-        validation_alias="LINEAGE_CRAWL_SWEEP_INTERVAL_S",
-        description="How often beat runs the sweep that finds stalled jobs.",
+        validation_alias="LINEAGE_CRAWL_RESEND_CHECK_S",
+        description="How often beat looks for stalled jobs (and sends their outstanding units again).",
     )
     refresh_interval_s: int = Field(
         default=3_600,
@@ -192,6 +192,39 @@ class WorkerSettings(BaseSettings):
         default=None,
         validation_alias="LINEAGE_REFRESH_ENDPOINT",
         description="Hub the scheduled refresh asks (default: HF_ENDPOINT or huggingface.co).",
+    )
+
+    sweep_page_size: int = Field(
+        default=1000,
+        ge=1,
+        le=1000,
+        validation_alias="LINEAGE_SWEEP_PAGE_SIZE",
+        description="Models per listing page of a sweep (the Hub serves at most 1,000).",
+    )
+    sweep_every_s: int = Field(
+        default=3_600,
+        ge=0,
+        validation_alias="LINEAGE_SWEEP_EVERY_S",
+        description="How often beat starts an incremental sweep of the hub listing (0: never).",
+    )
+    sweep_overlap_s: int = Field(
+        default=600,
+        ge=0,
+        validation_alias="LINEAGE_SWEEP_OVERLAP_S",
+        description=(
+            "An incremental sweep reads back this far past the stored high-water mark, so models modified in the "
+            "same second as the mark, or seen by a hub replica a little behind, are not missed."
+        ),
+    )
+    sweep_stale_max_share: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=1.0,
+        validation_alias="LINEAGE_SWEEP_STALE_MAX_SHARE",
+        description=(
+            "A full sweep marks models it no longer listed as stale, unless they are more than this share of the "
+            "listed models (a truncated listing): then it changes nothing and reports why."
+        ),
     )
 
     def rate_for(self, endpoint: str) -> HubRate:

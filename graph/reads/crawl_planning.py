@@ -43,6 +43,7 @@ class KnownModel:
     sha: str | None
     last_seen: datetime | None
     last_modified: datetime | None
+    read_itself: bool = False  # crawled: its own page was read (model_info), not only listed
 
     @property
     def crawled(self) -> bool:
@@ -78,6 +79,7 @@ def plan_known_models(ids: Iterable[str]) -> c.Plan[dict[str, KnownModel]]:
                 sha=r["sha"],
                 last_seen=opt_time(r["last_seen"]),
                 last_modified=opt_time(r["last_modified"]),
+                read_itself=bool(r["read_itself"]),
             )
     return out
 

@@ -9,7 +9,7 @@ KNOWN_MODELS = """
 UNWIND $ids AS id
 MATCH (m:Model {id: id})
 RETURN m.id AS id, m.status AS status, m.sha AS sha, m.last_seen AS last_seen,
-       m.last_modified AS last_modified
+       m.last_modified AS last_modified, m.crawled_at IS NOT NULL AS read_itself
 """
 
 # Crawled models (status other than unknown / deleted) last seen before $before, the oldest

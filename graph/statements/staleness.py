@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["STALE_CANDIDATES", "STALE_MARK"]
+__all__ = ["STALE_CANDIDATES", "STALE_MARK", "UNLISTED_COUNT", "UNLISTED_IDS"]
 
 # The family is the root and its descendants (ancestry index) up to $max_depth; deleted
 # models are facts already, not candidates.
@@ -29,4 +29,21 @@ MATCH (m:Model {id: id})
 WHERE coalesce(m.last_run, '') <> $run
 SET m.stale = true, m.stale_since = $now, m.stale_run = $run
 RETURN count(m) AS marked
+"""
+
+# A whole-hub listing: every model the hub listed or served before (listed_at / crawled_at) that is
+# available or gated and was not seen since the listing began ($started) is a candidate.
+_UNLISTED = """
+MATCH (m:Model)
+WHERE m.status IN ['available', 'gated'] AND (m.listed_at IS NOT NULL OR m.crawled_at IS NOT NULL)
+"""
+
+UNLISTED_COUNT = _UNLISTED + """
+RETURN count(m) AS total,
+       count(CASE WHEN m.last_seen < $started AND m.stale IS NULL THEN 1 END) AS unseen
+"""
+
+UNLISTED_IDS = _UNLISTED + """
+  AND m.last_seen < $started AND m.stale IS NULL
+RETURN m.id AS id ORDER BY id
 """

@@ -107,7 +107,7 @@ def follow_job(client: CrawlClient, job_id: str) -> None:
     last = None
     try:
         with Progress(*columns, console=console, transient=False) as progress:
-            task = progress.add_task("crawl", total=1, seen=0, written=0, pending=0, problems=0)
+            task = progress.add_task("running", total=1, seen=0, written=0, pending=0, problems=0)
             while True:
                 snapshot = client.job(job_id)
                 if snapshot is None:
@@ -138,20 +138,28 @@ def follow_job(client: CrawlClient, job_id: str) -> None:
 
 def render_report(snapshot: JobSnapshot) -> Table:
     """A job's report as a rich table."""
-    table = Table(title=f"crawl {snapshot.id}", show_header=False, title_justify="left")
+    options = snapshot.options
+    kind = "sweep" if options.is_sweep else "crawl"
+    table = Table(title=f"{kind} {snapshot.id}", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
-    options = snapshot.options
     table.add_row("state", snapshot.state.value + ("" if snapshot.pending <= 0 else f" ({snapshot.pending} units left)"))
-    table.add_row("seeds", ", ".join(options.seeds[:5]) + (f" … (+{len(options.seeds) - 5})" if len(options.seeds) > 5 else ""))
-    table.add_row("hub", options.endpoint)
-    table.add_row("options", f"up={options.up} down={options.down} deployers={options.deployers} force={options.force}")
     c = snapshot.counters
+    if options.is_sweep:
+        scope = "every listed model" if options.sweep == "full" else f"models modified since {options.since or 'the last sweep'}"
+        table.add_row("listing", f"{scope}; {c['pages_listed']} pages of up to {options.page_size}")
+    else:
+        table.add_row("seeds", ", ".join(options.seeds[:5]) + (f" … (+{len(options.seeds) - 5})" if len(options.seeds) > 5 else ""))
+    table.add_row("hub", options.endpoint)
+    if not options.is_sweep:
+        table.add_row("options", f"up={options.up} down={options.down} deployers={options.deployers} force={options.force}")
     table.add_row("models", f"{c['models_seen']} seen, {c['models_written']} written, "
                   f"{c['skipped_unchanged']} unchanged (not rewritten)")
     requests = c["hub_requests"]
     per_model = f" ({requests / c['models_seen']:.3f} per model seen)" if c["models_seen"] else ""
     table.add_row("hub requests", f"{requests}{per_model}")
+    if options.sweep == "full":
+        table.add_row("no longer listed", f"{c['marked_stale']} marked stale")
     table.add_row("units", f"{c['queued']} queued, {c['retries']} listings retried later, {c['resent_units']} resent")
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(snapshot.problems_by_kind.items())) or "none"
     table.add_row("problems", f"{c['problems']}: {kinds}")

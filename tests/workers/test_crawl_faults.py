@@ -253,7 +253,7 @@ def test_redis_restarted_mid_crawl_the_job_completes_and_lost_messages_are_resen
             expected = _expected(hub.url, [ROOT], up=True, down=6)
             env = crawl_env(
                 server.url, neo4j_uri, {hub.url: PACE}, LINEAGE_VISIBILITY_TIMEOUT_S="8",
-                LINEAGE_RESTORE_CHECK_S="1", LINEAGE_CRAWL_STALL_AFTER_S="8", LINEAGE_CRAWL_SWEEP_INTERVAL_S="2",
+                LINEAGE_RESTORE_CHECK_S="1", LINEAGE_CRAWL_STALL_AFTER_S="8", LINEAGE_CRAWL_RESEND_CHECK_S="2",
                 LINEAGE_REFRESH_INTERVAL_S="3600", LINEAGE_REFRESH_LISTING_PAGES="0",
             )
             _workers(procs, env, tmp_path, ("redis-a", "redis-b"), beat="redis-a")

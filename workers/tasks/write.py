@@ -28,7 +28,7 @@ from celery import Task
 
 from crawler.observations import DerivationSeen, ModelSeen, ModelStatus, Observation
 from graph.recrawl import accept_first_observation, mark_seen, rebuild_ancestry
-from workers import pipeline
+from workers import pipeline, sweepjob
 from workers.app import app
 from workers.context import resources
 from workers.errors import PayloadError
@@ -169,7 +169,8 @@ def _redo_producer(store: JobStore, job_id: str, unit_key: str, producer_key: st
 
 @app.task(name=TASK_FINALIZE, queue=Queue.GRAPH.value, **retry_options(_RETRIES))
 def finalize_job(self: Task, job_id: str, unit_key: str) -> None:
-    """The job's final step: rebuild the ancestry index of every model it wrote, then spawn ``propagate``."""
+    """The job's final step: rebuild the ancestry index of every model it wrote (a sweep also marks what the hub no
+    longer lists and moves its high-water mark, :func:`workers.sweepjob.finish_sweep`), then spawn ``propagate``."""
     res = resources()
     store = res.jobs
     if store.is_done(job_id, unit_key) or store.state(job_id) is None:
@@ -183,7 +184,12 @@ def finalize_job(self: Task, job_id: str, unit_key: str) -> None:
                 res.driver(), written, database=res.neo4j.database, batch_size=res.neo4j.batch_size
             )
         log.info("crawl.ancestry_rebuilt", crawl_id=job_id, models=rebuilt)
-    store.account(job_id, unit_key, {})
+    problems: list[dict[str, str]] = []
+    options = store.options(job_id)
+    if options is not None and options.is_sweep:
+        with graph_busy_is_transient():
+            problems = sweepjob.finish_sweep(store, job_id, res.driver(), res.settings, database=res.neo4j.database)
+    store.account(job_id, unit_key, {}, problems)
     if written and res.settings.propagate_after_crawl:
         pipeline.enqueue(store, job_id, [pipeline.propagate_unit()], res.settings)
     pipeline.complete(store, job_id, unit_key, res.settings)
