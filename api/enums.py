@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import strawberry
 
-from crawler.observations import DeploymentKind, ModelStatus, Relation
+from crawler.observations import DeploymentKind, KnownFrom, ModelStatus, Relation
 from terms.propagation.result import CommercialOutcome as CommercialStatusKind
 from terms.propagation.rules import ConflictState, Severity
 
-__all__ = ["CommercialStatusKind", "ConflictState", "DeploymentKind", "ModelStatus", "Relation", "Severity"]
+__all__ = ["CommercialStatusKind", "ConflictState", "DeploymentKind", "KnownFrom", "ModelStatus", "Relation", "Severity"]
 
 strawberry.enum(Relation, name="Relation", description="How a child model was derived from a parent.")
 strawberry.enum(ModelStatus, name="ModelStatus")
+strawberry.enum(
+    KnownFrom,
+    name="KnownFrom",
+    description=(
+        "What the graph's facts of a model rest on: LISTED — an item of the hub's model listing (declared lineage "
+        "and licence, dates, counts; no files, card text or configs); CRAWLED — the model's own page, files, card "
+        "and configs were read."
+    ),
+)
 strawberry.enum(DeploymentKind, name="DeploymentKind", description="What kind of deployment is registered.")
 strawberry.enum(ConflictState, name="ConflictState", description="The worst severity among a model's conflicts.")
 strawberry.enum(Severity, name="Severity")

@@ -1,7 +1,8 @@
-"""Crawl jobs: ``crawlJob(id)`` (open) and ``requestCrawl`` / ``cancelCrawl`` (behind an API key)."""
+"""Crawl jobs: ``crawlJob(id)`` (open) and ``requestCrawl`` / ``requestSweep`` / ``cancelCrawl`` (behind an API key)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -34,6 +35,18 @@ class JobsMutation:
         bounded("seeds (count)", len(seeds), 1, MAX_SEEDS)
         bounded("down", down, 0, 10)
         job = await info.context.crawls.request(seeds, up=up, down=down, deployers=deployers)
+        return CrawlJob.from_internal(job)
+
+    @strawberry.mutation(
+        permission_classes=[RequireApiKey],
+        description=(
+            "Enqueue a sweep of the hub's model listing: every model (full: true; models no longer listed are then "
+            "marked stale, under a cap) or those modified since a time (default: since the last sweep). Follow it "
+            "with crawlJob(id)."
+        ),
+    )
+    async def request_sweep(self, info: Info, full: bool = False, since: datetime | None = None) -> CrawlJob:
+        job = await info.context.crawls.request_sweep(full=full, since=since)
         return CrawlJob.from_internal(job)
 
     @strawberry.mutation(permission_classes=[RequireApiKey], description="Cancel a running crawl; returns the job (null when unknown).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from api.errors import BadUserInput, ServiceUnavailable
@@ -53,6 +54,18 @@ class CrawlService:
             snapshot = client.job(job_id)
             if snapshot is None:  # pragma: no cover - the job was just created
                 raise CoordinationUnavailable(f"job {job_id} vanished right after it was created")
+            return snapshot
+
+        return await self._call(start)
+
+    async def request_sweep(self, *, full: bool, since: datetime | None) -> JobSnapshot:
+        """Enqueue a sweep of the configured hub's listing and return the new job."""
+
+        def start(client: CrawlClient) -> JobSnapshot:
+            job_id = client.request_sweep(full=full, since=since)
+            snapshot = None if job_id is None else client.job(job_id)
+            if snapshot is None:  # pragma: no cover - the job was just created
+                raise CoordinationUnavailable(f"sweep {job_id} vanished right after it was created")
             return snapshot
 
         return await self._call(start)

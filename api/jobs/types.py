@@ -9,7 +9,7 @@ import strawberry
 
 from workers.contract import JobSnapshot
 
-__all__ = ["CrawlCounters", "CrawlJob", "CrawlJobState", "KindCount", "ProblemSample"]
+__all__ = ["CrawlCounters", "CrawlJob", "CrawlJobState", "KindCount", "ProblemSample", "SweepMode", "SweepScope"]
 
 
 @strawberry.enum(description="Where a crawl job is.")
@@ -17,6 +17,23 @@ class CrawlJobState(enum.Enum):
     RUNNING = "running"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+@strawberry.enum(description="What a sweep lists: every model, or those modified since a time.")
+class SweepMode(enum.Enum):
+    FULL = "full"
+    SINCE = "since"
+
+
+@strawberry.type(description="What a sweep of the hub's model listing covers, and how far it got.")
+class SweepScope:
+    mode: SweepMode
+    since: datetime | None = strawberry.field(
+        description="A SINCE sweep stops at models older than this; null: the high-water mark of the last sweep."
+    )
+    page_size: int
+    pages_listed: int
+    marked_stale: int = strawberry.field(description="Models a FULL sweep found no longer listed and marked stale.")
 
 
 @strawberry.type(description="Live counters of a crawl job.")
@@ -48,10 +65,11 @@ def _at(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
 
 
-@strawberry.type(description="A crawl job: its options, state, live counters and problems.")
+@strawberry.type(description="A crawl job (or a sweep of the hub's listing): its options, state, live counters and problems.")
 class CrawlJob:
     id: strawberry.ID
     state: CrawlJobState
+    sweep: SweepScope | None = strawberry.field(description="Set when the job is a sweep of the hub's model listing.")
     seeds: list[str]
     up: bool
     down: int
@@ -69,9 +87,20 @@ class CrawlJob:
     @classmethod
     def from_internal(cls, job: JobSnapshot) -> CrawlJob:
         c = job.counters
+        options = job.options
+        sweep = None
+        if options.is_sweep:
+            sweep = SweepScope(
+                mode=SweepMode(options.sweep),
+                since=None if options.since is None else datetime.fromisoformat(options.since),
+                page_size=options.page_size,
+                pages_listed=c.get("pages_listed", 0),
+                marked_stale=c.get("marked_stale", 0),
+            )
         return cls(
             id=strawberry.ID(job.id),
             state=CrawlJobState(job.state.value),
+            sweep=sweep,
             seeds=list(job.options.seeds),
             up=job.options.up,
             down=job.options.down,

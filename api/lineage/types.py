@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 
 from api.deployments.types import Deployment
-from api.enums import ConflictState, ModelStatus, Relation
+from api.enums import ConflictState, KnownFrom, ModelStatus, Relation
 from api.errors import translated
 from api.loaders import ConnectionKey, LoaderName
 from api.pagination import DEFAULT_PAGE, MAX_DEPTH, PageInfo, bounded, check_first, decode_cursor, encode_cursor
@@ -252,7 +252,13 @@ class Model:
     training_compute_flops: float | None
     tags: list[str]
     aliases: list[str] = strawberry.field(description="Old ids this model answered to (renamed repos).")
-    stale: bool = strawberry.field(description="A later full crawl of its family no longer saw it.")
+    stale: bool = strawberry.field(description="A later full crawl of its family (or sweep of the hub) no longer saw it.")
+    known_from: KnownFrom | None = strawberry.field(
+        description="What these facts rest on (null: only named as another model's parent). A LISTED model is crawled "
+        "on demand when an investigation, a dossier or requestCrawl asks about it."
+    )
+    listed_at: datetime | None = strawberry.field(description="When the hub's listing last showed it.")
+    crawled_at: datetime | None = strawberry.field(description="When the model itself was last read.")
     evidence: Evidence | None
     facts: strawberry.Private[ModelFacts]
     as_of: strawberry.Private[datetime | None]
@@ -280,6 +286,9 @@ class Model:
             tags=list(f.tags),
             aliases=list(ref.aliases),
             stale=ref.stale,
+            known_from=f.known_from,
+            listed_at=f.listed_at,
+            crawled_at=f.crawled_at,
             evidence=Evidence(
                 source_url=ref.source_url,
                 revision=ref.revision,

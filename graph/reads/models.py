@@ -70,6 +70,8 @@ def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | Non
         training_compute_flops=_opt_float(p.get("training_compute_flops")),
         tags=tuple(str(t) for t in p.get("tags") or ()),
         materialised=summary,
+        listed_at=opt_time(p.get("listed_at")),
+        crawled_at=opt_time(p.get("crawled_at")),
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from crawler.observations import DeploymentKind, ModelStatus, Relation
+from crawler.observations import DeploymentKind, KnownFrom, ModelStatus, Relation
 from terms.propagation.rules import ConflictState, Severity
 
 __all__ = [
@@ -210,10 +210,24 @@ class ModelFacts:
     training_compute_flops: float | None
     tags: tuple[str, ...]
     materialised: MaterialisedSummary | None
+    listed_at: datetime | None = None  # last seen in a hub listing (or a metadata dump)
+    crawled_at: datetime | None = None  # last read itself (model_info, files, card, configs)
 
     @property
     def id(self) -> str:
         return self.ref.id
+
+    @property
+    def known_from(self) -> KnownFrom | None:
+        """How much the graph's facts of this model rest on: its own page read, a listing, or neither.
+
+        None for a model only named as another's parent, or written before this was recorded.
+        """
+        if self.crawled_at is not None:
+            return KnownFrom.CRAWLED
+        if self.listed_at is not None:
+            return KnownFrom.LISTED
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,6 +224,7 @@ _EXTRA = (
     ", .name, .hub, .license_raw, .license_name, .license_link, .pipeline_tag, .library, "
     "created_at: " + US("{v}.created_at") + ", last_modified: " + US("{v}.last_modified") + ", "
     ".sha, .downloads, .likes, .params, .training_compute_flops, .tags, "
+    "listed_at: " + US("{v}.listed_at") + ", crawled_at: " + US("{v}.crawled_at") + ", "
     ".eff_version, .eff_store_version, .eff_kb_version, .eff_conflict_state}}"
 )
 FACTS = MODEL_PROJECTION[:-2] + _EXTRA

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 ZEPHYR = "HuggingFaceH4/zephyr-7b-beta"
 MISTRAL = "mistralai/Mistral-7B-v0.1"
 REQUEST = 'mutation { requestCrawl(seeds: ["HuggingFaceH4/zephyr-7b-beta"], up: true, down: 1) { id state seeds down } }'
+SWEEP = 'mutation { requestSweep(since: "2025-07-01T00:00:00Z") { id state sweep { mode since pageSize pagesListed } } }'
 REGISTER = """mutation($model: ID!, $url: String) {
     registerDeployment(model: $model, operator: "acme-corp", kind: ENDPOINT, url: $url) {
       id kind modelId operator status url } }"""
@@ -89,6 +90,7 @@ async def test_mutations_without_a_valid_key_are_refused_and_change_nothing(
     before_jobs, before_deployments = job_keys(jobs), deployments(neo4j_driver)
     for query, variables in (
         (REQUEST, {}),
+        (SWEEP, {}),
         ('mutation { cancelCrawl(id: "0123456789abcdef") { id } }', {}),
         (REGISTER, {"model": ZEPHYR, "url": "https://acme.example/chat"}),
     ):
@@ -127,6 +129,26 @@ async def test_crawl_jobs_are_requested_read_and_cancelled_with_a_key(
     bad = await run_graphql(graph, 'mutation { requestCrawl(seeds: ["not a model id!!"]) { id } }',
                             settings=settings, headers={"X-API-Key": API_KEY})
     assert bad.errors[0].extensions["code"] == "BAD_USER_INPUT" and "not a model id" in bad.errors[0].message
+
+
+@pytest.mark.anyio
+async def test_a_sweep_is_requested_with_a_key_and_read_as_a_crawl_job(
+    graph: GraphClient, settings: ApiSettings, jobs: redis.Redis
+) -> None:
+    started = await run_graphql(graph, SWEEP, settings=settings, headers={"X-API-Key": API_KEY})
+    assert started.errors is None, started.errors
+    job = started.data["requestSweep"]
+    assert job["sweep"]["mode"] == "SINCE" and job["sweep"]["since"].startswith("2025-07-01T00:00:00")
+    assert job["sweep"]["pageSize"] == 1000
+    cancelled = await run_graphql(graph, 'mutation($id: ID!) { cancelCrawl(id: $id) { id state sweep { mode } } }',
+                                  {"id": job["id"]}, settings=settings, headers={"X-API-Key": API_KEY})
+    assert cancelled.data["cancelCrawl"]["state"] == "CANCELLED"
+    naive = await run_graphql(graph, 'mutation { requestSweep(since: "2025-07-01T00:00:00") { id } }',
+                              settings=settings, headers={"X-API-Key": API_KEY})
+    assert naive.errors[0].extensions["code"] == "BAD_USER_INPUT" and "time zone" in naive.errors[0].message
+    both = await run_graphql(graph, 'mutation { requestSweep(full: true, since: "2025-07-01T00:00:00Z") { id } }',
+                             settings=settings, headers={"X-API-Key": API_KEY})
+    assert both.errors[0].extensions["code"] == "BAD_USER_INPUT"
 
 
 @pytest.mark.anyio

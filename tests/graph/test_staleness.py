@@ -1,16 +1,20 @@
-"""Staleness: unseen family members are marked, never deleted; too many unseen → refused."""
+"""Staleness: unseen family members (or models a whole-hub listing no longer shows) are marked, never deleted;
+too many unseen → refused. How a model is known (listed / crawled) and when."""
 
 from __future__ import annotations
 
 import pytest
 from neo4j import Driver
 
+from crawler.observations import KnownFrom
 from graph import reads
 from graph.errors import StaleRemovalRefused
-from graph.staleness import mark_stale
+from graph.reads.models import plan_facts
+from graph.reads.plan import run as run_plan
+from graph.staleness import mark_stale, mark_unlisted
 from graph.writer import GraphWriter
 
-from tests.support.observations import count, derived, seen
+from tests.support.observations import at, count, derived, seen
 
 pytestmark = pytest.mark.integration
 
@@ -51,3 +55,36 @@ def test_refuses_when_more_than_the_allowed_share_would_go(clean_graph: Driver) 
     assert dry.candidates == ("kid/m10", "kid/m11") and dry.marked == 0
     assert count(clean_graph, "MATCH (m:Model) WHERE m.stale IS NOT NULL RETURN count(m)") == 0
     assert mark_stale(clean_graph, "root/base", run_id="run-2", max_share=0.10).marked == 2
+
+
+def _list(driver: Driver, run_id: str, day: float, ids: list[str]) -> None:
+    GraphWriter(driver).write([seen(m, day, known_from=KnownFrom.LISTED) for m in ids], run_id=run_id)
+
+
+def test_a_whole_hub_listing_marks_what_it_no_longer_lists_and_refuses_above_the_cap(clean_graph: Driver) -> None:
+    everyone = [f"org/m{i:03d}" for i in range(100)]
+    _list(clean_graph, "sweep-1", 0, everyone)
+    started = at(1)
+    _list(clean_graph, "sweep-2", 1.01, everyone[3:])  # three fewer: 3 % < 5 %
+    report = mark_unlisted(clean_graph, run_id="sweep-2", started=started)
+    assert (report.family_size, report.candidates, report.marked) == (100, tuple(everyone[:3]), 3)
+    assert reads.model(clean_graph, "org/m000").stale and not reads.model(clean_graph, "org/m003").stale
+    # a truncated listing (half the hub) changes nothing
+    _list(clean_graph, "sweep-3", 2.01, everyone[50:])
+    with pytest.raises(StaleRemovalRefused):
+        mark_unlisted(clean_graph, run_id="sweep-3", started=at(2))
+    assert count(clean_graph, "MATCH (m:Model) WHERE m.stale RETURN count(m)") == 3
+
+
+def test_a_model_says_whether_it_is_known_from_a_listing_or_was_crawled(clean_graph: Driver) -> None:
+    _list(clean_graph, "sweep-1", 0, ["org/listed", "org/both"])
+    GraphWriter(clean_graph).write([seen("org/both", 1), derived("org/both", "org/parent", 1)], run_id="crawl-1")
+    facts = run_plan(clean_graph, plan_facts(["org/listed", "org/both", "org/parent"]), None)
+    assert facts["org/listed"].known_from is KnownFrom.LISTED and facts["org/listed"].crawled_at is None
+    assert facts["org/both"].known_from is KnownFrom.CRAWLED
+    assert facts["org/both"].listed_at == at(0) and facts["org/both"].crawled_at == at(1)
+    assert facts["org/parent"].known_from is None  # only named as a parent
+    # an older listing does not move the times back
+    _list(clean_graph, "sweep-0", -1, ["org/both"])
+    again = run_plan(clean_graph, plan_facts(["org/both"]), None)["org/both"]
+    assert (again.listed_at, again.crawled_at) == (at(0), at(1))
