@@ -17,7 +17,14 @@ from neo4j import READ_ACCESS, AsyncDriver, Driver, Query
 
 from graph.db import bulk_query, timeouts
 from graph.errors import translated
-from graph.statements.schema import AWAIT_INDEXES, PRESENT, constraint_statement, index_statement
+from graph.statements.schema import (
+    AWAIT_INDEXES,
+    BACKFILL_SEARCH_ID,
+    PRESENT,
+    constraint_statement,
+    index_statement,
+    text_index_statement,
+)
 
 __all__ = [
     "SCHEMA",
@@ -48,6 +55,10 @@ def _index(name: str, pattern: str, prop: str) -> SchemaItem:
     return SchemaItem(name, "index", index_statement(name, pattern, prop))
 
 
+def _text_index(name: str, pattern: str, prop: str) -> SchemaItem:
+    return SchemaItem(name, "index", text_index_statement(name, pattern, prop))
+
+
 SCHEMA: tuple[SchemaItem, ...] = (
     _constraint("model_id", "(n:Model)", "n.id"),
     _constraint("party_id", "(n:Party)", "n.id"),
@@ -59,6 +70,8 @@ SCHEMA: tuple[SchemaItem, ...] = (
     _index("model_status", "(n:Model)", "n.status"),
     _index("model_author", "(n:Model)", "n.author"),
     _index("model_declared_license", "(n:Model)", "n.declared_license"),
+    # models(search:): "id contains, any case" answered from a trigram text index on the lower-cased id
+    _text_index("model_search_id", "(n:Model)", "n.search_id"),
     # renamed repos: an old id is found through its alias node (graph.aliases)
     _constraint("model_alias_id", "(n:ModelAlias)", "n.id"),
     # models whose ancestry index must be rebuilt (sparse: the property exists only while dirty)
@@ -133,6 +146,8 @@ def migrate(driver: Driver, database: str = "neo4j") -> MigrationReport:
             summary = driver.execute_query(bulk_query(driver, item.statement), database_=database).summary
             made = summary.counters.constraints_added + summary.counters.indexes_added
             (created if made else existing).append(item.name)
+        with driver.session(database=database) as session:  # CALL … IN TRANSACTIONS needs an auto-commit run
+            session.run(bulk_query(driver, BACKFILL_SEARCH_ID)).consume()
         seconds = max(1, int(timeouts(driver).bulk_s))
         driver.execute_query(bulk_query(driver, AWAIT_INDEXES), {"seconds": seconds}, database_=database)
     return MigrationReport(tuple(created), tuple(existing), time.perf_counter() - began)

@@ -133,8 +133,10 @@ def plan_search(
         "relation": _relation(relation),
         "has_conflict": has_conflict,
     }
-    counted = yield c.Query(q.SEARCH_COUNT, params)
-    rows = yield c.Query(q.SEARCH_PAGE, {**params, "after": after, "limit": limit + 1})
+    given = {name: value for name, value in params.items() if value is not None}
+    count_statement, page_statement = q.search_statements(frozenset(given))
+    counted = yield c.Query(count_statement, given)
+    rows = yield c.Query(page_statement, {**given, "after": after, "limit": limit + 1})
     items = [f for f in (facts_from(r["model"], None) for r in rows[:limit]) if f is not None]
     next_after = items[-1].id if len(rows) > limit and items else None
     return ModelPage(tuple(items), int(counted[0]["total"]), next_after)

@@ -29,7 +29,7 @@ __all__ = [
 # The model an alias names, when the graph does not hold it yet (known only by this rename).
 ALIAS_TARGET_CREATE = """
 MERGE (m:Model {id: $id})
-ON CREATE SET m.status = 'unknown', m.first_seen = $t, m.last_seen = $t, m.last_run = $run,
+ON CREATE SET m.status = 'unknown', m.search_id = toLower($id), m.first_seen = $t, m.last_seen = $t, m.last_run = $run,
               m.source_url = $url, m.revision = $rev
 """
 
@@ -53,7 +53,7 @@ RETURN properties(m) AS props
 
 ALIAS_RENAME = """
 MATCH (m:Model {id: $old})
-SET m.id = $new
+SET m.id = $new, m.search_id = toLower($new)
 """
 
 # Keys of the ancestry index embed ids: refresh them after a rename.

@@ -45,7 +45,7 @@ RETURN count(m) AS seen
 MODELS_ACCEPT_FIRST = """
 UNWIND $ids AS id
 MERGE (m:Model {id: id})
-ON CREATE SET m.status = 'unknown'
+ON CREATE SET m.status = 'unknown', m.search_id = toLower(id)
 WITH m WHERE size(coalesce(m.status_history, [])) = 0 AND m.last_seen IS NOT NULL
 SET m.last_seen = null
 RETURN count(m) AS reset

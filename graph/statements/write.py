@@ -76,7 +76,7 @@ NODE_UPSERT: dict[NodeLabel, str] = {
 }
 
 MODEL_UPSERT = ROWS + """MERGE (m:Model {id: r.id})
-ON CREATE SET m.status = 'unknown'
+ON CREATE SET m.status = 'unknown', m.search_id = toLower(r.id)
 SET m.first_seen = CASE WHEN m.first_seen IS NULL OR r.t < m.first_seen THEN r.t ELSE m.first_seen END,
     m.listed_at = CASE WHEN r.known = 'listed' AND (m.listed_at IS NULL OR r.t > m.listed_at) THEN r.t ELSE m.listed_at END,
     m.crawled_at = CASE WHEN r.known = 'crawled' AND (m.crawled_at IS NULL OR r.t > m.crawled_at) THEN r.t ELSE m.crawled_at END
@@ -97,12 +97,12 @@ FOREACH (_ IN CASE WHEN r.gate IS NOT NULL AND (size(gf) = 0 OR (r.t > last(gf) 
 """
 
 MODEL_MENTION = ROWS + """MERGE (m:Model {id: r.id})
-ON CREATE SET m.status = 'unknown', m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
+ON CREATE SET m.status = 'unknown', m.search_id = toLower(r.id), m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
               m.source_url = r.url, m.revision = r.rev
 """
 
 MODEL_UNAVAILABLE = ROWS + """MERGE (m:Model {id: r.id})
-ON CREATE SET m.status = 'unknown', m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
+ON CREATE SET m.status = 'unknown', m.search_id = toLower(r.id), m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
               m.source_url = r.url, m.revision = r.rev
 SET m.unavailable_at = CASE WHEN m.unavailable_at IS NULL OR r.t > m.unavailable_at THEN r.t ELSE m.unavailable_at END
 WITH m WHERE m.status = 'unknown'
