@@ -163,6 +163,26 @@ class CrawlClient:
             raise InvalidCrawlRequest(f"endpoint must be an http(s) URL, got {hub!r}")
         return hub
 
+    def request_deep_crawl(self, model_ids: Iterable[str], endpoint: str | None = None) -> str | None:
+        """Crawl these models (known only from a listing) in depth, unless asked within ``deepen_every_s``.
+
+        Each id is claimed for ``deepen_every_s`` in Redis, so a dossier asked again and again starts one
+        crawl, not one per request. Returns the job id, or None when every id was asked for recently.
+        """
+        hub = self._endpoint(endpoint)
+        wanted = sorted({m for m in model_ids if m and seed_problem(m) is None})[:MAX_SEEDS]
+
+        def start() -> str | None:
+            fresh = [m for m in wanted
+                     if self.store.client.set(f"lineage:deepen:{hub}:{m}", "1", nx=True, ex=self.settings.deepen_every_s)]
+            if not fresh:
+                return None
+            options = JobOptions(seeds=tuple(fresh), endpoint=hub, up=False, down=0, deployers=True,
+                                 breadth=self.settings.default_breadth)
+            return pipeline.start_job(self.store, options, self.settings)
+
+        return self._redis(start)
+
     def cancel(self, job_id: str) -> bool:
         """Stop a running job (its queued units return without work); False if it is not running."""
         return self._redis(lambda: self.store.cancel(job_id))

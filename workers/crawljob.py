@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from crawler.observations import ModelSeen, ModelStatus, Observation, ProblemSeen
+from crawler.observations import KnownFrom, ModelSeen, ModelStatus, Observation, ProblemSeen
 from crawler.source import HubSource
 from graph.errors import GraphRetryableError
 from graph.reads.crawl_planning import KnownModel, known_models
@@ -78,9 +78,11 @@ def _known(run: UnitRun, ids: Sequence[str]) -> dict[str, KnownModel]:
 
 
 def _unchanged(seen: ModelSeen, known: KnownModel | None, force: bool) -> bool:
+    """Same sha as the graph holds — unless the graph knows the model only from a listing and this read has more."""
     return (
         not force
         and known is not None
+        and not (known.listed_only and seen.known_from is KnownFrom.CRAWLED)
         and seen.status is ModelStatus.AVAILABLE
         and known.status == ModelStatus.AVAILABLE.value
         and seen.sha is not None

@@ -9,7 +9,10 @@ Two sources of candidates, in this order:
    thousand models listed, and each costs one more request to re-read: the cheapest.
 2. **Not seen for a while** — models last seen more than ``refresh_after_s`` ago, from the
    graph (``graph.reads.crawl_planning.refresh_candidates``), those that declare a base model (one
-   request) before roots and undeclared ones (a request plus small-file probes), oldest first.
+   request) before roots and undeclared ones (a request plus small-file probes), oldest first
+   (a model known only from listings is then read in depth);
+3. **Popular but shallow** — the ``deepen_popular`` most downloaded models known only from
+   listings, crawled in depth for what a listing cannot give (files, card text, configs).
 
 The job re-reads each candidate alone (no upward or downward crawl); one whose sha did not
 change is only stamped as seen.
@@ -24,7 +27,7 @@ import structlog
 
 from crawler.errors import CrawlerError
 from crawler.settings import CrawlerSettings
-from graph.reads.crawl_planning import known_models, refresh_candidates
+from graph.reads.crawl_planning import known_models, popular_listed_only, refresh_candidates
 from workers import pipeline
 from workers.context import Resources
 from workers.contract import JobOptions
@@ -44,10 +47,11 @@ class RefreshPlan:
     changed: tuple[str, ...]
     not_seen: tuple[str, ...]
     listing_requests: int
+    shallow: tuple[str, ...] = ()
 
     @property
     def seeds(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((*self.changed, *self.not_seen)))
+        return tuple(dict.fromkeys((*self.changed, *self.not_seen, *self.shallow)))
 
 
 def _changed_on_hub(res: Resources, endpoint: str, pages: int) -> tuple[list[str], int]:
@@ -89,7 +93,10 @@ def plan_refresh(res: Resources, *, now: datetime | None = None) -> RefreshPlan:
         cutoff = now - timedelta(seconds=settings.refresh_after_s)
         candidates = refresh_candidates(res.driver(), not_seen_since=cutoff, limit=room, database=res.neo4j.database)
         old = [c.id for c in candidates if c.id not in set(changed)]
-    return RefreshPlan(endpoint, tuple(changed), tuple(old), requests)
+    taken = {*changed, *old}
+    shallow = [m for m in popular_listed_only(res.driver(), limit=settings.deepen_popular, database=res.neo4j.database)
+               if m not in taken]
+    return RefreshPlan(endpoint, tuple(changed), tuple(old), requests, tuple(shallow))
 
 
 def start_refresh(res: Resources, *, now: datetime | None = None) -> str | None:
@@ -101,5 +108,6 @@ def start_refresh(res: Resources, *, now: datetime | None = None) -> str | None:
                          breadth=res.settings.default_breadth)
     job_id = pipeline.start_job(res.jobs, options, res.settings)
     res.jobs.increment(job_id, {"hub_requests": plan.listing_requests})
-    log.info("refresh.started", crawl_id=job_id, changed=len(plan.changed), not_seen=len(plan.not_seen))
+    log.info("refresh.started", crawl_id=job_id, changed=len(plan.changed), not_seen=len(plan.not_seen),
+             shallow=len(plan.shallow))
     return job_id

@@ -227,6 +227,22 @@ class WorkerSettings(BaseSettings):
         ),
     )
 
+    deepen_every_s: int = Field(
+        default=3_600,
+        ge=1,
+        validation_alias="LINEAGE_DEEPEN_EVERY_S",
+        description=(
+            "A model known only from a listing is crawled in depth when a dossier asks about it, at most once "
+            "in this many seconds."
+        ),
+    )
+    deepen_popular: int = Field(
+        default=200,
+        ge=0,
+        validation_alias="LINEAGE_DEEPEN_POPULAR",
+        description="Most downloaded models known only from listings that each scheduled refresh crawls in depth.",
+    )
+
     def rate_for(self, endpoint: str) -> HubRate:
         """The shared rate limit of ``endpoint``."""
         return self.hub_rate_limits.get(endpoint.rstrip("/"), self.hub_rate)

@@ -55,7 +55,7 @@ def listing_params(page_size: int) -> list[tuple[str, str]]:
 
 def _listed_only(known: KnownModel) -> bool:
     """A listing names all the parents of a model the graph knows only from listings (then stale edges close)."""
-    return known.crawled and not known.read_itself
+    return known.listed_only
 
 
 def _stop_before(run: UnitRun, stop_before: str | None) -> datetime | None:

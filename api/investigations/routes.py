@@ -17,6 +17,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Annotated
 
+import structlog
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -31,6 +33,8 @@ from reports.dossier import Dossier, parse_as_of, plan_dossier
 from graph.reads import Plan
 
 __all__ = ["router"]
+
+log = structlog.get_logger(__name__)
 
 router = APIRouter(tags=["investigations"])
 
@@ -66,10 +70,28 @@ def _format(value: str) -> Format | JSONResponse:
         return _error(422, "invalid_format", f"format must be one of md, json or html; got {value[:40]!r}")
 
 
-async def _respond(dossier: Dossier, fmt: Format) -> Response:
+async def _deepen(request: Request, dossier: Dossier) -> dict[str, str]:
+    """Ask for a deep crawl of the models on the chain known only from a listing (headers saying so).
+
+    The dossier states what it rests on (``known_from``); the crawl adds files, card text and configs
+    for the next time it is asked. A job store that does not answer costs the answer nothing.
+    """
+    listed = [m.id for m in dossier.models if m.known_from == "listed"]
+    if not listed:
+        return {}
+    try:
+        async with asyncio.timeout(2.0):
+            job_id = await request.app.state.crawls.deepen(listed)
+    except Exception as exc:  # noqa: BLE001 - the dossier is answered whatever the job store does
+        log.warning("investigation.deepen_failed", models=len(listed), error=repr(exc))
+        return {}
+    return {} if job_id is None else {"X-Deep-Crawl-Job": str(job_id)}
+
+
+async def _respond(request: Request, dossier: Dossier, fmt: Format) -> Response:
     body = await off_loop(render, dossier, fmt)  # rendering scales with the lineage: off the event loop
     headers = {"X-Content-Hash": dossier.content_hash, "X-Content-Type-Options": "nosniff",
-               "Cache-Control": "no-cache"}
+               "Cache-Control": "no-cache", **await _deepen(request, dossier)}
     if fmt is Format.HTML:
         headers["Content-Security-Policy"] = CSP
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
@@ -80,7 +102,7 @@ async def _investigate(request: Request, fmt_value: str, plan: Callable[[], Plan
     if isinstance(fmt, JSONResponse):
         return fmt
     found = await _dossier(request, plan)
-    return found if isinstance(found, JSONResponse) else await _respond(found, fmt)
+    return found if isinstance(found, JSONResponse) else await _respond(request, found, fmt)
 
 
 def _planner(*, model_id: str | None = None, sha256: str | None = None,

@@ -70,6 +70,10 @@ class CrawlService:
 
         return await self._call(start)
 
+    async def deepen(self, model_ids: Sequence[str]) -> str | None:
+        """Request a deep crawl of models known only from a listing (at most once an hour each); the job id or None."""
+        return await self._call(lambda client: client.request_deep_crawl(model_ids))
+
     async def cancel(self, job_id: str) -> JobSnapshot | None:
         """Cancel a running job; returns the job as it is now (None when unknown)."""
 

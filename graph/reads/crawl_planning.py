@@ -20,7 +20,7 @@ from graph.errors import InvalidArgument
 from graph.history import to_utc
 from graph.reads import plan as c
 from graph.reads.convert import opt_time
-from graph.statements.crawl_planning import KNOWN_MODELS, REFRESH_CANDIDATES
+from graph.statements.crawl_planning import KNOWN_MODELS, POPULAR_LISTED_ONLY, REFRESH_CANDIDATES
 
 __all__ = [
     "KnownModel",
@@ -43,7 +43,7 @@ class KnownModel:
     sha: str | None
     last_seen: datetime | None
     last_modified: datetime | None
-    read_itself: bool = False  # crawled: its own page was read (model_info), not only listed
+    listed_only: bool = False  # known from hub listings only: its own page, files and configs never read
 
     @property
     def crawled(self) -> bool:
@@ -79,9 +79,24 @@ def plan_known_models(ids: Iterable[str]) -> c.Plan[dict[str, KnownModel]]:
                 sha=r["sha"],
                 last_seen=opt_time(r["last_seen"]),
                 last_modified=opt_time(r["last_modified"]),
-                read_itself=bool(r["read_itself"]),
+                listed_only=bool(r["listed_only"]),
             )
     return out
+
+
+def popular_listed_only(driver: Driver, *, limit: int, database: str | None = None) -> tuple[str, ...]:
+    """The ``limit`` most downloaded available models known only from listings (to crawl in depth)."""
+    return c.run(driver, plan_popular_listed_only(limit=limit), database)
+
+
+def plan_popular_listed_only(*, limit: int) -> c.Plan[tuple[str, ...]]:
+    """The plan of :func:`popular_listed_only`."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100_000:
+        raise InvalidArgument(f"limit must be an integer from 0 to 100000, got {limit!r}")
+    if limit == 0:
+        return ()
+    rows = yield c.Query(POPULAR_LISTED_ONLY, {"limit": limit})
+    return tuple(str(r["id"]) for r in rows)
 
 
 def refresh_candidates(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["KNOWN_MODELS", "MODELS_ACCEPT_FIRST", "MODELS_MARK_SEEN", "REFRESH_CANDIDATES"]
+__all__ = ["KNOWN_MODELS", "MODELS_ACCEPT_FIRST", "MODELS_MARK_SEEN", "POPULAR_LISTED_ONLY", "REFRESH_CANDIDATES"]
 
 # Model nodes by id (not through aliases: crawls name the ids the hub answers with).
 KNOWN_MODELS = """
 UNWIND $ids AS id
 MATCH (m:Model {id: id})
 RETURN m.id AS id, m.status AS status, m.sha AS sha, m.last_seen AS last_seen,
-       m.last_modified AS last_modified, m.crawled_at IS NOT NULL AS read_itself
+       m.last_modified AS last_modified, m.listed_at IS NOT NULL AND m.crawled_at IS NULL AS listed_only
 """
 
 # Crawled models (status other than unknown / deleted) last seen before $before, the oldest
@@ -23,6 +23,13 @@ WITH m, CASE WHEN EXISTS { (m)-[d:DERIVED_FROM]->() WHERE d.valid_to IS NULL } T
 RETURN m.id AS id, cost, m.last_seen AS last_seen, m.status AS status
 ORDER BY cost ASC, last_seen ASC, id ASC
 LIMIT $limit
+"""
+
+# The most downloaded models known only from listings: the first to crawl in depth.
+POPULAR_LISTED_ONLY = """
+MATCH (m:Model)
+WHERE m.status = 'available' AND m.listed_at IS NOT NULL AND m.crawled_at IS NULL
+RETURN m.id AS id ORDER BY coalesce(m.downloads, 0) DESC, m.id LIMIT $limit
 """
 
 # rows: {id, sha, t}. A crawl read the model again and found the sha it already holds: the

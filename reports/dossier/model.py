@@ -173,6 +173,9 @@ class ModelEntry:
     datasets: tuple[str, ...]
     aliases: tuple[str, ...]
     stale: bool
+    known_from: str | None  # listed (a hub listing only) | crawled (the model itself read) | None (not recorded)
+    listed_at: datetime | None
+    crawled_at: datetime | None
     first_seen: datetime | None
     last_seen: datetime | None
     role: str | None  # the engine's role for its publisher (None when not in the engine's view)
@@ -189,6 +192,7 @@ class ModelEntry:
             "pipeline_tag": self.pipeline_tag, "library": self.library, "sha": self.sha,
             "created_at": iso(self.created_at), "last_modified": iso(self.last_modified), "params": self.params,
             "datasets": list(self.datasets), "aliases": list(self.aliases), "stale": self.stale,
+            "known_from": self.known_from, "listed_at": iso(self.listed_at), "crawled_at": iso(self.crawled_at),
             "first_seen": iso(self.first_seen), "last_seen": iso(self.last_seen), "role": self.role,
             "licenses_in_force": list(self.licenses_in_force), "conflicts": [c.to_json() for c in self.conflicts],
             "evidence": list(self.evidence),

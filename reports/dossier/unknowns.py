@@ -28,6 +28,10 @@ def _model_unknowns(m: ModelEntry, when: str) -> list[str]:
         out.append("the hub could not be read for this model: its licence, publisher, parents and files are unknown")
     elif m.status == "deleted":
         out.append("deleted from the hub: its facts are those last observed before the deletion")
+    if m.known_from == "listed":
+        out.append("known only from the hub's model listing: its files (and their hashes), card text and configs "
+                   "were not read, so lineage evidence beyond the declared base and licence is unknown; asking for "
+                   "this dossier requests a deep crawl of it")
     if m.known and (m.status == "gated" or m.gated in ("auto", "manual")):
         out.append(f"gated on the hub ({m.gated or 'gate unknown'}): its files were not read")
     if m.known and m.license is None:

@@ -89,8 +89,9 @@ def client(workers: WorkerProcs, pipeline_redis: str) -> CrawlClient:
     return CrawlClient(WorkerSettings(redis_url=pipeline_redis))
 
 
-def _settings(redis_url: str, neo4j_uri: str, hub: ReplayServer) -> WorkerSettings:
-    return WorkerSettings(redis_url=redis_url, refresh_endpoint=hub.url, refresh_after_s=3600, refresh_batch=20)
+def _settings(redis_url: str, neo4j_uri: str, hub: ReplayServer, deepen_popular: int = 0) -> WorkerSettings:
+    return WorkerSettings(redis_url=redis_url, refresh_endpoint=hub.url, refresh_after_s=3600, refresh_batch=20,
+                          deepen_popular=deepen_popular)
 
 
 def test_a_family_crawl_writes_every_model_the_hub_lists_with_few_requests(
@@ -339,6 +340,10 @@ def test_refresh_recrawls_changed_and_long_unseen_models_cheapest_first(
     clean_graph.execute_query("MATCH (m:Model {id: $id}) SET m.sha = 'stale'", id=changed)
     long_ago = datetime.now(UTC) - timedelta(days=30)
     clean_graph.execute_query("UNWIND $ids AS id MATCH (m:Model {id: id}) SET m.last_seen = $t", ids=old, t=long_ago)
+    records, _, _ = clean_graph.execute_query(
+        "UNWIND $ids AS id MATCH (m:Model {id: id}) WHERE m.crawled_at IS NULL RETURN m.id AS id", ids=old
+    )
+    shallow = [str(r["id"]) for r in records]
     monkeypatch.setenv("NEO4J_URI", neo4j_uri)
     settings = _settings(pipeline_redis, neo4j_uri, hub)
     res = Resources(settings=settings, redis=redis_client(settings), jobs=JobStore(redis_client(settings)))
@@ -354,9 +359,38 @@ def test_refresh_recrawls_changed_and_long_unseen_models_cheapest_first(
     finally:
         res.close()
     assert report.counters["models_seen"] == 4
-    assert report.counters["models_written"] == 1  # only the changed one is rewritten
+    # rewritten: the changed one, and those known only from the children listing (now read in depth)
+    assert report.counters["models_written"] == len({changed, *shallow})
     records, _, _ = clean_graph.execute_query("MATCH (m:Model {id: $id}) RETURN m.sha AS sha", id=changed)
     assert records[0]["sha"] not in (None, "stale")
+
+
+def test_refresh_crawls_the_most_downloaded_models_known_only_from_listings_in_depth(
+    client: CrawlClient, hubs: tuple[ReplayServer, ReplayServer], clean_graph: Driver, pipeline_redis: str,
+    neo4j_uri: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hub, _ = hubs
+    wait_job(client, client.request_crawl([ROOT], up=False, down=1, endpoint=hub.url))
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (m:Model {status: 'available'}) WHERE m.listed_at IS NOT NULL AND m.crawled_at IS NULL "
+        "RETURN m.id AS id ORDER BY coalesce(m.downloads, 0) DESC, id LIMIT 3"
+    )
+    popular = tuple(str(r["id"]) for r in records)
+    assert len(popular) == 3  # the children of a crawl are known from its listing only
+    monkeypatch.setenv("NEO4J_URI", neo4j_uri)
+    settings = _settings(pipeline_redis, neo4j_uri, hub, deepen_popular=3)
+    res = Resources(settings=settings, redis=redis_client(settings), jobs=JobStore(redis_client(settings)))
+    try:
+        plan = plan_refresh(res)
+        assert plan.shallow == popular
+        report = wait_job(client, str(start_refresh(res)))
+    finally:
+        res.close()
+    assert report.state is JobState.DONE
+    records, _, _ = clean_graph.execute_query(
+        "UNWIND $ids AS id MATCH (m:Model {id: id}) RETURN count(m.crawled_at) AS crawled", ids=list(popular)
+    )
+    assert records[0]["crawled"] == 3
 
 
 def _costs(driver: Driver, ids: tuple[str, ...]) -> list[int]:
