@@ -22,6 +22,7 @@ __all__ = [
     "redirect",
     "repo_not_found",
     "revision_not_found",
+    "unparsable",
 ]
 
 _JSON = "application/json; charset=utf-8"
@@ -87,3 +88,10 @@ _REASONS = {429: "Too Many Requests", 500: "Internal Error", 502: "Bad Gateway",
 def injected_error(status: int, retry_after_s: int | None) -> Response:
     extra = {"Retry-After": str(retry_after_s)} if retry_after_s is not None else None
     return _error(status, _REASONS.get(status, "Error"), None, extra)
+
+
+def unparsable(response: Response) -> Response:
+    """The same answer with its body cut in half: the client's JSON parser fails on it."""
+    body = bytes(response.body)
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return Response(body[: len(body) // 2], status_code=response.status_code, headers=headers)
