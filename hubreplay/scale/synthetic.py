@@ -272,7 +272,7 @@ class SyntheticBuilder:
                 continue
             columns.set_parents(root, (child,))
             columns.relation[root] = relation_code("finetune")
-            self.hub.cycles.append((root, *reversed(chain)))
+            self.hub.cycles.append((root, *chain))  # each declares the next, the last declares the first
             wanted.pop(0)
 
 

@@ -26,6 +26,7 @@ answer cut in half), malformed cards, and model listings truncated after K model
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import structlog
@@ -88,7 +89,9 @@ class ReplayHub:
         if decision.status is not None:
             response = responses.injected_error(decision.status, decision.retry_after_s)
         else:
+            started = time.perf_counter()
             response = self._dispatch(request, target)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
             if decision.unparsable and response.status_code == 200:
                 response = responses.unparsable(response)
         self._request_seq += 1
