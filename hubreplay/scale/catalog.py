@@ -15,8 +15,10 @@ of the listing until the page is full: cheap when matches are common, a scan of 
 
 from __future__ import annotations
 
+import bisect
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, Protocol
 
 from hubreplay.scale.columns import RELATIONS, Columns
@@ -25,6 +27,7 @@ from hubreplay.scale.order import KeyOrder, Position
 __all__ = ["ModelSource", "ScaleCatalog", "SortName"]
 
 SortName = str
+_CACHED_SELECTIONS = 32
 _SORT_COLUMNS = {"lastModified": "modified", "createdAt": "created", "downloads": "downloads"}
 
 
@@ -100,6 +103,8 @@ class ScaleCatalog:
         author = columns.author
         self._authors = _Index(max(author, default=0) + 1, lambda: ((author[i], i) for i in range(count)))
         self._orders: dict[str, KeyOrder] = {}
+        self._generation = 0
+        self._selections: OrderedDict[Hashable, tuple[int, list[Position]]] = OrderedDict()
         for sort in sorted(source.sorts):
             keys = getattr(columns, _SORT_COLUMNS[sort])
             ascending = sort == "createdAt" and source.created_ascending
@@ -118,6 +123,7 @@ class ScaleCatalog:
         self._authors.add(self.columns.author[index], index)
         for order in self._orders.values():
             order.moved(index)
+        self._generation += 1
 
     def reparented(self, index: int, new_parents: tuple[int, ...]) -> None:
         """Index new bases of a model (old ones are dropped when listed: the live parents are checked)."""
@@ -126,11 +132,13 @@ class ScaleCatalog:
         for parent in new_parents:
             if parent not in old:
                 self._children.add(parent, index)
+        self._generation += 1
 
     def key_changed(self, sort: str, index: int) -> None:
         order = self._orders.get(sort)
         if order is not None:
             order.moved(index)
+        self._generation += 1
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -177,13 +185,35 @@ class ScaleCatalog:
             return index
         return int(getattr(self.columns, _SORT_COLUMNS[sort])[index])
 
-    def ordered(self, sort: str | None, after: Position | None, candidates: list[int] | None) -> Iterator[int]:
-        """Indices in listing order, strictly after ``after``; from ``candidates`` only when given."""
+    def _selection(self, sort: str | None, candidates: Callable[[], list[int]], key: Hashable) -> list[Position]:
+        """``(sort key, index)`` of the candidates, ascending; kept for the next pages until the hub changes."""
+        cache_key = (key, sort)
+        cached = self._selections.get(cache_key)
+        if cached is not None and cached[0] == self._generation:
+            self._selections.move_to_end(cache_key)
+            return cached[1]
+        keyed = sorted((self.sort_key(sort, i), i) for i in set(candidates()))
+        self._selections[cache_key] = (self._generation, keyed)
+        while len(self._selections) > _CACHED_SELECTIONS:
+            self._selections.popitem(last=False)
+        return keyed
+
+    def ordered(
+        self,
+        sort: str | None,
+        after: Position | None,
+        candidates: Callable[[], list[int]] | None = None,
+        selection_key: Hashable = None,
+    ) -> Iterator[int]:
+        """Indices in listing order, strictly after ``after``; only ``candidates()`` when given."""
         if candidates is not None:
-            keyed = sorted(((self.sort_key(sort, i), i) for i in set(candidates)), reverse=sort is not None)
-            for position in keyed:
-                if after is None or (position < after if sort is not None else position > after):
-                    yield position[1]
+            keyed = self._selection(sort, candidates, selection_key)
+            if sort is None:
+                start = 0 if after is None else bisect.bisect_right(keyed, after)
+                yield from (index for _, index in keyed[start:])
+            else:
+                stop = len(keyed) if after is None else bisect.bisect_left(keyed, after)
+                yield from (keyed[p][1] for p in range(stop - 1, -1, -1))
             return
         if sort is None:
             yield from range(0 if after is None else after[1] + 1, len(self.columns))
@@ -196,13 +226,17 @@ class ScaleCatalog:
         sort: str | None,
         after: Position | None,
         limit: int,
-        candidates: list[int] | None = None,
+        candidates: Callable[[], list[int]] | None = None,
+        selection_key: Hashable = None,
         accept: Callable[[int], bool] | None = None,
     ) -> tuple[list[int], bool]:
-        """Up to ``limit`` live indices after ``after``, and whether more follow."""
+        """Up to ``limit`` live indices after ``after``, and whether more follow.
+
+        ``candidates`` (with a ``selection_key`` naming them) restricts the listing to an indexed
+        selection; its sorted form is cached until the hub changes, so its next pages are cheap."""
         deleted = self.columns.deleted
         found: list[int] = []
-        for index in self.ordered(sort, after, candidates):
+        for index in self.ordered(sort, after, candidates, selection_key):
             if deleted[index] or (accept is not None and not accept(index)):
                 continue
             if len(found) == limit:

@@ -83,22 +83,27 @@ def _limit(request: Request, max_page: int) -> int:
     return min(value, max_page)
 
 
-def _candidates(request: Request, catalog: ScaleCatalog) -> tuple[list[int] | None, list[str]]:
-    """Indices allowed by the indexed filters (None = all) and the filters left to test per model."""
+def _indexed(request: Request, catalog: ScaleCatalog) -> tuple[Callable[[], list[int]] | None, tuple[str, ...], list[str]]:
+    """The indexed selection (``base_model:`` filters, ``author``) as a function and a cache key, and the
+    filters left to test per model."""
     params = request.query_params
-    candidates: set[int] | None = None
-    others: list[str] = []
-    for value in params.getlist("filter"):
-        children = catalog.base_model_filter(value)
-        if children is None:
-            others.append(value)
-            continue
-        candidates = set(children) if candidates is None else candidates & set(children)
+    indexed = tuple(sorted(v for v in params.getlist("filter") if v.startswith("base_model:")))
+    others = [v for v in params.getlist("filter") if not v.startswith("base_model:")]
     author = params.get("author")
-    if author:
-        owned = catalog.by_author(author)
-        candidates = set(owned) if candidates is None else candidates & set(owned)
-    return (None if candidates is None else list(candidates)), others
+    if not indexed and not author:
+        return None, (), others
+
+    def candidates() -> list[int]:
+        selected: set[int] | None = None
+        for value in indexed:
+            children = set(catalog.base_model_filter(value) or ())
+            selected = children if selected is None else selected & children
+        if author:
+            owned = set(catalog.by_author(author))
+            selected = owned if selected is None else selected & owned
+        return list(selected or ())
+
+    return candidates, (*indexed, f"author={author or ''}"), others
 
 
 def _acceptor(request: Request, catalog: ScaleCatalog, others: list[str]) -> Callable[[int], bool] | None:
@@ -143,10 +148,13 @@ def list_models(
     served = cursor.served if cursor else 0
     if truncate_after is not None:
         limit = max(0, min(limit, truncate_after - served))
-    candidates, others = _candidates(request, catalog)
+    candidates, selection_key, others = _indexed(request, catalog)
     after = (cursor.key, cursor.index) if cursor else None
+    accept = _acceptor(request, catalog, others)
     indices, more = (
-        catalog.page(sort=sort, after=after, limit=limit, candidates=candidates, accept=_acceptor(request, catalog, others))
+        catalog.page(
+            sort=sort, after=after, limit=limit, candidates=candidates, selection_key=selection_key, accept=accept
+        )
         if limit
         else ([], False)
     )
