@@ -4,8 +4,9 @@
 
 Starts ``lineage hub serve --scale …`` as its own process (so its memory is measured alone),
 waits for ``/_replay/health``, then reads ``--pages`` consecutive 1,000-model pages sorted by
-lastModified with the crawler's listing expand, then a few ``filter=base_model:…`` pages and one
-day of changes. Prints start-up seconds, VmHWM / VmRSS of the server (``/proc/<pid>/status``) and
+lastModified with the crawler's listing expand, then a few ``filter=base_model:…`` pages, two
+searches (a common term, and an absent one that scans every model), 200 model_info calls and one
+day of changes (10,000 models). Prints start-up seconds, VmHWM / VmRSS of the server (``/proc/<pid>/status``) and
 page latency p50/p99, server-side (``Server-Timing``) and as the client saw it.
 """
 
@@ -106,6 +107,15 @@ def main() -> None:
             children = [("filter", f"base_model:adapter:{root}"), ("limit", "1000")] + listing[2:]
             server, seen = _walk(client, f"{base}/api/models", children, 5)
             figures["children_pages"] = {"pages": len(server), "server_ms": _percentiles(server)}
+            for label, term in (("search_common_ms", "lora"), ("search_absent_full_scan_ms", "no-such-name")):
+                response = client.get(f"{base}/api/models", params={"search": term, "limit": 1000})
+                figures[label] = float(response.headers["Server-Timing"].split("dur=")[1])
+            ids = [m["id"] for m in client.get(f"{base}/api/models", params={"limit": 200}).json()]
+            info_ms = []
+            for model_id in ids:
+                response = client.get(f"{base}/api/models/{model_id}")
+                info_ms.append(float(response.headers["Server-Timing"].split("dur=")[1]))
+            figures["model_info_server_ms"] = _percentiles(info_ms)
             if args.kind == "synthetic":
                 timer = time.perf_counter()
                 applied = client.post(f"{base}/_replay/changes", json={"models": 10_000, "seed": 1}).json()

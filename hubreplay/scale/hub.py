@@ -1,7 +1,8 @@
 """A running scale hub: its source, catalog and the per-model Hub routes.
 
 ``build_scale_hub(ScaleSettings(...))`` generates (synthetic) or loads (topology) the models and
-builds the indexes; the replay app routes ``/api/models`` and ``/api/models/{id}…`` here.
+builds the indexes. HTTP lives in :mod:`hubreplay.serve.scale_app`; this package imports nothing of
+``hubreplay.serve``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from collections import Counter
 from typing import Any
 
 import structlog
-from starlette.requests import Request
-from starlette.responses import Response
-
 from hubreplay.scale.catalog import ScaleCatalog
 from hubreplay.scale.changes import apply_day
 from hubreplay.scale.columns import RELATIONS
@@ -21,14 +19,10 @@ from hubreplay.scale.settings import ScaleSettings
 from hubreplay.scale.synthetic import SyntheticBuilder, generate
 from hubreplay.scale.synthetic_source import SyntheticSource
 from hubreplay.scale.topology import load_topology
-from hubreplay.serve import responses
-from hubreplay.serve.views import MODEL_EXPAND_KEYS, check_expand, model_info
-from hubreplay.snapshot.hubshape import render_card
 
 __all__ = ["ScaleHub", "ScaleHubError", "build_scale_hub"]
 
 log = structlog.get_logger(__name__)
-_TRUE = frozenset({"true", "1", "True"})
 
 
 class ScaleHubError(RuntimeError):
@@ -66,39 +60,8 @@ class ScaleHub:
         oid = self.source.info(index).get("_id") if index is not None else None
         return oid if isinstance(oid, str) else None
 
-    def model_info(self, request: Request, index: int, revision: str | None) -> Response:
-        params = request.query_params
-        expand = check_expand(params.getlist("expand") + params.getlist("expand[]"), MODEL_EXPAND_KEYS)
-        info = self.source.info(index)
-        if revision not in (None, "main", info.get("sha")):
-            return responses.revision_not_found(str(revision))
-        body = model_info(
-            info,
-            expand=expand,
-            blobs=params.get("blobs") in _TRUE,
-            security=params.get("securityStatus") in _TRUE,
-            children=self.children_counts,
-            id_of=self.object_id,
-        )
-        return responses.json_response(body)
-
     def info(self, index: int) -> dict[str, Any]:
         return self.source.info(index)
-
-    def commits(self, index: int) -> Response:
-        """Only the head commit (its sha and date) is known."""
-        info = self.source.info(index)
-        if "sha" not in info:
-            return responses.json_response([])
-        head = {"id": info["sha"], "title": "", "message": "", "authors": [], "date": info.get("lastModified")}
-        return responses.json_response([head], headers={"X-Replay-Note": "commit-stub: only the head sha"})
-
-    def readme(self, info: dict[str, Any]) -> Response:
-        card = info.get("cardData")
-        if not isinstance(card, dict):
-            return responses.entry_not_found("content-not-recorded")
-        content = render_card(card, "").encode("utf-8")
-        return Response(content, headers={"X-Repo-Commit": str(info.get("sha"))}, media_type="text/plain; charset=utf-8")
 
     # -- control -------------------------------------------------------------------------------
 

@@ -14,21 +14,24 @@ only) and answers what it applied; ``GET /_replay/health`` says what is real and
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from hubreplay.scale.hub import ScaleHub, ScaleHubError
-from hubreplay.scale.listing import list_models
 from hubreplay.serve import responses
 from hubreplay.serve.app import ReplayHub
 from hubreplay.serve.hubpaths import HubPath
+from hubreplay.serve.scale_listing import list_models
 from hubreplay.serve.settings import ReplaySettings
-from hubreplay.serve.views import BadQueryError, break_card_data
+from hubreplay.serve.views import MODEL_EXPAND_KEYS, BadQueryError, break_card_data, check_expand, model_info
+from hubreplay.snapshot.hubshape import render_card
 
 __all__ = ["ChangesRequest", "ScaleReplayHub"]
+
+_TRUE = frozenset({"true", "1", "True"})
 
 
 class ChangesRequest(BaseModel):
@@ -69,25 +72,33 @@ class ScaleReplayHub(ReplayHub):
             if target.route in ("models.info", "models.revision"):
                 return self._scale_info(request, target, index)
             if target.route == "models.commits":
-                return self.scale.commits(index)
+                return _head_commit(self.scale.info(index))
             if target.route == "resolve" and target.file_path == "README.md":
-                return self.scale.readme(self._card_faulted(self.scale.info(index)))
+                return _readme(self._card_faulted(self.scale.info(index)))
             return responses.entry_not_found("content-not-recorded")
         except BadQueryError as exc:
             return responses.bad_request(str(exc))
 
-    def _card_faulted(self, info: dict[str, object]) -> dict[str, object]:
+    def _card_faulted(self, info: dict[str, Any]) -> dict[str, Any]:
         mode = self.faults.malformed(str(info["id"]))
         return break_card_data(info, mode) if mode is not None else info
 
     def _scale_info(self, request: Request, target: HubPath, index: int) -> Response:
+        params = request.query_params
+        expand = check_expand(params.getlist("expand") + params.getlist("expand[]"), MODEL_EXPAND_KEYS)
+        info = self.scale.info(index)
         revision = target.revision if target.route == "models.revision" else None
-        response = self.scale.model_info(request, index, revision)
-        mode = self.faults.malformed(self.scale.source.model_id(index))
-        if mode is None or response.status_code != 200:
-            return response
-        body = json.loads(bytes(response.body))
-        return responses.json_response(break_card_data(body, mode) if "cardData" in body else body)
+        if revision not in (None, "main", info.get("sha")):
+            return responses.revision_not_found(str(revision))
+        body = model_info(
+            self._card_faulted(info) if "cardData" in info else info,
+            expand=expand,
+            blobs=params.get("blobs") in _TRUE,
+            security=params.get("securityStatus") in _TRUE,
+            children=self.scale.children_counts,
+            id_of=self.scale.object_id,
+        )
+        return responses.json_response(body)
 
     async def health(self, request: Request) -> Response:
         return responses.json_response(self.scale.health())
@@ -107,3 +118,21 @@ class ScaleReplayHub(ReplayHub):
             return responses.bad_request(exc.json(include_url=False))
         except ScaleHubError as exc:
             return responses.json_response({"error": str(exc)}, status=409)
+
+
+def _head_commit(info: dict[str, Any]) -> Response:
+    """Only the head commit (its sha and date) is known."""
+    if "sha" not in info:
+        return responses.json_response([])
+    head = {"id": info["sha"], "title": "", "message": "", "authors": [], "date": info.get("lastModified")}
+    return responses.json_response([head], headers={"X-Replay-Note": "commit-stub: only the head sha"})
+
+
+def _readme(info: dict[str, Any]) -> Response:
+    """The card rendered from ``cardData`` (the scale hub stores no file contents)."""
+    card = info.get("cardData")
+    if not isinstance(card, dict):
+        return responses.entry_not_found("content-not-recorded")
+    content = render_card(card, "").encode("utf-8")
+    headers = {"X-Repo-Commit": str(info.get("sha"))}
+    return Response(content, headers=headers, media_type="text/plain; charset=utf-8")

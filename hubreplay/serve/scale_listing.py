@@ -1,4 +1,4 @@
-"""``GET /api/models`` of the scale hub: Hub query parameters over the catalog, keyset cursors.
+"""``GET /api/models`` of a scale hub (:mod:`hubreplay.scale`): Hub query parameters over the catalog, keyset cursors.
 
 The cursor is opaque to clients (base64 of ``sort, key, index, served``): the page resumes strictly
 after the last model it gave, so models changed, added or deleted between pages neither shift nor
