@@ -4,8 +4,8 @@
 
 Starts ``lineage hub serve --scale …`` as its own process (so its memory is measured alone),
 waits for ``/_replay/health``, then reads ``--pages`` consecutive 1,000-model pages sorted by
-lastModified with the crawler's listing expand, then a few ``filter=base_model:…`` pages, two
-searches (a common term, and an absent one that scans every model), 200 model_info calls and one
+lastModified with the crawler's listing expand, then a few ``filter=base_model:…`` pages, four
+searches (the first builds the id text; then an absent, a rare and a common term), 200 model_info calls and one
 day of changes (10,000 models). Prints start-up seconds, VmHWM / VmRSS of the server (``/proc/<pid>/status``) and
 page latency p50/p99, server-side (``Server-Timing``) and as the client saw it.
 """
@@ -107,7 +107,12 @@ def main() -> None:
             children = [("filter", f"base_model:adapter:{root}"), ("limit", "1000")] + listing[2:]
             server, seen = _walk(client, f"{base}/api/models", children, 5)
             figures["children_pages"] = {"pages": len(server), "server_ms": _percentiles(server)}
-            for label, term in (("search_common_ms", "lora"), ("search_absent_full_scan_ms", "no-such-name")):
+            for label, term in (
+                ("search_first_builds_id_text_ms", "no-such-name"),
+                ("search_absent_ms", "still-no-such-name"),
+                ("search_rare_ms", "-1234567"),
+                ("search_common_ms", "lora"),
+            ):
                 response = client.get(f"{base}/api/models", params={"search": term, "limit": 1000})
                 figures[label] = float(response.headers["Server-Timing"].split("dur=")[1])
             ids = [m["id"] for m in client.get(f"{base}/api/models", params={"limit": 200}).json()]

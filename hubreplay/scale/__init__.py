@@ -11,7 +11,8 @@ HTTP is in :mod:`hubreplay.serve.scale_app`; start one with ``lineage hub serve 
 synthetic|topology`` or :func:`hubreplay.serve.serve_scale_in_thread`. See ``README.md`` here.
 """
 
-from hubreplay.scale.hub import ScaleHub, ScaleHubError, build_scale_hub
+from hubreplay.scale.errors import ScaleHubError
+from hubreplay.scale.hub import ScaleHub, build_scale_hub
 from hubreplay.scale.settings import ScaleKind, ScaleSettings
 
 __all__ = ["ScaleHub", "ScaleHubError", "ScaleKind", "ScaleSettings", "build_scale_hub"]

@@ -8,9 +8,12 @@ the catalog adds what a listing needs without scanning every model:
 * ``author=``: an author index built the same way;
 * ``sort=lastModified|createdAt|downloads`` and the default order: :class:`KeyOrder` keyset orders.
 
-Other filters (``search``, ``pipeline_tag``, ``gated``, other tags) test each model in the order
-of the listing until the page is full: cheap when matches are common, a scan of the whole hub
-(seconds at 3 M models) when they are rare.
+* ``search=``: one block of lower-cased ids searched with ``bytes.find`` (:mod:`hubreplay.scale.search`),
+  built on the first search; a term matching very many models is tested per model instead.
+
+Other filters (``pipeline_tag``, ``gated``, other tags) test each model in the order of the
+listing until the page is full: cheap when matches are common, a scan of the whole hub (tens of
+seconds at 3 M models) when they are rare.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, Protocol
 
 from hubreplay.scale.columns import RELATIONS, Columns
 from hubreplay.scale.order import KeyOrder, Position
+from hubreplay.scale.search import IdText
 
 __all__ = ["ModelSource", "ScaleCatalog", "SortName"]
 
@@ -105,6 +109,7 @@ class ScaleCatalog:
         self._orders: dict[str, KeyOrder] = {}
         self._generation = 0
         self._selections: OrderedDict[Hashable, tuple[int, list[Position]]] = OrderedDict()
+        self._id_text: IdText | None = None
         for sort in sorted(source.sorts):
             keys = getattr(columns, _SORT_COLUMNS[sort])
             ascending = sort == "createdAt" and source.created_ascending
@@ -177,6 +182,12 @@ class ScaleCatalog:
             relation, model_id = "", rest
         parent = self.source.lookup(model_id)
         return [] if parent is None else self.children(parent, relation or None)
+
+    def search(self, term: str) -> list[int] | None:
+        """Models whose id contains ``term`` (case-insensitive), or None when too many to index."""
+        if self._id_text is None:
+            self._id_text = IdText(self.source.model_id, len(self.columns))
+        return self._id_text.matching(term, len(self.columns))
 
     # -- pages ---------------------------------------------------------------------------------
 

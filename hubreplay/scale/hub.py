@@ -1,4 +1,4 @@
-"""A running scale hub: its source, catalog and the per-model Hub routes.
+"""A running scale hub: its source, catalog, per-model lookups and a day of changes.
 
 ``build_scale_hub(ScaleSettings(...))`` generates (synthetic) or loads (topology) the models and
 builds the indexes. HTTP lives in :mod:`hubreplay.serve.scale_app`; this package imports nothing of
@@ -12,9 +12,11 @@ from collections import Counter
 from typing import Any
 
 import structlog
+
 from hubreplay.scale.catalog import ScaleCatalog
 from hubreplay.scale.changes import apply_day
 from hubreplay.scale.columns import RELATIONS
+from hubreplay.scale.errors import ScaleHubError
 from hubreplay.scale.settings import ScaleSettings
 from hubreplay.scale.synthetic import SyntheticBuilder, generate
 from hubreplay.scale.synthetic_source import SyntheticSource
@@ -23,10 +25,6 @@ from hubreplay.scale.topology import load_topology
 __all__ = ["ScaleHub", "ScaleHubError", "build_scale_hub"]
 
 log = structlog.get_logger(__name__)
-
-
-class ScaleHubError(RuntimeError):
-    """A request the scale hub cannot serve in its mode (e.g. changes on the real topology)."""
 
 
 class ScaleHub:

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hubreplay.scale.hub import ScaleHub, ScaleHubError
+from hubreplay.scale.errors import ScaleHubError
+from hubreplay.scale.hub import ScaleHub
 from hubreplay.serve import responses
 from hubreplay.serve.app import ReplayHub
 from hubreplay.serve.hubpaths import HubPath

@@ -83,32 +83,44 @@ def _limit(request: Request, max_page: int) -> int:
     return min(value, max_page)
 
 
-def _indexed(request: Request, catalog: ScaleCatalog) -> tuple[Callable[[], list[int]] | None, tuple[str, ...], list[str]]:
-    """The indexed selection (``base_model:`` filters, ``author``) as a function and a cache key, and the
-    filters left to test per model."""
+def _indexed(
+    request: Request, catalog: ScaleCatalog
+) -> tuple[Callable[[], list[int]] | None, tuple[str, ...], list[str], list[str]]:
+    """The indexed selection (``base_model:`` filters, ``author``, rare ``search`` terms) as a function and
+    a cache key, and the filters and search terms left to test per model."""
     params = request.query_params
     indexed = tuple(sorted(v for v in params.getlist("filter") if v.startswith("base_model:")))
     others = [v for v in params.getlist("filter") if not v.startswith("base_model:")]
     author = params.get("author")
-    if not indexed and not author:
-        return None, (), others
+    found: dict[str, list[int]] = {}
+    scanned: list[str] = []
+    for term in (s for s in params.getlist("search") if s):
+        matches = catalog.search(term)
+        if matches is None:
+            scanned.append(term)
+        else:
+            found[term] = matches
+    if not indexed and not author and not found:
+        return None, (), others, scanned
 
     def candidates() -> list[int]:
         selected: set[int] | None = None
-        for value in indexed:
-            children = set(catalog.base_model_filter(value) or ())
-            selected = children if selected is None else selected & children
+        groups = [catalog.base_model_filter(v) or [] for v in indexed] + list(found.values())
         if author:
-            owned = set(catalog.by_author(author))
-            selected = owned if selected is None else selected & owned
+            groups.append(catalog.by_author(author))
+        for group in groups:
+            selected = set(group) if selected is None else selected & set(group)
         return list(selected or ())
 
-    return candidates, (*indexed, f"author={author or ''}"), others
+    key = (*indexed, f"author={author or ''}", *(f"search={t.lower()}" for t in sorted(found)))
+    return candidates, key, others, scanned
 
 
-def _acceptor(request: Request, catalog: ScaleCatalog, others: list[str]) -> Callable[[int], bool] | None:
+def _acceptor(
+    request: Request, catalog: ScaleCatalog, others: list[str], scanned: list[str]
+) -> Callable[[int], bool] | None:
     params = request.query_params
-    searches = [s.lower() for s in params.getlist("search") if s]
+    searches = [s.lower() for s in scanned]
     pipeline = params.get("pipeline_tag")
     gated = params.get("gated")
     if not (searches or pipeline or gated is not None or others):
@@ -148,9 +160,9 @@ def list_models(
     served = cursor.served if cursor else 0
     if truncate_after is not None:
         limit = max(0, min(limit, truncate_after - served))
-    candidates, selection_key, others = _indexed(request, catalog)
+    candidates, selection_key, others, scanned = _indexed(request, catalog)
     after = (cursor.key, cursor.index) if cursor else None
-    accept = _acceptor(request, catalog, others)
+    accept = _acceptor(request, catalog, others, scanned)
     indices, more = (
         catalog.page(
             sort=sort, after=after, limit=limit, candidates=candidates, selection_key=selection_key, accept=accept

@@ -133,3 +133,16 @@ def test_unknown_models_are_not_found(synthetic_hub: ReplayServer) -> None:
         response = httpx.get(f"{synthetic_hub.url}/api/models/{model_id}")
         assert response.status_code == 404
         assert response.headers["X-Error-Code"] == "RepoNotFound"
+
+
+def test_search_finds_rare_and_common_terms_in_listing_order(synthetic_hub: ReplayServer) -> None:
+    hub = synthetic_hub.hub.scale  # type: ignore[attr-defined]
+    wanted = hub.source.model_id(12_345)
+    api = HfApi(endpoint=synthetic_hub.url)
+    assert [m.id for m in api.list_models(search=wanted.split("/")[1].upper())] == [wanted]
+    assert [m.id for m in api.list_models(search="no-such-name")] == []
+    rare = [m.id for m in api.list_models(search="-1234", sort="lastModified", expand=["lastModified"])]
+    expected = {hub.source.model_id(i) for i in range(SMALL) if "-1234" in hub.source.model_id(i)}
+    assert sorted(rare) == sorted(expected) and len(rare) == len(set(rare))
+    common = [m.id for m in api.list_models(search="synthetic", limit=2500)]
+    assert len(common) == len(set(common)) == 2500
