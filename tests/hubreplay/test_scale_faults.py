@@ -39,3 +39,13 @@ def test_truncated_listing_ends_without_a_next_link(changing_hub: ReplayServer) 
 def test_truncated_listing_on_a_snapshot_hub() -> None:
     with serve_in_thread(faults=FaultConfig(listing_truncate_after=3)) as server:
         assert len(list(HfApi(endpoint=server.url).list_models(limit=None))) == 3
+
+
+def test_malformed_cards_reach_scale_models(changing_hub: ReplayServer) -> None:
+    hub = changing_hub.hub.scale  # type: ignore[attr-defined]
+    model_id = next(hub.source.model_id(i) for i in range(300, 20_000) if hub.catalog.columns.parents(i))
+    changing_hub.set_faults(FaultConfig(malformed_card_rate=1.0, malformed_modes=("base_model_type",)))
+    card = httpx.get(f"{changing_hub.url}/api/models/{model_id}").json()["cardData"]
+    assert isinstance(card["base_model"], dict)
+    readme = httpx.get(f"{changing_hub.url}/{model_id}/resolve/main/README.md")
+    assert readme.status_code == 200 and "model:" in readme.text
