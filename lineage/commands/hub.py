@@ -60,7 +60,7 @@ def serve(
     """Serve SNAPSHOT (or the bundled one, or a --scale hub) in the Hub's API shapes; point HF_ENDPOINT at the
     printed URL.
 
-    --scale synthetic serves --models generated models (3,000,000 by default; about 1 GiB, 30-60 s to start);
+    --scale synthetic serves --models generated models (3,000,000 by default; about 0.55-0.65 GiB, 25-60 s to start);
     --scale topology serves the bundled real topology. A day of changes: POST /_replay/changes
     {"models": 10000, "seed": 1}. Fault flags override LINEAGE_REPLAY_FAULTS__* variables; faults can also be changed at run time
     with POST /_replay/faults. Request counters: GET /_replay/stats.
