@@ -8,7 +8,7 @@ in the model's change count, so a changed model gets a new sha.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import time
 from typing import Any, Final
 
 from hubreplay.scale.columns import RELATIONS
@@ -25,7 +25,7 @@ _EXPLICIT_RELATION_PERCENT: Final = 30
 
 def hub_time(seconds: int) -> str:
     """Seconds since the epoch in the Hub's format (``2024-07-23T15:00:00.000Z``)."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(seconds))
 
 
 class SyntheticSource:

@@ -178,4 +178,4 @@ def list_models(
         following = Cursor(sort, catalog.sort_key(sort, last), last, served + len(indices))
         query = [(k, v) for k, v in params.multi_items() if k != "cursor"] + [("cursor", following.encode())]
         headers["Link"] = f'<{request.url.replace(query="")}?{urlencode(query)}>; rel="next"'
-    return responses.json_response(page, headers=headers)
+    return responses.json_page_response(page, headers=headers)
