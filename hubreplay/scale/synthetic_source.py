@@ -63,6 +63,7 @@ class SyntheticSource:
         return current if index is not None and self.columns.is_live(index) else None
 
     def author_code(self, author: str) -> int | None:
+        author = author.lower()
         hub = self.hub
         for prefix, start, size in (
             ("synthetic-org", 0, FAMOUS_ROOTS),

@@ -38,7 +38,7 @@ class TopologySource:
         week_order = {week: k + 1 for k, (week, _) in enumerate(rows.weeks)}
         weeks = rows.week_of_row()
         for index, model_id in enumerate(rows.ids):
-            owner = model_id.split("/", 1)[0] if "/" in model_id else ""
+            owner = model_id.split("/", 1)[0].lower() if "/" in model_id else ""
             author = owners.setdefault(owner, len(owners))
             is_row = index < rows.rows
             week = week_order[weeks[index]] if is_row else 0
@@ -70,7 +70,8 @@ class TopologySource:
         return None
 
     def author_code(self, author: str) -> int | None:
-        return self._owners.get(author)
+        """The Hub matches ``author=`` without regard to case."""
+        return self._owners.get(author.lower())
 
     def first_seen_week(self, index: int) -> str | None:
         """MMDD (2025) of the crawl that first saw this row; None for a bare base."""

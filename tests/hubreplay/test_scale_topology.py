@@ -62,3 +62,10 @@ def test_unknown_ids_are_not_found_and_changes_refused(topology_hub: ReplayServe
     with pytest.raises(RepositoryNotFoundError):
         HfApi(endpoint=topology_hub.url).model_info("nobody/never-existed")
     assert httpx.post(f"{topology_hub.url}/_replay/changes", json={"models": 5}).status_code == 409
+
+
+def test_author_listing_of_real_ids(topology_hub: ReplayServer) -> None:
+    api = HfApi(endpoint=topology_hub.url)
+    mistral = [m.id for m in api.list_models(author="MistralAI")]
+    assert "mistralai/Mistral-Small-3.1-24B-Instruct-2503" in mistral
+    assert all(i.startswith("mistralai/") for i in mistral)
