@@ -119,3 +119,21 @@ def test_changes_are_refused_without_a_scale_hub() -> None:
     with serve_in_thread() as server:
         response = httpx.post(f"{server.url}/_replay/changes", json={"models": 10})
     assert response.status_code == 409
+
+
+def test_keyset_cursor_is_stable_in_a_filtered_listing(changing_hub: ReplayServer) -> None:
+    hub = changing_hub.hub.scale  # type: ignore[attr-defined]
+    root = hub.source.model_id(0)
+    before = {hub.source.model_id(i): hub.catalog.columns.modified[i] for i in hub.catalog.children(0, None)}
+    url: str | None = f"{changing_hub.url}/api/models"
+    params: dict[str, str] | None = {"filter": f"base_model:{root}", "sort": "lastModified", "limit": "100"}
+    seen: list[str] = []
+    while url:
+        response = httpx.get(url, params=params)
+        seen.extend(item["id"] for item in response.json())
+        url, params = response.links.get("next", {}).get("url"), None
+        if len(seen) == 300:
+            _changes(changing_hub, 3000, seed=4)
+    after = {hub.source.model_id(i): hub.catalog.columns.modified[i] for i in hub.catalog.children(0, None)}
+    assert len(seen) == len(set(seen))
+    assert {i for i, stamp in before.items() if after.get(i) == stamp} <= set(seen)
