@@ -36,6 +36,9 @@ from hubreplay.scale.vocabulary import (
     FAMILIES,
     FAMILY_WEIGHTS,
     FT_SUFFIXES,
+    IMAGE_ADAPTER_SUFFIXES,
+    IMAGE_PIPELINES,
+    IMAGE_QUANT_FORMATS,
     QUANT_FORMATS,
     family_license,
 )
@@ -105,9 +108,10 @@ class SyntheticHub:
         if kind == 1:
             part = FT_SUFFIXES[h % len(FT_SUFFIXES)]
         elif kind == 2:
-            part = ADAPTER_SUFFIXES[h % len(ADAPTER_SUFFIXES)]
+            adapters = IMAGE_ADAPTER_SUFFIXES if family.pipeline_tag in IMAGE_PIPELINES else ADAPTER_SUFFIXES
+            part = adapters[h % len(adapters)]
         elif kind == 3:
-            part = QUANT_FORMATS[h % len(QUANT_FORMATS)]
+            part = self._quant_format(index, h)
         elif kind == 4:
             part = "merge"
         else:
@@ -117,7 +121,12 @@ class SyntheticHub:
     def quant_format(self, index: int) -> str | None:
         if self.columns.kind[index] != 3:
             return None
-        return QUANT_FORMATS[mix(self.seed, index, 1) % len(QUANT_FORMATS)]
+        return self._quant_format(index, mix(self.seed, index, 1))
+
+    def _quant_format(self, index: int, h: int) -> str:
+        image = FAMILIES[self.columns.family[index]].pipeline_tag in IMAGE_PIPELINES
+        formats = IMAGE_QUANT_FORMATS if image else QUANT_FORMATS
+        return formats[h % len(formats)]
 
     def lookup(self, model_id: str) -> int | None:
         """The index of ``model_id`` (deleted or not), or None if the hub never had it."""

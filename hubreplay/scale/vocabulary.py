@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
+    "ADAPTER_SUFFIXES",
     "BASE_LICENSE_WEIGHTS",
     "DRIFT_LICENSE_WEIGHTS",
     "FAMILIES",
     "FAMILY_WEIGHTS",
     "FT_SUFFIXES",
+    "IMAGE_ADAPTER_SUFFIXES",
+    "IMAGE_PIPELINES",
+    "IMAGE_QUANT_FORMATS",
     "LICENSES",
     "QUANT_FORMATS",
     "Family",
@@ -124,5 +128,8 @@ BASE_LICENSE_WEIGHTS: Final = (
 DRIFT_LICENSE_WEIGHTS: Final = ((0, 35), (1, 25), (2, 15), (3, 10), (11, 8), (4, 7))
 
 FT_SUFFIXES: Final = ("sft", "dpo", "orpo", "instruct", "chat", "math", "code", "rp", "med", "de", "ja", "v2", "grpo")
-ADAPTER_SUFFIXES: Final = ("lora", "lora-style", "lora-anime", "qlora", "lora-r16", "dreambooth", "ip-adapter")
+ADAPTER_SUFFIXES: Final = ("lora", "qlora", "lora-r16", "lora-sft", "peft-dpo")
+IMAGE_ADAPTER_SUFFIXES: Final = ("lora", "lora-style", "lora-anime", "lora-portrait", "dreambooth", "ip-adapter")
 QUANT_FORMATS: Final = ("GGUF", "GGUF", "GGUF", "GGUF", "AWQ", "GPTQ-Int4", "exl2-4bpw", "MLX-4bit", "bnb-4bit")
+IMAGE_QUANT_FORMATS: Final = ("GGUF", "GGUF", "fp8", "nf4", "bnb-4bit")
+IMAGE_PIPELINES: Final = frozenset({"text-to-image", "image-to-image"})
