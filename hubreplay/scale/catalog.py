@@ -103,9 +103,9 @@ class ScaleCatalog:
         columns = source.columns
         self.columns = columns
         count = len(columns)
-        self._children = _Index(count, lambda: self._edges(count))
+        self._children = _Index(count, columns.edges)
         author = columns.author
-        self._authors = _Index(max(author, default=0) + 1, lambda: ((author[i], i) for i in range(count)))
+        self._authors = _Index(max(author, default=0) + 1, lambda: zip(author, range(count)))
         self._orders: dict[str, KeyOrder] = {}
         self._generation = 0
         self._selections: OrderedDict[Hashable, tuple[int, list[Position]]] = OrderedDict()
@@ -114,10 +114,6 @@ class ScaleCatalog:
             keys = getattr(columns, _SORT_COLUMNS[sort])
             ascending = sort == "createdAt" and source.created_ascending
             self._orders[sort] = KeyOrder.build(keys, ascending_by_index=ascending)
-
-    def _edges(self, count: int) -> Iterator[tuple[int, int]]:
-        parents = self.columns.parents
-        return ((parent, child) for child in range(count) for parent in parents(child))
 
     # -- changes -------------------------------------------------------------------------------
 

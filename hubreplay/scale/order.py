@@ -30,7 +30,7 @@ class KeyOrder:
     def __init__(self, keys: array, permutation: array) -> None:
         self._keys = keys
         self._perm = permutation
-        self._perm_keys = array(keys.typecode, (keys[i] for i in permutation))
+        self._perm_keys = array(keys.typecode, map(keys.__getitem__, permutation))
         self._overlay: list[Position] = []
 
     @classmethod

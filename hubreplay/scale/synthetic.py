@@ -56,7 +56,8 @@ OLD_SHARE: Final = 0.03
 HUB_DEFAULT_CREATED: Final = 1_646_263_744  # 2022-03-02T23:29:04Z, the Hub's createdAt of repos older than that
 FIRST_CREATED: Final = 1_646_265_600  # 2022-03-03
 LAST_CREATED: Final = 1_780_272_000  # 2026-06-01
-_RELATION_CUMULATIVE: Final = ((0.457, "finetune"), (0.729, "adapter"), (0.972, "quantized"), (1.0, "merge"))
+_RELATION_BOUNDS: Final = (0.457, 0.729, 0.972, 1.0)
+_RELATION_NAMES: Final = ("finetune", "adapter", "quantized", "merge")
 # Real multi-base counts of merges (bases: rows) in the bundled topology, 90 single-base merges included.
 _MERGE_BASES: Final = ((1, 90), (2, 1327), (3, 690), (4, 490), (5, 368), (6, 201), (7, 77), (8, 37), (9, 20),
                        (10, 13), (11, 11), (12, 13), (14, 8), (16, 9), (26, 18), (65, 2))  # fmt: skip
@@ -191,11 +192,8 @@ class SyntheticBuilder:
         return values[min(bisect.bisect_left(cumulative, self.rng.random()), len(values) - 1)]
 
     def relation(self) -> str:
-        draw = self.rng.random()
-        for bound, relation in _RELATION_CUMULATIVE:
-            if draw < bound:
-                return relation
-        return "finetune"
+        position = bisect.bisect_right(_RELATION_BOUNDS, self.rng.random())
+        return _RELATION_NAMES[min(position, len(_RELATION_NAMES) - 1)]
 
     def build(self) -> SyntheticHub:
         for index in range(self.n):
@@ -247,16 +245,7 @@ class SyntheticBuilder:
             downloads = min(int(2.718281828 ** rng.gauss(1.5, 2.6)), 4_000_000_000)
         if modified is None:
             modified = created + int((LAST_CREATED - created) * rnd() ** 6)
-        return columns.append(
-            parents=parents,
-            relation=relation_code(relation),
-            created=created,
-            modified=modified,
-            downloads=downloads,
-            author=author,
-            family=family,
-            license=licence,
-        )
+        return columns.append(parents, relation_code(relation), created, modified, downloads, author, family, licence)
 
     def add_cycles(self) -> None:
         """Two 2-cycles and one 3-cycle: a base-less model is made to declare one of its descendants."""

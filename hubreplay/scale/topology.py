@@ -42,13 +42,9 @@ class TopologySource:
             author = owners.setdefault(owner, len(owners))
             is_row = index < rows.rows
             week = week_order[weeks[index]] if is_row else 0
-            self.columns.append(
-                parents=rows.bases[index] if is_row else (),
-                relation=relation_code(rows.relation(index)) if is_row else 0,
-                created=week,
-                modified=week,
-                author=author,
-            )
+            parents = rows.bases[index] if is_row else ()
+            relation = relation_code(rows.relation(index)) if is_row else 0
+            self.columns.append(parents, relation, week, week, 0, author)
         self._owners = owners
         self._week_names = {k + 1: week for k, (week, _) in enumerate(rows.weeks)}
 
