@@ -11,7 +11,7 @@ Start one in tests or the demo::
 
 from hubreplay.serve.app import ReplayHub, create_app
 from hubreplay.serve.errors import ReplayConfigError, ReplayError, ReplayStartError
-from hubreplay.serve.server import ReplayServer, load_snapshot, run_server, serve_in_thread
+from hubreplay.serve.server import ReplayServer, load_snapshot, run_server, serve_in_thread, serve_scale_in_thread
 from hubreplay.serve.settings import FaultConfig, ReplaySettings
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "load_snapshot",
     "run_server",
     "serve_in_thread",
+    "serve_scale_in_thread",
 ]

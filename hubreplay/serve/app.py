@@ -16,12 +16,17 @@ Renamed repos answer 307, deleted or unknown ones 404 ``RepoNotFound``; files of
 answer 401/403 ``GatedRepo`` unless the bearer token is one of the granted tokens.
 
 Control routes (not counted, never faulted): ``GET /_replay/stats``, ``POST /_replay/stats/reset``,
-``GET``/``POST /_replay/faults``, ``GET /_replay/health``, ``GET /_replay/provenance/{id}``.
+``GET``/``POST /_replay/faults``, ``GET /_replay/health``, ``GET /_replay/provenance/{id}``,
+``POST /_replay/changes`` (a day of Hub churn; scale hub only, see :mod:`hubreplay.serve.scale_app`).
+
+Faults: 429 (with ``Retry-After``), 500/502/503, slow answers, unparsable bodies (a successful JSON
+answer cut in half), malformed cards, and model listings truncated after K models (no next link).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import structlog
@@ -63,6 +68,9 @@ class ReplayHub:
 
     def __init__(self, snapshot: Snapshot, settings: ReplaySettings | None = None) -> None:
         self.snapshot = snapshot
+        self._setup(settings)
+
+    def _setup(self, settings: ReplaySettings | None) -> None:
         self.settings = settings or ReplaySettings()
         self.faults = FaultInjector(self.settings.faults)
         self.stats = RequestStats()
@@ -81,7 +89,11 @@ class ReplayHub:
         if decision.status is not None:
             response = responses.injected_error(decision.status, decision.retry_after_s)
         else:
+            started = time.perf_counter()
             response = self._dispatch(request, target)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            if decision.unparsable and response.status_code == 200:
+                response = responses.unparsable(response)
         self._request_seq += 1
         response.headers["X-Request-Id"] = f"replay-{self._request_seq}"
         self.stats.record(target.route, response.status_code)
@@ -90,7 +102,12 @@ class ReplayHub:
     def _dispatch(self, request: Request, target: HubPath) -> Response:
         try:
             if target.route == "models.list":
-                return list_models(self.snapshot, request, max_page=self.settings.max_page_size)
+                return list_models(
+                    self.snapshot,
+                    request,
+                    max_page=self.settings.max_page_size,
+                    truncate_after=self.faults.config.listing_truncate_after,
+                )
             if target.route == "spaces.list":
                 return list_spaces(self.snapshot, request, max_page=self.settings.max_page_size)
             if target.route == "spaces.info":
@@ -285,6 +302,9 @@ class ReplayHub:
         manifest = self.snapshot.manifest
         return responses.json_response({"status": "ok", "snapshot": manifest.name, "models": len(self.snapshot)})
 
+    async def changes(self, request: Request) -> Response:
+        return responses.json_response({"error": "a day of changes needs a scale hub (--scale synthetic)"}, status=409)
+
     async def provenance(self, request: Request) -> Response:
         repo_id = request.path_params["repo_id"]
         found = self.snapshot.provenance(repo_id)
@@ -323,6 +343,7 @@ def create_app(hub: ReplayHub) -> Starlette:
             Route("/_replay/faults", hub.faults_endpoint, methods=["GET", "POST"]),
             Route("/_replay/health", hub.health, methods=["GET"]),
             Route("/_replay/provenance/{repo_id:path}", hub.provenance, methods=["GET"]),
+            Route("/_replay/changes", hub.changes, methods=["POST"]),
             Route("/{rest:path}", hub.handle, methods=["GET", "HEAD"]),
         ]
     )

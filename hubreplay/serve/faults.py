@@ -26,6 +26,7 @@ class FaultDecision:
     status: int | None = None
     delay_ms: int = 0
     retry_after_s: int | None = None
+    unparsable: bool = False
 
 
 NO_FAULT = FaultDecision()
@@ -72,10 +73,14 @@ class FaultInjector:
                 status = code
                 break
         delay = config.slow_ms if config.slow_rate and rng.random() < config.slow_rate else 0
-        if status is None and delay == 0:
+        unparsable = status is None and bool(config.unparsable_rate) and rng.random() < config.unparsable_rate
+        if status is None and delay == 0 and not unparsable:
             return NO_FAULT
         return FaultDecision(
-            status=status, delay_ms=delay, retry_after_s=config.retry_after_s if status == 429 else None
+            status=status,
+            delay_ms=delay,
+            retry_after_s=config.retry_after_s if status == 429 else None,
+            unparsable=unparsable,
         )
 
     def malformed(self, model_id: str) -> MalformedMode | None:

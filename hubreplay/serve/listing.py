@@ -177,8 +177,10 @@ def _sorted(entries: list[ModelEntry], request: Request) -> list[ModelEntry]:
     return present + missing
 
 
-def list_models(snapshot: Snapshot, request: Request, *, max_page: int) -> Response:
-    """``GET /api/models``."""
+def list_models(
+    snapshot: Snapshot, request: Request, *, max_page: int, truncate_after: int | None = None
+) -> Response:
+    """``GET /api/models`` (``truncate_after``: the fault that ends the listing after that many models)."""
     params = request.query_params
     expand = check_expand(params.getlist("expand") + params.getlist("expand[]"), MODEL_EXPAND_KEYS, LIST_REFUSED_EXPAND)
     full = params.get("full") in _TRUE
@@ -187,6 +189,8 @@ def list_models(snapshot: Snapshot, request: Request, *, max_page: int) -> Respo
     if expand and (full or card_data or config):
         raise BadQueryError('"expand" cannot be combined with "full", "cardData" or "config"')
     entries = _sorted(_selected_models(snapshot, request), request)
+    if truncate_after is not None:
+        entries = entries[:truncate_after]
     offset, size, headers = page_window(request, len(entries), max_page=max_page)
     page = [
         list_item(e.info(), expand=expand, full=full, card_data=card_data, config=config)

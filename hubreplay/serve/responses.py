@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 __all__ = [
@@ -18,10 +19,12 @@ __all__ = [
     "entry_not_found",
     "gated",
     "injected_error",
+    "json_page_response",
     "json_response",
     "redirect",
     "repo_not_found",
     "revision_not_found",
+    "unparsable",
 ]
 
 _JSON = "application/json; charset=utf-8"
@@ -30,6 +33,11 @@ _JSON = "application/json; charset=utf-8"
 def json_response(body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(payload, status_code=status, headers=dict(headers or {}), media_type=_JSON)
+
+
+def json_page_response(body: list[dict[str, Any]], *, headers: Mapping[str, str] | None = None) -> Response:
+    """A large list page (the scale hub's 1,000 models) encoded with orjson: same bytes shape, ~8x faster."""
+    return Response(orjson.dumps(body), status_code=200, headers=dict(headers or {}), media_type=_JSON)
 
 
 def _error(status: int, message: str, code: str | None = None, extra: Mapping[str, str] | None = None) -> Response:
@@ -87,3 +95,10 @@ _REASONS = {429: "Too Many Requests", 500: "Internal Error", 502: "Bad Gateway",
 def injected_error(status: int, retry_after_s: int | None) -> Response:
     extra = {"Retry-After": str(retry_after_s)} if retry_after_s is not None else None
     return _error(status, _REASONS.get(status, "Error"), None, extra)
+
+
+def unparsable(response: Response) -> Response:
+    """The same answer with its body cut in half: the client's JSON parser fails on it."""
+    body = bytes(response.body)
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return Response(body[: len(body) // 2], status_code=response.status_code, headers=headers)

@@ -12,14 +12,17 @@ from types import TracebackType
 import uvicorn
 from pydantic import SecretStr
 
+from hubreplay.scale.hub import ScaleHub, build_scale_hub
+from hubreplay.scale.settings import ScaleSettings
 from hubreplay.serve.app import ReplayHub, create_app
+from hubreplay.serve.scale_app import ScaleReplayHub
 from hubreplay.serve.errors import ReplayStartError
 from hubreplay.serve.settings import FaultConfig, ReplaySettings
 from hubreplay.serve.stats import RequestStats
 from hubreplay.snapshot.bundled import bundled_snapshot_path
 from hubreplay.snapshot.store import Snapshot
 
-__all__ = ["ReplayServer", "load_snapshot", "run_server", "serve_in_thread"]
+__all__ = ["ReplayServer", "load_snapshot", "run_server", "serve_in_thread", "serve_scale_in_thread"]
 
 
 def load_snapshot(snapshot: Snapshot | Path | str | None) -> Snapshot:
@@ -130,12 +133,35 @@ def serve_in_thread(
     return ReplayServer(hub, host, port).start()
 
 
+def serve_scale_in_thread(
+    scale: ScaleSettings | ScaleHub,
+    port: int = 0,
+    *,
+    host: str = "127.0.0.1",
+    faults: FaultConfig | None = None,
+    max_page_size: int = 1000,
+) -> ReplayServer:
+    """Start a scale hub (built from ``scale``, or an already built one) in a background thread."""
+    built = scale if isinstance(scale, ScaleHub) else build_scale_hub(scale)
+    settings = ReplaySettings(
+        host=host, port=port, max_page_size=max_page_size, faults=faults or FaultConfig(), scale=built.settings
+    )
+    return ReplayServer(ScaleReplayHub(built, settings), host, port).start()
+
+
+def build_hub(settings: ReplaySettings) -> ReplayHub:
+    """The hub ``settings`` describe: a scale hub when ``settings.scale`` is set, else a snapshot's."""
+    if settings.scale is not None:
+        return ScaleReplayHub(build_scale_hub(settings.scale), settings)
+    return ReplayHub(load_snapshot(settings.snapshot), settings)
+
+
 def run_server(settings: ReplaySettings, *, on_ready: Callable[[str], None] | None = None) -> None:
-    """Serve ``settings.snapshot`` (or the bundled one) in the foreground until interrupted.
+    """Serve ``settings.scale`` or ``settings.snapshot`` (or the bundled one) in the foreground until interrupted.
 
     ``on_ready`` is called with the URL once the port is bound (useful with port 0).
     """
-    hub = ReplayHub(load_snapshot(settings.snapshot), settings)
+    hub = build_hub(settings)
     sock = _bind(settings.host, settings.port)
     if on_ready is not None:
         host = f"[{settings.host}]" if ":" in settings.host else settings.host

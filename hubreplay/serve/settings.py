@@ -13,6 +13,8 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hubreplay.scale.settings import ScaleSettings
+
 __all__ = ["FaultConfig", "MalformedMode", "ReplaySettings"]
 
 MalformedMode = Literal["yaml", "base_model_type"]
@@ -33,6 +35,17 @@ class FaultConfig(BaseModel):
     rate_503: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of requests answered 503.")
     slow_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of requests delayed by slow_ms.")
     slow_ms: int = Field(default=0, ge=0, le=600_000, description="Delay added to a slow request, in milliseconds.")
+    unparsable_rate: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of successful answers whose JSON body is cut in half (the client cannot parse it).",
+    )
+    listing_truncate_after: int | None = Field(
+        default=None,
+        ge=0,
+        description="End every model listing after this many models, without a next link (None = never).",
+    )
     malformed_card_rate: float = Field(
         default=0.0,
         ge=0.0,
@@ -59,8 +72,9 @@ class FaultConfig(BaseModel):
     @property
     def active(self) -> bool:
         return any(
-            (self.rate_429, self.rate_500, self.rate_502, self.rate_503, self.slow_rate, self.malformed_card_rate)
-        )
+            (self.rate_429, self.rate_500, self.rate_502, self.rate_503, self.slow_rate, self.malformed_card_rate,
+             self.unparsable_rate, self.listing_truncate_after is not None)
+        )  # fmt: skip
 
 
 class ReplaySettings(BaseSettings):
@@ -83,3 +97,8 @@ class ReplaySettings(BaseSettings):
         "Never logged.",
     )
     faults: FaultConfig = Field(default_factory=FaultConfig, description="Fault injection (all rates 0 by default).")
+    scale: ScaleSettings | None = Field(
+        default=None,
+        description="Serve a scale hub (generated synthetic models or the bundled real topology) instead of a "
+        "snapshot folder.",
+    )

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr, ValidationError
 
+from hubreplay.scale.settings import ScaleKind, ScaleSettings
 from hubreplay.serve import FaultConfig, ReplayError, ReplaySettings, run_server
 from hubreplay.snapshot import SnapshotError, bundled_snapshot_path
 from hubreplay.snapshot.record import RecordSettings, record_snapshot
@@ -37,13 +38,31 @@ def serve(
     slow_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of requests delayed.")] = 0.0,
     slow_ms: Annotated[int, typer.Option(min=0, help="Delay of a slow request, in ms.")] = 0,
     malformed_cards: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of models with a broken card.")] = 0.0,
+    unparsable: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of answers whose JSON body is cut in half.")
+    ] = 0.0,
+    truncate_listing: Annotated[
+        int | None, typer.Option(min=0, help="End every model listing after this many models (no next link).")
+    ] = None,
+    scale: Annotated[
+        ScaleKind | None,
+        typer.Option(
+            help="Serve a scale hub instead of a snapshot: 'synthetic' (generated, --models/--seed) or "
+            "'topology' (the bundled real March-July 2025 Hub topology)."
+        ),
+    ] = None,
+    models: Annotated[int, typer.Option(min=2, help="Models of the synthetic scale hub.")] = 3_000_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic scale hub.")] = 7,
     grant_token: Annotated[
         list[str] | None, typer.Option(help="Bearer token allowed to download gated files (repeatable).")
     ] = None,
 ) -> None:
-    """Serve SNAPSHOT (or the bundled one) in the Hub's API shapes; point HF_ENDPOINT at the printed URL.
+    """Serve SNAPSHOT (or the bundled one, or a --scale hub) in the Hub's API shapes; point HF_ENDPOINT at the
+    printed URL.
 
-    Fault flags override LINEAGE_REPLAY_FAULTS__* variables; faults can also be changed at run time
+    --scale synthetic serves --models generated models (3,000,000 by default; about 0.55-0.65 GiB, 25-60 s to start);
+    --scale topology serves the bundled real topology. A day of changes: POST /_replay/changes
+    {"models": 10000, "seed": 1}. Fault flags override LINEAGE_REPLAY_FAULTS__* variables; faults can also be changed at run time
     with POST /_replay/faults. Request counters: GET /_replay/stats.
     """
     try:
@@ -51,7 +70,8 @@ def serve(
         overrides = {
             "seed": fault_seed, "rate_429": fault_429, "retry_after_s": retry_after, "rate_500": fault_500,
             "rate_502": fault_502, "rate_503": fault_503, "slow_rate": slow_rate, "slow_ms": slow_ms,
-            "malformed_card_rate": malformed_cards,
+            "malformed_card_rate": malformed_cards, "unparsable_rate": unparsable,
+            "listing_truncate_after": truncate_listing,
         }  # fmt: skip
         defaults = FaultConfig()
         changed = {k: v for k, v in overrides.items() if v != getattr(defaults, k)}
@@ -64,11 +84,16 @@ def serve(
                 "max_page_size": max_page_size,
                 "faults": faults,
                 "gated_tokens": base.gated_tokens + [SecretStr(t) for t in grant_token or ()],
+                "scale": ScaleSettings(kind=scale, models=models, seed=seed) if scale else base.scale,
             }
         )
     except ValidationError as exc:
         fail(f"invalid settings: {exc}")
     where = settings.snapshot or bundled_snapshot_path()
+    if settings.scale is not None:
+        where = f"the {settings.scale.kind} scale hub"
+        if settings.scale.kind == "synthetic":
+            where += f" ({settings.scale.models:,} models, seed {settings.scale.seed})"
 
     def ready(url: str) -> None:
         console.print(f"replay hub serving [bold]{where}[/] at [bold]{url}[/]", soft_wrap=True)
