@@ -1,0 +1,1 @@
+"""Bootstrap the graph from a Hub metadata dump (Parquet), without calling the Hub API."""
