@@ -44,12 +44,19 @@ def _shown(value: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
-def _without_nulls(value: Any) -> Any:
-    """A struct read from Arrow has every field of the file's schema; the Hub's JSON has only those set."""
+def _is_arrow_map(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(p, tuple) and len(p) == 2 for p in value)
+
+
+def _as_json(value: Any) -> Any:
+    """Arrow's Python form as the Hub's JSON: a struct has every field of the file's schema (the Hub's JSON
+    only those set), a map column is a list of (key, value) pairs (the Hub's JSON an object)."""
+    if _is_arrow_map(value):
+        value = dict(value)
     if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: _as_json(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+        return [_as_json(v) for v in value]
     return value
 
 
@@ -59,11 +66,10 @@ def _mapping(key: str, value: object) -> tuple[dict[str, Any] | None, str | None
             value = json.loads(value)
         except ValueError as exc:
             return None, f"{key} is not JSON ({exc.msg} at {exc.pos}): {_shown(value)}"
-    if isinstance(value, list) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
-        value = dict(value)  # an Arrow map column
+    value = _as_json(value)
     if not isinstance(value, Mapping):
         return None, f"{key} is a {type(value).__name__}, not an object: {_shown(value)}"
-    return _without_nulls(dict(value)), None
+    return dict(value), None
 
 
 def _tags(value: object) -> tuple[list[Any] | None, str | None]:
