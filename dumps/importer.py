@@ -35,7 +35,7 @@ from crawler.observations import Observation, ProblemKind, ProblemSeen, Source
 from dumps.errors import CheckpointMismatch, GraphGaveUp
 from dumps.reader import DumpFile, iter_rows, row_url
 from dumps.report import ImportReport
-from dumps.rows import RowProblem, hub_item
+from dumps.rows import RowProblem, hub_item, model_info
 from dumps.settings import ImportSettings
 from graph.errors import GraphRetryableError
 from graph.writer import GraphWriter
@@ -178,12 +178,12 @@ def _model_info(item: dict[str, Any], problems: list[RowProblem]) -> ModelInfo |
     """``ModelInfo(**item)``; a card it cannot take is left out (and said so) rather than losing the row;
     None (with the reason as the last problem) when even the item without its card is refused."""
     try:
-        return ModelInfo(**item)
+        return model_info(item)
     except _UNREADABLE as exc:
         card = item.pop("cardData", None)
         problems.append(RowProblem(ProblemKind.MALFORMED_CARD, f"cardData not readable as a model card ({exc}): {card!r:.160}"))
     try:
-        return ModelInfo(**item)
+        return model_info(item)
     except _UNREADABLE as exc:
         problems.append(RowProblem(ProblemKind.MALFORMED_CARD, f"not readable as a Hub model item ({exc})"))
         return None

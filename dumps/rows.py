@@ -1,5 +1,8 @@
 """One dump row as the Hub's JSON for one listed model — the item ``huggingface_hub.ModelInfo(**item)`` reads.
 
+One difference: ``createdAt`` and ``lastModified`` are UTC datetimes, not the Hub's text (the dump
+stores timestamps; :func:`model_info` hands them to ModelInfo as the datetimes it would parse).
+
 Pure functions, no I/O. A value of the wrong shape is left out of the item and described as a
 :class:`RowProblem` (the import records it on the model as a ``ProblemSeen`` and in its report
 with the row number); the rest of the row is still used. A row without a valid id gives no item.
@@ -19,13 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from huggingface_hub import ModelInfo
 from huggingface_hub.utils import parse_datetime
 
 from crawler.observations import ProblemKind
 from crawler.parsing import check_repo_id, parse_relation
 from dumps.columns import COLUMNS, Kind
 
-__all__ = ["RowProblem", "hub_item"]
+__all__ = ["TIME_KEYS", "RowProblem", "hub_item", "model_info"]
+
+TIME_KEYS = ("createdAt", "lastModified")
 
 _MAX_SHOWN = 160
 _GATES = ("auto", "manual", "false", "true")
@@ -83,16 +89,15 @@ def _tags(value: object) -> tuple[list[Any] | None, str | None]:
     return value, None
 
 
-def _time(key: str, value: object) -> tuple[str | None, str | None]:
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), None
+def _time(key: str, value: object) -> tuple[datetime | None, str | None]:
+    """A UTC datetime (kept as one: ModelInfo would parse the Hub's text form back, a third of the row's cost)."""
     if isinstance(value, str):
         try:
-            parse_datetime(value)
+            value = parse_datetime(value)
         except ValueError:
             return None, f"{key} is not an ISO 8601 UTC time: {_shown(value)}"
-        return value, None
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC), None
     return None, f"{key} is a {type(value).__name__}, not a time: {_shown(value)}"
 
 
@@ -165,3 +170,12 @@ def hub_item(row: Mapping[str, Any], columns: Mapping[str, str]) -> tuple[dict[s
         if extra:
             item["tags"] = [*tags, *extra]
     return item, problems
+
+
+def model_info(item: dict[str, Any]) -> ModelInfo:
+    """``ModelInfo(**item)`` with the item's datetimes set as the attributes ModelInfo parses its text into."""
+    times = {key: item[key] for key in TIME_KEYS if key in item}
+    info = ModelInfo(**{k: v for k, v in item.items() if k not in times})
+    info.created_at = times.get("createdAt")
+    info.last_modified = info.lastModified = times.get("lastModified")
+    return info

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from huggingface_hub import ModelInfo
 
 from crawler.observations import ProblemKind
 from dumps.columns import find_columns
-from dumps.rows import hub_item
+from dumps.rows import hub_item, model_info
 
 COLUMNS = {"id": "id", "tags": "tags", "cardData": "cardData", "baseModels": "baseModels", "downloads": "downloads",
            "createdAt": "created_at", "gated": "gated", "safetensors": "safetensors"}  # fmt: skip
@@ -20,12 +21,12 @@ def _item(**row: Any) -> tuple[dict[str, Any] | None, list[tuple[ProblemKind, st
     return item, [(p.kind, p.message) for p in problems]
 
 
-def test_a_clean_row_is_the_hub_json_with_times_as_the_hub_writes_them() -> None:
+def test_a_clean_row_is_the_hub_json_with_times_as_utc_datetimes() -> None:
     item, problems = _item(id="a/b", tags=["license:mit"], cardData='{"license": "mit", "base_model": null}',
                            created_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), downloads=7, gated=False)
     assert problems == []
     assert item == {"id": "a/b", "tags": ["license:mit"], "cardData": {"license": "mit"},
-                    "createdAt": "2024-01-02T03:04:05.000000Z", "downloads": 7, "gated": False}
+                    "createdAt": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "downloads": 7, "gated": False}
 
 
 def test_a_struct_card_loses_its_null_fields_and_a_map_becomes_an_object() -> None:
@@ -85,3 +86,13 @@ def test_the_real_dump_names_and_snake_case_names_map_to_the_same_keys() -> None
     assert camel.keys() == snake.keys() == {"id", "tags", "cardData", "createdAt", "lastModified"}
     assert find_columns(["modelId", "likes"])[1] == ["tags"]
     assert find_columns(["likes"])[1] == ["id or modelId", "tags"]
+
+
+def test_model_info_gets_the_times_the_hub_text_would_give() -> None:
+    text = {"id": "a/b", "createdAt": "2024-01-02T03:04:05.000Z", "lastModified": "2024-02-02T00:00:00.000Z"}
+    item, _ = hub_item({"id": "a/b", "tags": [], "created_at": text["createdAt"]}, COLUMNS)
+    assert item is not None
+    parsed = model_info({**item, "lastModified": datetime(2024, 2, 2, tzinfo=UTC)})
+    expected = ModelInfo(**text)
+    assert (parsed.created_at, parsed.last_modified, parsed.lastModified) == (
+        expected.created_at, expected.last_modified, expected.lastModified)
