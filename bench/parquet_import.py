@@ -111,6 +111,26 @@ def synthetic_dump(path: Path, n: int, *, seed: int = 13, row_group_rows: int = 
     return path
 
 
+def _mapping_share(dump: Any, batch_rows: int, rows: int = 20_000) -> dict[str, float]:
+    """Seconds the writer's pure-Python mapping (observations → records) takes for the first ``rows`` rows."""
+    from dumps.importer import DumpImporter
+    from dumps.settings import ImportSettings
+    from graph.mapping import map_observations
+
+    batches: list[list[Any]] = []
+
+    class _Keep:
+        def write(self, observations: Any, *, run_id: str) -> None:
+            batches.append(list(observations))
+
+    DumpImporter(_Keep(), ImportSettings(batch_rows=batch_rows)).run(dump, limit=rows)  # type: ignore[arg-type]
+    began = time.perf_counter()
+    for batch in batches:
+        map_observations(batch)
+    seconds = time.perf_counter() - began
+    return {"rows": float(rows), "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+
+
 class _NullWriter:
     def write(self, observations: Any, *, run_id: str) -> None:
         del observations, run_id
@@ -126,9 +146,10 @@ def _without_graph(args: argparse.Namespace) -> None:
     dump = open_dump(args.file)
     opened = time.perf_counter() - began
     importer = DumpImporter(_NullWriter(), ImportSettings(batch_rows=args.batch_rows))  # type: ignore[arg-type]
-    report = importer.run(dump)
+    report = importer.run(dump, limit=args.limit)
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"), "rows": report.rows_read, "writer": "none",
+        "file_rows": dump.num_rows,
         "file_mib": round(args.file.stat().st_size / 2**20, 1), "open_with_sha256_s": round(opened, 1),
         "seconds": round(report.seconds, 1), "rows_per_s": round(report.rows_per_s),
         "split_s": {"read_parquet": round(report.read_s, 1), "row_to_model_info": round(report.convert_s, 1),
@@ -150,6 +171,7 @@ def main() -> None:
     parser.add_argument("--pagecache-mb", type=int, default=1024)
     parser.add_argument("--file", type=Path, default=Path("var/bench/parquet-import/models.parquet"))
     parser.add_argument("--keep-file", action="store_true", help="reuse the dump if it has the asked number of rows")
+    parser.add_argument("--limit", type=int, default=None, help="import at most this many rows of the file")
     parser.add_argument("--null-writer", action="store_true",
                         help="read, convert and observe every row but write nothing (no Neo4j): the import's own cost and memory")
     parser.add_argument("--out", type=Path, default=Path("var/bench/parquet-import/result.json"))
@@ -167,6 +189,7 @@ def main() -> None:
 
     args.file.parent.mkdir(parents=True, exist_ok=True)
     if not (args.keep_file and args.file.exists() and pq.ParquetFile(args.file).metadata.num_rows == args.rows):
+        args.file.parent.mkdir(parents=True, exist_ok=True)
         began = time.perf_counter()
         synthetic_dump(args.file, args.rows, seed=args.seed)
         print(f"generated {args.rows:,} rows in {time.perf_counter() - began:.0f} s: {args.file} "
@@ -197,7 +220,7 @@ def main() -> None:
 
         importer = DumpImporter(GraphWriter(driver), ImportSettings(batch_rows=args.batch_rows), on_batch=progress)
         began = time.perf_counter()
-        report = importer.run(dump)
+        report = importer.run(dump, limit=args.limit)
         seconds = time.perf_counter() - began
         load_after = os.getloadavg()
         records, _, _ = driver.execute_query("MATCH (m:Model) RETURN count(m) AS n")
@@ -217,6 +240,7 @@ def main() -> None:
         began = time.perf_counter()
         open_dump(args.file)
         result["split_s"]["sha256_of_file_at_open"] = round(time.perf_counter() - began, 2)  # type: ignore[index]
+        result["writer_mapping_only"] = _mapping_share(dump, args.batch_rows)
     finally:
         driver.close()
         if server is not None:
