@@ -13,7 +13,9 @@ fixes what every observation of the import will carry as its evidence:
   downloaded, not when it was taken: :attr:`DumpFile.observed_from` says which was used.
 
 :func:`iter_rows` reads only the columns the import uses, ``batch_rows`` rows at a time
-(``ParquetFile.iter_batches``); from a resume point it starts at the row group holding that row.
+(``ParquetFile.iter_batches``), column chunks streamed in 8 MiB reads (``buffer_size``) rather than
+loaded whole, so memory does not grow with the size of a row group; from a resume point it starts at
+the row group holding that row.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def iter_rows(dump: DumpFile, *, batch_rows: int, start_row: int = 0) -> Iterato
     if first_group == len(dump.row_group_rows):
         return
     try:
-        with pq.ParquetFile(dump.path) as parquet:
+        with pq.ParquetFile(dump.path, buffer_size=_BLOCK, pre_buffer=False) as parquet:
             batches = parquet.iter_batches(
                 batch_size=batch_rows,
                 columns=sorted(set(dump.columns.values())),
