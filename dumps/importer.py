@@ -88,6 +88,7 @@ class DumpImporter:
     on_batch: Callable[[ImportReport], None] | None = None
     sleep: Callable[[float], None] = time.sleep
     rand: Callable[[], float] = random.random
+    clock: Callable[[], float] = time.monotonic
 
     def run(
         self, dump: DumpFile, *, limit: int | None = None, checkpoint: Checkpoint | None = None, resume: bool = False
@@ -157,7 +158,7 @@ class DumpImporter:
                 self.writer.write(observations, run_id=run_id)
                 return
             except GraphRetryableError as exc:
-                now = time.monotonic()
+                now = self.clock()
                 failing_since = now if failing_since is None else failing_since
                 waited = now - failing_since
                 if waited >= self.settings.retry_max_wait_s:
