@@ -121,7 +121,8 @@ def render_report(report: ImportReport) -> Table:
     resumed = f" (resumed at row {report.start_row:,})" if report.start_row else ""
     table.add_row("rows read", f"{report.rows_read:,}{resumed}; next row {report.next_row:,}")
     table.add_row("models written", f"{report.models:,} ({report.rows_without_model:,} rows without a usable model)")
-    table.add_row("derivations", f"{report.derivations:,} ({report.base_models_used:,} rows' lineage from baseModels)")
+    table.add_row("derivations", f"{report.derivations:,} pieces of evidence (a tag and an agreeing card are two); "
+                  f"lineage from baseModels in {report.base_models_used:,} rows")
     table.add_row("licences declared", f"{report.licenses:,}")
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(report.problems.items())) or "none"
     table.add_row("problems", f"{sum(report.problems.values()):,}: {kinds}")
