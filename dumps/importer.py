@@ -95,6 +95,8 @@ class DumpImporter:
     ) -> ImportReport:
         """Import the rows of ``dump`` (from the checkpoint's row with ``resume``; at most ``limit`` rows)."""
         start = checkpoint.load(dump) if (resume and checkpoint is not None) else 0
+        if checkpoint is not None:
+            checkpoint.save(dump, start)  # before any write: an unwritable checkpoint stops the import here
         report = ImportReport(str(dump.path), dump.revision, dump.observed_from, start_row=start, next_row=start)
         end = dump.num_rows if limit is None else min(dump.num_rows, start + limit)
         run_id = run_id_of(dump)

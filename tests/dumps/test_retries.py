@@ -86,3 +86,11 @@ def test_a_checkpoint_of_another_version_of_the_file_is_refused(tmp_path: Path) 
     write_dump(path, CLEAN_ROWS[:5])  # the same path, another content
     with pytest.raises(CheckpointMismatch, match="is the checkpoint of"):
         keeper.load(open_dump(path))
+
+
+def test_a_checkpoint_that_cannot_be_written_stops_the_import_before_any_write(tmp_path: Path) -> None:
+    dump = open_dump(write_dump(tmp_path / "m.parquet", CLEAN_ROWS))
+    writer = _FlakyWriter("none", 0)
+    with pytest.raises(OSError):
+        _importer(writer, _Clock()).run(dump, checkpoint=Checkpoint(tmp_path / "absent" / "cp.json"))
+    assert writer.calls == []
