@@ -73,6 +73,8 @@ def _mapping(key: str, value: object) -> tuple[dict[str, Any] | None, str | None
         except ValueError as exc:
             return None, f"{key} is not JSON ({exc.msg} at {exc.pos}): {_shown(value)}"
     value = _as_json(value)
+    if value is None:  # JSON text "null": no value, as a null cell
+        return None, None
     if not isinstance(value, Mapping):
         return None, f"{key} is a {type(value).__name__}, not an object: {_shown(value)}"
     return dict(value), None

@@ -96,3 +96,7 @@ def test_model_info_gets_the_times_the_hub_text_would_give() -> None:
     expected = ModelInfo(**text)
     assert (parsed.created_at, parsed.last_modified, parsed.lastModified) == (
         expected.created_at, expected.last_modified, expected.lastModified)
+
+
+def test_json_null_text_is_no_value_not_a_problem() -> None:
+    assert _item(id="a/b", cardData="null", baseModels="null") == ({"id": "a/b", "tags": []}, [])
