@@ -56,3 +56,14 @@ def test_a_file_that_is_not_parquet_exits_2_with_one_line(env: None, tmp_path: P
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "not a readable Parquet file" in result.output
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+
+
+def test_limit_then_resume_continues_at_the_checkpoint(env: None, clean_graph: Driver, tmp_path: Path) -> None:
+    path = write_dump(tmp_path / "models.parquet", CLEAN_ROWS)
+    first = CliRunner().invoke(app, ["import", str(path), "--limit", "6", "--batch-rows", "4"])
+    assert first.exit_code == 0, first.output
+    assert "6; next row 6" in first.output
+    second = CliRunner().invoke(app, ["import", str(path), "--resume", "--batch-rows", "4"])
+    assert second.exit_code == 0, second.output
+    assert f"{len(CLEAN_ROWS) - 6} (resumed at row 6); next row {len(CLEAN_ROWS)}" in second.output
+    assert _models(clean_graph) == len({r["id"] for r in CLEAN_ROWS} | {"alice/llama-ft"})
