@@ -12,6 +12,7 @@ COPY crawler ./crawler
 COPY graph ./graph
 COPY reports ./reports
 COPY hubreplay ./hubreplay
+COPY dumps ./dumps
 COPY workers ./workers
 COPY api ./api
 COPY lineage ./lineage

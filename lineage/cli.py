@@ -8,6 +8,7 @@ from lineage.commands import dev, export, hub
 from lineage.commands.crawl import crawl
 from lineage.commands.sweep import sweep
 from lineage.commands.demo import demo
+from lineage.commands.importing import import_dump
 from lineage.commands.investigate import investigate
 from lineage.commands.migrate import migrate_command
 from lineage.commands.propagate import propagate
@@ -26,6 +27,7 @@ app.add_typer(export.app, name="export")
 app.command()(demo)
 app.command()(crawl)
 app.command()(sweep)
+app.command(name="import")(import_dump)
 app.command(name="migrate")(migrate_command)
 app.command()(propagate)
 app.command()(investigate)
