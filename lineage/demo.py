@@ -4,6 +4,11 @@ Starts (only what is not already running) Neo4j and Redis, a Celery worker, and 
 hub serving the bundled snapshot; crawls every bundled family through the workers; computes
 licence propagation; then serves the API and dashboard until Ctrl-C, which stops everything
 the demo started (and nothing it found running).
+
+``lineage demo --scale``: the replay hub serves the bundled real topology instead (435,785 models
+first seen on the Hub in March–July 2025 and the 9,157 older bases they name: ids and declared
+lineage only — their licences are unknown and stay so), and the graph is filled the way the
+whole Hub is: one full sweep of the listing, a request per 1,000 models.
 """
 
 from __future__ import annotations
@@ -44,6 +49,21 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
     ),
 )
 
+SCALE_QUERIES: tuple[tuple[str, str], ...] = (
+    (
+        "How far did FLUX.1-dev's family grow in March–July 2025, and how is each member known?",
+        '{ propagation(root: "black-forest-labs/FLUX.1-dev") { totalModels byDepth { depth count } } '
+        'model(id: "black-forest-labs/FLUX.1-dev") { knownFrom listedAt declaredLicenseId } }',
+    ),
+    (
+        "Which Qwen2.5 derivatives were published, and what licence do they declare?",
+        '{ models(search: "qwen2.5", first: 10) { totalCount edges { id knownFrom declaredLicenseId } } }',
+    ),
+    (
+        "What is this quantization built on?",
+        '{ model(id: "mistralai/Mistral-Small-3.1-24B-Instruct-2503") { ancestors { models { depth model { id } } } } }',
+    ),
+)
 
 STOP_TIMEOUT_S = 9.5
 """After Ctrl-C or SIGTERM, everything the demo started is stopped (together) within this time."""
@@ -59,6 +79,7 @@ class DemoOptions:
     hub_port: int = 8765
     down: int = 1
     worker_concurrency: int = 4
+    scale: bool = False  # the bundled real topology through a sweep, instead of the bundled snapshot's crawl
 
 
 def run_demo(options: DemoOptions, settings: StackSettings | None = None) -> None:
@@ -77,11 +98,17 @@ def run_demo(options: DemoOptions, settings: StackSettings | None = None) -> Non
             "HF_ENDPOINT": hub.url,
             # the replay hub is local: the shared limit that protects the real Hub is not needed
             "LINEAGE_HUB_RATE_LIMITS": json.dumps({hub.url: {"rate": 5000, "burst": 1000}}),
+            # propagation is computed once, for every model, after the graph is filled (below)
+            "LINEAGE_CRAWL_PROPAGATE": "0",
+            "LINEAGE_SWEEP_EVERY_S": "0",
         }
         os.environ.update(env)
         _bootstrap_graph()
         _start_worker(settings, options, env, started)
-        _crawl_bundled_families(hub, options)
+        if options.scale:
+            _sweep_topology(hub)
+        else:
+            _crawl_bundled_families(hub, options)
         _compute_propagation()
         _serve(options, env, started)
 
@@ -113,12 +140,20 @@ def _start_services(settings: StackSettings, started: Stops) -> tuple[str, str]:
 
 
 def _start_replay_hub(options: DemoOptions, started: Stops):  # type: ignore[no-untyped-def]
+    from hubreplay.scale.settings import ScaleSettings
     from hubreplay.serve import serve_in_thread
+    from hubreplay.serve.server import serve_scale_in_thread
 
-    serving = serve_in_thread(port=options.hub_port)
+    if options.scale:
+        with console.status("loading the bundled real topology …"):
+            serving = serve_scale_in_thread(ScaleSettings(kind="topology"), port=options.hub_port)
+        what = "the bundled real topology (March–July 2025; ids and declared lineage, licences unknown)"
+    else:
+        serving = serve_in_thread(port=options.hub_port)
+        what = "the bundled snapshot"
     hub = serving.__enter__()
     started.add("the replay hub", lambda: serving.__exit__(None, None, None))
-    console.print(f"[green]✓[/] replay hub serving the bundled snapshot at {hub.url}")
+    console.print(f"[green]✓[/] replay hub serving {what} at {hub.url}")
     return hub
 
 
@@ -174,6 +209,20 @@ def _crawl_bundled_families(hub, options: DemoOptions) -> None:  # type: ignore[
         console.print(render_report(report))
 
 
+def _sweep_topology(hub) -> None:  # type: ignore[no-untyped-def]
+    from lineage.commands.crawl import follow_job, render_report
+    from workers.client import CrawlClient
+
+    client = CrawlClient()
+    job_id = client.request_sweep(full=True, endpoint=hub.url)
+    assert job_id is not None
+    console.print(f"sweeping the replay hub's model listing, 1,000 models a request (job {job_id}) …")
+    follow_job(client, job_id)
+    report = client.job(job_id)
+    if report is not None:
+        console.print(render_report(report))
+
+
 def _compute_propagation() -> None:
     """Every model's propagation result, computed by the worker started above (a Celery group of pages)."""
     from graph.db import sync_driver
@@ -210,11 +259,14 @@ def _serve(options: DemoOptions, env: dict[str, str], started: Stops) -> None:
     console.rule("[bold]Lineage is running")
     console.print(f"dashboard   {base}/")
     console.print(f"GraphQL     {base}/graphql   (GraphiQL in a browser)")
-    console.print(f"dossier     {base}/investigations/HuggingFaceH4/zephyr-7b-beta?format=html")
-    console.print(f"AIBOM       {base}/aibom/HuggingFaceH4/zephyr-7b-beta")
+    example = "mistralai/Mistral-Small-3.1-24B-Instruct-2503" if options.scale else "HuggingFaceH4/zephyr-7b-beta"
+    console.print(f"dossier     {base}/investigations/{example}?format=html")
+    console.print(f"AIBOM       {base}/aibom/{example}")
     console.print(f"health      {base}/healthz  {base}/readyz  {base}/metrics")
     console.print("\nThree questions to ask (paste into GraphiQL):")
-    for question, query in EXAMPLE_QUERIES:
+    if options.scale:
+        console.print("[dim]The topology carries ids and declared lineage only: every licence shows as unknown.[/]")
+    for question, query in SCALE_QUERIES if options.scale else EXAMPLE_QUERIES:
         console.print(f"\n[bold]{question}[/]\n{query}", soft_wrap=True, highlight=False)
     console.print("\n[dim]Ctrl-C stops everything the demo started.[/]")
     proc.wait()

@@ -15,6 +15,10 @@ def demo(
     api_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the API and dashboard.")] = 8000,
     hub_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the replay hub.")] = 8765,
     down: Annotated[int, typer.Option(min=0, max=10, help="Levels of children listed below each bundled model.")] = 1,
+    scale: Annotated[
+        bool,
+        typer.Option(help="Sweep the bundled real Hub topology of March–July 2025 (445k models) instead."),
+    ] = False,
 ) -> None:
     """Run the whole system on the bundled real snapshot, then serve the API and dashboard.
 
@@ -26,7 +30,7 @@ def demo(
     from lineage.stack import StackError
 
     try:
-        run_demo(DemoOptions(api_port=api_port, hub_port=hub_port, down=down))
+        run_demo(DemoOptions(api_port=api_port, hub_port=hub_port, down=down, scale=scale))
     except (DemoError, StackError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
