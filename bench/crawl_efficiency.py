@@ -104,7 +104,7 @@ def _stack(args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str, str, dict
             return
         settings = StackSettings(
             state_dir=tmp / "stack", neo4j_port=_free_port(), redis_port=_free_port(),
-            neo4j_heap_mb=args.neo4j_heap_mb, neo4j_pagecache_mb=512,
+            neo4j_heap_mb=args.neo4j_heap_mb, neo4j_pagecache_mb=getattr(args, "neo4j_pagecache_mb", 512),
         )
         redis_url = args.redis_url
         if not redis_url:
