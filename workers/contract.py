@@ -26,6 +26,7 @@ __all__ = [
     "TASK_DEPLOYERS",
     "TASK_FINALIZE",
     "TASK_PROPAGATE",
+    "TASK_PROPAGATE_PAGE",
     "TASK_RECOMPUTE",
     "TASK_RECOMPUTE_MODELS",
     "TASK_SEED",
@@ -47,6 +48,7 @@ TASK_DEPLOYERS = "lineage.crawl.deployers"
 TASK_WRITE = "lineage.crawl.write"
 TASK_FINALIZE = "lineage.crawl.finalize"
 TASK_PROPAGATE = "lineage.crawl.propagate"
+TASK_PROPAGATE_PAGE = "lineage.crawl.propagate_page"
 
 # -- units of a sweep (a crawl job that lists the whole hub) ----------------------------------------
 TASK_SWEEP_PAGE = "lineage.sweep.page"

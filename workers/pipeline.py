@@ -11,6 +11,8 @@ kept in the job store while the unit is outstanding::
     write:<producer>#<n>             write one batch of observations              graph queue
     finalize                         rebuild the ancestry index of what was written  graph queue
     propagate                        recompute propagation of what was written   propagation queue
+    propagate:<n>                    a page of every model's propagation, when a job wrote very many
+                                     (spread over the propagation workers)       propagation queue
 
 ``finalize`` is registered when the job starts and sent when it is the only unit left; it
 spawns ``propagate`` (unless ``propagate_after_crawl`` is off), the job's very last unit. A
@@ -38,6 +40,7 @@ from workers.contract import (
     TASK_DEPLOYERS,
     TASK_FINALIZE,
     TASK_PROPAGATE,
+    TASK_PROPAGATE_PAGE,
     TASK_SEED,
     TASK_SWEEP_PAGE,
     TASK_WRITE,
@@ -56,6 +59,7 @@ __all__ = [
     "deployers_unit",
     "enqueue",
     "finalize_unit",
+    "propagate_page_unit",
     "propagate_unit",
     "resend_stalled",
     "seed_unit",
@@ -127,6 +131,11 @@ def finalize_unit() -> Unit:
 
 def propagate_unit() -> Unit:
     return Unit("propagate", TASK_PROPAGATE, (), Queue.PROPAGATION)
+
+
+def propagate_page_unit(index: int, after: str | None, until: str) -> Unit:
+    """Recompute the models with ids in (``after``, ``until``] (a page of a job's recompute of every model)."""
+    return Unit(f"propagate:{index:06d}", TASK_PROPAGATE_PAGE, (after, until), Queue.PROPAGATION)
 
 
 def backoff_s(attempt: int, settings: WorkerSettings, rand: float) -> float:

@@ -243,6 +243,16 @@ class WorkerSettings(BaseSettings):
         description="Most downloaded models known only from listings that each scheduled refresh crawls in depth.",
     )
 
+    propagate_pages_over: int = Field(
+        default=50_000,
+        ge=1,
+        validation_alias="LINEAGE_PROPAGATE_PAGES_OVER",
+        description=(
+            "A job that wrote more models than this (a full sweep) recomputes every model's propagation in pages "
+            "spread over the propagation workers, instead of its written models and their descendants in one task."
+        ),
+    )
+
     def rate_for(self, endpoint: str) -> HubRate:
         """The shared rate limit of ``endpoint``."""
         return self.hub_rate_limits.get(endpoint.rstrip("/"), self.hub_rate)

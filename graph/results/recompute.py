@@ -357,12 +357,17 @@ def load_knowledge_base(driver: Driver, *, catalog: LicenseCatalog | None = None
     return int(rows[0]["n"]) if rows else 0
 
 
+def model_page(driver: Driver, after: str | None, limit: int, *, database: str | None = None) -> list[str]:
+    """The ids of up to ``limit`` models after ``after`` (None: from the first), in id order."""
+    rows = c.read(driver, q.MODEL_IDS_PAGE, {"after": after, "limit": limit}, database)
+    return [str(r["id"]) for r in rows]
+
+
 def model_pages(driver: Driver, *, database: str | None = None, page_size: int = PAGE) -> Iterator[list[str]]:
     """Every model id, ``page_size`` at a time, in id order (the pages of a full recompute)."""
     after: str | None = None
     while True:
-        rows = c.read(driver, q.MODEL_IDS_PAGE, {"after": after, "limit": page_size}, database)
-        ids = [str(r["id"]) for r in rows]
+        ids = model_page(driver, after, page_size, database=database)
         if not ids:
             return
         yield ids

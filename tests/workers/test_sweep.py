@@ -54,7 +54,8 @@ def sweep_redis(redis_url: str) -> str:
 def workers(hub: ReplayServer, sweep_redis: str, neo4j_uri: str,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcs]:
     env = crawl_env(sweep_redis, neo4j_uri, {hub.url: 100_000}, LINEAGE_SWEEP_PAGE_SIZE=str(PAGE),
-                    LINEAGE_CRAWL_PROPAGATE="1", LINEAGE_SWEEP_EVERY_S="0")
+                    LINEAGE_CRAWL_PROPAGATE="1", LINEAGE_SWEEP_EVERY_S="0",
+                    LINEAGE_PROPAGATE_PAGES_OVER="50")  # a full sweep recomputes every model in pages
     procs = WorkerProcs(env, tmp_path_factory.mktemp("sweep-workers"))
     procs.start("sweep-a", concurrency=3)
     try:
@@ -116,7 +117,8 @@ def test_a_full_sweep_writes_every_listed_model_with_its_declared_lineage_in_one
         "MATCH (h:HubListing {endpoint: $e}) RETURN h.high_water AS hw, h.last_full_run AS run", e=hub.url
     )
     assert records and records[0]["run"] == job_id and records[0]["hw"] is not None
-    # and the sweep ended by materialising propagation for what it wrote
+    # and the sweep ended by materialising propagation for every model, in pages over the propagation workers
+    assert client.store.is_done(job_id, "propagate:000000")
     records, _, _ = clean_graph.execute_query(
         "MATCH (m:Model) WHERE m.listed_at IS NOT NULL AND m.eff_commercial_status IS NULL RETURN count(m) AS n"
     )
