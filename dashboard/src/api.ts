@@ -98,6 +98,10 @@ export interface Conflict {
 }
 
 export interface ModelDetails extends ModelSummary {
+  /** What the facts rest on: LISTED (the hub's listing only), CRAWLED (the model itself read); null: named only. */
+  knownFrom: "LISTED" | "CRAWLED" | null;
+  listedAt: string | null;
+  crawledAt: string | null;
   commercialStatus: {
     status: CommercialStatusKind;
     threshold: string | null;
@@ -134,7 +138,7 @@ export const PROPAGATION_QUERY = `query DashboardPropagation($root: ID, $license
 
 export const MODEL_QUERY = `query DashboardModel($id: ID!, $asOf: DateTime) {
   model(id: $id, asOf: $asOf) {
-    id author status declaredLicenseId conflictState
+    id author status declaredLicenseId conflictState knownFrom listedAt crawledAt
     commercialStatus { status threshold licenseId reason }
     conflicts { ruleId severity message path licenses }
   }

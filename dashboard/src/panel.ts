@@ -33,6 +33,7 @@ export function modelPanel(m: ModelDetails, asOfDate: string, onShowFamily: (id:
     h("dl", { class: "facts" },
       h("dt", {}, "Author"), h("dd", {}, m.author ?? "unknown"),
       h("dt", {}, "Status"), h("dd", {}, words(m.status)),
+      h("dt", {}, "Known from"), h("dd", { "data-field": "known-from" }, knownFromText(m)),
       h("dt", {}, "Declared licence"), h("dd", { "data-field": "license" }, m.declaredLicenseId ?? "unknown"),
       h("dt", {}, "Commercial use"),
       h("dd", { "data-field": "commercial" }, words(cs.status),
@@ -44,4 +45,12 @@ export function modelPanel(m: ModelDetails, asOfDate: string, onShowFamily: (id:
     conflicts,
     h("p", { class: "actions" }, dossier, " ", family),
   ];
+}
+
+/** How the facts shown are known, with when: what an answer about this model rests on. */
+function knownFromText(m: ModelDetails): string {
+  const day = (iso: string | null) => (iso ? iso.slice(0, 10) : "?");
+  if (m.knownFrom === "CRAWLED") return `crawled (the model itself read, ${day(m.crawledAt)})`;
+  if (m.knownFrom === "LISTED") return `the hub's listing only (${day(m.listedAt)}): files, card text and configs not read yet`;
+  return "named as a parent only";
 }

@@ -5,6 +5,8 @@ The expected figures are read from the graph with Cypher, independently of the A
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -79,6 +81,9 @@ def test_a_bundled_family_shows_its_real_counts_and_a_dossier_opens(real_page: P
     panel = real_page.locator("#panel-body")
     expect(panel.locator("h3")).to_have_text(RELABELLED_QUANT)
     expect(panel.locator("[data-field=license]")).to_have_text("llama3")
+    expect(panel.locator("[data-field=known-from]")).to_have_text(
+        re.compile(r"^(crawled \(the model itself read, \d{4}-\d\d-\d\d\)|the hub's listing only \(\d{4}-)")
+    )
     expect(panel.locator(".conflict-list")).to_contain_text("R23")
     real_page.screenshot(path=str(ARTIFACTS / "21-real-panel.png"), full_page=True)
 
