@@ -28,7 +28,7 @@ from hubreplay.serve.views import (
 )
 from hubreplay.snapshot.store import ModelEntry, Snapshot
 
-__all__ = ["list_models", "list_spaces", "page_window", "paginate"]
+__all__ = ["list_models", "list_spaces", "page_limit", "page_window", "paginate"]
 
 _TRUE: Final = frozenset({"true", "1", "True"})
 _SORT_KEYS: Final[dict[str, Callable[[ModelEntry], Any]]] = {
@@ -60,7 +60,8 @@ def _decode_cursor(cursor: str | None) -> int:
     return int(value)
 
 
-def _limit(request: Request, max_page: int) -> int:
+def page_limit(request: Request, max_page: int) -> int:
+    """The ``limit`` query parameter (positive), capped at ``max_page``; ``max_page`` when absent."""
     raw = request.query_params.get("limit")
     if raw is None:
         return max_page
@@ -77,7 +78,7 @@ def page_window(
     request: Request, total: int, *, max_page: int, default_page: int | None = None
 ) -> tuple[int, int, dict[str, str]]:
     """(offset, page size, headers) of the requested page; headers carry ``Link: <…>; rel="next"`` if more remain."""
-    page_size = _limit(request, max_page) if "limit" in request.query_params else (default_page or max_page)
+    page_size = page_limit(request, max_page) if "limit" in request.query_params else (default_page or max_page)
     offset = _decode_cursor(request.query_params.get("cursor"))
     headers: dict[str, str] = {}
     if offset + page_size < total:

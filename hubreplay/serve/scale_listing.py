@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from hubreplay.scale.catalog import ScaleCatalog
 from hubreplay.serve import responses
+from hubreplay.serve.listing import page_limit
 from hubreplay.serve.views import LIST_REFUSED_EXPAND, MODEL_EXPAND_KEYS, BadQueryError, check_expand, list_item
 
 __all__ = ["Cursor", "list_models"]
@@ -68,19 +69,6 @@ def _sort(request: Request, catalog: ScaleCatalog) -> str | None:
     if direction not in (None, "-1"):
         raise BadQueryError('"direction" must be -1 (the scale hub lists newest / largest first)')
     return sort
-
-
-def _limit(request: Request, max_page: int) -> int:
-    raw = request.query_params.get("limit")
-    if raw is None:
-        return max_page
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadQueryError(f'"limit" must be an integer; got "{raw}"') from exc
-    if value < 1:
-        raise BadQueryError('"limit" must be positive')
-    return min(value, max_page)
 
 
 def _indexed(
@@ -155,7 +143,7 @@ def list_models(
     if expand and (full or card_data or config):
         raise BadQueryError('"expand" cannot be combined with "full", "cardData" or "config"')
     sort = _sort(request, catalog)
-    limit = _limit(request, max_page)
+    limit = page_limit(request, max_page)
     cursor = Cursor.decode(params.get("cursor"), sort)
     served = cursor.served if cursor else 0
     if truncate_after is not None:
