@@ -166,7 +166,10 @@ def main() -> None:
                     figures["full_sweep"] = full = _sweep("full", client, hub, pids, full=True)
                     print(json.dumps({k: v for k, v in full.items() if k != "timeline_s_seen_written_pending"}))
                     if not args.skip_propagation:
+                        from workers.app import app as celery_app
                         from workers.propagation_fanout import recompute_all_models
+
+                        celery_app.conf.update(broker_url=redis_url, result_backend=redis_url)
 
                         load_before, started = _load(), time.perf_counter()
                         report = recompute_all_models(driver)

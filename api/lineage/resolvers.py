@@ -16,6 +16,7 @@ from api.pagination import DEFAULT_PAGE, PageInfo, check_first, decode_cursor, e
 
 __all__ = ["FamilyRoot", "LineageQuery", "ModelConnection"]
 
+_TOTAL = frozenset({"totalCount"})
 RESULT_FIELDS = frozenset({"effectiveTerms", "conflicts", "commercialStatus", "euAiAct", "propagationSource"})
 """Model fields answered from the propagation result: asked for, the result is read with the model's facts."""
 
@@ -66,10 +67,11 @@ class LineageQuery:
             has_conflict=has_conflict,
             first=first,
             after=decode_cursor("models", after),
+            with_total=selects_any(info, _TOTAL),  # counting every match costs more than the page
         )
         info.context.loaders.prime_models(page.items, None)
         return ModelConnection(
-            total_count=page.total,
+            total_count=page.total if page.total is not None else 0,  # (not selected, so never sent)
             edges=[Model.from_internal(f, None) for f in page.items],
             page_info=PageInfo(
                 has_next_page=page.next_after is not None,

@@ -25,6 +25,7 @@ async def model_page(
     has_conflict: bool | None,
     first: int,
     after: str | None,
+    with_total: bool = True,
 ) -> ModelPage:
     """One page of models matching the filters, ordered by id, with the total."""
     if search is not None and len(search) > MAX_SEARCH:
@@ -38,6 +39,7 @@ async def model_page(
             has_conflict=has_conflict,
             limit=first,
             after=after,
+            with_total=with_total,
         )
 
 

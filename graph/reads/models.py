@@ -122,8 +122,13 @@ def plan_search(
     has_conflict: bool | None = None,
     limit: int = 50,
     after: str | None = None,
+    with_total: bool = True,
 ) -> c.Plan[ModelPage]:
-    """Models (current state) whose id contains ``search`` (any case), filtered, ordered by id."""
+    """Models (current state) whose id contains ``search`` (any case), filtered, ordered by id.
+
+    ``with_total``: also count every match (on the whole Hub a common term matches ~10⁵ models, and
+    counting them costs more than the page; without it ``total`` is None).
+    """
     _check_page(limit)
     needle = search.strip().lower() if search and search.strip() else None
     params: dict[str, Any] = {
@@ -135,11 +140,11 @@ def plan_search(
     }
     given = {name: value for name, value in params.items() if value is not None}
     count_statement, page_statement = q.search_statements(frozenset(given))
-    counted = yield c.Query(count_statement, given)
+    counted = (yield c.Query(count_statement, given)) if with_total else None
     rows = yield c.Query(page_statement, {**given, "after": after, "limit": limit + 1})
     items = [f for f in (facts_from(r["model"], None) for r in rows[:limit]) if f is not None]
     next_after = items[-1].id if len(rows) > limit and items else None
-    return ModelPage(tuple(items), int(counted[0]["total"]), next_after)
+    return ModelPage(tuple(items), None if counted is None else int(counted[0]["total"]), next_after)
 
 
 def plan_roots(*, limit: int = 50) -> c.Plan[tuple[RootEntry, ...]]:

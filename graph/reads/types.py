@@ -233,7 +233,7 @@ class ModelFacts:
 @dataclass(frozen=True, slots=True)
 class ModelPage:
     items: tuple[ModelFacts, ...]
-    total: int
+    total: int | None  # None when not counted
     next_after: str | None  # the last id of the page when more follow
 
 
