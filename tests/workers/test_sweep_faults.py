@@ -67,6 +67,16 @@ def undisturbed(hub: ReplayServer, redis_url: str, neo4j_uri: str, neo4j_driver:
         assert report.state is JobState.DONE and not GAP_KINDS & set(report.problems_by_kind), report.to_dict()
         assert report.problems_by_kind.get("card_tag_disagree", 0) > 0  # cards naming renamed bases: kept as facts
         assert report.counters["pages_listed"] == MODELS // PAGE
+        # the cycles the hub declares across its pages are written as declared (each model names the next)
+        cycles = httpx.get(f"{hub.url}/_replay/health", timeout=10).json()["cycles"]
+        assert cycles
+        for cycle in cycles:
+            pairs = [{"child": a, "parent": b} for a, b in zip(cycle, [*cycle[1:], cycle[0]], strict=True)]
+            records, _, _ = neo4j_driver.execute_query(
+                "UNWIND $pairs AS p MATCH (:Model {id: p.child})-[d:DERIVED_FROM]->(:Model {id: p.parent}) "
+                "WHERE d.valid_to IS NULL RETURN count(d) AS n", pairs=pairs,
+            )
+            assert records[0]["n"] == len(cycle), cycle
         return graph_fingerprint(neo4j_driver)
     finally:
         procs.stop_all()
