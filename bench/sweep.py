@@ -19,6 +19,10 @@ starts ``--workers`` Celery worker processes (all queues), and measures through 
    root, ``models(search: "llama")`` — p50 / p99 over ``--calls`` calls each, through ``graph.reads``.
 
 Prints and saves the figures with the load average before and after each step.
+
+``--list-only``: no graph, no workers — only walk every page of the listing the way a sweep's page
+units do (``HubClient.models_page`` + ``crawler.listing.read_page``, in this process): the requests
+a full sweep costs and how fast the hub and the listing reader go.
 """
 
 from __future__ import annotations
@@ -82,6 +86,30 @@ def _sweep(name: str, client: Any, hub: Any, pids: dict[str, int], *, full: bool
     }
 
 
+def _list_only(hub: Any, page_size: int) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from crawler.hubclient import HubClient
+    from crawler.listing import read_page
+    from crawler.settings import CrawlerSettings
+    from workers.sweepjob import listing_params
+
+    client = HubClient(CrawlerSettings(endpoint=hub.url))
+    hub.stats.reset()
+    load_before, started = _load(), time.perf_counter()
+    url: str | None = client.models_listing_url(listing_params(page_size))
+    pages = models = observations = 0
+    while url:
+        page = client.models_page(url)
+        listed = read_page(page, datetime.now(UTC))
+        pages, models, observations = pages + 1, models + len(listed.model_ids), observations + len(listed.observations)
+        url = page.next_url
+    seconds = time.perf_counter() - started
+    return {"pages": pages, "models": models, "observations": observations, "client_requests": client.requests,
+            "hub_requests": hub.stats.snapshot()["total"], "seconds": round(seconds, 1),
+            "models_per_s": round(models / seconds, 1), "load_before": load_before, "load_after": _load()}
+
+
 def _reads(driver: Any, calls: int, seed: int) -> dict[str, Any]:
     from graph import reads
     from graph.reads.models import plan_search
@@ -134,6 +162,7 @@ def main() -> None:
     parser.add_argument("--neo4j-uri", default=None)
     parser.add_argument("--loglevel", default="WARNING")
     parser.add_argument("--skip-propagation", action="store_true")
+    parser.add_argument("--list-only", action="store_true", help="only walk the listing (no graph, no workers)")
     parser.add_argument("--out", type=Path, default=Path("var/bench/sweep.json"))
     args = parser.parse_args()
 
@@ -150,6 +179,12 @@ def main() -> None:
     began = time.perf_counter()
     with serve_scale_in_thread(ScaleSettings(kind="synthetic", models=args.models, seed=args.seed)) as hub:
         figures["hub_startup_s"] = round(time.perf_counter() - began, 1)
+        if args.list_only:
+            figures["listing"] = _list_only(hub, 1000)
+            print(json.dumps(figures["listing"]))
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(figures, indent=2, default=str))
+            return
         with tempfile.TemporaryDirectory(prefix="lineage-bench-sweep-") as tmp, _stack(args, Path(tmp)) as (
             redis_url, neo4j_uri, pids,
         ):
