@@ -19,7 +19,7 @@ from graph.db import read_query, write_query
 from graph.errors import InvalidArgument, ModelNotFound, StaleRemovalRefused, translated
 from graph.statements import staleness as q
 
-__all__ = ["DEFAULT_MAX_SHARE", "HUB", "StalenessReport", "mark_stale", "mark_unlisted"]
+__all__ = ["DEFAULT_MAX_SHARE", "HUB", "StalenessReport", "case_twins", "mark_stale", "mark_unlisted"]
 
 HUB = "the hub listing"
 
@@ -131,3 +131,14 @@ def mark_unlisted(
 
 
 _MARK_CHUNK = 10_000
+
+
+def case_twins(driver: Driver, ids: list[str], *, database: str | None = None) -> list[str]:
+    """Those of ``ids`` that another, current model spells in another letter case (likely renamed)."""
+    if not ids:
+        return []
+    with translated():
+        rows, _, _ = driver.execute_query(
+            read_query(driver, q.CASE_TWINS), {"ids": ids}, database_=database, routing_=RoutingControl.READ
+        )
+    return [str(r["id"]) for r in rows]

@@ -227,6 +227,16 @@ class WorkerSettings(BaseSettings):
         ),
     )
 
+    sweep_verify_gone: int = Field(
+        default=500,
+        ge=0,
+        validation_alias="LINEAGE_SWEEP_VERIFY_GONE",
+        description=(
+            "After a full sweep marks models no longer listed, this many of them are read once more (those another "
+            "model now spells in another letter case first), so that the hub says whether each was renamed (an "
+            "alias) or deleted; 0: none."
+        ),
+    )
     deepen_every_s: int = Field(
         default=3_600,
         ge=1,

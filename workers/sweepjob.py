@@ -29,10 +29,11 @@ from crawler.listing import LISTING_EXPAND, read_page
 from graph.errors import StaleRemovalRefused
 from graph.hub_listing import listing_state, record_listing
 from graph.reads.crawl_planning import KnownModel
-from graph.staleness import mark_unlisted
+from graph.staleness import case_twins, mark_unlisted
 from workers import pipeline
 from workers.crawljob import UnitRun, ingest
 from workers.errors import HubUnavailableError
+from workers.contract import JobOptions
 from workers.jobs import Counter, JobStore
 from workers.settings import WorkerSettings
 
@@ -100,6 +101,24 @@ def run_sweep_page(run: UnitRun, page: int, url: str, stop_before: str | None) -
         run.spawned.append(pipeline.sweep_unit(page + 1, fetched.next_url, None if stop is None else stop.isoformat()))
 
 
+def _verify_gone(store: JobStore, options: JobOptions, settings: WorkerSettings, driver: Driver,
+                 gone: list[str], database: str | None) -> None:
+    """Ask the hub about models a full listing no longer names: renamed (an alias follows) or deleted.
+
+    Those another model now spells in another letter case come first (the hub's ids ignore case, so a
+    repo whose id changed case is listed under its new spelling); at most ``sweep_verify_gone`` in all,
+    as one crawl job of its own.
+    """
+    if not gone or settings.sweep_verify_gone <= 0:
+        return
+    twins = case_twins(driver, gone, database=database)
+    seeds = list(dict.fromkeys([*twins, *gone]))[: settings.sweep_verify_gone]
+    verify = JobOptions(seeds=tuple(seeds), endpoint=options.endpoint, up=False, down=0, deployers=False,
+                        breadth=settings.default_breadth)
+    job_id = pipeline.start_job(store, verify, settings)
+    log.info("sweep.verifying_gone", crawl_id=job_id, models=len(seeds), case_twins=len(twins))
+
+
 def finish_sweep(store: JobStore, job_id: str, driver: Driver, settings: WorkerSettings, *,
                  database: str | None) -> list[dict[str, str]]:
     """The sweep's last graph step: mark what a full listing no longer names, then move the high-water mark.
@@ -127,6 +146,7 @@ def finish_sweep(store: JobStore, job_id: str, driver: Driver, settings: WorkerS
                 driver, run_id=job_id, started=started, max_share=settings.sweep_stale_max_share, database=database
             )
             store.increment(job_id, {Counter.MARKED_STALE: report.marked})
+            _verify_gone(store, options, settings, driver, list(report.candidates), database)
         except StaleRemovalRefused as refused:
             # a listing that lost this much is suspect: the mark stays too, so the next sweep reads it again
             problems.append({"model_id": "sweep", "kind": "staleness_refused",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["STALE_CANDIDATES", "STALE_MARK", "UNLISTED_COUNT", "UNLISTED_IDS"]
+__all__ = ["CASE_TWINS", "STALE_CANDIDATES", "STALE_MARK", "UNLISTED_COUNT", "UNLISTED_IDS"]
 
 # The family is the root and its descendants (ancestry index) up to $max_depth; deleted
 # models are facts already, not candidates.
@@ -46,4 +46,13 @@ RETURN count(m) AS total,
 UNLISTED_IDS = _UNLISTED + """
   AND m.last_seen < $started AND m.stale IS NULL
 RETURN m.id AS id ORDER BY id
+"""
+
+# Of these models, those another (not stale) model now answers for in another letter case: the hub's
+# ids are case-insensitive, so a repo whose id changed case is listed under its new spelling.
+CASE_TWINS = """
+UNWIND $ids AS id
+MATCH (old:Model {id: id})
+WHERE EXISTS { MATCH (twin:Model {search_id: old.search_id}) WHERE twin.id <> old.id AND twin.stale IS NULL }
+RETURN old.id AS id ORDER BY id
 """

@@ -21,7 +21,7 @@ from neo4j import Driver
 
 from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
 from hubreplay.snapshot.store import Snapshot
-from tests.support.crawl import WorkerProcs, crawl_env, family, graph_fingerprint, wait_job
+from tests.support.crawl import WorkerProcs, crawl_env, family, graph_fingerprint, wait_for, wait_job
 from tests.support.stack import free_port
 from workers.client import CrawlClient
 from workers.contract import JobState
@@ -187,7 +187,8 @@ def test_a_full_sweep_marks_what_the_hub_no_longer_lists_and_refuses_a_truncated
     port = free_port()
     ids = sorted(Snapshot.load(snapshot).models)
     gone_few = ids[:5]  # under the 5 % cap
-    env = crawl_env(sweep_redis, neo4j_uri, {f"http://127.0.0.1:{port}": 100_000}, LINEAGE_SWEEP_PAGE_SIZE=str(PAGE))
+    env = crawl_env(sweep_redis, neo4j_uri, {f"http://127.0.0.1:{port}": 100_000}, LINEAGE_SWEEP_PAGE_SIZE=str(PAGE),
+                    LINEAGE_SWEEP_VERIFY_GONE="0")  # (the hub is asked about them in the next test)
     procs = WorkerProcs(env, tmp_path / "logs")
     procs.start("sweep-stale", concurrency=2)
     try:
@@ -220,3 +221,48 @@ def _without(folder: Path, ids: list[str], dest: Path) -> Path:
         with opener(part, "wt", encoding="utf-8") as handle:
             handle.writelines(lines)
     return dest
+
+
+def _renamed(folder: Path, old: str, new: str, dest: Path) -> Path:
+    """A copy of the snapshot at ``folder`` whose hub lists ``old`` as ``new`` and answers ``old`` with a 307."""
+    shutil.copytree(folder, dest)
+    for part in dest.glob("models.jsonl*"):
+        opener = gzip.open if part.suffix == ".gz" else open
+        with opener(part, "rt", encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle]
+        for row in rows:
+            if row["id"] == old:
+                row["id"] = row["modelId"] = new
+        with opener(part, "wt", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(row) + "\n" for row in rows)
+    with (dest / "aliases.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"old": old, "new": new, "evidence": "renamed for this test"}) + "\n")
+    return dest
+
+
+def test_a_model_whose_id_changed_case_is_asked_for_again_and_becomes_an_alias_of_its_new_spelling(
+    client: CrawlClient, snapshot: Path, sweep_redis: str, neo4j_uri: str, tmp_path: Path, clean_graph: Driver
+) -> None:
+    port = free_port()
+    old = next(m for m in sorted(Snapshot.load(snapshot).models) if m.startswith("synthetic-org/") and m != m.lower())
+    new = old.lower()
+    env = crawl_env(sweep_redis, neo4j_uri, {f"http://127.0.0.1:{port}": 100_000}, LINEAGE_SWEEP_PAGE_SIZE=str(PAGE))
+    procs = WorkerProcs(env, tmp_path / "logs")
+    procs.start("sweep-case", concurrency=2)
+    try:
+        procs.wait_ready()
+        with serve_in_thread(snapshot, port=port) as server:
+            assert wait_job(client, str(client.request_sweep(full=True, endpoint=server.url)), 180).state is JobState.DONE
+        with serve_in_thread(_renamed(snapshot, old, new, tmp_path / "renamed"), port=port) as server:
+            second = wait_job(client, str(client.request_sweep(full=True, endpoint=server.url)), 180)
+            assert second.counters["marked_stale"] == 1
+            # the sweep's last step asked the hub about the model it no longer lists: a crawl job of its own
+            wait_for(lambda: not client.store.active_jobs(), timeout_s=120)
+    finally:
+        procs.stop_all()
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (a:ModelAlias {id: $old})-[:ALIAS_OF]->(m:Model) RETURN m.id AS id", old=old
+    )
+    assert [r["id"] for r in records] == [new]
+    records, _, _ = clean_graph.execute_query("MATCH (m:Model {id: $old}) RETURN count(m) AS n", old=old)
+    assert records[0]["n"] == 0  # one model, under its new spelling, with the old one as its alias
