@@ -88,6 +88,12 @@ def test_picking_a_family_draws_it_and_renders_its_counts(page: Page, stub_serve
     assert {"root": MISTRAL, "license": None, "term": None, "asOf": None, "limit": 300} in calls
 
 
+KNOWN_FROM_TEXT = {
+    "CRAWLED": "crawled (the model itself read, 2024-10-01)",
+    "LISTED": "the hub's listing only (2024-10-02): files, card text and configs not read yet",
+}
+
+
 def test_clicking_a_node_shows_its_panel_and_its_dossier_opens(page: Page, stub_server: StubServer, screenshot: Any) -> None:
     open_family(page, LLAMA)
     click_node(page, LEGAL)
@@ -95,6 +101,7 @@ def test_clicking_a_node_shows_its_panel_and_its_dossier_opens(page: Page, stub_
     expect(panel.locator("h3")).to_have_text(LEGAL)
     expect(panel.locator("[data-field=license]")).to_have_text("mit")
     expect(panel.locator("[data-field=commercial]")).to_contain_text("allowed")
+    expect(panel.locator("[data-field=known-from]")).to_have_text(KNOWN_FROM_TEXT["LISTED"])  # (the stub: two levels down, listed only)
     expect(panel.locator(".conflict-list")).to_contain_text("relicensed-without-flow-down")
     expect(panel.locator(".conflict-list")).to_contain_text("✖ violation")
     assert page.evaluate("() => window.lineageDashboard.graph.cy.$(':selected').map(n => n.id())") == [LEGAL]

@@ -31,7 +31,7 @@ API_KEY = "test-key-3f9a1c-5d2e8b7a40c6e91f3b28d4a7"
 DASHBOARD = {
     "pickers": "query DashboardPickers($first: Int!) { roots(first: $first) { descendantCount model { id author status declaredLicenseId conflictState } } licenses { id family commercial } terms { id kind description } }",
     "propagation": "query DashboardPropagation($root: ID, $license: String, $term: String, $asOf: DateTime, $limit: Int) { propagation(root: $root, license: $license, term: $term, asOf: $asOf) { scope totalModels byDepth { depth count } byRelation { relation count } termFlow { termId kind keep drop violate } topRelicensingPoints { parent { id } child { id } droppedTerms fromLicense toLicense downstreamCount } conflictsByRule { ruleId severity count } deploymentsReached { id kind modelId operator status url } graph(limit: $limit) { truncated nodes { id depth licenseId conflictState status } edges { child parent relation } } } }",
-    "model": "query DashboardModel($id: ID!, $asOf: DateTime) { model(id: $id, asOf: $asOf) { id author status declaredLicenseId conflictState commercialStatus { status threshold licenseId reason } conflicts { ruleId severity message path licenses } } }",
+    "model": "query DashboardModel($id: ID!, $asOf: DateTime) { model(id: $id, asOf: $asOf) { id author status declaredLicenseId conflictState knownFrom listedAt crawledAt commercialStatus { status threshold licenseId reason } conflicts { ruleId severity message path licenses } } }",
     "search": "query DashboardSearch($search: String!, $first: Int!) { models(search: $search, first: $first) { totalCount edges { id author status declaredLicenseId conflictState } } }",
 }
 

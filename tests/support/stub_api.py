@@ -152,8 +152,12 @@ def _summary(m: StubModel) -> dict[str, Any]:
 def _details(m: StubModel) -> dict[str, Any]:
     commercial = {"llama3.1": "CONDITIONAL", "llama3": "CONDITIONAL", "apache-2.0": "ALLOWED", "mit": "ALLOWED",
                   "cc-by-nc-4.0": "NON_COMMERCIAL"}.get(m.license or "", "UNKNOWN")
+    listed_only = m.depth >= 2  # the family's deeper members are known from the hub's listing only
     return {
         **_summary(m),
+        "knownFrom": "LISTED" if listed_only else "CRAWLED",
+        "listedAt": "2024-10-02T08:00:00+00:00",
+        "crawledAt": None if listed_only else "2024-10-01T08:00:00+00:00",
         "commercialStatus": {
             "status": commercial,
             "threshold": "700M monthly active users" if commercial == "CONDITIONAL" else None,
