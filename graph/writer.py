@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j.exceptions import ConstraintError
 
 from crawler.observations import Observation
 from graph import ancestry
@@ -42,7 +43,9 @@ from graph.records import (
     DerivationRecord,
     GraphRecords,
     LinkType,
+    ModelRecord,
     NodeLabel,
+    VersionedLink,
     VersionedLinkType,
 )
 from graph.statements import aliases as aq
@@ -86,13 +89,17 @@ class GraphWriter:
         database: str | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         maintain_ancestry: bool = True,
+        create_new: bool = True,
     ) -> None:
+        """``create_new``: models the graph does not hold yet are created without the read-merge
+        steps (see :meth:`write`); False sends every row through the general upserts (the same graph)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._driver = driver
         self._database = database
         self._batch_size = batch_size
         self._maintain_ancestry = maintain_ancestry
+        self._create_new = create_new
 
     # -- public -------------------------------------------------------------------------
 
@@ -107,6 +114,11 @@ class GraphWriter:
 
         ``full_models``: see :func:`graph.mapping.map_observations` (None: every
         available/gated ModelSeen in the batch comes with all its derivations).
+
+        Models that the graph does not hold and that the batch observes once (most of a
+        listing sweep) are created with their publisher and licence in one statement, and
+        their derivations without reading stored versions: there are none. Should another
+        writer create one of them meanwhile, the batch is written again the general way.
         """
         return self.write_records(map_observations(observations, full_models=full_models), run_id=run_id)
 
@@ -115,7 +127,14 @@ class GraphWriter:
         started = time.perf_counter()
         report = WriteReport(run_id=run_id, skipped=records.skipped)
         with translated():
-            self._write_all(_Batched(self._driver, self._database), records, run_id, report)
+            try:
+                self._write_all(_Batched(self._driver, self._database), records, run_id, report, fast=self._create_new)
+            except ConstraintError:
+                if not self._create_new:
+                    raise
+                log.info("graph.write.created_meanwhile", run_id=run_id)  # a model appeared after the read
+                report = WriteReport(run_id=run_id, skipped=records.skipped)
+                self._write_all(_Batched(self._driver, self._database), records, run_id, report, fast=False)
             if self._maintain_ancestry:
                 report.ancestry_rebuilt = ancestry.refresh_dirty(
                     self._driver, database=self._database, batch_size=self._batch_size
@@ -138,7 +157,7 @@ class GraphWriter:
 
         def work(tx: ManagedTransaction) -> None:
             report.rows.clear()
-            self._write_all(_InTransaction(tx), records, run_id, report)
+            self._write_all(_InTransaction(tx), records, run_id, report, fast=False)
 
         with translated():
             with self._driver.session(database=self._database) as session:
@@ -151,7 +170,7 @@ class GraphWriter:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _write_all(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_all(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport, *, fast: bool) -> None:
         for alias in records.aliases:
             ex.work(partial(apply_alias, alias=alias, run_id=run_id))
             report.aliases += 1
@@ -160,12 +179,14 @@ class GraphWriter:
         for chunk in _chunks(sorted(records.model_ids()), self._batch_size):
             canonical.update({str(r["alias"]): str(r["id"]) for r in ex.query(aq.ALIAS_RESOLVE, {"ids": chunk})})
         records = rewrite_model_ids(records, canonical)
+        absent = self._absent(ex, records) if fast else set()
+        created = _created_once(records, absent)
         self._write_nodes(ex, records, run_id, report)
-        self._write_models(ex, records, run_id, report)
-        self._write_versioned(ex, records, run_id, report)
+        self._write_models(ex, records, run_id, report, created)
+        self._write_versioned(ex, records, run_id, report, created)
         self._write_links(ex, records, run_id, report)
-        open_edges, dirty = self._write_derivations(ex, records.derivations, run_id, report)
-        dirty |= self._close_missing(ex, records, report)
+        open_edges, dirty = self._write_derivations(ex, records.derivations, run_id, report, absent)
+        dirty |= self._close_missing(ex, records, report, created)
         if self._maintain_ancestry:
             self._ensure_ancestry(ex, open_edges, report)
         if dirty:
@@ -178,6 +199,14 @@ class GraphWriter:
         self._run_rounds(ex, wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
 
     # -- statements ---------------------------------------------------------------------
+
+    def _absent(self, ex: _Executor, records: GraphRecords) -> set[str]:
+        """Models and derivation children of the batch that the graph does not hold."""
+        ids = {m.id for m in records.models} | {d.child for d in records.derivations}
+        absent: set[str] = set()
+        for chunk in _chunks(sorted(ids), self._batch_size):
+            absent.update(str(x) for r in ex.query(wq.MODEL_ABSENT, {"ids": chunk}) for x in r["ids"])
+        return absent
 
     def _write_nodes(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
         by_label: dict[NodeLabel, list[dict[str, Any]]] = {label: [] for label in _NODE_ORDER}
@@ -195,42 +224,30 @@ class GraphWriter:
         for label in _NODE_ORDER:
             self._run(ex, wq.NODE_UPSERT[label], label.value, by_label[label], report, run_id)
 
-    def _write_models(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
-        models = [
-            {
-                "id": m.id,
-                "t": to_micros(m.prov.observed_at),
-                "url": m.prov.url,
-                "rev": m.prov.revision,
-                "status": m.status,
-                "gate": m.gate,
-                "created": _opt_micros(m.props.get("created_at")),
-                "modified": _opt_micros(m.props.get("last_modified")),
-                "known": m.known_from,
-                "props": {k: v for k, v in m.props.items() if k not in _TIME_PROPS},
-            }
-            for m in records.models
-        ]
+    def _write_models(
+        self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport, created: _Created
+    ) -> None:
+        models = [_model_row(m) for m in records.models if m.id not in created.models]
         self._run_rounds(ex, wq.MODEL_UPSERT, "Model", models, lambda r: (r["id"],), report, run_id)
+        new = []
+        for m in created.models.values():
+            row = _model_row(m)
+            full = created.full.get(m.id)
+            row["full"] = None if full is None else to_micros(full)
+            new.append(row)
+        self._run(ex, wq.MODEL_CREATE, "Model.created", new, report, run_id)
         unavailable = [_mention_row(m.id, m.prov) for m in records.unavailable]
         self._run(ex, wq.MODEL_UNAVAILABLE, "Model.unavailable", unavailable, report, run_id)
         mentions = [_mention_row(m.id, m.prov) for m in records.mentions]
         self._run(ex, wq.MODEL_MENTION, "Model.mention", mentions, report, run_id)
 
-    def _write_versioned(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_versioned(
+        self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport, created: _Created
+    ) -> None:
         for kind in (VersionedLinkType.PUBLISHED, VersionedLinkType.DECLARES):
-            rows = [
-                {
-                    "model": v.model_id,
-                    "target": v.target_id,
-                    "t": to_micros(v.prov.observed_at),
-                    "url": v.prov.url,
-                    "rev": v.prov.revision,
-                    "props": v.props,
-                }
-                for v in records.versioned
-                if v.type is kind
-            ]
+            first = [_versioned_row(v) for v in records.versioned if v.type is kind and v.model_id in created.models]
+            self._run(ex, wq.VERSIONED_CREATE[kind], f"{kind.value}.created", first, report, run_id)
+            rows = [_versioned_row(v) for v in records.versioned if v.type is kind and v.model_id not in created.models]
             self._run_rounds(ex, wq.VERSIONED_UPSERT[kind], kind.value, rows, lambda r: (r["model"],), report, run_id)
 
     def _write_links(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
@@ -251,12 +268,17 @@ class GraphWriter:
             self._run(ex, wq.LINK_UPSERT[kind], kind.value, rows, report, run_id)
 
     def _write_derivations(
-        self, ex: _Executor, derivations: Sequence[DerivationRecord], run_id: str, report: WriteReport
+        self,
+        ex: _Executor,
+        derivations: Sequence[DerivationRecord],
+        run_id: str,
+        report: WriteReport,
+        absent: Collection[str],
     ) -> tuple[list[dict[str, str]], set[str]]:
         open_edges: list[dict[str, str]] = []
         dirty: set[str] = set()
         for chunk in _chunks(list(derivations), self._batch_size):
-            writes, opened = ex.work(partial(_derivation_chunk, chunk=chunk, run_id=run_id))
+            writes, opened = ex.work(partial(_derivation_chunk, chunk=chunk, run_id=run_id, absent=absent))
             report.transactions += 1
             report.rows["DERIVED_FROM"] += len(chunk)
             for w in writes:
@@ -269,8 +291,12 @@ class GraphWriter:
             open_edges.extend(opened)
         return open_edges, dirty
 
-    def _close_missing(self, ex: _Executor, records: GraphRecords, report: WriteReport) -> set[str]:
-        rows = [{"child": p.child, "parents": sorted(p.parents), "t": to_micros(p.observed_at)} for p in records.parent_sets]
+    def _close_missing(self, ex: _Executor, records: GraphRecords, report: WriteReport, created: _Created) -> set[str]:
+        rows = [
+            {"child": p.child, "parents": sorted(p.parents), "t": to_micros(p.observed_at)}
+            for p in records.parent_sets
+            if p.child not in created.models  # created with last_full_at and only this batch's edges
+        ]
         closed: set[str] = set()
         for batch in _rounds(rows, lambda r: (r["child"],)):
             for chunk in _chunks(batch, self._batch_size):
@@ -358,12 +384,15 @@ class _InTransaction:
 
 
 def _derivation_chunk(
-    tx: ManagedTransaction, chunk: list[DerivationRecord], run_id: str
+    tx: ManagedTransaction, chunk: list[DerivationRecord], run_id: str, absent: Collection[str]
 ) -> tuple[list[EdgeWrite], list[dict[str, str]]]:
-    """Read the stored versions of the chunk's edges, merge evidence in Python, write back."""
-    keys = [{"child": d.child, "parent": d.parent} for d in chunk]
+    """Read the stored versions of the chunk's edges, merge evidence in Python, write back.
+
+    Children in ``absent`` were not in the graph before this batch: they have no stored edges.
+    """
+    keys = [{"child": d.child, "parent": d.parent} for d in chunk if d.child not in absent]
     stored: dict[tuple[str, str], list[EdgeVersion]] = {}
-    for rec in tx.run(lq.DERIVED_READ, rows=keys):
+    for rec in tx.run(lq.DERIVED_READ, rows=keys) if keys else ():
         stored.setdefault((rec["child"], rec["parent"]), []).append(
             EdgeVersion.from_properties(rec["eid"], rec["props"])
         )
@@ -386,6 +415,55 @@ def _derivation_chunk(
     if creates:
         tx.run(lq.DERIVED_CREATE, rows=creates).consume()
     return writes, opened
+
+
+@dataclass(frozen=True, slots=True)
+class _Created:
+    """Models the batch creates in one statement: absent from the graph, observed once."""
+
+    models: dict[str, ModelRecord] = field(default_factory=dict)
+    full: dict[str, datetime] = field(default_factory=dict)  # the time of its full observation
+
+
+def _created_once(records: GraphRecords, absent: set[str]) -> _Created:
+    """The batch's models to create: absent, with one model row, at most one publisher, one
+    licence and one parent set (always so for a listing); the others go the general way."""
+    if not absent:
+        return _Created()
+    counts = (
+        Counter(m.id for m in records.models),
+        Counter(v.model_id for v in records.versioned if v.type is VersionedLinkType.PUBLISHED),
+        Counter(v.model_id for v in records.versioned if v.type is VersionedLinkType.DECLARES),
+        Counter(p.child for p in records.parent_sets),
+    )
+    models = {
+        m.id: m for m in records.models if m.id in absent and all(c[m.id] <= 1 for c in counts)
+    }
+    created = _Created(models=models)
+    for p in records.parent_sets:
+        if p.child in models:
+            created.full[p.child] = p.observed_at
+    return created
+
+
+def _model_row(m: ModelRecord) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "t": to_micros(m.prov.observed_at),
+        "url": m.prov.url,
+        "rev": m.prov.revision,
+        "status": m.status,
+        "gate": m.gate,
+        "created": _opt_micros(m.props.get("created_at")),
+        "modified": _opt_micros(m.props.get("last_modified")),
+        "known": m.known_from,
+        "props": {k: v for k, v in m.props.items() if k not in _TIME_PROPS},
+    }
+
+
+def _versioned_row(v: VersionedLink) -> dict[str, Any]:
+    return {"model": v.model_id, "target": v.target_id, "t": to_micros(v.prov.observed_at), "url": v.prov.url,
+            "rev": v.prov.revision, "props": v.props}
 
 
 def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:

@@ -25,12 +25,15 @@ __all__ = [
     "DT",
     "ROWS",
     "LINK_UPSERT",
+    "MODEL_ABSENT",
+    "MODEL_CREATE",
     "MODEL_MENTION",
     "MODEL_UNAVAILABLE",
     "MODEL_UPSERT",
     "NODE_KEY",
     "NODE_UPSERT",
     "PROBLEM_UPSERT",
+    "VERSIONED_CREATE",
     "VERSIONED_UPSERT",
 ]
 
@@ -96,6 +99,38 @@ FOREACH (_ IN CASE WHEN r.gate IS NOT NULL AND (size(gf) = 0 OR (r.t > last(gf) 
   SET m.gate_history = gh + r.gate, m.gate_valid_from = gf + r.t, m.gated = r.gate)
 """
 
+# ids of the batch the graph does not hold at all (not even as a mention or a parent)
+MODEL_ABSENT = """
+UNWIND $ids AS id
+OPTIONAL MATCH (m:Model {id: id})
+WITH id WHERE m IS NULL
+RETURN collect(id) AS ids
+"""
+
+
+def _opt_dt(expr: str) -> str:
+    return f"CASE WHEN {expr} IS NULL THEN null ELSE {DT(expr)} END"
+
+
+# A model new to the graph: what MODEL_UPSERT and DERIVED_CLOSE_MISSING (no edges yet) leave
+# on a model the graph did not hold, written without reading it first. rows: model rows (see
+# above) + ``full``: the time of its full observation (epoch µs) or null. The caller has proved
+# absence (MODEL_ABSENT); a model created meanwhile fails the unique constraint.
+MODEL_CREATE = ROWS + """CREATE (m:Model {id: r.id})
+SET m += r.props, m.status = coalesce(r.status, 'unknown'),
+    m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev,
+    m.listed_at = CASE WHEN r.known = 'listed' THEN r.t END,
+    m.crawled_at = CASE WHEN r.known = 'crawled' THEN r.t END,
+    m.created_at = """ + _opt_dt("r.created") + """,
+    m.last_modified = """ + _opt_dt("r.modified") + """,
+    m.status_history = CASE WHEN r.status IS NULL THEN null ELSE [r.status] END,
+    m.status_valid_from = CASE WHEN r.status IS NULL THEN null ELSE [r.t] END,
+    m.gate_history = CASE WHEN r.gate IS NULL THEN null ELSE [r.gate] END,
+    m.gate_valid_from = CASE WHEN r.gate IS NULL THEN null ELSE [r.t] END,
+    m.gated = r.gate,
+    m.last_full_at = """ + _opt_dt("r.full") + """
+"""
+
 MODEL_MENTION = ROWS + """MERGE (m:Model {id: r.id})
 ON CREATE SET m.status = 'unknown', m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run,
               m.source_url = r.url, m.revision = r.rev
@@ -126,6 +161,24 @@ SET v.valid_from = r.t, v.first_seen = r.t, v.last_seen = r.t, v.observed_at = r
     v.source_url = r.url, v.revision = r.rev, v += r.props
 SET m.{model_prop} = r.target
 """
+
+# The first version of a model created by this batch (MODEL_CREATE): no open version to look up.
+_VERSIONED_CREATE_TEMPLATE = ROWS.replace("{", "{{").replace("}", "}}") + """MATCH (m:Model {{id: r.model}})
+MATCH (t:{target} {{id: r.target}})
+CREATE {new_pattern}
+SET v.valid_from = r.t, v.first_seen = r.t, v.last_seen = r.t, v.observed_at = r.t, v.last_run = $run,
+    v.source_url = r.url, v.revision = r.rev, v += r.props
+SET m.{model_prop} = r.target
+"""
+
+VERSIONED_CREATE: dict[VersionedLinkType, str] = {
+    VersionedLinkType.DECLARES: _VERSIONED_CREATE_TEMPLATE.format(
+        target="License", new_pattern="(m)-[v:DECLARES]->(t)", model_prop="declared_license"
+    ),
+    VersionedLinkType.PUBLISHED: _VERSIONED_CREATE_TEMPLATE.format(
+        target="Party", new_pattern="(t)-[v:PUBLISHED]->(m)", model_prop="author"
+    ),
+}
 
 VERSIONED_UPSERT: dict[VersionedLinkType, str] = {
     VersionedLinkType.DECLARES: _VERSIONED_TEMPLATE.format(
