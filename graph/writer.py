@@ -234,6 +234,9 @@ class GraphWriter:
             row = _model_row(m)
             full = created.full.get(m.id)
             row["full"] = None if full is None else to_micros(full)
+            published, declares = created.published.get(m.id), created.declares.get(m.id)
+            row["pub"] = None if published is None else _versioned_row(published)
+            row["lic"] = None if declares is None else _versioned_row(declares)
             new.append(row)
         self._run(ex, wq.MODEL_CREATE, "Model.created", new, report, run_id)
         unavailable = [_mention_row(m.id, m.prov) for m in records.unavailable]
@@ -245,8 +248,6 @@ class GraphWriter:
         self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport, created: _Created
     ) -> None:
         for kind in (VersionedLinkType.PUBLISHED, VersionedLinkType.DECLARES):
-            first = [_versioned_row(v) for v in records.versioned if v.type is kind and v.model_id in created.models]
-            self._run(ex, wq.VERSIONED_CREATE[kind], f"{kind.value}.created", first, report, run_id)
             rows = [_versioned_row(v) for v in records.versioned if v.type is kind and v.model_id not in created.models]
             self._run_rounds(ex, wq.VERSIONED_UPSERT[kind], kind.value, rows, lambda r: (r["model"],), report, run_id)
 
@@ -422,6 +423,8 @@ class _Created:
     """Models the batch creates in one statement: absent from the graph, observed once."""
 
     models: dict[str, ModelRecord] = field(default_factory=dict)
+    published: dict[str, VersionedLink] = field(default_factory=dict)
+    declares: dict[str, VersionedLink] = field(default_factory=dict)
     full: dict[str, datetime] = field(default_factory=dict)  # the time of its full observation
 
 
@@ -436,10 +439,18 @@ def _created_once(records: GraphRecords, absent: set[str]) -> _Created:
         Counter(v.model_id for v in records.versioned if v.type is VersionedLinkType.DECLARES),
         Counter(p.child for p in records.parent_sets),
     )
+    odd = {v.model_id for v in records.versioned if not v.props.keys() <= _CREATED_LINK_PROPS[v.type]}
     models = {
-        m.id: m for m in records.models if m.id in absent and all(c[m.id] <= 1 for c in counts)
+        m.id: m
+        for m in records.models
+        if m.id in absent and m.id not in odd and all(c[m.id] <= 1 for c in counts)
+        and m.props.keys() <= _CREATED_MODEL_PROPS
     }
     created = _Created(models=models)
+    by_kind = {VersionedLinkType.PUBLISHED: created.published, VersionedLinkType.DECLARES: created.declares}
+    for v in records.versioned:
+        if v.model_id in models:
+            by_kind[v.type][v.model_id] = v
     for p in records.parent_sets:
         if p.child in models:
             created.full[p.child] = p.observed_at
@@ -471,6 +482,11 @@ def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:
 
 
 _TIME_PROPS = ("created_at", "last_modified")
+_CREATED_MODEL_PROPS = frozenset(wq.CREATED_MODEL_PROPS) | frozenset(_TIME_PROPS)
+_CREATED_LINK_PROPS = {
+    VersionedLinkType.PUBLISHED: frozenset(wq.CREATED_PUBLISHED_PROPS),
+    VersionedLinkType.DECLARES: frozenset(wq.CREATED_DECLARES_PROPS),
+}
 _EDGE_TIMES = ("first_seen", "last_seen", "valid_from")
 
 

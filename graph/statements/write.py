@@ -22,6 +22,9 @@ from __future__ import annotations
 from graph.records import LinkType, NodeLabel, VersionedLinkType
 
 __all__ = [
+    "CREATED_DECLARES_PROPS",
+    "CREATED_MODEL_PROPS",
+    "CREATED_PUBLISHED_PROPS",
     "DT",
     "ROWS",
     "LINK_UPSERT",
@@ -33,7 +36,6 @@ __all__ = [
     "NODE_KEY",
     "NODE_UPSERT",
     "PROBLEM_UPSERT",
-    "VERSIONED_CREATE",
     "VERSIONED_UPSERT",
 ]
 
@@ -112,12 +114,42 @@ def _opt_dt(expr: str) -> str:
     return f"CASE WHEN {expr} IS NULL THEN null ELSE {DT(expr)} END"
 
 
-# A model new to the graph: what MODEL_UPSERT and DERIVED_CLOSE_MISSING (no edges yet) leave
-# on a model the graph did not hold, written without reading it first. rows: model rows (see
-# above) + ``full``: the time of its full observation (epoch µs) or null. The caller has proved
-# absence (MODEL_ABSENT); a model created meanwhile fails the unique constraint.
-MODEL_CREATE = ROWS + """CREATE (m:Model {id: r.id})
-SET m += r.props, m.status = coalesce(r.status, 'unknown'),
+# Properties MODEL_CREATE writes by name (graph.mapping's model props, times aside) and those of
+# a DECLARES version. Named, not ``+= r.props``: a map of unknown keys makes Cypher materialise
+# every row between reads and writes (Eager), which costs more than the writes. The writer sends
+# a model whose rows hold any other key through the upserts.
+CREATED_MODEL_PROPS = (
+    "hub", "name", "author", "pipeline_tag", "library", "sha", "downloads", "likes", "params",
+    "training_compute_flops", "license_raw", "license_name", "license_link", "tags", "datasets",
+)  # fmt: skip
+CREATED_DECLARES_PROPS = ("raw", "license_name", "license_link")
+CREATED_PUBLISHED_PROPS: tuple[str, ...] = ()
+
+
+def _named(var: str, source: str, keys: tuple[str, ...]) -> str:
+    return "".join(f", {var}.{k} = {source}.{k}" for k in keys)
+
+
+def _version(var: str, row: str, keys: tuple[str, ...]) -> str:
+    """The properties VERSIONED_UPSERT gives a first version (no open one before it)."""
+    t = DT(row + ".t")  # one SET evaluates every value before it assigns any
+    return (
+        f"SET {var}.valid_from = {t}, {var}.first_seen = {t}, {var}.last_seen = {t}, {var}.observed_at = {t}, "
+        f"{var}.last_run = $run, {var}.source_url = {row}.url, {var}.revision = {row}.rev"
+        + _named(var, row + ".props", keys)
+    )
+
+
+# A model new to the graph with its publisher and declared licence, in one statement: what
+# MODEL_UPSERT, VERSIONED_UPSERT (no open version yet) and DERIVED_CLOSE_MISSING (no edges yet)
+# leave on a model the graph did not hold, written without reading it first. rows: model rows
+# (see above) + ``full``: the time of its full observation (epoch µs) or null, ``pub`` / ``lic``:
+# {target, t, url, rev, props} or null. The caller has proved absence (MODEL_ABSENT); a model
+# created meanwhile fails the unique constraint. Party and License nodes are written before.
+MODEL_CREATE = ROWS + """OPTIONAL MATCH (a:Party {id: r.pub.target})
+OPTIONAL MATCH (l:License {id: r.lic.target})
+CREATE (m:Model {id: r.id})
+SET m.status = coalesce(r.status, 'unknown')""" + _named("m", "r.props", CREATED_MODEL_PROPS) + """,
     m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev,
     m.listed_at = CASE WHEN r.known = 'listed' THEN r.t END,
     m.crawled_at = CASE WHEN r.known = 'crawled' THEN r.t END,
@@ -128,7 +160,15 @@ SET m += r.props, m.status = coalesce(r.status, 'unknown'),
     m.gate_history = CASE WHEN r.gate IS NULL THEN null ELSE [r.gate] END,
     m.gate_valid_from = CASE WHEN r.gate IS NULL THEN null ELSE [r.t] END,
     m.gated = r.gate,
+    m.author = CASE WHEN a IS NULL THEN r.props.author ELSE a.id END,
+    m.declared_license = l.id,
     m.last_full_at = """ + _opt_dt("r.full") + """
+FOREACH (_ IN CASE WHEN a IS NULL THEN [] ELSE [1] END |
+  CREATE (a)-[v:PUBLISHED]->(m)
+  """ + _version("v", "r.pub", CREATED_PUBLISHED_PROPS) + """)
+FOREACH (_ IN CASE WHEN l IS NULL THEN [] ELSE [1] END |
+  CREATE (m)-[v:DECLARES]->(l)
+  """ + _version("v", "r.lic", CREATED_DECLARES_PROPS) + """)
 """
 
 MODEL_MENTION = ROWS + """MERGE (m:Model {id: r.id})
@@ -161,24 +201,6 @@ SET v.valid_from = r.t, v.first_seen = r.t, v.last_seen = r.t, v.observed_at = r
     v.source_url = r.url, v.revision = r.rev, v += r.props
 SET m.{model_prop} = r.target
 """
-
-# The first version of a model created by this batch (MODEL_CREATE): no open version to look up.
-_VERSIONED_CREATE_TEMPLATE = ROWS.replace("{", "{{").replace("}", "}}") + """MATCH (m:Model {{id: r.model}})
-MATCH (t:{target} {{id: r.target}})
-CREATE {new_pattern}
-SET v.valid_from = r.t, v.first_seen = r.t, v.last_seen = r.t, v.observed_at = r.t, v.last_run = $run,
-    v.source_url = r.url, v.revision = r.rev, v += r.props
-SET m.{model_prop} = r.target
-"""
-
-VERSIONED_CREATE: dict[VersionedLinkType, str] = {
-    VersionedLinkType.DECLARES: _VERSIONED_CREATE_TEMPLATE.format(
-        target="License", new_pattern="(m)-[v:DECLARES]->(t)", model_prop="declared_license"
-    ),
-    VersionedLinkType.PUBLISHED: _VERSIONED_CREATE_TEMPLATE.format(
-        target="Party", new_pattern="(t)-[v:PUBLISHED]->(m)", model_prop="author"
-    ),
-}
 
 VERSIONED_UPSERT: dict[VersionedLinkType, str] = {
     VersionedLinkType.DECLARES: _VERSIONED_TEMPLATE.format(
