@@ -31,6 +31,7 @@ import random
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,8 @@ def main() -> None:
     parser.add_argument("--models-per-write", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--incremental", type=int, default=10_000)
+    parser.add_argument("--writers", type=int, default=1,
+                        help="batches of (a) written concurrently (each its own transactions; an experiment)")
     parser.add_argument("--wipe", action="store_true", help="empty the graph first (constraints and indexes kept)")
     parser.add_argument("--out", type=Path, default=Path("var/bench/listing_writer.json"))
     args = parser.parse_args()
@@ -205,7 +208,12 @@ def main() -> None:
         writer = GraphWriter(driver, batch_size=args.batch_size)
         load_s = 0.0
         reports: list[WriteReport] = []
-        for k, batch in enumerate(batches):
+        if args.writers > 1:
+            began = time.perf_counter()
+            with ThreadPoolExecutor(args.writers) as pool:
+                reports = list(pool.map(lambda b: writer.write(b, run_id="bench-listing"), batches))
+            load_s = time.perf_counter() - began
+        for k, batch in enumerate(batches if args.writers == 1 else ()):
             s, r = _timed(writer, [batch], "bench-listing")
             load_s += s
             reports += r
@@ -227,15 +235,19 @@ def main() -> None:
         driver.close()
     last = len(batches[-1]) and min(args.models_per_write, args.models - (len(batches) - 1) * args.models_per_write)
     rows: dict[str, int] = {}
+    spent: dict[str, float] = {}
     for r in reports:
         for k, v in r.rows.items():
             rows[k] = rows.get(k, 0) + v
+        for k, t in r.seconds_by.items():
+            spent[k] = spent.get(k, 0.0) + t
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpus python {platform.python_version()}",
         "models": args.models,
         "observations": n_obs,
         "models_per_write": args.models_per_write,
+        "writers": args.writers,
         "batch_size": args.batch_size,
         "a_first_load_seconds": round(load_s, 2),
         "a_first_load_models_per_second": round(args.models / load_s),
@@ -245,6 +257,7 @@ def main() -> None:
         "c_incremental_models_per_second": round(args.incremental / incr_s),
         "transactions_first_load": sum(r.transactions for r in reports),
         "rows_first_load": rows,
+        "seconds_first_load_by_statement": {k: round(t, 2) for k, t in sorted(spent.items(), key=lambda kv: -kv[1])},
         "graph": dict(counts[0]),
         "load_average_after_a": [round(x, 2) for x in load_avg_a],
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],

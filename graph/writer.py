@@ -76,7 +76,9 @@ class WriteReport:
     aliases: int = 0
     skipped: int = 0
     transactions: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # in the database calls and the Python between them (mapping not included)
+    # where the time went: per statement (round trips and commits included), "map" for the mapping
+    seconds_by: Counter[str] = field(default_factory=Counter)
 
 
 class GraphWriter:
@@ -120,7 +122,12 @@ class GraphWriter:
         their derivations without reading stored versions: there are none. Should another
         writer create one of them meanwhile, the batch is written again the general way.
         """
-        return self.write_records(map_observations(observations, full_models=full_models), run_id=run_id)
+        started = time.perf_counter()
+        records = map_observations(observations, full_models=full_models)
+        mapped = time.perf_counter() - started
+        report = self.write_records(records, run_id=run_id)
+        report.seconds_by["map"] += mapped
+        return report
 
     def write_records(self, records: GraphRecords, *, run_id: str) -> WriteReport:
         """Write already-mapped records (see :meth:`write`), one transaction per chunk."""
@@ -128,17 +135,20 @@ class GraphWriter:
         report = WriteReport(run_id=run_id, skipped=records.skipped)
         with translated():
             try:
-                self._write_all(_Batched(self._driver, self._database), records, run_id, report, fast=self._create_new)
+                self._write_all(_timed(self._driver, self._database, report), records, run_id, report,
+                                fast=self._create_new)
             except ConstraintError:
                 if not self._create_new:
                     raise
                 log.info("graph.write.created_meanwhile", run_id=run_id)  # a model appeared after the read
                 report = WriteReport(run_id=run_id, skipped=records.skipped)
-                self._write_all(_Batched(self._driver, self._database), records, run_id, report, fast=False)
+                self._write_all(_timed(self._driver, self._database, report), records, run_id, report, fast=False)
             if self._maintain_ancestry:
+                began = time.perf_counter()
                 report.ancestry_rebuilt = ancestry.refresh_dirty(
                     self._driver, database=self._database, batch_size=self._batch_size
                 )
+                report.seconds_by["ancestry.refresh"] += time.perf_counter() - began
         report.seconds = time.perf_counter() - started
         log.debug("graph.write", run_id=run_id, rows=dict(report.rows), seconds=round(report.seconds, 3))
         return report
@@ -369,6 +379,51 @@ class _Batched:
     def work(self, fn: Callable[[ManagedTransaction], T]) -> T:
         with self._driver.session(database=self._database) as session:
             return session.execute_write(write_work(self._driver, fn))
+
+
+class _Timed:
+    """An executor that adds the time of each call to ``report.seconds_by`` under its statement's name."""
+
+    def __init__(self, inner: _Executor, report: WriteReport) -> None:
+        self._inner = inner
+        self._report = report
+
+    def query(self, statement: str, params: dict[str, Any]) -> list[Any]:
+        began = time.perf_counter()
+        try:
+            return self._inner.query(statement, params)
+        finally:
+            self._report.seconds_by[_STATEMENT_NAMES.get(statement, "other")] += time.perf_counter() - began
+
+    def work(self, fn: Callable[[ManagedTransaction], T]) -> T:
+        began = time.perf_counter()
+        try:
+            return self._inner.work(fn)
+        finally:
+            name = getattr(getattr(fn, "func", fn), "__name__", "other")
+            self._report.seconds_by[_WORK_NAMES.get(name, name)] += time.perf_counter() - began
+
+
+def _timed(driver: Driver, database: str | None, report: WriteReport) -> _Timed:
+    return _Timed(_Batched(driver, database), report)
+
+
+_STATEMENT_NAMES: dict[str, str] = {
+    aq.ALIAS_RESOLVE: "aliases.resolve",
+    wq.MODEL_ABSENT: "Model.absent",
+    wq.MODEL_CREATE: "Model.created",
+    wq.MODEL_UPSERT: "Model",
+    wq.MODEL_UNAVAILABLE: "Model.unavailable",
+    wq.MODEL_MENTION: "Model.mention",
+    wq.PROBLEM_UPSERT: "problems",
+    lq.DERIVED_CLOSE_MISSING: "DERIVED_FROM.close",
+    lq.ANCESTRY_ENSURE: "HAS_ANCESTOR",
+    lq.ANCESTRY_MARK_DIRTY: "ancestry_dirty",
+    **{statement: label.value for label, statement in wq.NODE_UPSERT.items()},
+    **{statement: kind.value for kind, statement in wq.LINK_UPSERT.items()},
+    **{statement: kind.value for kind, statement in wq.VERSIONED_UPSERT.items()},
+}
+_WORK_NAMES = {"_derivation_chunk": "DERIVED_FROM", "apply_alias": "aliases.apply"}
 
 
 class _InTransaction:
