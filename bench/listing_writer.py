@@ -167,6 +167,8 @@ def main() -> None:
     parser.add_argument("--models-per-write", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--incremental", type=int, default=10_000)
+    parser.add_argument("--general", action="store_true",
+                        help="GraphWriter(create_new=False): every row through the upserts (the writer before issue 13)")
     parser.add_argument("--writers", type=int, default=1,
                         help="batches of (a) written concurrently (each its own transactions; an experiment)")
     parser.add_argument("--wipe", action="store_true", help="empty the graph first (constraints and indexes kept)")
@@ -205,7 +207,7 @@ def main() -> None:
         if args.wipe:
             with driver.session() as session:
                 session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-        writer = GraphWriter(driver, batch_size=args.batch_size)
+        writer = GraphWriter(driver, batch_size=args.batch_size, create_new=not args.general)
         load_s = 0.0
         reports: list[WriteReport] = []
         if args.writers > 1:
@@ -248,6 +250,7 @@ def main() -> None:
         "observations": n_obs,
         "models_per_write": args.models_per_write,
         "writers": args.writers,
+        "create_new": not args.general,
         "batch_size": args.batch_size,
         "a_first_load_seconds": round(load_s, 2),
         "a_first_load_models_per_second": round(args.models / load_s),

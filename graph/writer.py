@@ -242,11 +242,13 @@ class GraphWriter:
         new = []
         for m in created.models.values():
             row = _model_row(m)
+            props = row.pop("props")
+            row["vals"] = [props.get(k) for k in wq.CREATED_MODEL_PROPS]
             full = created.full.get(m.id)
             row["full"] = None if full is None else to_micros(full)
             published, declares = created.published.get(m.id), created.declares.get(m.id)
-            row["pub"] = None if published is None else _versioned_row(published)
-            row["lic"] = None if declares is None else _versioned_row(declares)
+            row["pub"] = None if published is None else _created_version(published, wq.CREATED_PUBLISHED_PROPS)
+            row["lic"] = None if declares is None else _created_version(declares, wq.CREATED_DECLARES_PROPS)
             new.append(row)
         self._run(ex, wq.MODEL_CREATE, "Model.created", new, report, run_id)
         unavailable = [_mention_row(m.id, m.prov) for m in records.unavailable]
@@ -468,8 +470,11 @@ def _derivation_chunk(
     creates = [{"child": w.child, "parent": w.parent, "props": _wire(w.props)} for w in writes if w.element_id is None]
     if updates:
         tx.run(lq.DERIVED_UPDATE, rows=updates).consume()
-    if creates:
-        tx.run(lq.DERIVED_CREATE, rows=creates).consume()
+    named = [c for c in creates if c["props"].keys() <= _DERIVED_KEYS]
+    if named:
+        tx.run(lq.DERIVED_CREATE, rows=named).consume()
+    if len(named) < len(creates):
+        tx.run(lq.DERIVED_CREATE_ANY, rows=[c for c in creates if not c["props"].keys() <= _DERIVED_KEYS]).consume()
     return writes, opened
 
 
@@ -532,6 +537,11 @@ def _versioned_row(v: VersionedLink) -> dict[str, Any]:
             "rev": v.prov.revision, "props": v.props}
 
 
+def _created_version(v: VersionedLink, keys: Sequence[str]) -> dict[str, Any]:
+    return {"target": v.target_id, "t": to_micros(v.prov.observed_at), "url": v.prov.url, "rev": v.prov.revision,
+            "vals": [v.props.get(k) for k in keys]}
+
+
 def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:
     return {"id": model_id, "t": to_micros(prov.observed_at), "url": prov.url, "rev": prov.revision}
 
@@ -543,6 +553,7 @@ _CREATED_LINK_PROPS = {
     VersionedLinkType.DECLARES: frozenset(wq.CREATED_DECLARES_PROPS),
 }
 _EDGE_TIMES = ("first_seen", "last_seen", "valid_from")
+_DERIVED_KEYS = frozenset(lq.DERIVED_PROPS) | frozenset(lq.DERIVED_TIMES)
 
 
 def _opt_micros(value: object) -> int | None:

@@ -116,8 +116,10 @@ def _opt_dt(expr: str) -> str:
 
 # Properties MODEL_CREATE writes by name (graph.mapping's model props, times aside) and those of
 # a DECLARES version. Named, not ``+= r.props``: a map of unknown keys makes Cypher materialise
-# every row between reads and writes (Eager), which costs more than the writes. The writer sends
-# a model whose rows hold any other key through the upserts.
+# every row between reads and writes (Eager), which costs more than the writes. The model's
+# values arrive as a list in this order (``vals``): reading ``r.props.license_name`` would
+# conflict with writing ``v.license_name`` and bring the Eager back. The writer sends a model
+# whose rows hold any other key through the upserts.
 CREATED_MODEL_PROPS = (
     "hub", "name", "author", "pipeline_tag", "library", "sha", "downloads", "likes", "params",
     "training_compute_flops", "license_raw", "license_name", "license_link", "tags", "datasets",
@@ -126,8 +128,8 @@ CREATED_DECLARES_PROPS = ("raw", "license_name", "license_link")
 CREATED_PUBLISHED_PROPS: tuple[str, ...] = ()
 
 
-def _named(var: str, source: str, keys: tuple[str, ...]) -> str:
-    return "".join(f", {var}.{k} = {source}.{k}" for k in keys)
+def _listed(var: str, source: str, keys: tuple[str, ...]) -> str:
+    return "".join(f", {var}.{k} = {source}[{i}]" for i, k in enumerate(keys))
 
 
 def _version(var: str, row: str, keys: tuple[str, ...]) -> str:
@@ -136,20 +138,21 @@ def _version(var: str, row: str, keys: tuple[str, ...]) -> str:
     return (
         f"SET {var}.valid_from = {t}, {var}.first_seen = {t}, {var}.last_seen = {t}, {var}.observed_at = {t}, "
         f"{var}.last_run = $run, {var}.source_url = {row}.url, {var}.revision = {row}.rev"
-        + _named(var, row + ".props", keys)
+        + _listed(var, row + ".vals", keys)
     )
 
 
 # A model new to the graph with its publisher and declared licence, in one statement: what
 # MODEL_UPSERT, VERSIONED_UPSERT (no open version yet) and DERIVED_CLOSE_MISSING (no edges yet)
 # leave on a model the graph did not hold, written without reading it first. rows: model rows
-# (see above) + ``full``: the time of its full observation (epoch µs) or null, ``pub`` / ``lic``:
-# {target, t, url, rev, props} or null. The caller has proved absence (MODEL_ABSENT); a model
-# created meanwhile fails the unique constraint. Party and License nodes are written before.
+# (see above; ``vals`` instead of ``props``) + ``full``: the time of its full observation (epoch µs)
+# or null, ``pub`` / ``lic``: {target, t, url, rev, vals} (vals in CREATED_*_PROPS order) or null.
+# The caller has proved absence (MODEL_ABSENT); a model created meanwhile fails the unique
+# constraint. Party and License nodes are written before.
 MODEL_CREATE = ROWS + """OPTIONAL MATCH (a:Party {id: r.pub.target})
 OPTIONAL MATCH (l:License {id: r.lic.target})
 CREATE (m:Model {id: r.id})
-SET m.status = coalesce(r.status, 'unknown')""" + _named("m", "r.props", CREATED_MODEL_PROPS) + """,
+SET m.status = coalesce(r.status, 'unknown')""" + _listed("m", "r.vals", CREATED_MODEL_PROPS) + """,
     m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev,
     m.listed_at = CASE WHEN r.known = 'listed' THEN r.t END,
     m.crawled_at = CASE WHEN r.known = 'crawled' THEN r.t END,
@@ -160,7 +163,7 @@ SET m.status = coalesce(r.status, 'unknown')""" + _named("m", "r.props", CREATED
     m.gate_history = CASE WHEN r.gate IS NULL THEN null ELSE [r.gate] END,
     m.gate_valid_from = CASE WHEN r.gate IS NULL THEN null ELSE [r.t] END,
     m.gated = r.gate,
-    m.author = CASE WHEN a IS NULL THEN r.props.author ELSE a.id END,
+    m.author = CASE WHEN a IS NULL THEN r.vals[""" + str(CREATED_MODEL_PROPS.index("author")) + """] ELSE a.id END,
     m.declared_license = l.id,
     m.last_full_at = """ + _opt_dt("r.full") + """
 FOREACH (_ IN CASE WHEN a IS NULL THEN [] ELSE [1] END |
