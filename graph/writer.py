@@ -10,6 +10,11 @@ relationships::
     → DERIVED_FROM (evidence merged, versions) → close parents no longer declared
     → ancestry index (HAS_ANCESTOR) → problems
 
+Models the graph does not hold and the batch observes once (most of a listing sweep) skip
+the read-merge steps: one statement creates each with its publisher and licence
+(``MODEL_CREATE``), and its derivations are created without reading stored versions; every
+other model goes through the upserts above (``create_new=False``: all of them do).
+
 Each chunk is its own transaction. Every statement is idempotent for the same observations,
 so a batch that failed part-way is repaired by writing it again: nothing depends on a
 chunk having been the first to run (models whose ancestry index may be incomplete carry
