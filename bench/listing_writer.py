@@ -169,6 +169,9 @@ def main() -> None:
     parser.add_argument("--incremental", type=int, default=10_000)
     parser.add_argument("--general", action="store_true",
                         help="GraphWriter(create_new=False): every row through the upserts (the writer before issue 13)")
+    parser.add_argument("--alternate", action="store_true",
+                        help="(a) only: batches alternately through the create path and the general path "
+                             "(ABBA order, so that both see the same load), both rates reported")
     parser.add_argument("--writers", type=int, default=1,
                         help="batches of (a) written concurrently (each its own transactions; an experiment)")
     parser.add_argument("--wipe", action="store_true", help="empty the graph first (constraints and indexes kept)")
@@ -210,6 +213,19 @@ def main() -> None:
         writer = GraphWriter(driver, batch_size=args.batch_size, create_new=not args.general)
         load_s = 0.0
         reports: list[WriteReport] = []
+        if args.alternate:
+            general = GraphWriter(driver, batch_size=args.batch_size, create_new=False)
+            spent = {True: 0.0, False: 0.0}
+            for k, batch in enumerate(batches):
+                fast = k % 4 in (0, 3)
+                s, _ = _timed(writer if fast else general, [batch], "bench-listing")
+                spent[fast] += s
+            half = args.models / 2
+            print(json.dumps({"date": datetime.now(UTC).isoformat(timespec="seconds"),
+                              "create_path_models_per_second": round(half / spent[True]),
+                              "general_path_models_per_second": round(half / spent[False]),
+                              "load_average": [round(x, 2) for x in os.getloadavg()]}))
+            return
         if args.writers > 1:
             began = time.perf_counter()
             with ThreadPoolExecutor(args.writers) as pool:
