@@ -31,6 +31,8 @@ T = TypeVar("T")
 def to_utc(value: Any) -> datetime:
     """A timezone-aware UTC datetime from a Python or neo4j temporal value (naive = UTC),
     or from epoch microseconds (what read statements return, see graph.statements.reads.US)."""
+    if type(value) is datetime and value.tzinfo is UTC:  # the common case, kept cheap (writes call this a lot)
+        return value
     if isinstance(value, int) and not isinstance(value, bool):
         return _EPOCH + timedelta(microseconds=value)
     if hasattr(value, "to_native"):
@@ -48,15 +50,14 @@ def to_micros(value: datetime) -> int:
     The driver's conversion of Python datetimes costs ~100 µs each; writes send integers and
     statements turn them back into ``datetime`` values (see graph.statements.write.DT).
     """
-    utc = to_utc(value)
-    delta = utc - _EPOCH
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    micros = (to_utc(value) - _EPOCH) // _MICROSECOND
     if micros < 0:
         raise ValueError(f"times before 1970 are not accepted: {value!r}")
     return micros
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def valid_at(valid_from: Any, valid_to: Any, as_of: datetime | None) -> bool:

@@ -10,6 +10,11 @@ relationships::
     → DERIVED_FROM (evidence merged, versions) → close parents no longer declared
     → ancestry index (HAS_ANCESTOR) → problems
 
+Models the graph does not hold and the batch observes once (most of a listing sweep) skip
+the read-merge steps: one statement creates each with its publisher and licence
+(``MODEL_CREATE``), and its derivations are created without reading stored versions; every
+other model goes through the upserts above (``create_new=False``: all of them do).
+
 Each chunk is its own transaction. Every statement is idempotent for the same observations,
 so a batch that failed part-way is repaired by writing it again: nothing depends on a
 chunk having been the first to run (models whose ancestry index may be incomplete carry
@@ -29,6 +34,7 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j.exceptions import ConstraintError
 
 from crawler.observations import Observation
 from graph import ancestry
@@ -42,7 +48,9 @@ from graph.records import (
     DerivationRecord,
     GraphRecords,
     LinkType,
+    ModelRecord,
     NodeLabel,
+    VersionedLink,
     VersionedLinkType,
 )
 from graph.statements import aliases as aq
@@ -73,7 +81,9 @@ class WriteReport:
     aliases: int = 0
     skipped: int = 0
     transactions: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # in the database calls and the Python between them (mapping not included)
+    # where the time went: per statement (round trips and commits included), "map" for the mapping
+    seconds_by: Counter[str] = field(default_factory=Counter)
 
 
 class GraphWriter:
@@ -86,13 +96,17 @@ class GraphWriter:
         database: str | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         maintain_ancestry: bool = True,
+        create_new: bool = True,
     ) -> None:
+        """``create_new``: models the graph does not hold yet are created without the read-merge
+        steps (see :meth:`write`); False sends every row through the general upserts (the same graph)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._driver = driver
         self._database = database
         self._batch_size = batch_size
         self._maintain_ancestry = maintain_ancestry
+        self._create_new = create_new
 
     # -- public -------------------------------------------------------------------------
 
@@ -107,19 +121,39 @@ class GraphWriter:
 
         ``full_models``: see :func:`graph.mapping.map_observations` (None: every
         available/gated ModelSeen in the batch comes with all its derivations).
+
+        Models that the graph does not hold and that the batch observes once (most of a
+        listing sweep) are created with their publisher and licence in one statement, and
+        their derivations without reading stored versions: there are none. Should another
+        writer create one of them meanwhile, the batch is written again the general way.
         """
-        return self.write_records(map_observations(observations, full_models=full_models), run_id=run_id)
+        started = time.perf_counter()
+        records = map_observations(observations, full_models=full_models)
+        mapped = time.perf_counter() - started
+        report = self.write_records(records, run_id=run_id)
+        report.seconds_by["map"] += mapped
+        return report
 
     def write_records(self, records: GraphRecords, *, run_id: str) -> WriteReport:
         """Write already-mapped records (see :meth:`write`), one transaction per chunk."""
         started = time.perf_counter()
         report = WriteReport(run_id=run_id, skipped=records.skipped)
         with translated():
-            self._write_all(_Batched(self._driver, self._database), records, run_id, report)
+            try:
+                self._write_all(_timed(self._driver, self._database, report), records, run_id, report,
+                                fast=self._create_new)
+            except ConstraintError:
+                if not self._create_new:
+                    raise
+                log.info("graph.write.created_meanwhile", run_id=run_id)  # a model appeared after the read
+                report = WriteReport(run_id=run_id, skipped=records.skipped)
+                self._write_all(_timed(self._driver, self._database, report), records, run_id, report, fast=False)
             if self._maintain_ancestry:
+                began = time.perf_counter()
                 report.ancestry_rebuilt = ancestry.refresh_dirty(
                     self._driver, database=self._database, batch_size=self._batch_size
                 )
+                report.seconds_by["ancestry.refresh"] += time.perf_counter() - began
         report.seconds = time.perf_counter() - started
         log.debug("graph.write", run_id=run_id, rows=dict(report.rows), seconds=round(report.seconds, 3))
         return report
@@ -138,7 +172,7 @@ class GraphWriter:
 
         def work(tx: ManagedTransaction) -> None:
             report.rows.clear()
-            self._write_all(_InTransaction(tx), records, run_id, report)
+            self._write_all(_InTransaction(tx), records, run_id, report, fast=False)
 
         with translated():
             with self._driver.session(database=self._database) as session:
@@ -151,7 +185,7 @@ class GraphWriter:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _write_all(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_all(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport, *, fast: bool) -> None:
         for alias in records.aliases:
             ex.work(partial(apply_alias, alias=alias, run_id=run_id))
             report.aliases += 1
@@ -160,12 +194,14 @@ class GraphWriter:
         for chunk in _chunks(sorted(records.model_ids()), self._batch_size):
             canonical.update({str(r["alias"]): str(r["id"]) for r in ex.query(aq.ALIAS_RESOLVE, {"ids": chunk})})
         records = rewrite_model_ids(records, canonical)
+        absent = self._absent(ex, records) if fast else set()
+        created = _created_once(records, absent)
         self._write_nodes(ex, records, run_id, report)
-        self._write_models(ex, records, run_id, report)
-        self._write_versioned(ex, records, run_id, report)
+        self._write_models(ex, records, run_id, report, created)
+        self._write_versioned(ex, records, run_id, report, created)
         self._write_links(ex, records, run_id, report)
-        open_edges, dirty = self._write_derivations(ex, records.derivations, run_id, report)
-        dirty |= self._close_missing(ex, records, report)
+        open_edges, dirty = self._write_derivations(ex, records.derivations, run_id, report, absent)
+        dirty |= self._close_missing(ex, records, report, created)
         if self._maintain_ancestry:
             self._ensure_ancestry(ex, open_edges, report)
         if dirty:
@@ -178,6 +214,14 @@ class GraphWriter:
         self._run_rounds(ex, wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
 
     # -- statements ---------------------------------------------------------------------
+
+    def _absent(self, ex: _Executor, records: GraphRecords) -> set[str]:
+        """Models and derivation children of the batch that the graph does not hold."""
+        ids = {m.id for m in records.models} | {d.child for d in records.derivations}
+        absent: set[str] = set()
+        for chunk in _chunks(sorted(ids), self._batch_size):
+            absent.update(str(x) for r in ex.query(wq.MODEL_ABSENT, {"ids": chunk}) for x in r["ids"])
+        return absent
 
     def _write_nodes(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
         by_label: dict[NodeLabel, list[dict[str, Any]]] = {label: [] for label in _NODE_ORDER}
@@ -195,42 +239,33 @@ class GraphWriter:
         for label in _NODE_ORDER:
             self._run(ex, wq.NODE_UPSERT[label], label.value, by_label[label], report, run_id)
 
-    def _write_models(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
-        models = [
-            {
-                "id": m.id,
-                "t": to_micros(m.prov.observed_at),
-                "url": m.prov.url,
-                "rev": m.prov.revision,
-                "status": m.status,
-                "gate": m.gate,
-                "created": _opt_micros(m.props.get("created_at")),
-                "modified": _opt_micros(m.props.get("last_modified")),
-                "known": m.known_from,
-                "props": {k: v for k, v in m.props.items() if k not in _TIME_PROPS},
-            }
-            for m in records.models
-        ]
+    def _write_models(
+        self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport, created: _Created
+    ) -> None:
+        models = [_model_row(m) for m in records.models if m.id not in created.models]
         self._run_rounds(ex, wq.MODEL_UPSERT, "Model", models, lambda r: (r["id"],), report, run_id)
+        new = []
+        for m in created.models.values():
+            row = _model_row(m)
+            props = row.pop("props")
+            row["vals"] = [props.get(k) for k in wq.CREATED_MODEL_PROPS]
+            full = created.full.get(m.id)
+            row["full"] = None if full is None else to_micros(full)
+            published, declares = created.published.get(m.id), created.declares.get(m.id)
+            row["pub"] = None if published is None else _created_version(published, wq.CREATED_PUBLISHED_PROPS)
+            row["lic"] = None if declares is None else _created_version(declares, wq.CREATED_DECLARES_PROPS)
+            new.append(row)
+        self._run(ex, wq.MODEL_CREATE, "Model.created", new, report, run_id)
         unavailable = [_mention_row(m.id, m.prov) for m in records.unavailable]
         self._run(ex, wq.MODEL_UNAVAILABLE, "Model.unavailable", unavailable, report, run_id)
         mentions = [_mention_row(m.id, m.prov) for m in records.mentions]
         self._run(ex, wq.MODEL_MENTION, "Model.mention", mentions, report, run_id)
 
-    def _write_versioned(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+    def _write_versioned(
+        self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport, created: _Created
+    ) -> None:
         for kind in (VersionedLinkType.PUBLISHED, VersionedLinkType.DECLARES):
-            rows = [
-                {
-                    "model": v.model_id,
-                    "target": v.target_id,
-                    "t": to_micros(v.prov.observed_at),
-                    "url": v.prov.url,
-                    "rev": v.prov.revision,
-                    "props": v.props,
-                }
-                for v in records.versioned
-                if v.type is kind
-            ]
+            rows = [_versioned_row(v) for v in records.versioned if v.type is kind and v.model_id not in created.models]
             self._run_rounds(ex, wq.VERSIONED_UPSERT[kind], kind.value, rows, lambda r: (r["model"],), report, run_id)
 
     def _write_links(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
@@ -251,12 +286,17 @@ class GraphWriter:
             self._run(ex, wq.LINK_UPSERT[kind], kind.value, rows, report, run_id)
 
     def _write_derivations(
-        self, ex: _Executor, derivations: Sequence[DerivationRecord], run_id: str, report: WriteReport
+        self,
+        ex: _Executor,
+        derivations: Sequence[DerivationRecord],
+        run_id: str,
+        report: WriteReport,
+        absent: Collection[str],
     ) -> tuple[list[dict[str, str]], set[str]]:
         open_edges: list[dict[str, str]] = []
         dirty: set[str] = set()
         for chunk in _chunks(list(derivations), self._batch_size):
-            writes, opened = ex.work(partial(_derivation_chunk, chunk=chunk, run_id=run_id))
+            writes, opened = ex.work(partial(_derivation_chunk, chunk=chunk, run_id=run_id, absent=absent))
             report.transactions += 1
             report.rows["DERIVED_FROM"] += len(chunk)
             for w in writes:
@@ -269,8 +309,12 @@ class GraphWriter:
             open_edges.extend(opened)
         return open_edges, dirty
 
-    def _close_missing(self, ex: _Executor, records: GraphRecords, report: WriteReport) -> set[str]:
-        rows = [{"child": p.child, "parents": sorted(p.parents), "t": to_micros(p.observed_at)} for p in records.parent_sets]
+    def _close_missing(self, ex: _Executor, records: GraphRecords, report: WriteReport, created: _Created) -> set[str]:
+        rows = [
+            {"child": p.child, "parents": sorted(p.parents), "t": to_micros(p.observed_at)}
+            for p in records.parent_sets
+            if p.child not in created.models  # created with last_full_at and only this batch's edges
+        ]
         closed: set[str] = set()
         for batch in _rounds(rows, lambda r: (r["child"],)):
             for chunk in _chunks(batch, self._batch_size):
@@ -344,6 +388,51 @@ class _Batched:
             return session.execute_write(write_work(self._driver, fn))
 
 
+class _Timed:
+    """An executor that adds the time of each call to ``report.seconds_by`` under its statement's name."""
+
+    def __init__(self, inner: _Executor, report: WriteReport) -> None:
+        self._inner = inner
+        self._report = report
+
+    def query(self, statement: str, params: dict[str, Any]) -> list[Any]:
+        began = time.perf_counter()
+        try:
+            return self._inner.query(statement, params)
+        finally:
+            self._report.seconds_by[_STATEMENT_NAMES.get(statement, "other")] += time.perf_counter() - began
+
+    def work(self, fn: Callable[[ManagedTransaction], T]) -> T:
+        began = time.perf_counter()
+        try:
+            return self._inner.work(fn)
+        finally:
+            name = getattr(getattr(fn, "func", fn), "__name__", "other")
+            self._report.seconds_by[_WORK_NAMES.get(name, name)] += time.perf_counter() - began
+
+
+def _timed(driver: Driver, database: str | None, report: WriteReport) -> _Timed:
+    return _Timed(_Batched(driver, database), report)
+
+
+_STATEMENT_NAMES: dict[str, str] = {
+    aq.ALIAS_RESOLVE: "aliases.resolve",
+    wq.MODEL_ABSENT: "Model.absent",
+    wq.MODEL_CREATE: "Model.created",
+    wq.MODEL_UPSERT: "Model",
+    wq.MODEL_UNAVAILABLE: "Model.unavailable",
+    wq.MODEL_MENTION: "Model.mention",
+    wq.PROBLEM_UPSERT: "problems",
+    lq.DERIVED_CLOSE_MISSING: "DERIVED_FROM.close",
+    lq.ANCESTRY_ENSURE: "HAS_ANCESTOR",
+    lq.ANCESTRY_MARK_DIRTY: "ancestry_dirty",
+    **{statement: label.value for label, statement in wq.NODE_UPSERT.items()},
+    **{statement: kind.value for kind, statement in wq.LINK_UPSERT.items()},
+    **{statement: kind.value for kind, statement in wq.VERSIONED_UPSERT.items()},
+}
+_WORK_NAMES = {"_derivation_chunk": "DERIVED_FROM", "apply_alias": "aliases.apply"}
+
+
 class _InTransaction:
     """Everything inside one caller-owned transaction."""
 
@@ -358,12 +447,15 @@ class _InTransaction:
 
 
 def _derivation_chunk(
-    tx: ManagedTransaction, chunk: list[DerivationRecord], run_id: str
+    tx: ManagedTransaction, chunk: list[DerivationRecord], run_id: str, absent: Collection[str]
 ) -> tuple[list[EdgeWrite], list[dict[str, str]]]:
-    """Read the stored versions of the chunk's edges, merge evidence in Python, write back."""
-    keys = [{"child": d.child, "parent": d.parent} for d in chunk]
+    """Read the stored versions of the chunk's edges, merge evidence in Python, write back.
+
+    Children in ``absent`` were not in the graph before this batch: they have no stored edges.
+    """
+    keys = [{"child": d.child, "parent": d.parent} for d in chunk if d.child not in absent]
     stored: dict[tuple[str, str], list[EdgeVersion]] = {}
-    for rec in tx.run(lq.DERIVED_READ, rows=keys):
+    for rec in tx.run(lq.DERIVED_READ, rows=keys) if keys else ():
         stored.setdefault((rec["child"], rec["parent"]), []).append(
             EdgeVersion.from_properties(rec["eid"], rec["props"])
         )
@@ -383,9 +475,76 @@ def _derivation_chunk(
     creates = [{"child": w.child, "parent": w.parent, "props": _wire(w.props)} for w in writes if w.element_id is None]
     if updates:
         tx.run(lq.DERIVED_UPDATE, rows=updates).consume()
-    if creates:
-        tx.run(lq.DERIVED_CREATE, rows=creates).consume()
+    named = [c for c in creates if c["props"].keys() <= _DERIVED_KEYS]
+    if named:
+        tx.run(lq.DERIVED_CREATE, rows=named).consume()
+    if len(named) < len(creates):
+        tx.run(lq.DERIVED_CREATE_ANY, rows=[c for c in creates if not c["props"].keys() <= _DERIVED_KEYS]).consume()
     return writes, opened
+
+
+@dataclass(frozen=True, slots=True)
+class _Created:
+    """Models the batch creates in one statement: absent from the graph, observed once."""
+
+    models: dict[str, ModelRecord] = field(default_factory=dict)
+    published: dict[str, VersionedLink] = field(default_factory=dict)
+    declares: dict[str, VersionedLink] = field(default_factory=dict)
+    full: dict[str, datetime] = field(default_factory=dict)  # the time of its full observation
+
+
+def _created_once(records: GraphRecords, absent: set[str]) -> _Created:
+    """The batch's models to create: absent, with one model row, at most one publisher, one
+    licence and one parent set (always so for a listing); the others go the general way."""
+    if not absent:
+        return _Created()
+    counts = (
+        Counter(m.id for m in records.models),
+        Counter(v.model_id for v in records.versioned if v.type is VersionedLinkType.PUBLISHED),
+        Counter(v.model_id for v in records.versioned if v.type is VersionedLinkType.DECLARES),
+        Counter(p.child for p in records.parent_sets),
+    )
+    odd = {v.model_id for v in records.versioned if not v.props.keys() <= _CREATED_LINK_PROPS[v.type]}
+    models = {
+        m.id: m
+        for m in records.models
+        if m.id in absent and m.id not in odd and all(c[m.id] <= 1 for c in counts)
+        and m.props.keys() <= _CREATED_MODEL_PROPS
+    }
+    created = _Created(models=models)
+    by_kind = {VersionedLinkType.PUBLISHED: created.published, VersionedLinkType.DECLARES: created.declares}
+    for v in records.versioned:
+        if v.model_id in models:
+            by_kind[v.type][v.model_id] = v
+    for p in records.parent_sets:
+        if p.child in models:
+            created.full[p.child] = p.observed_at
+    return created
+
+
+def _model_row(m: ModelRecord) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "t": to_micros(m.prov.observed_at),
+        "url": m.prov.url,
+        "rev": m.prov.revision,
+        "status": m.status,
+        "gate": m.gate,
+        "created": _opt_micros(m.props.get("created_at")),
+        "modified": _opt_micros(m.props.get("last_modified")),
+        "known": m.known_from,
+        "props": {k: v for k, v in m.props.items() if k not in _TIME_PROPS},
+    }
+
+
+def _versioned_row(v: VersionedLink) -> dict[str, Any]:
+    return {"model": v.model_id, "target": v.target_id, "t": to_micros(v.prov.observed_at), "url": v.prov.url,
+            "rev": v.prov.revision, "props": v.props}
+
+
+def _created_version(v: VersionedLink, keys: Sequence[str]) -> dict[str, Any]:
+    return {"target": v.target_id, "t": to_micros(v.prov.observed_at), "url": v.prov.url, "rev": v.prov.revision,
+            "vals": [v.props.get(k) for k in keys]}
 
 
 def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:
@@ -393,7 +552,13 @@ def _mention_row(model_id: str, prov: Any) -> dict[str, Any]:
 
 
 _TIME_PROPS = ("created_at", "last_modified")
+_CREATED_MODEL_PROPS = frozenset(wq.CREATED_MODEL_PROPS) | frozenset(_TIME_PROPS)
+_CREATED_LINK_PROPS = {
+    VersionedLinkType.PUBLISHED: frozenset(wq.CREATED_PUBLISHED_PROPS),
+    VersionedLinkType.DECLARES: frozenset(wq.CREATED_DECLARES_PROPS),
+}
 _EDGE_TIMES = ("first_seen", "last_seen", "valid_from")
+_DERIVED_KEYS = frozenset(lq.DERIVED_PROPS) | frozenset(lq.DERIVED_TIMES)
 
 
 def _opt_micros(value: object) -> int | None:

@@ -24,8 +24,11 @@ __all__ = [
     "ANCESTRY_MARK_DIRTY",
     "DERIVED_CLOSE_MISSING",
     "DERIVED_CREATE",
+    "DERIVED_CREATE_ANY",
     "DERIVED_OPEN_PARENTS",
+    "DERIVED_PROPS",
     "DERIVED_READ",
+    "DERIVED_TIMES",
     "DERIVED_UPDATE",
     "KEY_SEP",
     "MAX_ANCESTRY_DEPTH",
@@ -52,7 +55,22 @@ MATCH ()-[d:DERIVED_FROM]->() WHERE elementId(d) = r.eid
 SET d += r.props, {_EDGE_TIMES}
 """
 
+# The properties graph.evidence.edge_properties gives an edge (+ valid_from), set by name: a map
+# of unknown keys (``SET d = r.props``) makes Cypher materialise every row (Eager) before writing.
+DERIVED_PROPS = ("relation", "confidence", "source_url", "revision", "evidence", "last_run")
+DERIVED_TIMES = ("first_seen", "last_seen", "valid_from")
+
 DERIVED_CREATE = f"""
+UNWIND $rows AS r
+MATCH (c:Model {{id: r.child}})
+MATCH (p:Model {{id: r.parent}})
+CREATE (c)-[d:DERIVED_FROM]->(p)
+SET {", ".join(f"d.{k} = r.props.{k}" for k in DERIVED_PROPS)},
+    {_EDGE_TIMES}, d.valid_from = {DT("r.props.valid_from")}
+"""
+
+# The same for an edge whose properties hold any other key (none today).
+DERIVED_CREATE_ANY = f"""
 UNWIND $rows AS r
 MATCH (c:Model {{id: r.child}})
 MATCH (p:Model {{id: r.parent}})

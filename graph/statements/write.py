@@ -22,9 +22,14 @@ from __future__ import annotations
 from graph.records import LinkType, NodeLabel, VersionedLinkType
 
 __all__ = [
+    "CREATED_DECLARES_PROPS",
+    "CREATED_MODEL_PROPS",
+    "CREATED_PUBLISHED_PROPS",
     "DT",
     "ROWS",
     "LINK_UPSERT",
+    "MODEL_ABSENT",
+    "MODEL_CREATE",
     "MODEL_MENTION",
     "MODEL_UNAVAILABLE",
     "MODEL_UPSERT",
@@ -94,6 +99,79 @@ FOREACH (_ IN CASE WHEN r.status IS NOT NULL AND (size(sf) = 0 OR (r.t > last(sf
 FOREACH (_ IN CASE WHEN r.gate IS NOT NULL AND (size(gf) = 0 OR (r.t > last(gf) AND last(gh) <> r.gate))
               THEN [1] ELSE [] END |
   SET m.gate_history = gh + r.gate, m.gate_valid_from = gf + r.t, m.gated = r.gate)
+"""
+
+# ids of the batch the graph does not hold at all (not even as a mention or a parent)
+MODEL_ABSENT = """
+UNWIND $ids AS id
+OPTIONAL MATCH (m:Model {id: id})
+WITH id WHERE m IS NULL
+RETURN collect(id) AS ids
+"""
+
+
+def _opt_dt(expr: str) -> str:
+    return f"CASE WHEN {expr} IS NULL THEN null ELSE {DT(expr)} END"
+
+
+# Properties MODEL_CREATE writes by name (graph.mapping's model props, times aside) and those of
+# a DECLARES version. Named, not ``+= r.props``: a map of unknown keys makes Cypher materialise
+# every row between reads and writes (Eager), which costs more than the writes. The model's
+# values arrive as a list in this order (``vals``): reading ``r.props.license_name`` would
+# conflict with writing ``v.license_name`` and bring the Eager back. The writer sends a model
+# whose rows hold any other key through the upserts.
+CREATED_MODEL_PROPS = (
+    "hub", "name", "author", "pipeline_tag", "library", "sha", "downloads", "likes", "params",
+    "training_compute_flops", "license_raw", "license_name", "license_link", "tags", "datasets",
+)  # fmt: skip
+CREATED_DECLARES_PROPS = ("raw", "license_name", "license_link")
+CREATED_PUBLISHED_PROPS: tuple[str, ...] = ()
+
+
+def _listed(var: str, source: str, keys: tuple[str, ...]) -> str:
+    return "".join(f", {var}.{k} = {source}[{i}]" for i, k in enumerate(keys))
+
+
+def _version(var: str, row: str, keys: tuple[str, ...]) -> str:
+    """The properties VERSIONED_UPSERT gives a first version (no open one before it)."""
+    t = DT(row + ".t")  # one SET evaluates every value before it assigns any
+    return (
+        f"SET {var}.valid_from = {t}, {var}.first_seen = {t}, {var}.last_seen = {t}, {var}.observed_at = {t}, "
+        f"{var}.last_run = $run, {var}.source_url = {row}.url, {var}.revision = {row}.rev"
+        + _listed(var, row + ".vals", keys)
+    )
+
+
+# A model new to the graph with its publisher and declared licence, in one statement: what
+# MODEL_UPSERT, VERSIONED_UPSERT (no open version yet) and DERIVED_CLOSE_MISSING (no edges yet)
+# leave on a model the graph did not hold, written without reading it first. rows: model rows
+# (see above; ``vals`` instead of ``props``) + ``full``: the time of its full observation (epoch µs)
+# or null, ``pub`` / ``lic``: {target, t, url, rev, vals} (vals in CREATED_*_PROPS order) or null.
+# The caller has proved absence (MODEL_ABSENT); a model created meanwhile fails the unique
+# constraint. Party and License nodes are written before.
+MODEL_CREATE = ROWS + """OPTIONAL MATCH (a:Party {id: r.pub.target})
+OPTIONAL MATCH (l:License {id: r.lic.target})
+CREATE (m:Model {id: r.id})
+SET m.status = coalesce(r.status, 'unknown')""" + _listed("m", "r.vals", CREATED_MODEL_PROPS) + """,
+    m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev,
+    m.listed_at = CASE WHEN r.known = 'listed' THEN r.t END,
+    m.crawled_at = CASE WHEN r.known = 'crawled' THEN r.t END,
+    m.created_at = """ + _opt_dt("r.created") + """,
+    m.last_modified = """ + _opt_dt("r.modified") + """,
+    m.status_history = CASE WHEN r.status IS NULL THEN null ELSE [r.status] END,
+    m.status_valid_from = CASE WHEN r.status IS NULL THEN null ELSE [r.t] END,
+    m.gate_history = CASE WHEN r.gate IS NULL THEN null ELSE [r.gate] END,
+    m.gate_valid_from = CASE WHEN r.gate IS NULL THEN null ELSE [r.t] END,
+    m.gated = r.gate,
+    m.author = CASE WHEN a IS NULL THEN r.vals[""" + str(CREATED_MODEL_PROPS.index("author")) + """] ELSE a.id END,
+    m.declared_license = l.id,
+    m.last_full_at = """ + _opt_dt("r.full") + """
+FOREACH (_ IN CASE WHEN a IS NULL THEN [] ELSE [1] END |
+  CREATE (a)-[v:PUBLISHED]->(m)
+  """ + _version("v", "r.pub", CREATED_PUBLISHED_PROPS) + """)
+FOREACH (_ IN CASE WHEN l IS NULL THEN [] ELSE [1] END |
+  CREATE (m)-[v:DECLARES]->(l)
+  """ + _version("v", "r.lic", CREATED_DECLARES_PROPS) + """)
 """
 
 MODEL_MENTION = ROWS + """MERGE (m:Model {id: r.id})

@@ -64,3 +64,11 @@ def test_plan_opens_a_new_version_after_a_closed_one_and_keeps_late_evidence_on_
     again = plan_derivation(DerivationRecord("c", "p", (ev("hub_tag", 1.0, 7),)), [closed], "run9")
     assert again is not None and again.element_id is None and again.opened
     assert again.props["valid_from"] == at(7)
+
+
+def test_a_new_edge_has_only_the_properties_its_create_statement_names() -> None:
+    from graph.statements.lineage import DERIVED_PROPS, DERIVED_TIMES
+
+    plan = plan_derivation(DerivationRecord("c/x", "p/y", (ev("hub_tag", 1.0, 1), ev("card_base_model", 1.0, 2))), [], "r")
+    assert plan is not None and plan.element_id is None
+    assert plan.props.keys() <= set(DERIVED_PROPS) | set(DERIVED_TIMES)
