@@ -153,7 +153,7 @@ MODEL_CREATE = ROWS + """OPTIONAL MATCH (a:Party {id: r.pub.target})
 OPTIONAL MATCH (l:License {id: r.lic.target})
 CREATE (m:Model {id: r.id})
 SET m.status = coalesce(r.status, 'unknown')""" + _listed("m", "r.vals", CREATED_MODEL_PROPS) + """,
-    m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev,
+    m.search_id = toLower(r.id), m.first_seen = r.t, m.last_seen = r.t, m.last_run = $run, m.source_url = r.url, m.revision = r.rev,
     m.listed_at = CASE WHEN r.known = 'listed' THEN r.t END,
     m.crawled_at = CASE WHEN r.known = 'crawled' THEN r.t END,
     m.created_at = """ + _opt_dt("r.created") + """,
