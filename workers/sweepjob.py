@@ -125,10 +125,10 @@ def finish_sweep(store: JobStore, job_id: str, driver: Driver, settings: WorkerS
 
     Returns the problems to add to the job's report (a refused staleness mark, a mark kept back).
     """
-    options = store.options(job_id)
     snapshot = store.snapshot(job_id)
-    if options is None or snapshot is None:
+    if snapshot is None:
         return []
+    options = snapshot.options
     gaps = {kind: n for kind, n in snapshot.problems_by_kind.items() if kind in GAP_KINDS}
     problems: list[dict[str, str]] = []
     if gaps:
