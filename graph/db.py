@@ -97,6 +97,7 @@ def sync_driver(settings: Neo4jSettings | None = None) -> Driver:
         auth=_auth(settings),
         max_connection_pool_size=settings.max_connection_pool_size,
         connection_timeout=settings.connect_timeout_s,
+        max_transaction_retry_time=settings.transaction_retry_s,
         notifications_min_severity=NotificationMinimumSeverity.OFF,
     )
     _BY_DRIVER[driver] = Timeouts.of(settings)
@@ -112,6 +113,7 @@ def async_driver(settings: Neo4jSettings | None = None) -> AsyncDriver:
         auth=_auth(settings),
         max_connection_pool_size=settings.max_connection_pool_size,
         connection_timeout=settings.connect_timeout_s,
+        max_transaction_retry_time=settings.transaction_retry_s,
         notifications_min_severity=NotificationMinimumSeverity.OFF,
     )
     _BY_DRIVER[driver] = Timeouts.of(settings)

@@ -11,7 +11,7 @@ __all__ = ["Neo4jSettings"]
 class Neo4jSettings(BaseSettings):
     """Neo4j connection. Variables: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, NEO4J_DATABASE, NEO4J_BATCH_SIZE,
     NEO4J_QUERY_TIMEOUT_S, NEO4J_WRITE_TIMEOUT_S, NEO4J_BULK_TIMEOUT_S, NEO4J_SCHEMA_CHECK_TIMEOUT_S,
-    NEO4J_CONNECT_TIMEOUT_S.
+    NEO4J_CONNECT_TIMEOUT_S, NEO4J_TRANSACTION_RETRY_S.
 
     Every transaction the graph package opens carries one of these timeouts, so no transaction
     (and no lock it holds) can outlive it; the server stops it and the caller gets a GraphTimeout.
@@ -53,4 +53,13 @@ class Neo4jSettings(BaseSettings):
         default=10.0,
         gt=0,
         description="How long opening a connection to Neo4j may take (a free pooled connection is waited for 60 s).",
+    )
+    transaction_retry_s: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "How long the driver itself retries a transaction function that failed with a retryable error "
+            "(unreachable server, transient error) before raising it; callers with a retry policy of their own "
+            "(the dump importer) count and bound what comes after."
+        ),
     )

@@ -48,7 +48,9 @@ def test_neo4j_stopped_for_30_seconds_mid_import_the_batch_is_retried_and_the_im
 ) -> None:
     path = synthetic_dump(tmp_path / "models.parquet", ROWS, seed=3, row_group_rows=1000)
     dump = open_dump(path)
-    driver: Driver = sync_driver(Neo4jSettings(uri=own_neo4j.url, connect_timeout_s=2))
+    # The driver's own retry window (30 s by default, with backoff sleeps of up to ~20 s) could otherwise
+    # outlast the outage, and the importer's policy, the thing under test, would never see a failure.
+    driver: Driver = sync_driver(Neo4jSettings(uri=own_neo4j.url, connect_timeout_s=2, transaction_retry_s=1))
     try:
         ensure_schema(driver)
         past_500 = threading.Event()
