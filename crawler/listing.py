@@ -9,7 +9,7 @@ marked ``KnownFrom.LISTED``; the deep crawl adds the rest on demand.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,11 +50,14 @@ class ListedPage:
     oldest: datetime | None = None
 
 
-def read_page(page: ModelsPage, observed_at: datetime) -> ListedPage:
-    """Every item of ``page`` through :func:`observe_listed`; items that cannot be read are reported, not raised."""
+def read_page(page: ModelsPage, observed_at: datetime, public_url: Callable[[str], str] = str) -> ListedPage:
+    """Every item of ``page`` through :func:`observe_listed`; items that cannot be read are reported, not raised.
+
+    ``public_url`` turns the page URL into the URL its evidence cites (``CrawlerSettings.public_url``)."""
     out = ListedPage()
     if page.unreadable is not None:
         out.unreadable.append((page.url, page.unreadable))
+    cited = public_url(page.url)
     for position, item in enumerate(page.items):
         where = f"item {position} of {page.url}"
         if not isinstance(item, Mapping):
@@ -70,7 +73,7 @@ def read_page(page: ModelsPage, observed_at: datetime) -> ListedPage:
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             out.unreadable.append((where, f"{model_id}: unreadable item: {type(exc).__name__}: {exc}"))
             continue
-        source = Source(page.url, info.sha if isinstance(info.sha, str) else None, observed_at)
+        source = Source(cited, info.sha if isinstance(info.sha, str) else None, observed_at)
         observations = observe_listed(info, source)
         out.observations.extend(observations)
         out.model_ids.append(str(model_id))

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_ENDPOINT", "CrawlerSettings"]
+__all__ = ["DEFAULT_ENDPOINT", "CrawlerSettings", "EvidenceOrigin"]
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+
+
+class EvidenceOrigin(BaseModel):
+    """The public hub a mirror or replay hub serves: evidence cites it instead of the endpoint."""
+
+    origin: str = Field(description="Public base URL, e.g. https://huggingface.co.")
+    excludes: tuple[str, ...] = Field(
+        default=(), description="Repo-id prefixes that do not exist at the origin (constructed fixtures)."
+    )
 
 
 class CrawlerSettings(BaseSettings):
@@ -101,10 +110,29 @@ class CrawlerSettings(BaseSettings):
         ),
     )
     max_spaces: int = Field(default=1000, ge=0, description="Most Spaces listed per model by iter_deployers.")
+    evidence_origins: dict[str, EvidenceOrigin] = Field(
+        default_factory=dict,
+        description=(
+            "Per endpoint that mirrors or replays a public hub, the origin its evidence cites, as JSON: "
+            '{"http://127.0.0.1:8765": {"origin": "https://huggingface.co", "excludes": ["lineage-fixtures/"]}}. '
+            "Requests still go to the endpoint; only the URLs written as evidence change."
+        ),
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="Where downloaded small files are cached; a temporary directory (removed on close) when unset.",
     )
+
+    def public_url(self, url: str) -> str:
+        """``url`` (read from the endpoint) as the public URL of the same record, where the endpoint has an origin."""
+        base = self.endpoint.rstrip("/")
+        target = self.evidence_origins.get(base) or self.evidence_origins.get(f"{base}/")
+        if target is None or not url.startswith(f"{base}/"):
+            return url
+        rest = url[len(base) :]
+        if any(f"/{prefix}" in rest for prefix in target.excludes):
+            return url
+        return target.origin.rstrip("/") + rest
 
     def redacted(self) -> dict[str, object]:
         """The settings as a dict safe to print or log (the token shows only whether it is set)."""

@@ -134,6 +134,7 @@ class HubSource:
         self.settings = settings if settings is not None else CrawlerSettings()
         self.client = HubClient(self.settings, api=api, rate_limiter=rate_limiter, sleep=sleep, rand=rand)
         self.endpoint = self.client.endpoint
+        self.public = self.settings.public_url(f"{self.endpoint}/").rstrip("/")  # cited in evidence
         self.report = report if report is not None else CrawlReport()
         self._clock = clock if clock is not None else (lambda: datetime.now(UTC))
         host = urlsplit(self.endpoint).netloc
@@ -214,7 +215,7 @@ class HubSource:
         self.report.hub_requests = self.client.requests
 
     def _source(self, url: str, revision: str | None = None) -> Source:
-        return Source(url=url, revision=revision, observed_at=self._clock())
+        return Source(url=self.settings.public_url(url), revision=revision, observed_at=self._clock())
 
     def _failure(self, model_id: str, error: CrawlerError, source: Source) -> tuple[ModelStatus | None, list[Observation]]:
         if isinstance(error, InvalidRepoIdError):
@@ -459,7 +460,7 @@ class HubSource:
         if not self.settings.deployments_from_metadata:
             return []
         return deployments_in_metadata(
-            info, model_id, source, endpoint=self.endpoint, max_spaces=self.settings.max_spaces
+            info, model_id, source, endpoint=self.public, max_spaces=self.settings.max_spaces
         )
 
     def _deployers(self, model_id: str) -> Iterator[Observation]:
@@ -472,7 +473,7 @@ class HubSource:
             limit = self.settings.max_spaces
             for space in self.client.iter_spaces(models=model_id, expand=SPACE_EXPAND, limit=limit):
                 source = self._source(spaces_url, space.sha if isinstance(space.sha, str) else None)
-                yield space_deployment(str(space.id), model_id, source, endpoint=self.endpoint, space=space)
+                yield space_deployment(str(space.id), model_id, source, endpoint=self.public, space=space)
         except CrawlerError as error:
             yield ProblemSeen(model_id, ProblemKind.HUB_ERROR, f"listing Spaces failed: {error}", self._source(spaces_url))
         url = f"{self.endpoint}/api/models/{model_id}?expand=inferenceProviderMapping"

@@ -101,6 +101,8 @@ def run_demo(options: DemoOptions, settings: StackSettings | None = None) -> Non
             # propagation is computed once, for every model, after the graph is filled (below)
             "LINEAGE_CRAWL_PROPAGATE": "0",
             "LINEAGE_SWEEP_EVERY_S": "0",
+            # evidence cites the public hub the snapshot was recorded from, not the local replay of it
+            "LINEAGE_CRAWLER_EVIDENCE_ORIGINS": json.dumps(hub.evidence_origins()),
         }
         os.environ.update(env)
         _bootstrap_graph()

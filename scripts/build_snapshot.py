@@ -576,7 +576,8 @@ def build(source: Path, out: Path) -> None:
         "per model id",
     }
     writer = SnapshotWriter(
-        out, name="lineage-bundled-real", provenance=provenance, created=datetime(2025, 6, 1, tzinfo=UTC)
+        out, name="lineage-bundled-real", provenance=provenance, created=datetime(2025, 6, 1, tzinfo=UTC),
+        origin="https://huggingface.co", origin_excludes=("lineage-fixtures/",),
     )
     with writer:
         for repo_id, info in infos.items():

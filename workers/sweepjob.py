@@ -75,6 +75,7 @@ def run_sweep_page(run: UnitRun, page: int, url: str, stop_before: str | None) -
     stop = _stop_before(run, stop_before)
     with run.res.source(run.options.endpoint) as source:
         client = source.client
+        public_url = source.settings.public_url
         page_url = url or client.models_listing_url(listing_params(run.options.page_size))
         try:
             fetched = client.models_page(page_url)
@@ -88,7 +89,7 @@ def run_sweep_page(run: UnitRun, page: int, url: str, stop_before: str | None) -
             return
         finally:
             run.store.increment(run.job_id, {Counter.HUB_REQUESTS: client.requests})
-    listed = read_page(fetched, datetime.now(UTC))
+    listed = read_page(fetched, datetime.now(UTC), public_url)
     for where, why in listed.unreadable:
         kind = "page_unreadable" if where == fetched.url else "item_unreadable"
         run.problems.append({"model_id": f"page {page}", "kind": kind, "message": f"{where}: {why}"[:500]})

@@ -70,6 +70,11 @@ class ReplayHub:
         self.snapshot = snapshot
         self._setup(settings)
 
+    def origin(self) -> tuple[str, tuple[str, ...]] | None:
+        """The public hub the snapshot was recorded from and the id prefixes that do not exist there."""
+        manifest = self.snapshot.manifest
+        return None if manifest.origin is None else (manifest.origin, manifest.origin_excludes)
+
     def _setup(self, settings: ReplaySettings | None) -> None:
         self.settings = settings or ReplaySettings()
         self.faults = FaultInjector(self.settings.faults)

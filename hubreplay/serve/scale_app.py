@@ -51,6 +51,10 @@ class ScaleReplayHub(ReplayHub):
         self.scale = scale
         self._setup(settings)
 
+    def origin(self) -> tuple[str, tuple[str, ...]] | None:
+        """Scale hubs are generated (synthetic) or only partly real (topology): evidence cites the scale hub."""
+        return None
+
     def _dispatch(self, request: Request, target: HubPath) -> Response:
         try:
             if target.route == "models.list":

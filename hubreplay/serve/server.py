@@ -72,6 +72,12 @@ class ReplayServer:
     def stats(self) -> RequestStats:
         return self.hub.stats
 
+    def evidence_origins(self) -> dict[str, dict[str, object]]:
+        """What crawlers of this hub cite in evidence (``LINEAGE_CRAWLER_EVIDENCE_ORIGINS``): the public hub the
+        snapshot was recorded from, for this server's URL; empty for snapshots without an origin (synthetic)."""
+        origin = self.hub.origin()
+        return {} if origin is None else {self.url: {"origin": origin[0], "excludes": list(origin[1])}}
+
     def set_faults(self, config: FaultConfig) -> None:
         self.hub.faults.configure(config)
 

@@ -79,6 +79,12 @@ class Manifest:
     notes: tuple[str, ...] = ()
     highlights: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    origin: str | None = None
+    """The public hub the snapshot's records were recorded from (e.g. https://huggingface.co): evidence of
+    what the replay hub serves cites it, so a reader can open the same record. None for synthetic snapshots."""
+    origin_excludes: tuple[str, ...] = ()
+    """Repo-id prefixes of constructed records (test fixtures) that do not exist at ``origin``; their
+    evidence keeps citing the replay hub."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +96,7 @@ class Manifest:
             "counts": dict(self.counts),
             "notes": list(self.notes),
             "highlights": dict(self.highlights),
+            **({"origin": self.origin, "origin_excludes": list(self.origin_excludes)} if self.origin else {}),
         }
 
     @classmethod
@@ -108,6 +115,8 @@ class Manifest:
                 notes=tuple(str(n) for n in data.get("notes") or ()),
                 highlights=dict(data.get("highlights") or {}),
                 format_version=int(version),
+                origin=str(data["origin"]) if data.get("origin") else None,
+                origin_excludes=tuple(str(p) for p in data.get("origin_excludes") or ()),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise SnapshotFormatError(f"manifest.json: {exc}") from exc

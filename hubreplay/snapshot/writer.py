@@ -44,8 +44,12 @@ class SnapshotWriter:
         provenance: Mapping[str, Any],
         compress: bool = True,
         created: datetime | None = None,
+        origin: str | None = None,
+        origin_excludes: tuple[str, ...] = (),
     ) -> None:
         self.folder = folder
+        self.origin = origin
+        self.origin_excludes = origin_excludes
         self.name = name
         self.provenance = dict(provenance)
         self.created = hub_datetime(created or datetime.now(UTC))
@@ -145,6 +149,8 @@ class SnapshotWriter:
             counts=counts,
             notes=tuple(self.notes),
             highlights=self.highlights,
+            origin=self.origin,
+            origin_excludes=self.origin_excludes,
         )
         (self.folder / MANIFEST).write_text(
             json.dumps(manifest.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -12,6 +12,7 @@ from pydantic import SecretStr, ValidationError
 from hubreplay.scale.settings import ScaleKind, ScaleSettings
 from hubreplay.serve import FaultConfig, ReplayError, ReplaySettings, run_server
 from hubreplay.snapshot import SnapshotError, bundled_snapshot_path
+from hubreplay.snapshot.format import Manifest
 from hubreplay.snapshot.record import RecordSettings, record_snapshot
 from hubreplay.snapshot.synthetic import SyntheticSpec, generate
 from lineage.console import console, fail
@@ -95,9 +96,20 @@ def serve(
         if settings.scale.kind == "synthetic":
             where += f" ({settings.scale.models:,} models, seed {settings.scale.seed})"
 
+    origin = None
+    if settings.scale is None:
+        try:
+            manifest = Manifest.read(Path(where))
+        except SnapshotError as exc:
+            fail(f"cannot serve {where}: {exc}")
+        origin = None if manifest.origin is None else (manifest.origin, manifest.origin_excludes)
+
     def ready(url: str) -> None:
         console.print(f"replay hub serving [bold]{where}[/] at [bold]{url}[/]", soft_wrap=True)
         console.print(f"  export HF_ENDPOINT={url}   # request counters: {url}/_replay/stats", soft_wrap=True)
+        if origin is not None:  # evidence should cite the public hub the snapshot was recorded from
+            cited = json.dumps({url: {"origin": origin[0], "excludes": list(origin[1])}})
+            console.print(f"  export LINEAGE_CRAWLER_EVIDENCE_ORIGINS='{cited}'", soft_wrap=True)
         if faults.active:
             console.print(f"  faults: {faults.model_dump(exclude_defaults=True)}")
 
