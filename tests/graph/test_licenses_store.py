@@ -42,7 +42,8 @@ def test_load_is_idempotent(clean_graph: Driver) -> None:
         "MATCH (l:License)-[r:IMPOSES]->(:Term {id: 'restriction:disinformation'}) WHERE l.id IN $ids "
         "RETURN l.id AS id, r.section AS section ORDER BY id", ids=["deepseek", "gemma", "llama3.1"])
     assert [(r["id"], r["section"]) for r in records] == [
-        ("deepseek", "Attachment A (d)"), ("gemma", "PUP, later item (numbering not verified)"), ("llama3.1", "AUP §3.a")]
+        ("deepseek", "Attachment A (d)"), ("gemma", "PUP, later item (numbering not verified)"),
+        ("llama3.1", "AUP §3.a")]
 
 
 def test_a_new_version_removes_pairs_it_no_longer_has(clean_graph: Driver, tmp_path: Path) -> None:
