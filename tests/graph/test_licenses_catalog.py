@@ -198,7 +198,7 @@ def test_a_restriction_without_its_section_is_rejected(tmp_path: Path) -> None:
     path = data / "licenses" / "gemma.yaml"
     text = path.read_text(encoding="utf-8")
     assert '- {id: sexual_content, section: "' in text
-    path.write_text(text.replace('- {id: sexual_content, section: "PUP, later item (numbering not verified)"}',
+    path.write_text(text.replace('- {id: sexual_content, section: "PUP §4"}',
                                  "- sexual_content"), encoding="utf-8")
     with pytest.raises(KnowledgeBaseError, match="sexual_content.*no section"):
         LicenseCatalog.load(data)

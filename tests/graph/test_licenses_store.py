@@ -42,7 +42,7 @@ def test_load_is_idempotent(clean_graph: Driver) -> None:
         "MATCH (l:License)-[r:IMPOSES]->(:Term {id: 'restriction:disinformation'}) WHERE l.id IN $ids "
         "RETURN l.id AS id, r.section AS section ORDER BY id", ids=["deepseek", "gemma", "llama3.1"])
     assert [(r["id"], r["section"]) for r in records] == [
-        ("deepseek", "Attachment A (d)"), ("gemma", "PUP, later item (numbering not verified)"),
+        ("deepseek", "Attachment A (d)"), ("gemma", "PUP §2.3.2; PUP §3.3"),
         ("llama3.1", "AUP §3.a")]
 
 
