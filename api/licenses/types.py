@@ -10,7 +10,7 @@ from api.enums import CommercialStatusKind
 from api.licenses.service import index
 from terms.licenses import LicenseCatalog, LicenseEntry, Redistribution, Term as KbTerm, TriState
 
-__all__ = ["License", "Term"]
+__all__ = ["License", "LicenseRestriction", "Term"]
 
 Info = strawberry.Info[Any, None]
 
@@ -54,6 +54,13 @@ class Term:
         )
 
 
+@strawberry.type(description="One use restriction of a licence and the section of the licence text that imposes it.")
+class LicenseRestriction:
+    id: str = strawberry.field(description="The taxonomy slug (the term restriction:<id>).")
+    section: str | None = strawberry.field(description="Where the licence text imposes it, e.g. \"AUP §1.a.i\".")
+    description: str | None
+
+
 @strawberry.type(description="A licence of the knowledge base with its typed terms and sources.")
 class License:
     id: strawberry.ID
@@ -80,6 +87,12 @@ class License:
     @strawberry.field
     def terms(self) -> list[Term]:
         return [Term.from_internal(t, self.catalog) for t in index(self.catalog).license_terms.get(self.entry.id, ())]
+
+    @strawberry.field(description="The use restrictions with the section of the licence text for each.")
+    def restriction_items(self) -> list[LicenseRestriction]:
+        texts = self.catalog.taxonomy.restrictions
+        return [LicenseRestriction(id=r.id, section=r.section, description=texts.get(r.id))
+                for r in self.entry.restriction_items]
 
     @strawberry.field(description="Terms that flow to derivatives.")
     def flowing_terms(self) -> list[Term]:

@@ -45,6 +45,7 @@ def license_row(entry: LicenseEntry, kb_version: str) -> Row:
         "registration_required": com.registration_required,
         "commercial_note": com.note,
         "restrictions": list(entry.restrictions),
+        "restriction_sections": [f"{r.id}: {r.section}" for r in entry.restriction_items if r.section],
         "restrictions_complete": entry.restrictions_complete,
         "flow_down": entry.flow_down.value,
         "derivative_licensing": entry.derivative_licensing.value,
@@ -100,5 +101,6 @@ def graph_rows(catalog: LicenseCatalog) -> LicenseGraphRows:
                 "marker": marker.value if marker else None,
                 "flows": term.id in flowing,
                 "binding": term.id in lt.binding,
+                "section": lt.sections.get(term.id),
             })
     return LicenseGraphRows(version, licenses, terms, tuple(imposes))

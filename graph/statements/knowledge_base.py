@@ -30,7 +30,8 @@ UNWIND $rows AS row
 MATCH (l:License {id: row.license_id})
 MATCH (t:Term {id: row.term_id})
 MERGE (l)-[r:IMPOSES]->(t)
-SET r.marker = row.marker, r.flows = row.flows, r.binding = row.binding, r.kb_version = $kb_version
+SET r.marker = row.marker, r.flows = row.flows, r.binding = row.binding, r.section = row.section,
+    r.kb_version = $kb_version
 """
 
 DELETE_STALE_IMPOSES = """

@@ -72,6 +72,8 @@ class LicenseCatalog:
             for item in entry.restrictions:
                 if item not in tax.restrictions:
                     raise KnowledgeBaseError(f"{where}: restriction {item!r} is not in the taxonomy")
+                if item not in entry.restriction_sections:
+                    raise KnowledgeBaseError(f"{where}: restriction {item!r} gives no section of the licence text")
             for item in entry.terminates_on:
                 if item not in tax.restrictions and item not in TERMINATION_CAUSES:
                     raise KnowledgeBaseError(f"{where}: termination cause {item!r} is unknown")

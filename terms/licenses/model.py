@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = [
     "Attribution",
@@ -31,6 +31,7 @@ __all__ = [
     "OutputTraining",
     "Outputs",
     "Redistribution",
+    "Restriction",
     "Taxonomy",
     "TriState",
     "COMMERCIAL_STRICTNESS",
@@ -92,11 +93,13 @@ class FlowDown(enum.StrEnum):
 
 
 class DerivativeLicensing(enum.StrEnum):
-    """``same``: derivatives keep the licence; ``terms_attach``: other terms allowed, base terms keep applying."""
+    """``same``: derivatives keep the licence; ``terms_attach``: other terms allowed, base terms keep applying;
+    ``no_sharing``: adaptations may be made but not shared (CC ND: only unmodified copies may be redistributed)."""
 
     SAME = "same"
     TERMS_ATTACH = "terms_attach"
     NONE = "none"
+    NO_SHARING = "no_sharing"
     UNKNOWN = "unknown"
 
 
@@ -188,6 +191,14 @@ class Outputs(_Frozen):
     note: str | None = None
 
 
+class Restriction(_Frozen):
+    """One use restriction of a licence: a taxonomy slug and the section of the licence text that imposes it
+    (e.g. ``AUP §1.a``, ``Attachment A (c)``). The section belongs to the (licence, restriction) pair."""
+
+    id: Slug
+    section: str | None = Field(default=None, min_length=1, max_length=120)
+
+
 class Exclusion(_Frozen):
     kind: ExclusionKind
     region: str | None = None
@@ -211,6 +222,7 @@ class LicenseEntry(_Frozen):
     licensor_hub_orgs: tuple[str, ...] = ()
     commercial: Commercial = Commercial()
     restrictions: tuple[Slug, ...] = ()
+    restriction_sections: dict[Slug, str] = Field(default_factory=dict)
     restrictions_complete: bool = False
     flow_down: FlowDown = FlowDown.UNKNOWN
     derivative_licensing: DerivativeLicensing = DerivativeLicensing.UNKNOWN
@@ -232,6 +244,38 @@ class LicenseEntry(_Frozen):
     markers: dict[str, Marker] = Field(default_factory=dict)
     sources: tuple[str, ...] = ()
     notes: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_restrictions(cls, data: object) -> object:
+        """Read ``restrictions`` as ``{id, section}`` items (a plain slug is accepted, with no section)."""
+        if not isinstance(data, dict) or not data.get("restrictions"):
+            return data
+        ids: list[object] = []
+        sections = dict(data.get("restriction_sections") or {})
+        for item in data["restrictions"]:
+            if isinstance(item, (dict, Restriction)):
+                parsed = Restriction.model_validate(item)
+                ids.append(parsed.id)
+                if parsed.section is not None:
+                    sections[parsed.id] = parsed.section
+            else:
+                ids.append(item)
+        return {**data, "restrictions": ids, "restriction_sections": sections}
+
+    @model_validator(mode="after")
+    def _check_restrictions(self) -> LicenseEntry:
+        if len(set(self.restrictions)) != len(self.restrictions):
+            raise ValueError(f"{self.id}: a restriction is listed twice (give one item with every section)")
+        extra = set(self.restriction_sections) - set(self.restrictions)
+        if extra:
+            raise ValueError(f"{self.id}: sections given for restrictions it does not list: {sorted(extra)}")
+        return self
+
+    @property
+    def restriction_items(self) -> tuple[Restriction, ...]:
+        """The restrictions with the section of the licence text that imposes each."""
+        return tuple(Restriction(id=slug, section=self.restriction_sections.get(slug)) for slug in self.restrictions)
 
     @property
     def is_unknown(self) -> bool:

@@ -23,7 +23,10 @@ from terms.licenses.model import (
     Redistribution,
 )
 
-__all__ = ["LicenseTerms", "Term", "TermKind", "derive_terms", "slug"]
+__all__ = ["NO_ADAPTED_SHARING", "LicenseTerms", "Term", "TermKind", "derive_terms", "slug"]
+
+NO_ADAPTED_SHARING = "redistribution:no_adapted_sharing"
+"""The term of a no-derivatives licence (CC ND): adapted material may not be shared."""
 
 
 class TermKind(enum.StrEnum):
@@ -61,6 +64,7 @@ class LicenseTerms:
     flowing: tuple[Term, ...]
     binding: frozenset[str]
     markers: dict[str, Marker]  # term id -> the caveat of the field it came from
+    sections: dict[str, str]  # term id -> the section of this licence's text that imposes it (restrictions)
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -115,9 +119,12 @@ def _attribution_term(entry: LicenseEntry, kind: AttributionKind, text: str | No
 def derive_terms(entry: LicenseEntry, restriction_text: dict[str, str], duty_text: dict[str, str]) -> LicenseTerms:
     """All terms of ``entry``, which of them flow to derivatives, and which are binding."""
     pairs: list[tuple[Term, str]] = _commercial_terms(entry)
+    sections: dict[str, str] = {}
     for item in entry.restrictions:
         pairs.append((Term(f"restriction:{item}", TermKind.RESTRICTION, item, description=restriction_text[item]),
                       "restrictions"))
+        if item in entry.restriction_sections:
+            sections[f"restriction:{item}"] = entry.restriction_sections[item]
     for att in entry.attribution:
         tid = _attribution_term(entry, att.kind, att.text)
         desc = _ATTRIBUTION_TEXT.get(att.kind) or att.text or att.kind.value.replace("_", " ")
@@ -145,6 +152,10 @@ def derive_terms(entry: LicenseEntry, restriction_text: dict[str, str], duty_tex
         value = entry.redistribution.value
         pairs.append((Term(f"redistribution:{value}", TermKind.REDISTRIBUTION, value, value,
                            description=f"redistribution {value}"), "redistribution"))
+    if entry.derivative_licensing is DerivativeLicensing.NO_SHARING:
+        pairs.append((Term(NO_ADAPTED_SHARING, TermKind.REDISTRIBUTION, "no_adapted_sharing", "no_adapted_sharing",
+                           description="redistribution of adaptations forbidden; only unmodified copies may be shared"),
+                       "derivative_licensing"))
     for duty in entry.duties:
         pairs.append((Term(f"duty:{duty.kind}", TermKind.DUTY, duty.kind, description=duty_text[duty.kind]), "duties"))
 
@@ -158,17 +169,18 @@ def derive_terms(entry: LicenseEntry, restriction_text: dict[str, str], duty_tex
     terms = tuple(seen.values())
 
     if entry.derivative_licensing in (DerivativeLicensing.SAME, DerivativeLicensing.TERMS_ATTACH,
-                                      DerivativeLicensing.UNKNOWN):
+                                      DerivativeLicensing.NO_SHARING, DerivativeLicensing.UNKNOWN):
         flowing = terms
     else:
         keep = {TermKind.ATTRIBUTION}
         if entry.commercial.persists_in_derivatives:
             keep |= {TermKind.COMMERCIAL, TermKind.THRESHOLD}
         flowing = tuple(t for t in terms if t.kind in keep)
-    if entry.derivative_licensing in (DerivativeLicensing.SAME, DerivativeLicensing.TERMS_ATTACH):
+    if entry.derivative_licensing in (DerivativeLicensing.SAME, DerivativeLicensing.TERMS_ATTACH,
+                                      DerivativeLicensing.NO_SHARING):
         binding = frozenset(t.id for t in terms)
     elif entry.commercial.persists_in_derivatives:
         binding = frozenset(t.id for t in terms if t.kind in (TermKind.COMMERCIAL, TermKind.THRESHOLD))
     else:
         binding = frozenset()
-    return LicenseTerms(entry.id, terms, flowing, binding, markers)
+    return LicenseTerms(entry.id, terms, flowing, binding, markers, sections)

@@ -95,6 +95,7 @@ class Checker:
         self.redistribution_and_safety(st, out)
         self.party_and_deployments(st, summary, out, unchecked)
         self.outputs(st, out)
+        shared_adaptations(self, st, out, unchecked)
 
     # -- G01-G08 ------------------------------------------------------------------------------
     def gaps(self, st: State, out: list[Conflict]) -> None:
@@ -419,3 +420,25 @@ def _merge_governing(summary: Summary, label: str) -> str | None:
 
 def _signature(st: State) -> tuple[tuple[str, Scope], ...]:
     return tuple(sorted((lid, item.scope) for lid, item in st.in_force.items()))
+
+
+# -- R30 (no-derivatives licences) ------------------------------------------------------------
+_ADAPTING = (Relation.FINETUNE, Relation.ADAPTER, Relation.MERGE)
+
+
+def shared_adaptations(checker: Checker, st: State, out: list[Conflict], unchecked: set[str]) -> None:
+    """R30: the model is a published adaptation of material whose licence forbids sharing adaptations."""
+    for link in st.parents:
+        if link.via_outputs or link.state is None:
+            continue  # outputs are not the licensed material
+        for license_id, item in sorted(link.state.in_force.items()):
+            entry = checker.catalog.get(license_id)
+            if item.scope is Scope.NAMING or entry.derivative_licensing is not DerivativeLicensing.NO_SHARING \
+                    or checker.is_licensor(st, license_id):
+                continue
+            if link.relation is Relation.UNKNOWN:
+                unchecked.add("R30")
+            elif link.relation in _ADAPTING:
+                checker.add(out, "R30", f"{st.model_id} is published as an adaptation ({link.relation.value}) of "
+                                        f"{link.parent_id}, whose licence {license_id} allows sharing only unmodified "
+                                        "copies.", Hop(st.model_id, item.path), license_id)

@@ -1,8 +1,8 @@
 """The conflict-rule registry: every stable rule id, its severity and its one-line meaning.
 
 Ids ``R01``–``R28`` follow the numbering of §9 of the licence reference (``R10a/b`` and
-``R22a/b`` split one reference rule into two outcomes of different severity); ``R29`` is an
-addition; ``G01``–``G08`` name gaps in the input (the answer then has ``unknown`` parts).
+``R22a/b`` split one reference rule into two outcomes of different severity); ``R29`` and
+``R30`` are additions; ``G01``–``G08`` name gaps in the input (the answer then has ``unknown`` parts).
 ``RULES.md`` documents the same table and a test keeps the two in step.
 """
 
@@ -126,6 +126,10 @@ _ALL = (
          "terms are unknown."),
     Rule("G07", _W, "The model declares no licence."),
     Rule("G08", _W, "A derivation's relation is unknown or contradictory; relation-specific rules were not checked."),
+    # -- additions after the gap rules ---------------------------------------------------------
+    Rule("R30", _V,
+         "The model is a published adaptation (fine-tune, adapter, merge) of material whose licence forbids "
+         "sharing adapted material (CC ND)."),
 )
 
 RULES: MappingProxyType[str, Rule] = MappingProxyType({rule.id: rule for rule in _ALL})

@@ -58,13 +58,32 @@ def test_every_hub_licence_id_is_in_the_catalog(catalog: LicenseCatalog) -> None
 
 
 def test_undescribed_hub_ids_stay_unknown(catalog: LicenseCatalog) -> None:
-    for lid in ("mpl-2.0", "fair-noncommercial-research-license", "grok2-community", "gpl-2.0"):
+    for lid in ("fair-noncommercial-research-license", "grok2-community", "gpl-2.0", "artistic-2.0"):
         entry = catalog.get(lid)
         assert entry.family == "unclassified"
         assert entry.commercial.status is CommercialStatus.UNKNOWN
         assert entry.derivative_licensing is DerivativeLicensing.UNKNOWN
         assert entry.eu_oss_exemption is EuOssEligibility.UNKNOWN
         assert entry.verified is False
+
+
+def test_common_permissive_licences_allow_commercial_use(catalog: LicenseCatalog) -> None:
+    for lid in ("cc0-1.0", "bsd-2-clause", "bsd-3-clause", "mpl-2.0", "isc", "zlib", "unlicense", "mit", "apache-2.0"):
+        assert catalog.get(lid).commercial.status is CommercialStatus.ALLOWED, lid
+    mpl = catalog.get("mpl-2.0")  # only the commercial fact is catalogued; the rest stays unknown
+    assert (mpl.derivative_licensing, mpl.verified) == (DerivativeLicensing.UNKNOWN, False)
+
+
+def test_no_derivatives_licences_allow_copies_but_not_shared_adaptations(catalog: LicenseCatalog) -> None:
+    for lid in ("cc-by-nd-4.0", "cc-by-nc-nd-4.0", "cc-by-nc-nd-3.0"):
+        entry = catalog.get(lid)
+        assert entry.redistribution is Redistribution.ALLOWED, lid
+        assert entry.derivative_licensing is DerivativeLicensing.NO_SHARING, lid
+        terms = catalog.terms(lid)
+        assert "redistribution:no_adapted_sharing" in {t.id for t in terms.flowing} & terms.binding, lid
+    assert catalog.get("cc-by-nc-nd-4.0").commercial.status is CommercialStatus.NON_COMMERCIAL
+    assert catalog.get("cc-by-sa-4.0").derivative_licensing is DerivativeLicensing.SAME
+    assert "redistribution:no_adapted_sharing" not in {t.id for t in catalog.terms("cc-by-4.0").all}
 
 
 def test_llama_facts(catalog: LicenseCatalog) -> None:
@@ -85,8 +104,13 @@ def test_llama_facts(catalog: LicenseCatalog) -> None:
     for lid in ("llama3.2", "llama3.3", "llama4"):
         (exclusion,) = catalog.get(lid).exclusions
         assert (exclusion.region, exclusion.scope, exclusion.end_users_exempt) == ("EU", "multimodal", True)
-        assert "undisclosed_machine_generation" in catalog.get(lid).restrictions
-    assert "undisclosed_machine_generation" not in l31.restrictions
+        assert {"safety_filter_circumvention", "unlawful_tool_interaction"} <= set(catalog.get(lid).restrictions)
+    for lid in ("llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4"):  # AUP §3.e in every version
+        assert {"undisclosed_machine_generation", "disinformation", "spam_malware", "privacy_violation",
+                "infringement", "harassment_defamation", "discrimination"} <= set(catalog.get(lid).restrictions)
+        assert catalog.get(lid).restrictions_complete is True
+    assert "safety_filter_circumvention" not in l31.restrictions  # AUP §1.h arrived with Llama 3.2
+    assert l31.restriction_sections["disinformation"] == "AUP §3.a"
     assert l31.osi_approved is TriState.NO and l31.eu_oss_exemption is EuOssEligibility.DOUBTFUL
 
 
@@ -97,7 +121,10 @@ def test_use_restricted_and_commercially_limited_licences(catalog: LicenseCatalo
     assert gemma.outputs.trained_model_is_derivative is True
     deepseek = catalog.get("deepseek")
     assert catalog.get("deepseek-license") is deepseek
-    assert {"military", "medical_advice", "law_enforcement"} <= set(deepseek.restrictions)
+    assert {"military", "inappropriate_content", "privacy_violation"} <= set(deepseek.restrictions)
+    assert not {"medical_advice", "law_enforcement"} & set(deepseek.restrictions)  # not in its Attachment A
+    assert deepseek.restriction_sections["military"] == "Attachment A (b)"
+    assert len(catalog.get("bigcode-openrail-m").restrictions) == 13
     stability = catalog.get("stabilityai-ai-community")
     assert (stability.commercial.revenue_threshold_usd, stability.commercial.registration_required) == (1_000_000, True)
     flux = catalog.get("flux-1-dev-non-commercial-license")
@@ -161,8 +188,30 @@ def _copy_data(tmp_path: Path) -> Path:
 def test_a_restriction_outside_the_taxonomy_is_rejected(tmp_path: Path) -> None:
     data = _copy_data(tmp_path)
     path = data / "licenses" / "gemma.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("- spam_malware", "- spamming"), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("{id: spam_malware,", "{id: spamming,"), encoding="utf-8")
     with pytest.raises(KnowledgeBaseError, match="spamming"):
+        LicenseCatalog.load(data)
+
+
+def test_a_restriction_without_its_section_is_rejected(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "licenses" / "gemma.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert '- {id: sexual_content, section: "' in text
+    path.write_text(text.replace('- {id: sexual_content, section: "PUP §4"}',
+                                 "- sexual_content"), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="sexual_content.*no section"):
+        LicenseCatalog.load(data)
+
+
+def test_a_restriction_listed_twice_is_rejected(tmp_path: Path) -> None:
+    data = _copy_data(tmp_path)
+    path = data / "licenses" / "gemma.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('- {id: infringement, section: "PUP §1"}',
+                                 '- {id: infringement, section: "PUP §1"}\n      - {id: infringement, section: "x"}'),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="listed twice"):
         LicenseCatalog.load(data)
 
 

@@ -49,3 +49,15 @@ def test_license_rows_carry_markers_and_flow_flags() -> None:
     assert (nc["flows"], nc["binding"]) == (True, True)
     apache = pairs[("apache-2.0", "attribution:keep_notices")]
     assert (apache["flows"], apache["binding"]) == (True, False)
+
+
+def test_restriction_sections_are_stored_per_licence_and_restriction() -> None:
+    rows = graph_rows(default_catalog())
+    pairs = {(p["license_id"], p["term_id"]): p for p in rows.imposes}
+    assert pairs[("llama3.1", "restriction:military")]["section"] == "AUP §2.a; AUP §2.b"
+    assert pairs[("deepseek", "restriction:military")]["section"] == "Attachment A (b)"  # same term, its own section
+    assert pairs[("llama3.1", "threshold:mau:700000000")]["section"] is None
+    by_id = {r["id"]: r for r in rows.licenses}
+    sections = by_id["gemma"]["restriction_sections"]
+    assert isinstance(sections, list) and "safety_filter_circumvention: PUP §2.4" in sections
+    assert len(sections) == len(default_catalog().get("gemma").restrictions)

@@ -263,3 +263,30 @@ def test_r28_high_risk_deployment() -> None:
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_every_rule_has_a_meaning(rule: str) -> None:
     assert RULES[rule].meaning.endswith(".") and len(RULES[rule].meaning) > 20
+
+
+def test_r30_published_adaptation_of_no_derivatives_material() -> None:
+    base = m("x/portrait-nd", "cc-by-nd-4.0")
+    tuned = evaluate([base, m("y/portrait-tuned", "cc-by-nd-4.0")], [e("y/portrait-tuned", base.id)],
+                     "y/portrait-tuned")
+    assert ("R30", [("y/portrait-tuned", "cc-by-nd-4.0"), (base.id, "cc-by-nd-4.0")]) in found(tuned)
+    assert RULES["R30"].severity is Severity.VIOLATION
+    lora = evaluate([base, m("y/portrait-lora", "mit")], [e("y/portrait-lora", base.id, ADAPTER)], "y/portrait-lora")
+    assert "R30" in rules(lora)
+    merge = evaluate([base, m("z/other", "apache-2.0"), m("y/merged", "cc-by-nd-4.0")],
+                     [e("y/merged", base.id, MERGE), e("y/merged", "z/other", MERGE)], "y/merged")
+    assert rules(merge).count("R30") == 1
+    # a quantization is a format change, not an adaptation; outputs are not the licensed material
+    quant = evaluate([base, m("y/portrait-gguf", "cc-by-nd-4.0")], [e("y/portrait-gguf", base.id, QUANT)],
+                     "y/portrait-gguf")
+    assert "R30" not in rules(quant) and quant.conflicts == ()
+    distil = evaluate([base, m("y/student", "cc-by-nd-4.0")], [e("y/student", base.id, via_outputs=True)], "y/student")
+    assert "R30" not in rules(distil)
+    unknown = evaluate([base, m("y/unsure", "cc-by-nd-4.0")], [e("y/unsure", base.id, Relation.UNKNOWN)], "y/unsure")
+    assert "R30" not in rules(unknown) and "R30" in unknown.unchecked_rules
+    # a grandchild of ND material reaches it through an adapting edge as well
+    grand = evaluate([base, m("y/portrait-tuned", "cc-by-nd-4.0"), m("w/tuned-again", "cc-by-nd-4.0")],
+                     [e("y/portrait-tuned", base.id), e("w/tuned-again", "y/portrait-tuned")], "w/tuned-again")
+    assert "R30" in rules(grand)
+    by = m("x/portrait-by", "cc-by-4.0")
+    assert "R30" not in rules(evaluate([by, m("y/by-tuned", "cc-by-4.0")], [e("y/by-tuned", by.id)], "y/by-tuned"))
