@@ -142,10 +142,14 @@ def _basis(parent: State | None) -> str:
 def _upper_bound(st: State) -> tuple[float | None, str]:
     """At most this cumulative compute (None: no bound) under the stated assumption, and why.
 
-    A root is bounded by its recorded compute, else by its parameter count. A quantization or an
-    adapter takes its parent's bound, a merge the highest of its parents' (the most severe); a
-    fine-tune adds its modification compute, or, when that is unknown, is bounded by its own
-    parameter count as well (the assumption covers its whole training, the base's included).
+    A root is bounded by its recorded compute, else by its parameter count. A merge takes the
+    highest bound of its parents (the most severe; unknown if any parent's is). A quantization
+    or an adapter takes its parent's bound. A fine-tune adds its modification compute; when that
+    is unknown, its own parameter count must be below the bound as well (the assumption covers
+    its whole training, the base's included). A parent that may exceed 10^25 FLOP is passed on
+    as unknown whatever the child's own count. When the parent has no bound at all (nothing
+    recorded, not in the view, or a cycle), a fine-tune's or a quantization's own count bounds
+    the training of its weights; an adapter's own count (tiny) never does.
     """
     node = st.node
     if st.compute_exact is not None:
@@ -155,29 +159,50 @@ def _upper_bound(st: State) -> tuple[float | None, str]:
         if node is not None and node.params is None:
             basis = "no training compute or parameter count recorded"
         return bound, basis
-    unknown = [f"{p.parent_id}: {_basis(p.state)}" for p in st.parents
-               if p.state is None or p.state.compute_upper is None or p.state.compute_upper > SYSTEMIC_RISK_FLOP]
-    if unknown:
-        return None, "inherits from " + "; ".join(unknown)
-    base = max(p.state.compute_upper for p in st.parents if p.state is not None and p.state.compute_upper is not None)
-    if len(st.parents) == 1:
-        link = st.parents[0]
-        inherited = f"inherits from {link.parent_id}: {_basis(link.state)}"
-    else:
-        inherited = ("merge, the most severe of its parents: " + ", ".join(
-            f"{p.parent_id} at most {sci(p.state.compute_upper)} FLOP" for p in st.parents
-            if p.state is not None and p.state.compute_upper is not None) + f", below {THRESHOLD}")
     mod = node.modification_compute_flops if node is not None else None
-    if mod is not None:
-        upper = base + mod
-        tail = f"below {THRESHOLD}" if upper <= SYSTEMIC_RISK_FLOP else f"{THRESHOLD} FLOP cannot be excluded"
-        return upper, f"{inherited}; with modification compute {sci(mod)} FLOP at most {sci(upper)} FLOP, {tail}"
-    if st.is_merge or all(p.relation in _INHERITING for p in st.parents):
-        return base, inherited
+    if st.is_merge:
+        return _merge_bound(st, mod)
+    link = st.parents[0]
+    parent = link.state.compute_upper if link.state is not None else None
+    inherited = f"inherits from {link.parent_id}: {_basis(link.state)}"
+    if parent is not None and parent > SYSTEMIC_RISK_FLOP:
+        return None, inherited
+    if parent is not None:
+        if mod is not None:
+            return _plus_modification(parent, mod, inherited)
+        if link.relation in _INHERITING:
+            return parent, inherited
+        own, own_basis = _own_bound(st)
+        if own is None:
+            return None, f"{inherited}; modification compute and {own_basis}"
+        return max(parent, own), f"{inherited}; own {own_basis}"
     own, own_basis = _own_bound(st)
-    if own is None:
-        return None, f"{inherited}; modification compute and {own_basis}"
-    return max(base, own), f"{inherited}; own {own_basis}"
+    if link.relation is Relation.ADAPTER or own is None:
+        return None, inherited
+    return max(own, mod or 0.0), (f"{own_basis}; the count of its weights bounds their whole training, "
+                                  f"{link.parent_id}'s included ({link.parent_id}: {_basis(link.state)})")
+
+
+def _merge_bound(st: State, mod: float | None) -> tuple[float | None, str]:
+    """A merge is bounded by the highest bound of its parents (merging adds no training compute, §3.4)."""
+    uppers = [(p.parent_id, p.state.compute_upper if p.state is not None else None) for p in st.parents]
+    open_ = [f"{p.parent_id}: {_basis(p.state)}" for p, (_, up) in zip(st.parents, uppers, strict=True)
+             if up is None or up > SYSTEMIC_RISK_FLOP]
+    if open_:
+        return None, "merge, the most severe of its parents: " + "; ".join(open_)
+    base = max(up for _, up in uppers if up is not None)
+    inherited = ("merge, the most severe of its parents: "
+                 + ", ".join(f"{pid} at most {sci(up)} FLOP" for pid, up in uppers if up is not None)
+                 + f", below {THRESHOLD}")
+    if mod is not None:
+        return _plus_modification(base, mod, inherited)
+    return base, inherited
+
+
+def _plus_modification(base: float, mod: float, inherited: str) -> tuple[float, str]:
+    upper = base + mod
+    tail = f"below {THRESHOLD}" if upper <= SYSTEMIC_RISK_FLOP else f"{THRESHOLD} FLOP cannot be excluded"
+    return upper, f"{inherited}; with modification compute {sci(mod)} FLOP at most {sci(upper)} FLOP, {tail}"
 
 
 def _provider(st: State) -> tuple[TriState, str, list[str]]:
@@ -230,7 +255,7 @@ def eu_status(st: State, summary: Summary, compute_missing: list[str], has_unkno
         missing.append(f"whether {st.model_id} is monetised")
 
     verdicts.append(_SYSTEMIC.get(st.systemic, EuOssEligibility.UNKNOWN))
-    reasons.append(f"systemic risk: {st.systemic.value} ({st.systemic_basis})")
+    reasons.append(f"systemic risk: {st.systemic.value}")
     if st.systemic is TriState.UNKNOWN:
         missing.extend(compute_missing)
 
