@@ -164,6 +164,7 @@ class ModelSeen:
     likes: int | None = None
     gated: GateState | None = None
     params: int | None = None
+    params_source: str | None = None  # where ``params`` was read: ``safetensors total`` | ``gguf total``
     training_compute_flops: float | None = None
     tags: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()

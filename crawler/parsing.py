@@ -316,13 +316,22 @@ def _datasets(card: Mapping[str, Any] | None, tags: Sequence[str]) -> tuple[str,
     return ()
 
 
-def _params(info: ModelInfo) -> int | None:
+SAFETENSORS_TOTAL = "safetensors total"
+GGUF_TOTAL = "gguf total"
+
+
+def _params(info: ModelInfo) -> tuple[int | None, str | None]:
+    """The parameter count the Hub lists for the weights, and which listing it is.
+
+    Only the Hub's own totals (of the safetensors or GGUF files) count: the card YAML and the
+    config carry no parameter count on the Hub, and a count read from the model's name is a guess.
+    """
     if info.safetensors is not None and isinstance(info.safetensors.total, int):
-        return info.safetensors.total
+        return info.safetensors.total, SAFETENSORS_TOTAL
     gguf = info.gguf
     if isinstance(gguf, Mapping) and isinstance(gguf.get("total"), int):
-        return int(gguf["total"])
-    return None
+        return int(gguf["total"]), GGUF_TOTAL
+    return None, None
 
 
 def parse_model(
@@ -358,6 +367,7 @@ def parse_model(
         problems.append(ProblemSeen(mid, ProblemKind.CARD_TAG_DISAGREE, disagreement, source))
 
     declared = declared_lineage(mid, card, tags, source, fallback_relation=fallback_relation)
+    params, params_source = _params(info)
 
     author = info.author if isinstance(info.author, str) else (mid.split("/", 1)[0] if "/" in mid else None)
     model = ModelSeen(
@@ -374,7 +384,8 @@ def parse_model(
         downloads=info.downloads if isinstance(info.downloads, int) else None,
         likes=info.likes if isinstance(info.likes, int) else None,
         gated=gate_state(info.gated),
-        params=_params(info),
+        params=params,
+        params_source=params_source,
         tags=tuple(tags or ()),
         datasets=_datasets(card, tags or ()),
         known_from=known_from,

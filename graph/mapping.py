@@ -168,6 +168,7 @@ def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
         downloads=obs.downloads,
         likes=obs.likes,
         params=obs.params,
+        params_source=obs.params_source,
         training_compute_flops=obs.training_compute_flops,
         license_raw=declared.raw,
         license_name=declared.name,

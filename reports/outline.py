@@ -9,6 +9,7 @@ from datetime import datetime
 from reports.document import Code, Document, Inline, Link, Strong, Text
 from reports.dossier import Dossier, SpanKind, format_instant, human_date
 from reports.dossier.model import ChainStep, ModelEntry, ObligationEntry, Sentence
+from terms.licenses.model import TriState
 
 __all__ = ["ROLE_WORDS", "outline"]
 
@@ -28,6 +29,8 @@ _RELATION = {"quantized": "quantization", "finetune": "fine-tune", "adapter": "a
              "unknown": "not recorded"}
 _SEVERITY = {"violation": "Violation", "warning": "Warning", "info": "Note"}
 _BASIS = {"licence": "licence", "ai_act": "EU AI Act", "dsa": "DSA"}
+_SYSTEMIC = {TriState.YES: "presumed", TriState.NO: "not presumed"}
+"""How the dossier words systemic risk (Art. 51(2) presumes it; ``no`` is "not presumed", not "none")."""
 _SCOPE = {"full": "in full", "flowing": "terms that flow to derivatives", "naming": "naming duties only"}
 
 
@@ -265,9 +268,11 @@ def _effective(doc: Document, d: Dossier) -> None:
                for t in others)
     eu = r.eu_ai_act
     provider = eu.modifier_becomes_provider.value.replace("_", " ")
+    systemic = _SYSTEMIC.get(eu.systemic_risk, eu.systemic_risk.value)
+    basis = f" ({eu.systemic_risk_basis})" if eu.systemic_risk_basis else ""
     doc.p(Strong("EU AI Act: "), Text(
         f"open-source exemption {eu.oss_exemption.value} ({'; '.join(eu.oss_reasons)}); systemic risk "
-        f"{eu.systemic_risk.value}; the modifier becomes the provider: {provider} ({eu.provider_basis})."))
+        f"{systemic}{basis}; the modifier becomes the provider: {provider} ({eu.provider_basis})."))
 
 
 def _conflicts(doc: Document, d: Dossier) -> None:

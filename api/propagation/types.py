@@ -219,6 +219,10 @@ class ResponsibilityStep:
 class EuAiActStatus:
     open_source_exemption: str
     systemic_risk: str
+    systemic_risk_basis: str = strawberry.field(description=(
+        "Why `systemicRisk` is what it is: the recorded compute, or the parameter count with the assumption "
+        "that bounds training compute by it (C ≈ 6·N·D with D ≤ 1e14 tokens; `no` means not presumed, Art. 51(2)), "
+        "or what the base inherits and what is lacking."))
     modifier_becomes_provider: str
     missing: list[str]
     reasons: list[str]
@@ -231,6 +235,7 @@ class EuAiActStatus:
         return cls(
             open_source_exemption=eu.oss_exemption.value,
             systemic_risk=eu.systemic_risk.value,
+            systemic_risk_basis=eu.systemic_risk_basis,
             modifier_becomes_provider=eu.modifier_becomes_provider.value,
             missing=list(eu.missing),
             reasons=list(eu.oss_reasons),
@@ -244,6 +249,7 @@ class EuAiActStatus:
         return cls(
             open_source_exemption="unknown",
             systemic_risk="unknown",
+            systemic_risk_basis=reason,
             modifier_becomes_provider="unknown",
             missing=[reason],
             reasons=[],

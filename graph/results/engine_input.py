@@ -111,7 +111,7 @@ def plan_descendants(
 
 
 _ID, _STATUS, _STATUS_HISTORY, _STATUS_FROM, _FIRST_SEEN, _NAME, _PIPELINE, _TAGS, _FLOPS = range(9)
-_DECLARATIONS, _PUBLISHERS, _PARENTS, _DEPLOYMENTS = range(9, 13)
+_DECLARATIONS, _PUBLISHERS, _PARENTS, _DEPLOYMENTS, _PARAMS, _PARAMS_SOURCE = range(9, 15)
 
 
 def _status(row: Sequence[Any], as_of: datetime | None) -> ModelStatus:
@@ -137,6 +137,7 @@ def _node(row: Sequence[Any], status: ModelStatus) -> ModelNode:
     publishers = sorted(str(p) for p in row[_PUBLISHERS] or ())
     declarations = row[_DECLARATIONS] or ()
     flops = row[_FLOPS]
+    params = row[_PARAMS]
     return ModelNode(
         id=str(row[_ID]),
         declarations=tuple(_declaration(d) for d in sorted(declarations, key=lambda d: d[3] or 0)),
@@ -144,6 +145,8 @@ def _node(row: Sequence[Any], status: ModelStatus) -> ModelNode:
         status=status,
         name=row[_NAME],
         training_compute_flops=None if flops is None else float(flops),
+        params=None if params is None else int(params),
+        params_source=None if params is None or row[_PARAMS_SOURCE] is None else str(row[_PARAMS_SOURCE]),
         pipeline_tag=row[_PIPELINE],
         tags=tuple(str(t) for t in row[_TAGS] or ()),
         deployments=tuple(

@@ -162,6 +162,7 @@ def result_from_json(data: Mapping[str, Any], catalog: LicenseCatalog | None = N
             oss_exemption=EuOssEligibility(eu["oss_exemption"]),
             oss_reasons=_strs(eu["oss_reasons"]),
             systemic_risk=TriState(eu["systemic_risk"]),
+            systemic_risk_basis=str(eu.get("systemic_risk_basis") or ""),
             cumulative_compute_flops=eu["cumulative_compute_flops"],
             compute_lower_bound_flops=eu["compute_lower_bound_flops"],
             modifier_becomes_provider=TriState(eu["modifier_becomes_provider"]),

@@ -121,7 +121,7 @@ def _opt_dt(expr: str) -> str:
 # conflict with writing ``v.license_name`` and bring the Eager back. The writer sends a model
 # whose rows hold any other key through the upserts.
 CREATED_MODEL_PROPS = (
-    "hub", "name", "author", "pipeline_tag", "library", "sha", "downloads", "likes", "params",
+    "hub", "name", "author", "pipeline_tag", "library", "sha", "downloads", "likes", "params", "params_source",
     "training_compute_flops", "license_raw", "license_name", "license_link", "tags", "datasets",
 )  # fmt: skip
 CREATED_DECLARES_PROPS = ("raw", "license_name", "license_link")

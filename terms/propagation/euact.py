@@ -6,25 +6,85 @@ quantizing are taken to add no training compute (§3.4, marked there as an infer
 
 from __future__ import annotations
 
-from terms.propagation.model import WeightsAccess
+from crawler.observations import Relation
+from terms.propagation.model import ModelNode, WeightsAccess
 from terms.licenses.model import EuOssEligibility, TriState
 from terms.propagation.result import EuAiActResult
 from terms.propagation.state import State
 from terms.propagation.summary import Summary
 
-__all__ = ["GPAI_SUBSTITUTE_FLOP", "SYSTEMIC_RISK_FLOP", "eu_status", "update_compute"]
+__all__ = [
+    "ASSUMPTION",
+    "GPAI_SUBSTITUTE_FLOP",
+    "MAX_FLOP_PER_PARAMETER",
+    "MAX_TRAINING_TOKENS",
+    "PARAMETER_BOUND",
+    "SYSTEMIC_RISK_FLOP",
+    "eu_status",
+    "sci",
+    "update_compute",
+]
 
 _ACCESS = {WeightsAccess.PUBLIC: EuOssEligibility.YES, WeightsAccess.GATED: EuOssEligibility.DOUBTFUL,
            WeightsAccess.PRIVATE: EuOssEligibility.NO, WeightsAccess.UNKNOWN: EuOssEligibility.UNKNOWN}
 _SYSTEMIC = {TriState.YES: EuOssEligibility.NO, TriState.NO: EuOssEligibility.YES}
 
 SYSTEMIC_RISK_FLOP = 1e25
+"""Art. 51(2): a GPAI model is presumed to have systemic risk when its cumulative training compute
+exceeds 10^25 FLOP (reference §3.3, /work/shared/reference/ai-licenses.md)."""
 GPAI_SUBSTITUTE_FLOP = 1e23
 """Indicative GPAI compute; a third of it is the modifier threshold when the original's compute is unknown."""
 
+# When no training compute is recorded, a parameter count bounds it under a stated, generous
+# assumption: training compute C ≈ 6·N·D (N parameters, D training tokens) with D ≤ 1e14 tokens
+# over the model's whole training (far more than any open model is known to have seen), so
+# C ≤ 6e14·N, and a model below 1e25 / 6e14 ≈ 1.67e10 parameters cannot reach the Art. 51(2)
+# threshold: it is "not presumed" to have systemic risk (the Commission may still designate it,
+# Art. 51(1)(b)). The bound is never used the other way: size alone presumes nothing.
+FLOP_PER_PARAMETER_TOKEN = 6
+MAX_TRAINING_TOKENS = 1e14
+MAX_FLOP_PER_PARAMETER = FLOP_PER_PARAMETER_TOKEN * MAX_TRAINING_TOKENS
+PARAMETER_BOUND = SYSTEMIC_RISK_FLOP / MAX_FLOP_PER_PARAMETER
+"""Parameter count below which 10^25 FLOP of training is implausible under the assumption (≈ 1.67e10)."""
+ASSUMPTION = "C ≈ 6·N·D with D ≤ 1e14 tokens"
+THRESHOLD = "1e25"
+_INHERITING = frozenset({Relation.QUANTIZED, Relation.ADAPTER})
+"""Relations whose child takes its parent's classification (adapters' own parameter counts are tiny)."""
+
+
+def sci(value: float, digits: int = 2) -> str:
+    """A number as ``2.8e9`` (``digits`` significant digits, no ``+`` or leading zeros in the exponent)."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
 
 def update_compute(st: State) -> list[str]:
-    """Set the state's cumulative compute (exact and lower bound) and systemic risk; return what is missing."""
+    """Set the state's cumulative compute (exact, lower and upper bound) and systemic risk with its
+    basis; return what is missing when the risk is unknown."""
+    missing = _cumulative_compute(st)
+    st.compute_upper, bound_basis = _upper_bound(st)
+    if st.compute_exact is not None:
+        st.systemic = TriState.YES if st.compute_exact > SYSTEMIC_RISK_FLOP else TriState.NO
+        what = "cumulative training compute" if st.parents else "training compute"
+        side = "above" if st.systemic is TriState.YES else "not above"
+        st.systemic_basis = f"{what} {sci(st.compute_exact)} FLOP, {side} {THRESHOLD} (Art. 51(2))"
+        return []
+    if st.compute_lower is not None and st.compute_lower > SYSTEMIC_RISK_FLOP:
+        st.systemic = TriState.YES
+        st.systemic_basis = f"cumulative training compute at least {sci(st.compute_lower)} FLOP, above {THRESHOLD}"
+        return []
+    st.systemic_basis = bound_basis
+    if st.compute_upper is not None and st.compute_upper <= SYSTEMIC_RISK_FLOP:
+        st.systemic = TriState.NO
+        return []
+    st.systemic = TriState.UNKNOWN
+    return missing
+
+
+def _cumulative_compute(st: State) -> list[str]:
+    """Set the exact cumulative compute and its lower bound from recorded compute; return what is missing."""
     node = st.node
     missing: list[str] = []
     own = node.training_compute_flops if node is not None else None
@@ -55,14 +115,94 @@ def update_compute(st: State) -> list[str]:
                 base_exact = None
         st.compute_exact = base_exact + extra if base_exact is not None else None
         st.compute_lower = (base_lower + extra) if base_lower is not None else (mod if mod is not None else None)
-    if st.compute_exact is not None:
-        st.systemic = TriState.YES if st.compute_exact > SYSTEMIC_RISK_FLOP else TriState.NO
-        return []
-    if st.compute_lower is not None and st.compute_lower > SYSTEMIC_RISK_FLOP:
-        st.systemic = TriState.YES
-        return []
-    st.systemic = TriState.UNKNOWN
     return missing
+
+
+def _params(node: ModelNode) -> str:
+    return f"{sci(node.params or 0, 3)} parameters ({node.params_source or 'parameter count'})"
+
+
+def _own_bound(st: State) -> tuple[float | None, str]:
+    """The model's own parameter bound on its cumulative compute, and how it reads."""
+    node = st.node
+    if node is None or node.params is None:
+        return None, f"parameter count of {st.model_id} unknown"
+    bound = MAX_FLOP_PER_PARAMETER * node.params
+    if bound <= SYSTEMIC_RISK_FLOP:
+        return bound, f"{_params(node)}: {ASSUMPTION} gives at most {sci(bound)} FLOP, below {THRESHOLD}"
+    return bound, f"{_params(node)}: {THRESHOLD} FLOP cannot be excluded ({ASSUMPTION} allows up to {sci(bound)} FLOP)"
+
+
+def _basis(parent: State | None) -> str:
+    if parent is None:
+        return "in a cycle"
+    return parent.systemic_basis if parent.node is not None else "not in the lineage view"
+
+
+def _upper_bound(st: State) -> tuple[float | None, str]:
+    """At most this cumulative compute (None: no bound) under the stated assumption, and why.
+
+    A root is bounded by its recorded compute, else by its parameter count. A merge takes the
+    highest bound of its parents (the most severe; unknown if any parent's is). A quantization
+    or an adapter takes its parent's bound. A fine-tune adds its modification compute; when that
+    is unknown, its own parameter count must be below the bound as well (the assumption covers
+    its whole training, the base's included). A parent that may exceed 10^25 FLOP is passed on
+    as unknown whatever the child's own count. When the parent has no bound at all (nothing
+    recorded, not in the view, or a cycle), a fine-tune's or a quantization's own count bounds
+    the training of its weights; an adapter's own count (tiny) never does.
+    """
+    node = st.node
+    if st.compute_exact is not None:
+        return st.compute_exact, ""
+    if not st.parents:
+        bound, basis = _own_bound(st)
+        if node is not None and node.params is None:
+            basis = "no training compute or parameter count recorded"
+        return bound, basis
+    mod = node.modification_compute_flops if node is not None else None
+    if st.is_merge:
+        return _merge_bound(st, mod)
+    link = st.parents[0]
+    parent = link.state.compute_upper if link.state is not None else None
+    inherited = f"inherits from {link.parent_id}: {_basis(link.state)}"
+    if parent is not None and parent > SYSTEMIC_RISK_FLOP:
+        return None, inherited
+    if parent is not None:
+        if mod is not None:
+            return _plus_modification(parent, mod, inherited)
+        if link.relation in _INHERITING:
+            return parent, inherited
+        own, own_basis = _own_bound(st)
+        if own is None:
+            return None, f"{inherited}; modification compute and {own_basis}"
+        return max(parent, own), f"{inherited}; own {own_basis}"
+    own, own_basis = _own_bound(st)
+    if link.relation is Relation.ADAPTER or own is None:
+        return None, inherited
+    return max(own, mod or 0.0), (f"{own_basis}; the count of its weights bounds their whole training, "
+                                  f"{link.parent_id}'s included ({link.parent_id}: {_basis(link.state)})")
+
+
+def _merge_bound(st: State, mod: float | None) -> tuple[float | None, str]:
+    """A merge is bounded by the highest bound of its parents (merging adds no training compute, §3.4)."""
+    uppers = [(p.parent_id, p.state.compute_upper if p.state is not None else None) for p in st.parents]
+    open_ = [f"{p.parent_id}: {_basis(p.state)}" for p, (_, up) in zip(st.parents, uppers, strict=True)
+             if up is None or up > SYSTEMIC_RISK_FLOP]
+    if open_:
+        return None, "merge, the most severe of its parents: " + "; ".join(open_)
+    base = max(up for _, up in uppers if up is not None)
+    inherited = ("merge, the most severe of its parents: "
+                 + ", ".join(f"{pid} at most {sci(up)} FLOP" for pid, up in uppers if up is not None)
+                 + f", below {THRESHOLD}")
+    if mod is not None:
+        return _plus_modification(base, mod, inherited)
+    return base, inherited
+
+
+def _plus_modification(base: float, mod: float, inherited: str) -> tuple[float, str]:
+    upper = base + mod
+    tail = f"below {THRESHOLD}" if upper <= SYSTEMIC_RISK_FLOP else f"{THRESHOLD} FLOP cannot be excluded"
+    return upper, f"{inherited}; with modification compute {sci(mod)} FLOP at most {sci(upper)} FLOP, {tail}"
 
 
 def _provider(st: State) -> tuple[TriState, str, list[str]]:
@@ -134,6 +274,7 @@ def eu_status(st: State, summary: Summary, compute_missing: list[str], has_unkno
         oss_exemption=oss,
         oss_reasons=tuple(reasons),
         systemic_risk=st.systemic,
+        systemic_risk_basis=st.systemic_basis,
         cumulative_compute_flops=st.compute_exact,
         compute_lower_bound_flops=st.compute_lower,
         modifier_becomes_provider=provider,

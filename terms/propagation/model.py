@@ -117,6 +117,8 @@ class ModelNode:
     name: str | None = None
     training_compute_flops: float | None = None
     modification_compute_flops: float | None = None
+    params: int | None = None  # parameter count of the weights, as the Hub lists it
+    params_source: str | None = None  # where the count was read, e.g. ``safetensors total``
     weights: WeightsAccess = WeightsAccess.UNKNOWN
     monetised: bool | None = None
     multimodal: bool | None = None

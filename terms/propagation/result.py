@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - depends on the installation
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 """Version of the materialised form; bump when ``to_properties`` changes shape or meaning."""
 
 
@@ -185,11 +185,13 @@ class EuAiActResult:
     modifier_becomes_provider: TriState
     provider_basis: str
     missing: tuple[str, ...] = ()
+    systemic_risk_basis: str = ""  # why: the compute, or the parameter bound and its assumption, or what is lacking
 
     def to_json(self) -> dict[str, Any]:
         return {
             "oss_exemption": self.oss_exemption.value, "oss_reasons": list(self.oss_reasons),
-            "systemic_risk": self.systemic_risk.value, "cumulative_compute_flops": self.cumulative_compute_flops,
+            "systemic_risk": self.systemic_risk.value, "systemic_risk_basis": self.systemic_risk_basis,
+            "cumulative_compute_flops": self.cumulative_compute_flops,
             "compute_lower_bound_flops": self.compute_lower_bound_flops,
             "modifier_becomes_provider": self.modifier_becomes_provider.value, "provider_basis": self.provider_basis,
             "missing": list(self.missing),

@@ -97,7 +97,9 @@ class State:
     compute_missing: list[str] = field(default_factory=list)
     compute_exact: float | None = None
     compute_lower: float | None = None
+    compute_upper: float | None = None  # at most this cumulative compute, under the stated assumption (euact)
     systemic: TriState = TriState.UNKNOWN
+    systemic_basis: str = ""
 
     @property
     def hop(self) -> Hop:

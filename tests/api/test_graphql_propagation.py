@@ -37,7 +37,7 @@ MODEL_DETAIL = """query($id: ID!, $asOf: DateTime) { model(id: $id, asOf: $asOf)
     effectiveTerms { termId kind licenseId fromModel path scope }
     conflicts { ruleId severity message path licenses steps { modelId licenseId } }
     commercialStatus { status licenseId mauThreshold missing path }
-    euAiAct { openSourceExemption systemicRisk modifierBecomesProvider missing }
+    euAiAct { openSourceExemption systemicRisk systemicRiskBasis modifierBecomesProvider missing }
     responsibilityChain { modelId depth party role licenses deploymentId obligations } } }"""
 
 
@@ -77,6 +77,8 @@ async def test_terms_conflicts_and_chain_equal_the_engine(
     assert model["commercialStatus"]["licenseId"] == expected.commercial.governing_license
     assert model["euAiAct"]["openSourceExemption"] == expected.eu_ai_act.oss_exemption.value
     assert model["euAiAct"]["missing"] == list(expected.eu_ai_act.missing)
+    assert (model["euAiAct"]["systemicRisk"], model["euAiAct"]["systemicRiskBasis"]) == (
+        expected.eu_ai_act.systemic_risk.value, expected.eu_ai_act.systemic_risk_basis)
     chain = run_.responsibility_chain(model_id)
     assert [(s["modelId"], s["role"], s["deploymentId"]) for s in model["responsibilityChain"]] == [
         (s.model_id, s.role.value, s.deployment_id) for s in chain
@@ -97,6 +99,19 @@ async def test_known_outcomes_on_real_models(graph: GraphClient, settings: ApiSe
     assert llama_ti["conflictState"] == "VIOLATION"
     assert any(c["path"][-1] == LLAMA and "llama3.1" in c["licenses"] for c in llama_ti["conflicts"])
     assert llama_ti["commercialStatus"]["mauThreshold"] == 700_000_000
+
+
+@pytest.mark.anyio
+async def test_systemic_risk_from_the_listed_parameter_count(graph: GraphClient, settings: ApiSettings) -> None:
+    """7.2e9 parameters (safetensors total): not presumed, with the assumption; 1.4e11: cannot be excluded."""
+    small = (await ok(graph, settings, MODEL_DETAIL, id="HuggingFaceH4/zephyr-7b-beta"))["model"]["euAiAct"]
+    assert small["systemicRisk"] == "no"
+    assert small["systemicRiskBasis"].startswith(
+        "7.24e9 parameters (safetensors total): C ≈ 6·N·D with D ≤ 1e14 tokens gives at most 4.3e24 FLOP, below 1e25")
+    large = (await ok(graph, settings, MODEL_DETAIL, id="HuggingFaceH4/zephyr-orpo-141b-A35b-v0.1"))["model"]["euAiAct"]
+    assert large["systemicRisk"] == "unknown"
+    assert large["systemicRiskBasis"].startswith("1.41e11 parameters (safetensors total): 1e25 FLOP cannot be excluded")
+    assert any(m.startswith("training compute of ") for m in large["missing"])
 
 
 @pytest.mark.anyio

@@ -39,7 +39,7 @@ def test_zephyr_recorded_model_info() -> None:
     assert model.declared_license == DeclaredLicense("mit")
     assert model.sha == "892b3d7a7b1cf10c7a701c60881cd93df615734c"
     assert model.gated is GateState.OPEN
-    assert model.params == 7241732096
+    assert (model.params, model.params_source) == (7241732096, "safetensors total")
     assert model.pipeline_tag == "text-generation" and model.library == "transformers"
     assert model.created_at == datetime(2023, 10, 26, 11, 25, 49, tzinfo=UTC)
     assert model.datasets == ("HuggingFaceH4/ultrachat_200k", "HuggingFaceH4/ultrafeedback_binarized")
@@ -74,6 +74,16 @@ def test_card_base_model_as_list_and_no_declaration() -> None:
     assert roberta.model.params == 124057092
     llama3 = parsed(recorded_body("models_meta-llama_Meta-Llama-3-8B-Instruct.json"))
     assert llama3.declared.derivations == [] and llama3.declared.parents == []
+
+
+def test_parameter_count_says_which_listing_it_comes_from() -> None:
+    gguf = parsed(model_payload("o/m-GGUF", gguf={"total": 7241732096, "architecture": "llama"}))
+    assert (gguf.model.params, gguf.model.params_source) == (7241732096, "gguf total")
+    both = parsed(model_payload("o/m", safetensors={"parameters": {"BF16": 10}, "total": 10}, gguf={"total": 99}))
+    assert (both.model.params, both.model.params_source) == (10, "safetensors total")
+    # the card and the name say nothing the crawler counts: "7b" in an id is not a parameter count
+    named = parsed(model_payload("o/llama-7b", extra_card={"model-index": [{"name": "llama-7b", "results": []}]}))
+    assert (named.model.params, named.model.params_source) == (None, None)
 
 
 def test_files_carry_lfs_sha256_and_size_when_blobs_requested() -> None:

@@ -18,6 +18,8 @@ from crawler.observations import DeclaredLicense
 from hubreplay.snapshot import bundled_snapshot_path
 from graph.errors import InvalidArgument, ModelNotFound
 from reports.dossier import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, investigate
+from reports.render import Format, render
+from terms.licenses import TriState
 from terms.licenses import default_catalog
 from graph.writer import GraphWriter
 from tests.support.families import (
@@ -190,6 +192,20 @@ def test_a_deleted_parent_and_a_missing_licence_are_stated_as_unknown(neo4j_driv
     assert any("no licence declared" in w for w in about_parent)
     assert any("deleted from the hub" in s.text for s in dossier.summary)
     assert dossier.result is not None and dossier.result.commercial.status.value == "unknown"
+
+
+def test_the_ai_act_section_says_why_systemic_risk_is_not_presumed(neo4j_driver: Driver, families: Families) -> None:
+    dossier = investigate(neo4j_driver, INSTRUCT)
+    assert dossier.result is not None
+    eu = dossier.result.eu_ai_act
+    total = MODELS[INSTRUCT]["safetensors"]["total"]  # the Hub's listed count, crawled into the graph
+    count = f"{total:.2e}".replace("e+0", "e").replace("e+", "e")
+    assert eu.systemic_risk is TriState.NO
+    assert eu.systemic_risk_basis.startswith(f"{count} parameters (safetensors total): C ≈ 6·N·D with D ≤ 1e14 tokens")
+    assert f"systemic risk not presumed ({eu.systemic_risk_basis})" in render(dossier, Format.MD)
+    assert dossier.to_json_dict()["effective"]["eu_ai_act"]["systemic_risk_basis"] == eu.systemic_risk_basis
+    quant = investigate(neo4j_driver, GGUF).result
+    assert quant is not None and quant.eu_ai_act.systemic_risk is TriState.UNKNOWN  # nothing counted in its chain
 
 
 def test_deployments_reached_include_those_of_descendants(neo4j_driver: Driver, families: Families) -> None:
