@@ -88,7 +88,10 @@ def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, r
         else:
             text = f"Do not use the model for the {count} uses {license_id} restricts."
         out.append(Obligation(f"{license_id}:restrictions", text, license_id))
-    return out
+    once: dict[tuple[str, str], Obligation] = {}
+    for obligation in out:  # a duty two licences share (the same MAU limit) is listed once
+        once.setdefault((obligation.id, obligation.text), obligation)
+    return list(once.values())
 
 
 def model_obligations(catalog: LicenseCatalog, st: State, summary: Summary, role: Role,
