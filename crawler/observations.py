@@ -169,6 +169,7 @@ class ModelSeen:
     tags: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     known_from: KnownFrom = KnownFrom.CRAWLED
+    license_recorded: bool = True  # False: the answer carries neither tags nor card data (a reference stub)
 
 
 @dataclass(frozen=True, slots=True)

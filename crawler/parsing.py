@@ -389,6 +389,7 @@ def parse_model(
         tags=tuple(tags or ()),
         datasets=_datasets(card, tags or ()),
         known_from=known_from,
+        license_recorded=tags_raw is not None or info.card_data is not None,
     )
 
     files: list[FileSeen] = []

@@ -85,9 +85,21 @@ def _merge_nodes(tx: ManagedTransaction, old: str, new: str) -> None:
         tx.run(q.REL_SET_PROPS, rows=updates).consume()
 
 
+def _fetched(props: Mapping[str, Any]) -> bool:
+    """Was the node's own record read (crawled or listed) and did it record a licence field?"""
+    read = props.get("crawled_at") is not None or props.get("listed_at") is not None
+    return read and props.get("license_recorded") is not False
+
+
 def merge_model_properties(old: Mapping[str, Any], new: Mapping[str, Any], old_id: str) -> dict[str, Any]:
-    """Properties of the merged node: the newer node's values win; histories are interleaved."""
-    props: dict[str, Any] = {**dict(old), **dict(new)}
+    """Properties of the merged node: the newer node's values win, unless only the older one was
+    fetched (the newer is a mention or a reference stub, e.g. another letter case of the id named
+    as someone's base): then the fetched record's values win. Histories are interleaved."""
+    if _fetched(old) and not _fetched(new):
+        props: dict[str, Any] = {**dict(new), **dict(old), "id": new.get("id"), "search_id": new.get("search_id")}
+        props = {k: v for k, v in props.items() if v is not None}
+    else:
+        props = {**dict(old), **dict(new)}
     for key in ("first_seen",):
         values = [p[key] for p in (old, new) if p.get(key) is not None]
         if values:

@@ -176,6 +176,7 @@ def _map_model(obs: ModelSeen, out: GraphRecords) -> None:
     )
     props["tags"] = list(obs.tags)
     props["datasets"] = list(obs.datasets)
+    props["license_recorded"] = obs.license_recorded  # false: whether it declares a licence is not known
     gate = None if obs.gated is None else str(obs.gated)
     out.models.append(
         ModelRecord(obs.id, prov, status=str(obs.status), gate=gate, props=props, known_from=str(obs.known_from))

@@ -15,6 +15,9 @@ Which models enter the view (the same rules as the API's on-the-fly reads):
 * a model known only as someone's parent (status ``unknown``), one that could not be read
   (``unavailable``), or one not yet seen at ``as_of`` is left out, so the engine reports it
   as a gap (rule G06) instead of treating it as "declares no licence";
+* a model whose hub record is a reference stub (``license_recorded`` false: no tags, no card
+  data) enters the view with ``license_recorded=False``: its licence is "not recorded" (G09),
+  not "none" (G07);
 * a licence declaration is given to the engine as resolved when it was written (the stored
   ``License`` id); an unrecognised one (``License {id: 'unknown'}``) keeps the value the hub
   stated on that version, so the gap message names it.
@@ -111,7 +114,7 @@ def plan_descendants(
 
 
 _ID, _STATUS, _STATUS_HISTORY, _STATUS_FROM, _FIRST_SEEN, _NAME, _PIPELINE, _TAGS, _FLOPS = range(9)
-_DECLARATIONS, _PUBLISHERS, _PARENTS, _DEPLOYMENTS, _PARAMS, _PARAMS_SOURCE = range(9, 15)
+_DECLARATIONS, _PUBLISHERS, _PARENTS, _DEPLOYMENTS, _PARAMS, _PARAMS_SOURCE, _LICENSE_RECORDED = range(9, 16)
 
 
 def _status(row: Sequence[Any], as_of: datetime | None) -> ModelStatus:
@@ -153,6 +156,7 @@ def _node(row: Sequence[Any], status: ModelStatus) -> ModelNode:
             DeploymentRef(str(d[0]), deployment_kind(d[1]), None if d[2] is None else str(d[2]))
             for d in sorted(row[_DEPLOYMENTS] or (), key=lambda d: str(d[0]))
         ),
+        license_recorded=row[_LICENSE_RECORDED] is not False,
     )
 
 

@@ -55,15 +55,17 @@ CHILDREN_LEVEL: dict[bool, str] = {as_of: _children_level(as_of) for as_of in (F
 
 # One model as the list the loader reads: [id, status, status_history, status_valid_from,
 # first_seen, name, pipeline_tag, tags, training_compute_flops, declarations, publishers,
-# parents, deployments, params, params_source] (the parameter count is not versioned: as of
-# an instant it is the count last seen). *Now*, the licence and publisher in force are the node's own
+# parents, deployments, params, params_source, license_recorded] (the parameter count is not
+# versioned: as of an instant it is the count last seen; license_recorded is false only for a
+# reference stub, the node's current value, also as of an earlier instant). *Now*, the licence and publisher in force are the node's own
 # properties (the writer keeps them equal to the open DECLARES / PUBLISHED version) and no
 # history is needed; *as of*, every versioned fact is read from its versions.
 _ROW_NOW = """[m.id, m.status, null, null, null, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
   CASE WHEN m.declared_license IS NULL THEN [] ELSE [[m.declared_license, m.license_raw, m.license_name, null, null]] END,
   CASE WHEN m.author IS NULL THEN [] ELSE [m.author] END,
   [(m)-[r:DERIVED_FROM]->(p:Model) WHERE r.valid_to IS NULL | [p.id, r.relation, r.confidence, null, null]],
-  [(d:Deployment)-[s:SERVES]->(m) | [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]], m.params, m.params_source]"""
+  [(d:Deployment)-[s:SERVES]->(m) | [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]], m.params, m.params_source,
+  coalesce(m.license_recorded, true)]"""
 
 _ROW_AS_OF = (
     "[m.id, m.status, m.status_history, [t IN coalesce(m.status_valid_from, []) | " + US("t") + "], "
@@ -74,7 +76,8 @@ _ROW_AS_OF = (
   [(m)-[r:DERIVED_FROM]->(p:Model) WHERE """ + _valid("r", True) + """ |
    [p.id, r.relation, r.confidence, """ + US("r.valid_from") + ", " + US("r.valid_to") + """]],
   [(d:Deployment)-[s:SERVES]->(m) WHERE s.first_seen <= $as_of |
-   [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]], m.params, m.params_source]"""
+   [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]], m.params, m.params_source,
+  coalesce(m.license_recorded, true)]"""
 )
 
 # Rows come back collected into one list per statement: a record per model would cost the

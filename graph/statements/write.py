@@ -122,7 +122,7 @@ def _opt_dt(expr: str) -> str:
 # whose rows hold any other key through the upserts.
 CREATED_MODEL_PROPS = (
     "hub", "name", "author", "pipeline_tag", "library", "sha", "downloads", "likes", "params", "params_source",
-    "training_compute_flops", "license_raw", "license_name", "license_link", "tags", "datasets",
+    "training_compute_flops", "license_raw", "license_name", "license_link", "tags", "datasets", "license_recorded",
 )  # fmt: skip
 CREATED_DECLARES_PROPS = ("raw", "license_name", "license_link")
 CREATED_PUBLISHED_PROPS: tuple[str, ...] = ()

@@ -119,6 +119,7 @@ class Snapshot:
         self.aliases: dict[str, str] = {}
         self.deleted: dict[str, str] = {}
         self._lower: dict[str, str] = {}
+        self._recorded_keys: dict[str, int] = {}  # lower-cased id -> keys recorded for its canonical spelling
         self._tag_index: dict[str, list[str]] = defaultdict(list)
         self._field_index: dict[str, list[str]] = defaultdict(list)
         self._spaces_by_model: dict[str, list[str]] = defaultdict(list)
@@ -148,7 +149,12 @@ class Snapshot:
             raise SnapshotFormatError(f"{MODELS}: model {repo_id!r} appears twice")
         entry = ModelEntry.from_payload(raw, info, order)
         self.models[repo_id] = entry
-        self._lower[repo_id.lower()] = repo_id
+        key = repo_id.lower()
+        if len(info) >= self._recorded_keys.get(key, -1):
+            # two spellings of one id (the Hub ignores case): the record with more recorded keys
+            # answers for both, so a reference stub never shadows the model's fetched record
+            self._lower[key] = repo_id
+            self._recorded_keys[key] = len(info)
         for tag in entry.tags:
             self._tag_index[tag].append(repo_id)
         for value in {entry.pipeline_tag, entry.library_name} - {None} - entry.tags:
@@ -209,7 +215,8 @@ class Snapshot:
     # -- lookups -------------------------------------------------------------------------------
 
     def canonical_id(self, repo_id: str) -> str | None:
-        """The stored id of a model, matched case-insensitively (the Hub ignores case in ids)."""
+        """The stored id of a model, matched case-insensitively (the Hub ignores case in ids); when two
+        spellings are stored, the one whose record holds more keys (a stub only names the model)."""
         return self._lower.get(repo_id.lower())
 
     def model(self, repo_id: str) -> ModelEntry | None:

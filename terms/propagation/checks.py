@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from crawler.observations import DeploymentKind, Relation
 from terms.licenses import COMMERCIAL_STRICTNESS, CommercialStatus, LicenseCatalog, Term, TermKind
 from terms.licenses.model import DerivativeLicensing, FlowDown, OutputTraining, Redistribution, TriState
-from terms.propagation.declared import DeclaredTerms, commercial_rank, covered, declared_terms
+from terms.propagation.declared import DeclaredTerms, commercial_rank, covered, declared_terms, redistribution_notices
 from terms.propagation.result import Conflict, PathStep, Scope
 from terms.propagation.rules import RULES
 from terms.propagation.state import Hop, InForce, PathCache, State
@@ -97,7 +97,7 @@ class Checker:
         self.outputs(st, out)
         shared_adaptations(self, st, out, unchecked)
 
-    # -- G01-G08 ------------------------------------------------------------------------------
+    # -- G01-G09 ------------------------------------------------------------------------------
     def gaps(self, st: State, out: list[Conflict]) -> None:
         here = st.hop
         raw = ", ".join(st.own_raw) or "nothing"
@@ -112,6 +112,9 @@ class Checker:
                      here)
         elif st.own_gap == "G07":
             self.add(out, "G07", f"{st.model_id} declares no licence.", here)
+        elif st.own_gap == "G09":
+            self.add(out, "G09", f"The licence of {st.model_id} was not recorded: its own record was never fetched "
+                                 "(it is known only as a reference), so what it declares is unknown.", here)
         if st.cycle:
             self.add(out, "G05", f"{st.model_id} is part of a lineage cycle ({' -> '.join(st.cycle)}); terms "
                                  "flowing around the cycle are unknown.", here)
@@ -137,6 +140,8 @@ class Checker:
 
     # -- R01 R07 R08 R11 R17 R23 R29, then R15 R16 R24 R25 ----------------------------------------
     def declared_licence(self, st: State, out: list[Conflict]) -> None:
+        if st.own_gap == "G07":
+            self.undeclared_redistribution(st, out)
         if st.own_gap is not None or not st.own:
             return
         catalog = self.catalog
@@ -217,6 +222,19 @@ class Checker:
                                      f"{parent_text}, and no rule allows the change; the parent's terms still attach.",
                          hop, *pst.own, *st.own)
 
+    def undeclared_redistribution(self, st: State, out: list[Conflict]) -> None:
+        """R23 for a quantization that declares no licence: the parent's licence travels with the
+        weights only if its copy and notices do, so leaving them out is at least as serious as
+        shipping the weights under the wrong licence."""
+        for license_id, item in sorted(st.inherited.items()):
+            if item.relation is not Relation.QUANTIZED or item.scope is Scope.NAMING or self.is_licensor(st, license_id):
+                continue
+            missing = redistribution_notices(self.catalog, license_id)
+            if missing:
+                self.add(out, "R23", f"{st.model_id} is a quantization that declares no licence: it redistributes "
+                                     f"{license_id} material without {_names(missing)}, which {license_id} requires "
+                                     "with every copy.", item.path, license_id)
+
     # -- R02 R22b -----------------------------------------------------------------------------
     def naming(self, st: State, summary: Summary, out: list[Conflict]) -> None:
         if st.node is None or st.only_quantized or not summary.naming:
@@ -225,6 +243,8 @@ class Checker:
         begins: list[tuple[str, str]] = []
         forbids: list[tuple[str, str]] = []
         for kind, value, license_id in summary.naming:
+            if license_id in st.mislabelled:
+                continue  # binds material the model does not contain (the mislabel itself is R25)
             (begins if kind == "must_begin_with" else forbids).append((value, license_id))
             if self.is_licensor(st, license_id) or naming_met(kind, value, name):
                 continue
@@ -324,7 +344,7 @@ class Checker:
         party = node.party
         for term, license_id in summary.special_terms:
             if term.kind is TermKind.ATTRIBUTION:
-                if self.is_licensor(st, license_id):
+                if self.is_licensor(st, license_id) or license_id in st.mislabelled:
                     continue
                 if node.card_text is None:
                     unchecked.add("R03")

@@ -13,7 +13,9 @@ from terms.licenses import COMMERCIAL_STRICTNESS, CommercialStatus, LicenseCatal
 from terms.licenses.model import NamingKind, Redistribution
 from terms.propagation.summary import name_key
 
-__all__ = ["DeclaredTerms", "OUTPUT_RANK", "commercial_rank", "covered", "declared_terms"]
+__all__ = ["DeclaredTerms", "OUTPUT_RANK", "commercial_rank", "covered", "declared_terms", "redistribution_notices"]
+
+_NOTICE_KEYS = frozenset({"agreement_copy", "notice_file"})
 
 OUTPUT_RANK = {"allowed": 0, "conditional": 1, "non_commercial_only": 2, "research_only": 3, "forbidden": 4}
 
@@ -88,3 +90,12 @@ def covered(term: Term, family: str, declared: DeclaredTerms) -> bool:
     if term.kind is TermKind.REDISTRIBUTION:
         return declared.no_redistribution
     return False
+
+
+def redistribution_notices(catalog: LicenseCatalog, license_id: str) -> tuple[Term, ...]:
+    """The binding terms a redistributor must ship with the licence's material: a copy of the
+    agreement and its Notice file (Llama §1.b.i, Gemma §3.1, RAIL). Apache-2.0's licence copy is
+    not binding on derivatives' own licence and is not listed."""
+    binding = catalog.terms(license_id).binding
+    return tuple(t for t in catalog.terms(license_id).all
+                 if t.kind is TermKind.ATTRIBUTION and t.key in _NOTICE_KEYS and t.id in binding)

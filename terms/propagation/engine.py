@@ -56,6 +56,7 @@ _GAP_REASON = {
     "G02": "declares \"other\" without a licence name",
     "G03": "declares contradictory licences",
     "G07": "declares no licence",
+    "G09": "licence not recorded (the model was never fetched)",
 }
 
 
@@ -253,10 +254,21 @@ class PropagationRun:
         elif any(link.state is not None and link.state.unknowns_truncated for link in st.parents):
             st.unknowns_truncated = True
         st.in_force = dict(st.inherited)
+        st.mislabelled = self._mislabelled(st)
         for license_id in st.own:
             st.in_force[license_id] = InForce(license_id, Scope.FULL, st.hop)
         self.states[model_id] = st
         st.compute_missing = update_compute(st)
+
+    def _mislabelled(self, st: State) -> tuple[str, ...]:
+        """Own licences that name another version of a family whose material the model inherits.
+
+        Hermes-3-Llama-3.1-8B declares llama3 on a Llama 3.1 base: it contains no Llama 3
+        material, so the naming and display duties of llama3 do not bind it (the mislabel is R25).
+        """
+        inherited = {self.catalog.get(lid).family for lid in st.inherited}
+        return tuple(lid for lid in st.own
+                     if lid not in st.inherited and self.catalog.get(lid).family in inherited)
 
     def _links(self, model_id: str, cycle: tuple[str, ...]) -> list[ParentLink]:
         grouped: dict[str, list[LineageEdge]] = {}
@@ -271,7 +283,9 @@ class PropagationRun:
         return links
 
     def _resolve_own(self, st: State, node: ModelNode) -> None:
-        if not node.declarations:
+        if not node.declarations and not node.license_recorded:
+            st.own_gap, st.label = "G09", "unknown"  # not recorded is not "none"
+        elif not node.declarations:
             st.own_gap, st.label = "G07", "none"
         else:
             resolved = [d.resolution or resolve_license(d.license_id, d.license_name, catalog=self.catalog)

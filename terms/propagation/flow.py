@@ -15,7 +15,8 @@ Definitions (per model ``x`` and term ``T``; the aggregates count them over a fa
   parent of ``x`` that has ``T``'s licence in force — ``x`` is where the term is first lost.
 * **violated** at ``x``: a conflict of severity ``violation`` on ``x`` involves ``T``: for the
   rules about a declared licence that omits inherited terms (R01, R07, R08, R11, R23, R29),
-  the terms of the conflict's inherited licence that ``x`` drops; for the other rules, the
+  the terms of the conflict's inherited licence that ``x`` drops (for R23 on a quantization
+  that declares nothing, the agreement copy and Notice file it ships without); for the other rules, the
   terms in force of the conflict's licence whose kind the rule is about (R02 naming, R17/R19
   commercial, R04/R21 output use, R05 EU exclusion, R06/R20 thresholds, R18 redistribution,
   R10b safety-filter restriction; R12–R14: every binding term of the licences that clash).
@@ -32,7 +33,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from terms.licenses import LicenseCatalog, TermKind
-from terms.propagation.declared import DeclaredTerms, covered, declared_terms
+from terms.propagation.declared import DeclaredTerms, covered, declared_terms, redistribution_notices
 from terms.propagation.result import PropagationResult, Scope
 from terms.propagation.rules import ConflictState, Severity
 from terms.propagation.state import InForce, State
@@ -148,7 +149,9 @@ class TermFlowAnalyzer:
             return cached[1]
         out: set[str] = set()
         for rule, licences in conflicts:
-            if rule in _DROP_RULES and licences:
+            if rule == "R23" and len(licences) == 1:  # a quantization declaring nothing: the notices it omits
+                out.update(t.id for t in redistribution_notices(self.catalog, licences[0]))
+            elif rule in _DROP_RULES and licences:
                 out.update(t for t, lid in dropped if lid == licences[0])
             elif rule in _KIND_RULES and licences:
                 kinds = {k.value for k in _KIND_RULES[rule]}

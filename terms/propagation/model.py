@@ -126,6 +126,9 @@ class ModelNode:
     tags: tuple[str, ...] = ()
     card_text: str | None = None
     deployments: tuple[DeploymentRef, ...] = ()
+    license_recorded: bool = True
+    """False when the model's own record was never fetched (a reference stub: the hub's answer
+    carries neither tags nor card data), so whether it declares a licence is not known (gap G09)."""
 
     @property
     def display_name(self) -> str:

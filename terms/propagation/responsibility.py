@@ -39,10 +39,18 @@ def deployment_role(dep: DeploymentRef) -> Role:
 def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, role: Role) -> list[Obligation]:
     out: list[Obligation] = []
     restricted: dict[str, int] = {}
+    shown: set[tuple[str, str]] = set()  # (family, duty text) of naming and display duties already listed
     for term, license_id in summary.terms:
         entry = catalog.get(license_id)
         is_licensor = st.author is not None and st.author in entry.licensor_hub_orgs
         kind = term.kind
+        if kind is TermKind.NAMING or (kind is TermKind.ATTRIBUTION and term.key == "display"):
+            if license_id in st.mislabelled:
+                continue  # another version of the family is the one whose material the model carries
+            key = (entry.family, f"{term.kind.value}:{term.key}:{term.value}:{term.applies_to}")
+            if key in shown:
+                continue  # one such duty per family (merges of several versions)
+            shown.add(key)
         if kind is TermKind.RESTRICTION:
             restricted[license_id] = restricted.get(license_id, 0) + 1
             continue
@@ -80,7 +88,10 @@ def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, r
         else:
             text = f"Do not use the model for the {count} uses {license_id} restricts."
         out.append(Obligation(f"{license_id}:restrictions", text, license_id))
-    return out
+    once: dict[tuple[str, str], Obligation] = {}
+    for obligation in out:  # a duty two licences share (the same MAU limit) is listed once
+        once.setdefault((obligation.id, obligation.text), obligation)
+    return list(once.values())
 
 
 def model_obligations(catalog: LicenseCatalog, st: State, summary: Summary, role: Role,

@@ -2,7 +2,7 @@
 
 Ids ``R01``–``R28`` follow the numbering of §9 of the licence reference (``R10a/b`` and
 ``R22a/b`` split one reference rule into two outcomes of different severity); ``R29`` and
-``R30`` are additions; ``G01``–``G08`` name gaps in the input (the answer then has ``unknown`` parts).
+``R30`` are additions; ``G01``–``G09`` name gaps in the input (the answer then has ``unknown`` parts).
 ``RULES.md`` documents the same table and a test keeps the two in step.
 """
 
@@ -101,7 +101,9 @@ _ALL = (
     Rule("R21", _V, "Tongyi Qianwen outputs were used to train a non-Qwen model (section 5b)."),
     Rule("R22a", _I, "A merge's parents differ in a field; the most restrictive value governs the merge."),
     Rule("R22b", _W, "A merge inherits naming rules that cannot all be met; manual review needed."),
-    Rule("R23", _V, "A quantization or re-upload declares a licence that drops terms of its parent's licence."),
+    Rule("R23", _V,
+         "A quantization or re-upload declares a licence that drops terms of its parent's licence, or declares none"
+         " while the parent's licence requires its copy and notices with every copy."),
     Rule("R24", _W,
          "An adapter declares a licence different from its base's; the base licence still governs the adapter."),
     Rule("R25", _W,
@@ -116,6 +118,9 @@ _ALL = (
     Rule("R29", _V,
          "An ancestor licence that requires the same licence or flow-down restrictions is replaced by a "
          "declared licence lacking them."),
+    Rule("R30", _V,
+         "The model is a published adaptation (fine-tune, adapter, merge) of material whose licence forbids "
+         "sharing adapted material (CC ND)."),
     Rule("G01", _W, "A declared licence id is not recognised; its terms are unknown."),
     Rule("G02", _W, "The licence is declared as \"other\" without a licence name; its terms are unknown."),
     Rule("G03", _W, "Contradictory licence declarations (card and tag differ); the model's own licence is unknown."),
@@ -124,12 +129,10 @@ _ALL = (
     Rule("G06", _W,
          "An ancestor's licence is unknown (not declared, unrecognised, missing or unavailable); its flowing "
          "terms are unknown."),
-    Rule("G07", _W, "The model declares no licence."),
+    Rule("G07", _W, "The model's fetched record declares no licence."),
     Rule("G08", _W, "A derivation's relation is unknown or contradictory; relation-specific rules were not checked."),
-    # -- additions after the gap rules ---------------------------------------------------------
-    Rule("R30", _V,
-         "The model is a published adaptation (fine-tune, adapter, merge) of material whose licence forbids "
-         "sharing adapted material (CC ND)."),
+    Rule("G09", _W,
+         "The model's licence was not recorded: its own record was never fetched (known only as a reference)."),
 )
 
 RULES: MappingProxyType[str, Rule] = MappingProxyType({rule.id: rule for rule in _ALL})

@@ -92,6 +92,7 @@ class State:
     here: Hop | None = None  # the one-model path of this model (shared by its own licences and conflicts)
     author: str | None = None
     only_quantized: bool = False
+    mislabelled: tuple[str, ...] = ()  # own licences of a family whose other version the model inherits
     is_merge: bool = False
     unknowns_truncated: bool = False
     compute_missing: list[str] = field(default_factory=list)

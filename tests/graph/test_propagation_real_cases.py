@@ -95,7 +95,10 @@ def test_missing_llama_prefix_on_a_relabelled_llama_3_1_finetune(results: dict[s
     r = results["NousResearch/Hermes-3-Llama-3.1-8B"]
     own = [("NousResearch/Hermes-3-Llama-3.1-8B", "llama3")]
     inherited = own + [("meta-llama/Meta-Llama-3.1-8B", "llama3.1")]
-    assert conflicts(r) == [("R02", "violation", own), ("R02", "violation", inherited), ("R25", "warning", inherited)]
+    # the naming rule comes from the Llama 3.1 material it carries, not from its mislabelled llama3 (that is R25)
+    assert conflicts(r) == [("R02", "violation", inherited), ("R25", "warning", inherited)]
+    (naming,) = [c for c in r.conflicts if c.rule == "R02"]
+    assert '"Llama"' in naming.message and '"Llama 3"' not in naming.message
     assert sorted(lic.license_id for lic in r.licenses) == ["llama3", "llama3.1"]
 
 
@@ -141,7 +144,10 @@ def test_faithful_gguf_quantizations_are_clean(results: dict[str, PropagationRes
     assert r.conflicts == ()  # quantizations keep the parent's name freely: no R02
     assert (r.commercial.status, r.commercial.governing_license) == (CommercialOutcome.CONDITIONAL, "llama3.1")
     undeclared = results["QuantFactory/Meta-Llama-3.1-8B-GGUF"]
-    assert conflicts(undeclared) == [("G07", "warning", [("QuantFactory/Meta-Llama-3.1-8B-GGUF", "none")])]
+    me = ("QuantFactory/Meta-Llama-3.1-8B-GGUF", "none")
+    # redistributing Llama weights without the agreement copy and Notice is as serious as relabelling them
+    assert conflicts(undeclared) == [("G07", "warning", [me]),
+                                     ("R23", "violation", [me, ("meta-llama/Meta-Llama-3.1-8B", "llama3.1")])]
     assert undeclared.commercial.status is CommercialOutcome.CONDITIONAL  # a quantization keeps its parent's licence
     assert [(lic.license_id, lic.scope.value) for lic in undeclared.licenses] == [("llama3.1", "full")]
 
@@ -206,8 +212,8 @@ def test_unknown_parents_give_unknown_parts_and_named_gaps(results: dict[str, Pr
         ("G07", "warning", [me]),
     ]
     grand = results["legraphista/Meta-Llama-3.1-70B-Instruct-IMat-GGUF"]
-    assert [c.rule for c in grand.conflicts] == ["G06", "G07"]
-    assert [(s.model_id, s.license_id) for s in grand.conflicts[0].path] == [
+    assert [c.rule for c in grand.conflicts] == ["R23", "G06", "G07"]  # an undeclared quantization of llama3.1
+    assert [(s.model_id, s.license_id) for s in grand.conflicts[1].path] == [
         ("legraphista/Meta-Llama-3.1-70B-Instruct-IMat-GGUF", "none"),
         ("meta-llama/Meta-Llama-3.1-70B-Instruct", "llama3.1"),
         ("meta-llama/Meta-Llama-3.1-70B", "unknown")]
