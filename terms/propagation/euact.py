@@ -2,6 +2,8 @@
 
 Unknown is a first-class answer: every ``unknown`` names the missing datum. Merging and
 quantizing are taken to add no training compute (§3.4, marked there as an inference).
+Without recorded compute, a parameter count can rule the 10^25 FLOP presumption out (never in)
+under the assumption stated below; every answer says on what it rests (``systemic_risk_basis``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ _ACCESS = {WeightsAccess.PUBLIC: EuOssEligibility.YES, WeightsAccess.GATED: EuOs
            WeightsAccess.PRIVATE: EuOssEligibility.NO, WeightsAccess.UNKNOWN: EuOssEligibility.UNKNOWN}
 _SYSTEMIC = {TriState.YES: EuOssEligibility.NO, TriState.NO: EuOssEligibility.YES}
 
+
+def sci(value: float, digits: int = 2) -> str:
+    """A number as ``2.8e9`` (``digits`` significant digits, no ``+`` or leading zeros in the exponent)."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
 SYSTEMIC_RISK_FLOP = 1e25
 """Art. 51(2): a GPAI model is presumed to have systemic risk when its cumulative training compute
 exceeds 10^25 FLOP (reference §3.3, /work/shared/reference/ai-licenses.md)."""
@@ -46,18 +57,10 @@ MAX_TRAINING_TOKENS = 1e14
 MAX_FLOP_PER_PARAMETER = FLOP_PER_PARAMETER_TOKEN * MAX_TRAINING_TOKENS
 PARAMETER_BOUND = SYSTEMIC_RISK_FLOP / MAX_FLOP_PER_PARAMETER
 """Parameter count below which 10^25 FLOP of training is implausible under the assumption (≈ 1.67e10)."""
-ASSUMPTION = "C ≈ 6·N·D with D ≤ 1e14 tokens"
-THRESHOLD = "1e25"
+ASSUMPTION = f"C ≈ {FLOP_PER_PARAMETER_TOKEN}·N·D with D ≤ {sci(MAX_TRAINING_TOKENS)} tokens"
+THRESHOLD = sci(SYSTEMIC_RISK_FLOP)
 _INHERITING = frozenset({Relation.QUANTIZED, Relation.ADAPTER})
 """Relations whose child takes its parent's classification (adapters' own parameter counts are tiny)."""
-
-
-def sci(value: float, digits: int = 2) -> str:
-    """A number as ``2.8e9`` (``digits`` significant digits, no ``+`` or leading zeros in the exponent)."""
-    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
-    if "." in mantissa:
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{int(exponent)}"
 
 
 def update_compute(st: State) -> list[str]:
