@@ -1,19 +1,23 @@
-"""RULES.md documents exactly the rules of the registry, with the same severities."""
+"""RULES.md and the README's rule table document exactly the rules of the registry, with the same severities."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
 import terms.propagation
 from terms.propagation import RULES
 
 RULES_MD = Path(terms.propagation.__file__).parent / "RULES.md"
+README = Path(terms.propagation.__file__).parents[2] / "README.md"
 
 
-def test_rules_md_table_matches_the_registry() -> None:
+@pytest.mark.parametrize("document", [RULES_MD, README], ids=["RULES.md", "README.md"])
+def test_the_rule_table_matches_the_registry(document: Path) -> None:
     rows = re.findall(r"^\| `([A-Z0-9a-z]+)` \| (violation|warning|info) \| (.+) \|$",
-                      RULES_MD.read_text(encoding="utf-8"), re.MULTILINE)
+                      document.read_text(encoding="utf-8"), re.MULTILINE)
     assert [(rule, severity) for rule, severity, _ in rows] == [(r.id, r.severity.value) for r in RULES.values()]
     assert [meaning for _, _, meaning in rows] == [r.meaning for r in RULES.values()]
 
