@@ -265,6 +265,8 @@ class GraphReader:
         scope = await self.run(self._scope_members(root, license_id, term_id, as_of))
         if scope is None:
             return None
+        if root is not None and as_of is not None:
+            await self.run(plan_check_known(scope.sources[0], as_of))  # NotKnownAtInstant: no family to speak of then
         if len(scope.members) > MAX_COMPUTED_SCOPE:
             raise InvalidArgument(
                 f"{scope.scope} reaches {len(scope.members)} models; scopes over {MAX_COMPUTED_SCOPE} are answered "
@@ -273,8 +275,6 @@ class GraphReader:
         ids = [m.id for m in scope.members]
         loaded = await self.run(plan_scope_view(ids, as_of=as_of))
         if root is not None and scope.sources[0] not in loaded.view.nodes and scope.sources[0] not in loaded.left_out:
-            if as_of is not None:
-                await self.run(plan_check_known(root, as_of))  # raises NotKnownAtInstant when it is why
             return None
         computed = await off_loop(compute_scope, loaded, ids, self.engine)
         depths = {m.id: m.depth for m in scope.members}
