@@ -8,7 +8,8 @@
 
 Errors are JSON ``{"error": <code>, "message": <sentence>}``: 404 for an unknown model or file,
 404 ``not_yet_known`` for a model the graph holds but knows nothing of at ``asOf`` (with the fields
-``knownSince``, ``asOf`` and ``modelId``), 422 for an unparsable or future ``asOf``, an unknown format or a malformed sha256, 503/504 when the graph is unavailable or too slow.
+``knownSince``, ``asOf`` and ``modelId``), 422 for an unparsable or future ``asOf``, an unknown
+format or a malformed sha256, 503/504 when the graph is unavailable or too slow.
 """
 
 from __future__ import annotations
