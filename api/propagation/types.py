@@ -350,8 +350,8 @@ MAX_GRAPH_NODES = 5000
 )
 class AsOfCoverage:
     as_of: datetime
-    known: int = strawberry.field(description="Models of the scope known at `asOf`.")
-    not_yet_known: int = strawberry.field(description="Models of the scope (now) that Lineage knows nothing of at `asOf`.")
+    known: int = strawberry.field(description="Models of the scope (then or now) known at `asOf`.")
+    not_yet_known: int = strawberry.field(description="Models of the scope (then or now) that Lineage knows nothing of at `asOf`.")
     earliest_known_since: datetime | None = strawberry.field(description="Before it, nothing of the scope is known.")
     latest_known_since: datetime | None = strawberry.field(description="From it on, every model of the scope is known.")
 
