@@ -12,7 +12,8 @@ Any other exception raised while resolving is an internal error: :class:`MaskInt
 replaces its message by a stable one carrying the request id, and
 :func:`log_internal_errors` logs the real error (with its traceback) under that request id.
 Domain errors are translated at the boundary by :func:`translated`, with the one table of
-:mod:`reports.errors` that the REST handlers and the CLI use too.
+:mod:`reports.errors` that the REST handlers and the CLI use too; the table's ``details`` of an
+error join ``extensions`` (``NOT_KNOWN_AT_INSTANT`` carries ``knownSince``, ``asOf`` and ``modelId``).
 """
 
 from __future__ import annotations
@@ -129,4 +130,4 @@ def translated() -> Iterator[None]:
         answer = answer_for(exc)
         if answer is None or not answer.public:
             raise
-        raise ApiError(answer.message(exc), code=answer.graphql_code) from exc
+        raise ApiError(answer.message(exc), code=answer.graphql_code, **answer.details(exc)) from exc

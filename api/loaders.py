@@ -47,6 +47,7 @@ class LoaderName(enum.StrEnum):
     CHILDREN = "children"  # ConnectionKey -> EdgePage
     DEPLOYMENTS = "deployments"  # (id, as_of) -> tuple[Deployment, ...]
     HISTORY = "history"  # id -> tuple[HistoryEvent, ...]
+    KNOWN_SINCE = "known_since"  # current id -> datetime | None (graph.reads.known_since)
 
 
 ModelKey = tuple[str, datetime | None]
@@ -133,6 +134,10 @@ class Loaders:
         async def history(group: None, keys: list[str]) -> dict[str, tuple[HistoryEvent, ...]]:
             return await reader.history(keys)
 
+        async def known_since(group: None, keys: list[str]) -> dict[str, datetime | None]:
+            found = await reader.known_since(keys)
+            return {k: found[k].since for k in keys if k in found}
+
         def by_as_of(key: ModelKey) -> datetime | None:
             return key[1]
 
@@ -154,6 +159,7 @@ class Loaders:
             LoaderName.CHILDREN: DataLoader(_grouped(by_options, connections("children"), empty_page)),
             LoaderName.DEPLOYMENTS: DataLoader(_grouped(by_as_of, deployments, lambda k: ())),
             LoaderName.HISTORY: DataLoader(_grouped(same, history, lambda k: ())),
+            LoaderName.KNOWN_SINCE: DataLoader(_grouped(same, known_since, lambda k: None)),
         }
 
     def want_results(self, model_id: str) -> None:

@@ -16,6 +16,7 @@ Hierarchy::
         ├── GraphQueryError          Cypher syntax / type / client error (a bug, not a fault)
         ├── InvalidArgument          a read was asked with a bad depth, cursor, limit or relation
         ├── ModelNotFound            a read named a model that the graph does not hold
+        │   └── NotKnownAtInstant    the graph holds it, but knows nothing of it before a later instant
         └── StaleRemovalRefused      the staleness task would remove more than its allowed share
 """
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
 from neo4j import exceptions as neo4j_exc
 
@@ -37,6 +40,7 @@ __all__ = [
     "GraphUnavailable",
     "InvalidArgument",
     "ModelNotFound",
+    "NotKnownAtInstant",
     "StaleRemovalRefused",
     "translated",
 ]
@@ -89,6 +93,23 @@ class ModelNotFound(GraphPermanentError, LookupError):
     def __init__(self, model_id: str) -> None:
         super().__init__(f"model {model_id!r} is not in the graph")
         self.model_id = model_id
+
+
+class NotKnownAtInstant(ModelNotFound):
+    """The graph holds the model, but the instant asked about lies before its ``known_since`` (the
+    earliest instant anything of it is known from, :mod:`graph.reads.known_since`): the answer is
+    not "it did not exist" but "Lineage cannot say anything about it then"."""
+
+    def __init__(self, model_id: str, known_since: datetime, as_of: datetime) -> None:
+        super().__init__(model_id)
+        self.args = (f"{model_id} is not known before {known_since.isoformat()} (asOf {as_of.isoformat()})",)
+        self.known_since = known_since
+        self.as_of = as_of
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """What a client branches on, besides the message (GraphQL extensions, REST error fields)."""
+        return {"knownSince": self.known_since.isoformat(), "asOf": self.as_of.isoformat(), "modelId": self.model_id}
 
 
 class StaleRemovalRefused(GraphPermanentError):

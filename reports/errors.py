@@ -10,9 +10,10 @@ An error not in the table is internal: the API masks it behind a request id, the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from graph.errors import GraphError, GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound
-from reports.dossier.errors import InvalidAsOf, NotYetKnown, UnknownFile
+from graph.errors import GraphError, GraphRetryableError, GraphTimeout, InvalidArgument, ModelNotFound, NotKnownAtInstant
+from reports.dossier.errors import InvalidAsOf, UnknownFile
 
 __all__ = ["ANSWERS", "Answer", "answer_for"]
 
@@ -34,6 +35,12 @@ class Answer:
     def message(self, exc: BaseException) -> str:
         return self.fixed_message or str(exc)
 
+    def details(self, exc: BaseException) -> dict[str, Any]:
+        """Fields a client branches on besides the code and the message (GraphQL ``extensions``, REST
+        error fields): the error's own ``details`` (e.g. ``knownSince``), none when its text is not shown."""
+        found = getattr(exc, "details", None)
+        return dict(found) if isinstance(found, dict) and self.fixed_message is None else {}
+
 
 _TIMED_OUT = Answer("timeout", 504, "TIMEOUT", 1, TIMED_OUT)
 
@@ -41,7 +48,7 @@ ANSWERS: tuple[tuple[type[BaseException], Answer], ...] = (
     (InvalidAsOf, Answer("invalid_as_of", 422, "BAD_USER_INPUT", 2)),
     (InvalidArgument, Answer("invalid_argument", 422, "BAD_USER_INPUT", 2)),
     (UnknownFile, Answer("file_not_found", 404, "NOT_FOUND", 1)),
-    (NotYetKnown, Answer("not_yet_known", 404, "NOT_FOUND", 1)),
+    (NotKnownAtInstant, Answer("not_yet_known", 404, "NOT_KNOWN_AT_INSTANT", 1)),
     (ModelNotFound, Answer("model_not_found", 404, "NOT_FOUND", 1)),
     (GraphTimeout, _TIMED_OUT),  # the server stopped a transaction
     (TimeoutError, _TIMED_OUT),  # a request's deadline (terms.deadline) or asyncio.timeout

@@ -6,8 +6,9 @@
   old id; the dashboard links ``investigations/<org>/<name>?format=html[&asOf=…]``);
 * ``GET /aibom/{model_id}?asOf=…`` — its CycloneDX 1.6 ML-BOM.
 
-Errors are JSON ``{"error": <code>, "message": <sentence>}``: 404 for an unknown model or file
-(or one not yet observed at ``asOf``), 422 for an unparsable or future ``asOf``, an unknown
+Errors are JSON ``{"error": <code>, "message": <sentence>}``: 404 for an unknown model or file,
+404 ``not_yet_known`` for a model the graph holds but knows nothing of at ``asOf`` (with the fields
+``knownSince``, ``asOf`` and ``modelId``), 422 for an unparsable or future ``asOf``, an unknown
 format or a malformed sha256, 503/504 when the graph is unavailable or too slow.
 """
 
@@ -42,8 +43,8 @@ AsOf = Annotated[str | None, Query(alias="asOf", description="ISO 8601 instant o
 Fmt = Annotated[str, Query(alias="format", description="md, json or html.")]
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status)
+def _error(status: int, code: str, message: str, **details: object) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **details}, status_code=status)
 
 
 async def _dossier(request: Request, make: Callable[[], Plan[Dossier]]) -> Dossier | JSONResponse:
@@ -60,7 +61,7 @@ async def _dossier(request: Request, make: Callable[[], Plan[Dossier]]) -> Dossi
         answer = answer_for(exc)
         if answer is None or not answer.public:
             raise
-        return _error(answer.http_status, answer.code, answer.message(exc))
+        return _error(answer.http_status, answer.code, answer.message(exc), **answer.details(exc))
 
 
 def _format(value: str) -> Format | JSONResponse:

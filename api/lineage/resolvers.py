@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.asof import checked_as_of
 from api.enums import Relation
 from api.errors import translated
 from api.lineage import service
@@ -38,12 +39,19 @@ class FamilyRoot:
 
 @strawberry.type
 class LineageQuery:
-    @strawberry.field(description="A model by id (or an old id), as it was at `asOf` (default: now); null when unknown.")
+    @strawberry.field(
+        description="A model by id (or an old id), as it was at `asOf` (default: now); null when unknown. At an `asOf` "
+        "before its `knownSince` an error with extensions.code NOT_KNOWN_AT_INSTANT (and knownSince, asOf, modelId)."
+    )
     async def model(self, info: Info, id: strawberry.ID, as_of: datetime | None = None) -> Model | None:
+        as_of = checked_as_of(as_of)
         if as_of is None and selects_any(info, RESULT_FIELDS):
             info.context.loaders.want_results(str(id))
         with translated():
-            return await load_model(info, str(id), as_of)
+            found = await load_model(info, str(id), as_of)
+            if found is None and as_of is not None:
+                await info.context.graph.reader.check_known(str(id), as_of)  # NotKnownAtInstant: held, not known then
+        return found
 
     @strawberry.field(description="Models whose id contains `search` (any case), filtered; ordered by id, a page at a time.")
     async def models(
@@ -87,15 +95,17 @@ class LineageQuery:
         to: strawberry.ID,
         as_of: datetime | None = None,
     ) -> list[list[str]]:
-        return await service.paths_between(info.context.graph, source=str(from_), target=str(to), as_of=as_of)
+        return await service.paths_between(info.context.graph, source=str(from_), target=str(to), as_of=checked_as_of(as_of))
 
     @strawberry.field(description="The model holding a file with this sha256 (the first by id when several do); null when none.")
     async def model_by_file_sha256(self, info: Info, sha256: str, as_of: datetime | None = None) -> Model | None:
+        as_of = checked_as_of(as_of)
         found = await service.file_models(info.context.graph, sha256=sha256, as_of=as_of)
         return Model.from_internal(found[0], as_of) if found else None
 
     @strawberry.field(description="Every model holding a file with this sha256.")
     async def models_by_file_sha256(self, info: Info, sha256: str, as_of: datetime | None = None) -> list[Model]:
+        as_of = checked_as_of(as_of)
         found = await service.file_models(info.context.graph, sha256=sha256, as_of=as_of)
         return [Model.from_internal(f, as_of) for f in found]
 

@@ -300,6 +300,17 @@ class Model:
             as_of=as_of,
         )
 
+    @strawberry.field(
+        description="The earliest instant from which Lineage knows anything about this model: the earliest valid_from of "
+        "its versioned facts (licence, publisher, base models both ways, status, gate) and its first observation. "
+        "Asked at an earlier `asOf`, `model` answers the error NOT_KNOWN_AT_INSTANT. Null only when nothing dated is known."
+    )
+    async def known_since(self, info: Info) -> datetime | None:
+        if self.facts.known_since is not None:  # as-of reads carry it
+            return self.facts.known_since
+        found: datetime | None = await info.context.loaders[LoaderName.KNOWN_SINCE].load(str(self.id))
+        return found
+
     # -- propagation ----------------------------------------------------------------------------
     async def _propagated(self, info: Info) -> ModelResult | None:
         with translated():

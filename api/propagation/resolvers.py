@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from api.asof import checked_as_of
 from api.propagation import service
 from api.propagation.types import Propagation
 
@@ -18,7 +19,9 @@ Info = strawberry.Info[Any, None]
 @strawberry.type
 class PropagationQuery:
     @strawberry.field(
-        description="How a root's family, a licence or a term propagates (exactly one of them), as of `asOf`; null when unknown."
+        description="How a root's family, a licence or a term propagates (exactly one of them), as of `asOf`; null when "
+        "unknown. A root not known at `asOf` is an error NOT_KNOWN_AT_INSTANT; `asOfCoverage` says how many of the "
+        "scope's models the answer at `asOf` cannot speak for."
     )
     async def propagation(
         self,
@@ -28,6 +31,7 @@ class PropagationQuery:
         term: str | None = None,
         as_of: datetime | None = None,
     ) -> Propagation | None:
+        as_of = checked_as_of(as_of)
         found = await service.scope_summary(
             info.context.graph,
             root=None if root_ is None else str(root_),

@@ -20,6 +20,7 @@ from terms.propagation import CommercialResult, EuAiActResult, PropagationResult
 from terms.propagation import Conflict as EngineConflict
 from terms.propagation import ResponsibilityStep as EngineStep
 from terms.propagation.result import PathStep as EnginePathStep
+from graph.reads.types import AsOfCoverage as ServiceCoverage
 from graph.reads.types import PropagationSummary
 from graph.reads.types import RelicensingPoint as ServicePoint
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from api.lineage.types import Model
 
 __all__ = [
+    "AsOfCoverage",
     "CommercialStatus",
     "Conflict",
     "DepthCount",
@@ -348,6 +350,30 @@ class FamilyGraph:
 MAX_GRAPH_NODES = 5000
 
 
+@strawberry.type(
+    description="Of the scope's models (at `asOf` or now), how many Lineage knows at `asOf` (knownSince at or before "
+    "it): an answer at an early instant speaks only for the known ones."
+)
+class AsOfCoverage:
+    as_of: datetime
+    known: int = strawberry.field(description="Models of the scope (then or now) known at `asOf`.")
+    not_yet_known: int = strawberry.field(description="Models of the scope (then or now) that Lineage knows nothing of at `asOf`.")
+    earliest_known_since: datetime | None = strawberry.field(description="Before it, nothing of the scope is known.")
+    latest_known_since: datetime | None = strawberry.field(description="From it on, every model of the scope is known.")
+
+    @classmethod
+    def from_internal(cls, c: ServiceCoverage | None) -> AsOfCoverage | None:
+        if c is None:
+            return None
+        return cls(
+            as_of=c.as_of,
+            known=c.known,
+            not_yet_known=c.not_yet_known,
+            earliest_known_since=c.earliest_known_since,
+            latest_known_since=c.latest_known_since,
+        )
+
+
 @strawberry.type(description="How a root's family, a licence or a term propagates: aggregates for dashboards.")
 class Propagation:
     scope: str = strawberry.field(description='"root:<id>", "license:<id>" or "term:<id>".')
@@ -362,6 +388,9 @@ class Propagation:
     deployments_reached: list[Deployment] = strawberry.field(description="Nearest first; at most 1000 (see deploymentsReachedCount).")
     deployments_reached_count: int
     source: str = strawberry.field(description="materialised (read from the store) or computed (for this request).")
+    as_of_coverage: AsOfCoverage | None = strawberry.field(
+        description="With `asOf`: how many of the scope's models are known then and how many not yet (null without `asOf`)."
+    )
     summary: strawberry.Private[PropagationSummary]
 
     @strawberry.field(description="Nodes (at most `limit`, nearest depths first) and the edges among them.")
@@ -412,5 +441,6 @@ class Propagation:
             deployments_reached=[Deployment.from_internal(d) for d in s.deployments],
             deployments_reached_count=s.deployments_total,
             source=s.source,
+            as_of_coverage=AsOfCoverage.from_internal(s.coverage),
             summary=s,
         )

@@ -87,6 +87,16 @@ export interface Propagation {
   conflictsByRule: { ruleId: string; severity: Severity; count: number }[];
   deploymentsReached: Deployment[];
   graph: { truncated: boolean; nodes: FamilyNode[]; edges: FamilyEdge[] };
+  /** With asOf: how many of the scope's models (then or now) Lineage knows at that instant; null without asOf. */
+  asOfCoverage: AsOfCoverage | null;
+}
+
+export interface AsOfCoverage {
+  asOf: string;
+  known: number;
+  notYetKnown: number;
+  earliestKnownSince: string | null;
+  latestKnownSince: string | null;
 }
 
 export interface Conflict {
@@ -102,6 +112,8 @@ export interface ModelDetails extends ModelSummary {
   knownFrom: "LISTED" | "CRAWLED" | null;
   listedAt: string | null;
   crawledAt: string | null;
+  /** The earliest instant Lineage knows anything of the model from (null: nothing dated). */
+  knownSince: string | null;
   commercialStatus: {
     status: CommercialStatusKind;
     threshold: string | null;
@@ -133,12 +145,13 @@ export const PROPAGATION_QUERY = `query DashboardPropagation($root: ID, $license
     conflictsByRule { ruleId severity count }
     deploymentsReached { id kind modelId operator status url }
     graph(limit: $limit) { truncated nodes { id depth licenseId conflictState status } edges { child parent relation } }
+    asOfCoverage { asOf known notYetKnown earliestKnownSince latestKnownSince }
   }
 }`;
 
 export const MODEL_QUERY = `query DashboardModel($id: ID!, $asOf: DateTime) {
   model(id: $id, asOf: $asOf) {
-    id author status declaredLicenseId conflictState knownFrom listedAt crawledAt
+    id author status declaredLicenseId conflictState knownFrom listedAt crawledAt knownSince
     commercialStatus { status threshold licenseId reason }
     conflicts { ruleId severity message path licenses }
   }
@@ -151,9 +164,10 @@ export const SEARCH_QUERY = `query DashboardSearch($search: String!, $first: Int
   }
 }`;
 
-/** An error to show to the person as it is: the API's own message, or what went wrong on the way. */
+/** An error to show to the person as it is: the API's own message, or what went wrong on the way;
+ * `extensions` are the first GraphQL error's (its `code`, and e.g. `knownSince` for NOT_KNOWN_AT_INSTANT). */
 export class ApiError extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly extensions: Record<string, unknown> = {}) {
     super(message);
     this.name = "ApiError";
   }
@@ -161,7 +175,7 @@ export class ApiError extends Error {
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: { message: string }[];
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
 /** POSTs one query to the API and returns its `data`, or throws an ApiError with the API's messages. */
@@ -190,7 +204,7 @@ export async function gql<T>(
     body = null;
   }
   if (body?.errors && body.errors.length > 0) {
-    throw new ApiError(body.errors.map((e) => e.message).join("; "));
+    throw new ApiError(body.errors.map((e) => e.message).join("; "), body.errors[0].extensions ?? {});
   }
   if (!response.ok) {
     throw new ApiError(`The API answered ${response.status} ${response.statusText}: ${text.slice(0, 300)}`);

@@ -20,7 +20,7 @@ import {
 import { barChart } from "./charts";
 import { byId, count, h, replace, words } from "./dom";
 import { CONFLICT_STYLE, LineageGraph, legend } from "./graph";
-import { errorPanel, loadingPanel, missingPanel, modelPanel } from "./panel";
+import { errorPanel, loadingPanel, missingPanel, modelPanel, notKnownPanel } from "./panel";
 import { conflictsTable, deploymentsTable, relicensingTable, termFlowTable } from "./tables";
 
 type ScopeKind = "root" | "license" | "term";
@@ -190,10 +190,23 @@ function clearResults(): void {
   graph.render([], []);
 }
 
+/** With a date: how many of the scope's models Lineage does not know then, so an answer about few
+ * models (or no conflicts) at an early date is not read as the whole truth. Empty when all are known. */
+function coverageNote(p: Propagation): string {
+  const c = p.asOfCoverage;
+  if (!c || c.notYetKnown === 0) return "";
+  const day = (iso: string | null): string => (iso ? iso.slice(0, 10) : "?");
+  const total = c.known + c.notYetKnown;
+  return `Lineage knows ${count(c.known)} of this scope's ${count(total)} models at ${day(c.asOf)}; ` +
+    `${count(c.notYetKnown)} ${c.notYetKnown === 1 ? "is" : "are"} not known before a later date ` +
+    `(all are known from ${day(c.latestKnownSince)}), so this answer says nothing about ${c.notYetKnown === 1 ? "it" : "them"}.`;
+}
+
 function renderPropagation(view: View, p: Propagation | null): void {
   if (p === null || p.totalModels === 0) {
     clearResults();
-    setStatus(p === null ? `Nothing is known for the ${scopeWords(view)}.` : `No models in the ${scopeWords(view)}.`);
+    const note = p === null ? "" : coverageNote(p);
+    setStatus(p === null ? `Nothing is known for the ${scopeWords(view)}.` : `No models in the ${scopeWords(view)}.${note ? ` ${note}` : ""}`);
     return;
   }
   setStatus(`Showing the ${scopeWords(view)}.`);
@@ -205,6 +218,7 @@ function renderPropagation(view: View, p: Propagation | null): void {
     h("span", { id: "total-models" }, `${count(p.totalModels)} models`), " · ",
     `${count(p.deploymentsReached.length)} deployments reached`,
     view.asOf ? ` · as of ${view.asOf}` : "",
+    coverageNote(p) ? h("span", { id: "as-of-coverage", class: "as-of-coverage", role: "note" }, coverageNote(p)) : null,
   );
   el.graphNote.textContent = p.graph.truncated
     ? `Drawing ${count(p.graph.nodes.length)} of ${count(p.totalModels)} models (nearest depths first).`
@@ -258,7 +272,8 @@ async function loadModel(id: string, asOf: string): Promise<void> {
     replace(el.panel, ...(data.model ? modelPanel(data.model, asOf, onShowFamily) : missingPanel(id)));
   } catch (exc) {
     if (isAbort(exc) || request.signal.aborted) return;
-    replace(el.panel, ...errorPanel(id, messageOf(exc)));
+    const since = exc instanceof ApiError && exc.extensions.code === "NOT_KNOWN_AT_INSTANT" ? exc.extensions.knownSince : null;
+    replace(el.panel, ...(typeof since === "string" ? notKnownPanel(id, since, asOf) : errorPanel(id, messageOf(exc))));
   }
 }
 

@@ -12,6 +12,16 @@ export function missingPanel(id: string): HTMLElement[] {
   return [h("h3", { id: "panel-title" }, id), h("p", { class: "empty" }, "This model is not in the graph (at this date).")];
 }
 
+/** The model is in the graph, but Lineage knows nothing of it at the date asked (an answer, not a failure). */
+export function notKnownPanel(id: string, knownSince: string, asOfDate: string): HTMLElement[] {
+  return [
+    h("h3", { id: "panel-title" }, id),
+    h("p", { class: "empty", "data-field": "not-known" },
+      `Not known before ${knownSince.slice(0, 10)}: Lineage knows nothing of this model as of ${asOfDate}. `,
+      "Clear the date, or pick a later one, to see it."),
+  ];
+}
+
 export function errorPanel(id: string, message: string): HTMLElement[] {
   return [h("h3", { id: "panel-title" }, id), h("p", { class: "error", role: "alert" }, `Error: ${message}`)];
 }
@@ -34,6 +44,7 @@ export function modelPanel(m: ModelDetails, asOfDate: string, onShowFamily: (id:
       h("dt", {}, "Author"), h("dd", {}, m.author ?? "unknown"),
       h("dt", {}, "Status"), h("dd", {}, words(m.status)),
       h("dt", {}, "Known from"), h("dd", { "data-field": "known-from" }, knownFromText(m)),
+      h("dt", {}, "Known since"), h("dd", { "data-field": "known-since" }, m.knownSince ? m.knownSince.slice(0, 10) : "unknown"),
       h("dt", {}, "Declared licence"), h("dd", { "data-field": "license" }, m.declaredLicenseId ?? "unknown"),
       h("dt", {}, "Commercial use"),
       h("dd", { "data-field": "commercial" }, words(cs.status),

@@ -8,9 +8,10 @@ from typing import Any
 
 from neo4j import Driver
 
-from graph.errors import InvalidArgument, ModelNotFound
+from graph.errors import InvalidArgument, ModelNotFound, NotKnownAtInstant
 from graph.reads import plan as c
 from graph.reads.convert import deployment_kind, model_ref, opt_time
+from graph.reads.known_since import known_at, plan_known_since
 from graph.reads.lineage import _walk_down
 from graph.reads.types import Deployment, FileMatch, ModelRef
 from graph.statements import reads as q
@@ -20,6 +21,7 @@ __all__ = [
     "deployments",
     "model",
     "plan_by_file",
+    "plan_check_known",
     "plan_deployments",
     "plan_deployments_of",
     "plan_family_deployments",
@@ -33,15 +35,27 @@ def model(driver: Driver, model_id: str, *, as_of: datetime | None = None, datab
 
 
 def plan_model(model_id: str, *, as_of: datetime | None = None) -> c.Plan[ModelRef]:
-    """The plan of :func:`model`."""
+    """The plan of :func:`model` (:class:`NotKnownAtInstant` when ``as_of`` lies before its known_since)."""
     as_of = c.norm_as_of(as_of)
     rows = yield c.Query(q.MODEL_NODE, {"id": model_id})
     if not rows:
         raise ModelNotFound(model_id)
     ref = model_ref(rows[0]["model"], as_of)
-    if as_of is not None and ref.first_seen is not None and ref.first_seen > as_of:
-        raise ModelNotFound(model_id)
+    if as_of is not None:
+        yield from plan_check_known(ref.id, as_of)
     return ref
+
+
+def plan_check_known(model_id: str, as_of: datetime) -> c.Plan[None]:
+    """Raise :class:`NotKnownAtInstant` when the model (id or old id) is not known at ``as_of``,
+    :class:`ModelNotFound` when the graph does not hold it at all."""
+    as_of = c.norm_as_of(as_of)
+    found = (yield from plan_known_since([model_id])).get(model_id)
+    if found is None:
+        raise ModelNotFound(model_id)
+    if not known_at(found.since, as_of):
+        assert found.since is not None and as_of is not None
+        raise NotKnownAtInstant(found.model_id, found.since, as_of)
 
 
 def by_file(

@@ -16,6 +16,7 @@ from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import plan as c
 from graph.reads.convert import conflict_state, edge, model_ref, opt_time
+from graph.reads.known_since import Known, known_at, plan_known_since
 from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, ModelRef, RootEntry
 from graph.statements import reads as q
 
@@ -41,10 +42,12 @@ def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | None:
-    """Facts from a FACTS projection; None when the model was not yet known at ``as_of``."""
+def facts_from(p: Mapping[str, Any], as_of: datetime | None, known_since: datetime | None = None) -> ModelFacts | None:
+    """Facts from a FACTS projection; None when the model was not yet known at ``as_of``
+    (its ``known_since``, see :mod:`graph.reads.known_since`; its first observation when not given)."""
     ref = model_ref(p, as_of)
-    if as_of is not None and ref.first_seen is not None and ref.first_seen > as_of:
+    since = ref.first_seen if known_since is None else known_since
+    if not known_at(since, as_of):
         return None
     version = p.get("eff_version")
     summary = None
@@ -72,6 +75,7 @@ def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | Non
         materialised=summary,
         listed_at=opt_time(p.get("listed_at")),
         crawled_at=opt_time(p.get("crawled_at")),
+        known_since=None if as_of is None else since,
     )
 
 
@@ -85,15 +89,20 @@ def facts_of_ref(ref: ModelRef) -> ModelFacts:
 
 
 def plan_facts(ids: Sequence[str], *, as_of: datetime | None = None) -> c.Plan[dict[str, ModelFacts]]:
-    """Facts of each model named (by id or old id); keys of unknown models are absent."""
+    """Facts of each model named (by id or old id); keys of unknown models are absent, and at ``as_of``
+    keys of models not known then (:mod:`graph.reads.known_since`; the facts carry ``known_since``)."""
     as_of = c.norm_as_of(as_of)
     keys = sorted(set(ids))
     if not keys:
         return {}
     rows = yield c.Query(q.MODEL_FACTS[as_of is not None], {"ids": keys})
+    since: dict[str, Known] = {}
+    if as_of is not None and rows:
+        since = yield from plan_known_since([str(r["key"]) for r in rows])
     out: dict[str, ModelFacts] = {}
     for r in rows:
-        facts = facts_from(r["model"], as_of)
+        known = since.get(str(r["key"]))
+        facts = facts_from(r["model"], as_of, None if known is None else known.since)
         if facts is not None:
             out[str(r["key"])] = facts
     return out

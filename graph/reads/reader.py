@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import replace
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -22,7 +23,7 @@ from typing import Any, TypeVar
 from neo4j import AsyncDriver
 
 from crawler.observations import Relation
-from graph.errors import InvalidArgument, ModelNotFound
+from graph.errors import InvalidArgument, ModelNotFound, NotKnownAtInstant
 from terms.licenses import LicenseCatalog, default_catalog
 from terms.propagation import PropagationEngine, ResponsibilityStep
 from terms.propagation.rules import ConflictState, Severity
@@ -53,12 +54,14 @@ from graph.reads import (
 )
 from graph.reads import plan as c
 from graph.reads.compute_thread import off_loop
-from graph.reads.lookup import plan_deployments_of, plan_family_deployments
+from graph.reads.known_since import Known, plan_coverage, plan_known_since
+from graph.reads.lookup import plan_check_known, plan_deployments_of, plan_family_deployments
 from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
 from graph.reads.run_async import run_async
 from graph.reads.scope import ScopeMembers, plan_family_drawing, plan_scope_members
 from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, rule_rows, summarise
 from graph.reads.types import (
+    AsOfCoverage,
     EdgePage,
     FamilyEdge,
     FamilyNode,
@@ -112,6 +115,20 @@ class GraphReader:
     # -- models -------------------------------------------------------------------------------
     async def facts(self, ids: Sequence[str], *, as_of: datetime | None = None) -> dict[str, ModelFacts]:
         return await self.run(plan_facts(ids, as_of=as_of))
+
+    async def known_since(self, ids: Sequence[str]) -> dict[str, Known]:
+        """The earliest instant anything of each model is known from (graph.reads.known_since), by the key asked."""
+        return await self.run(plan_known_since(ids))
+
+    async def check_known(self, model_id: str, as_of: datetime) -> None:
+        """Raise NotKnownAtInstant when the graph holds the model but it is not known at ``as_of``
+        (a model not held at all raises nothing: it is unknown, the caller's None)."""
+        try:
+            await self.run(plan_check_known(model_id, as_of))
+        except NotKnownAtInstant:
+            raise
+        except ModelNotFound:
+            return
 
     async def facts_with_results(self, ids: Sequence[str]) -> tuple[dict[str, ModelFacts], dict[str, StoredResult]]:
         """Current facts and stored propagation results (by the key asked), in one read."""
@@ -245,17 +262,11 @@ class GraphReader:
             found = await self._materialised_family(root)
             if found is not None:
                 return found
-        scope: ScopeMembers | None
-        if root is not None:
-            scope = await self.run(plan_scope_members(root=root, scope=f"root:{root}", as_of=as_of))
-        elif license_id is not None:
-            scope = await self.run(plan_scope_members(licenses=[license_id], scope=f"license:{license_id}", as_of=as_of))
-        else:
-            assert term_id is not None
-            licences = self.licenses_imposing(term_id)
-            scope = await self.run(plan_scope_members(licenses=licences, scope=f"term:{term_id}", as_of=as_of))
+        scope = await self.run(self._scope_members(root, license_id, term_id, as_of))
         if scope is None:
             return None
+        if root is not None and as_of is not None:
+            await self.run(plan_check_known(scope.sources[0], as_of))  # NotKnownAtInstant: no family to speak of then
         if len(scope.members) > MAX_COMPUTED_SCOPE:
             raise InvalidArgument(
                 f"{scope.scope} reaches {len(scope.members)} models; scopes over {MAX_COMPUTED_SCOPE} are answered "
@@ -269,7 +280,28 @@ class GraphReader:
         depths = {m.id: m.depth for m in scope.members}
         served = await self.run(plan_deployments_of(ids, as_of=as_of, depths=depths))
         summary = await off_loop(_summary, scope, loaded, computed, served, self.catalog)
+        if as_of is not None:
+            summary = replace(summary, coverage=await self._coverage(scope, root, license_id, term_id, as_of))
         return summary if term_id is None else _only_terms(summary, {term_id})
+
+    def _scope_members(
+        self, root: str | None, license_id: str | None, term_id: str | None, as_of: datetime | None
+    ) -> Plan[ScopeMembers | None]:
+        if root is not None:
+            return plan_scope_members(root=root, scope=f"root:{root}", as_of=as_of)
+        if license_id is not None:
+            return plan_scope_members(licenses=[license_id], scope=f"license:{license_id}", as_of=as_of)
+        assert term_id is not None
+        return plan_scope_members(licenses=self.licenses_imposing(term_id), scope=f"term:{term_id}", as_of=as_of)
+
+    async def _coverage(
+        self, then: ScopeMembers, root: str | None, license_id: str | None, term_id: str | None, as_of: datetime
+    ) -> AsOfCoverage:
+        """Of the scope's models then or now, how many are known at ``as_of`` (so an answer about few models
+        at an early instant says how many it cannot speak for)."""
+        now = await self.run(self._scope_members(root, license_id, term_id, None))
+        ids = {m.id for m in then.members} | {m.id for m in (now.members if now is not None else ())}
+        return await self.run(plan_coverage(sorted(ids), as_of))
 
 
 def _summary(
@@ -285,6 +317,4 @@ def _summary(
 
 
 def _only_terms(summary: PropagationSummary, terms: set[str]) -> PropagationSummary:
-    from dataclasses import replace
-
     return replace(summary, term_flow=tuple(t for t in summary.term_flow if t.term_id in terms))

@@ -12,6 +12,7 @@ from terms.propagation.rules import ConflictState, Severity
 
 __all__ = [
     "AncestorNode",
+    "AsOfCoverage",
     "Ancestry",
     "Deployment",
     "Descendant",
@@ -212,6 +213,7 @@ class ModelFacts:
     materialised: MaterialisedSummary | None
     listed_at: datetime | None = None  # last seen in a hub listing (or a metadata dump)
     crawled_at: datetime | None = None  # last read itself (model_info, files, card, configs)
+    known_since: datetime | None = None  # as-of reads only (graph.reads.known_since); None on current reads
 
     @property
     def id(self) -> str:
@@ -303,6 +305,23 @@ class FamilyEdge:
 
 
 @dataclass(frozen=True, slots=True)
+class AsOfCoverage:
+    """Of a set of models (a scope's members then or now), how many are known at ``as_of``
+    (:mod:`graph.reads.known_since`).
+
+    ``known + not_yet_known`` is the size of the set; an answer at ``as_of`` can speak only for the
+    ``known`` ones. ``earliest_known_since``: before it nothing of the set is known;
+    ``latest_known_since``: from it on every model of the set is.
+    """
+
+    as_of: datetime
+    known: int
+    not_yet_known: int
+    earliest_known_since: datetime | None
+    latest_known_since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class PropagationSummary:
     scope: str
     total: int  # members, the sources included
@@ -319,3 +338,4 @@ class PropagationSummary:
     edges: tuple[FamilyEdge, ...] | None = None  # computed scopes: every edge between members
     # materialised families: a drawing read ahead (limit, nodes, edges, members in the family)
     drawing: tuple[int, tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int] | None = None
+    coverage: AsOfCoverage | None = None  # as-of scopes: how many of the scope's models are known then

@@ -13,7 +13,7 @@ the propagation engine, so the API runs the very same plan over its async driver
 from reports.dossier.asof import check_as_of, format_instant, parse_as_of
 from reports.dossier.assemble import DEFAULT_MAX_DEPLOYMENTS, investigate, plan_dossier
 from reports.dossier.canonical import canonical_bytes, content_hash, dumps
-from reports.dossier.errors import InvalidAsOf, NotYetKnown, UnknownFile
+from reports.dossier.errors import InvalidAsOf, NotKnownAtInstant, UnknownFile
 from reports.dossier.model import (
     SCHEMA_ID,
     SCHEMA_VERSION,
@@ -58,7 +58,7 @@ __all__ = [
     "LicenseInfo",
     "Lineage",
     "ModelEntry",
-    "NotYetKnown",
+    "NotKnownAtInstant",
     "ObligationEntry",
     "PublisherVersion",
     "Sentence",

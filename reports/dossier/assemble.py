@@ -23,7 +23,7 @@ from graph.sha256 import normalise_sha256
 from graph.statements import dossier as q
 from reports.dossier.asof import check_as_of
 from reports.dossier.canonical import content_hash
-from reports.dossier.errors import NotYetKnown, UnknownFile
+from reports.dossier.errors import UnknownFile
 from reports.dossier.build import Inputs, lay_out
 from reports.dossier.model import Dossier
 from terms.licenses import LicenseCatalog
@@ -31,6 +31,7 @@ from terms.propagation import PropagationEngine
 from graph.results.engine_input import plan_lineage_view
 from graph.reads import FileMatch, plan_ancestors, plan_by_file, plan_deployments
 from graph.reads import plan as c
+from graph.reads.lookup import plan_check_known
 from graph.reads.models import plan_facts
 
 __all__ = ["DEFAULT_MAX_DEPLOYMENTS", "investigate", "plan_dossier"]
@@ -83,8 +84,8 @@ def plan_dossier(
 
     ancestry = yield from plan_ancestors(start, as_of=as_of, max_depth=max_depth, max_paths=max_paths)
     subject = ancestry.model
-    if as_of is not None and subject.first_seen is not None and subject.first_seen > as_of:
-        raise NotYetKnown(subject.id, subject.first_seen, as_of)
+    if as_of is not None:
+        yield from plan_check_known(subject.id, as_of)  # NotKnownAtInstant before its known_since
     ids = [subject.id, *(n.model.id for n in ancestry.ancestors)]
     facts = yield from plan_facts(ids, as_of=as_of)
     loaded = yield from plan_lineage_view([subject.id], as_of=as_of)

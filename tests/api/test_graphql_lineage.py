@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -206,7 +206,7 @@ async def test_history_and_as_of_before_and_after_the_recorded_licence_change(
         before: model(id: $id, asOf: "2024-09-01T23:59:59+00:00") { declaredLicenseId conflictState
             conflicts { ruleId severity path } ancestors { paths } }
         after: model(id: $id, asOf: "2024-11-01T23:59:59+00:00") { declaredLicenseId conflictState conflicts { ruleId severity } }
-        unborn: model(id: $id, asOf: "2024-07-01T00:00:00+00:00") { id } }""", id=RELICENSED)
+        }""", id=RELICENSED)
     changes = [e for e in data["now"]["history"] if e["field"] == "license"]
     assert [(e["oldValue"], e["newValue"]) for e in changes] == [(None, "apache-2.0"), ("apache-2.0", "llama3.1")]
     assert changes[1]["at"].startswith("2024-10-15T09:30:00")
@@ -220,7 +220,55 @@ async def test_history_and_as_of_before_and_after_the_recorded_licence_change(
     assert after["conflictState"] != "VIOLATION"
     assert not [c for c in after["conflicts"] if c["severity"] == "VIOLATION"]
     assert before["ancestors"]["paths"] == [[RELICENSED, LLAMA]]
-    assert data["unborn"] is None
+    # before its first recorded revision (2024-08-01) nothing of it is known: an error saying so, not a null
+    unborn = await run_graphql(graph, 'query($id: ID!) { model(id: $id, asOf: "2024-07-01T00:00:00+00:00") { id } }',
+                               {"id": RELICENSED}, settings=settings)
+    assert unborn.data == {"model": None}
+    [error] = unborn.errors
+    assert error.extensions["code"] == "NOT_KNOWN_AT_INSTANT"
+    assert error.extensions["knownSince"].startswith("2024-08-01")
+    assert error.extensions["asOf"] == "2024-07-01T00:00:00+00:00" and error.extensions["modelId"] == RELICENSED
+    assert error.message == f"{RELICENSED} is not known before {error.extensions['knownSince']} (asOf 2024-07-01T00:00:00+00:00)"
+
+
+KNOWN_SINCE = """query($id: ID!, $asOf: DateTime) { model(id: $id, asOf: $asOf) {
+    id knownSince declaredLicenseId evidence { firstSeen } history { at } } }"""
+
+
+@pytest.mark.anyio
+async def test_as_of_before_known_since_is_an_error_and_after_it_an_answer(graph: GraphClient, settings: ApiSettings) -> None:
+    now = (await ok(graph, settings, KNOWN_SINCE, id=ZEPHYR))["model"]
+    known_since = datetime.fromisoformat(now["knownSince"])
+    # the earliest thing known of it: no later than its first observation or any recorded change
+    assert known_since <= datetime.fromisoformat(now["evidence"]["firstSeen"])
+    assert all(known_since <= datetime.fromisoformat(e["at"]) for e in now["history"])
+
+    before = (known_since - timedelta(days=1)).isoformat()
+    refused = await run_graphql(graph, KNOWN_SINCE, {"id": ZEPHYR, "asOf": before}, settings=settings)
+    assert refused.data == {"model": None}
+    [error] = refused.errors
+    assert error.extensions == {"code": "NOT_KNOWN_AT_INSTANT", "knownSince": known_since.isoformat(),
+                                "asOf": before, "modelId": ZEPHYR}
+    assert error.message == f"{ZEPHYR} is not known before {known_since.isoformat()} (asOf {before})"
+
+    at = (await ok(graph, settings, KNOWN_SINCE, id=ZEPHYR, asOf=known_since.isoformat()))["model"]
+    assert at["id"] == ZEPHYR and datetime.fromisoformat(at["knownSince"]) == known_since
+    # a model the graph does not hold stays null, whatever the instant
+    nothing = await run_graphql(graph, KNOWN_SINCE, {"id": "no-such-org/no-such-model", "asOf": before}, settings=settings)
+    assert nothing.errors is None and nothing.data == {"model": None}
+
+
+@pytest.mark.anyio
+async def test_as_of_in_the_future_or_unparsable_is_a_clear_error(graph: GraphClient, settings: ApiSettings) -> None:
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    propagation = 'query($asOf: DateTime) { propagation(root: "%s", asOf: $asOf) { scope } }' % LLAMA
+    for query, variables in ((KNOWN_SINCE, {"id": ZEPHYR, "asOf": future}), (propagation, {"asOf": future})):
+        result = await run_graphql(graph, query, variables, settings=settings)
+        [error] = result.errors
+        assert error.extensions["code"] == "BAD_USER_INPUT" and error.extensions["argument"] == "asOf"
+        assert "in the future" in error.message
+    garbled = await run_graphql(graph, KNOWN_SINCE, {"id": ZEPHYR, "asOf": "last tuesday"}, settings=settings)
+    assert garbled.errors and "DateTime" in garbled.errors[0].message
 
 
 @pytest.mark.anyio

@@ -4,6 +4,7 @@ scope aggregates consistent with the graph, the dashboard's exact queries, the l
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -182,6 +183,39 @@ async def test_root_propagation_as_of_before_the_relicensing(graph: GraphClient,
 
 
 @pytest.mark.anyio
+async def test_an_early_as_of_says_how_many_models_are_not_known_then(graph: GraphClient, settings: ApiSettings) -> None:
+    """At 2024-09-01 the family answer covers two models: the coverage says how many more are not known then,
+    so "2 models … no conflicts elsewhere" cannot pass for the whole family."""
+    at = "2024-09-01T23:59:59+00:00"
+    before = (await ok(graph, settings, PROPAGATION, root=LLAMA, asOf=at, limit=300))["propagation"]
+    now = (await ok(graph, settings, PROPAGATION, root=LLAMA, limit=5000))["propagation"]
+    coverage = before["asOfCoverage"]
+    assert coverage["asOf"] == at
+    members_now = [n["id"] for n in now["graph"]["nodes"]]
+    assert coverage["known"] + coverage["notYetKnown"] == len(set(members_now) | {n["id"] for n in before["graph"]["nodes"]})
+    # each model's own knownSince says the same: those after the instant are the ones not yet known
+    since = {key: k.since for key, k in (await graph.reader.known_since(members_now)).items()}
+    later = [i for i in members_now if since[i] is not None and since[i] > datetime.fromisoformat(at)]
+    assert coverage["notYetKnown"] == len(later) > 0
+    assert coverage["known"] >= before["totalModels"]
+    assert datetime.fromisoformat(coverage["earliestKnownSince"]) <= datetime.fromisoformat(at)
+    assert datetime.fromisoformat(coverage["latestKnownSince"]) == max(s for s in since.values() if s is not None)
+    # a licence scope at the same instant says it too
+    licence = (await ok(graph, settings, PROPAGATION, license="llama3.1", asOf=at, limit=50))["propagation"]
+    assert licence["asOfCoverage"]["notYetKnown"] > 0
+
+
+@pytest.mark.anyio
+async def test_a_root_not_known_at_as_of_is_an_error_not_a_null(graph: GraphClient, settings: ApiSettings) -> None:
+    known_since = (await ok(graph, settings, "{ model(id: \"%s\") { knownSince } }" % LLAMA))["model"]["knownSince"]
+    before = (datetime.fromisoformat(known_since) - timedelta(days=1)).isoformat()
+    result = await run_graphql(graph, PROPAGATION, {"root": LLAMA, "asOf": before, "limit": 10}, settings=settings)
+    assert result.data == {"propagation": None}
+    [error] = result.errors
+    assert error.extensions == {"code": "NOT_KNOWN_AT_INSTANT", "knownSince": known_since, "asOf": before, "modelId": LLAMA}
+
+
+@pytest.mark.anyio
 async def test_license_and_term_scopes(graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver) -> None:
     licence = (await ok(graph, settings, PROPAGATION, license="llama3.1", limit=50))["propagation"]
     records, _, _ = neo4j_driver.execute_query("MATCH (m:Model {declared_license: 'llama3.1'}) RETURN count(m) AS n")
@@ -239,10 +273,11 @@ async def test_licences_and_terms_of_the_knowledge_base(graph: GraphClient, sett
 
 @pytest.mark.anyio
 async def test_materialised_and_computed_family_aggregates_agree(graph: GraphClient, settings: ApiSettings) -> None:
-    """Now: read from the store; at a far future instant: computed by the engine on the same graph."""
+    """Now: read from the store; at this instant (asOf, after every write): computed by the engine on the same graph."""
     query = PROPAGATION.replace("graph(limit: $limit)", "source graph(limit: $limit)")
     now = (await ok(graph, settings, query, root=LLAMA, limit=300))["propagation"]
-    later = (await ok(graph, settings, query, root=LLAMA, asOf="2100-01-01T00:00:00+00:00", limit=300))["propagation"]
+    at_now = datetime.now(UTC).isoformat()
+    later = (await ok(graph, settings, query, root=LLAMA, asOf=at_now, limit=300))["propagation"]
     assert (now["source"], later["source"]) == ("materialised", "computed")
     for field in ("totalModels", "byDepth", "byRelation", "termFlow", "conflictsByRule", "deploymentsReached"):
         assert now[field] == later[field], field
@@ -250,3 +285,6 @@ async def test_materialised_and_computed_family_aggregates_agree(graph: GraphCli
     assert sorted(now["topRelicensingPoints"], key=key) == sorted(later["topRelicensingPoints"], key=key)
     assert now["graph"]["nodes"] == later["graph"]["nodes"]
     assert sorted(now["graph"]["edges"], key=str) == sorted(later["graph"]["edges"], key=str)
+    # every model of the family is known now
+    assert now["asOfCoverage"] is None
+    assert later["asOfCoverage"]["notYetKnown"] == 0 and later["asOfCoverage"]["known"] == now["totalModels"]

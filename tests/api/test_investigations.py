@@ -177,3 +177,7 @@ async def test_bad_requests_get_a_clear_json_error(
     assert body["error"] == code and body["message"]
     if code == "invalid_as_of":
         assert ("future" in body["message"]) or ("ISO 8601" in body["message"])
+    if code == "not_yet_known":  # what GraphQL says in NOT_KNOWN_AT_INSTANT's extensions
+        assert body["modelId"] == RELICENSED and body["asOf"] == "2020-01-01T00:00:00+00:00"
+        assert datetime.fromisoformat(body["knownSince"]) > datetime.fromisoformat(body["asOf"])
+        assert body["message"] == f"{RELICENSED} is not known before {body['knownSince']} (asOf {body['asOf']})"

@@ -17,7 +17,7 @@ from neo4j import Driver
 from crawler.observations import DeclaredLicense
 from hubreplay.snapshot import bundled_snapshot_path
 from graph.errors import InvalidArgument, ModelNotFound
-from reports.dossier import Dossier, InvalidAsOf, NotYetKnown, UnknownFile, investigate
+from reports.dossier import Dossier, InvalidAsOf, NotKnownAtInstant, UnknownFile, investigate
 from reports.render import Format, render
 from terms.licenses import TriState
 from terms.licenses import default_catalog
@@ -267,8 +267,9 @@ def test_bad_input_is_refused_with_what_is_wrong(neo4j_driver: Driver, families:
     with pytest.raises(InvalidAsOf, match="in the future"):
         investigate(neo4j_driver, GGUF, as_of=datetime(2999, 1, 1, tzinfo=UTC))
     first = datetime.fromisoformat(MANIFEST["highlights"]["history"]["revisions"][0]["date"])
-    with pytest.raises(NotYetKnown, match="first observed"):
+    with pytest.raises(NotKnownAtInstant, match="is not known before") as raised:
         investigate(neo4j_driver, RELICENSED, as_of=first.replace(year=first.year - 1))
+    assert raised.value.known_since == first
 
 
 @pytest.mark.parametrize("length", [1, 2, 5])

@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from graphql import GraphQLResolveInfo, build_schema, graphql_sync
+from graphql import GraphQLError, GraphQLResolveInfo, build_schema, graphql_sync
 
 from api.dashboard import router
 
@@ -31,6 +31,7 @@ __all__ = ["RELICENSED_AT", "StubModel", "create_stub_app", "family_of", "propag
 Info = GraphQLResolveInfo[None]
 SCHEMA = build_schema((Path(__file__).parent / "contract.graphql").read_text())
 RELICENSED_AT = "2024-09-01T00:00:00+00:00"  # acme relicensed its Llama fine-tune as MIT
+KNOWN_SINCE = "2023-09-27T00:00:00+00:00"  # every model is known from then, but the ones that say otherwise
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class StubModel:
     conflicts: tuple[tuple[str, str, str], ...] = ()  # (ruleId, severity, message)
     license_before_relicensing: str | None = None
     extra_parents: tuple[str, ...] = field(default=())
+    known_since: str = KNOWN_SINCE  # the earliest instant anything of it is known (Model.knownSince)
 
     @property
     def author(self) -> str:
@@ -130,8 +132,23 @@ def _as_of(model: StubModel, as_of: str | None) -> StubModel:
     """The model as it was at ``as_of``: before the relicensing, acme's models still declared llama3.1."""
     if model.license_before_relicensing and not _relicensed(as_of):
         return StubModel(model.id, model.parent, model.relation, model.depth, model.license_before_relicensing,
-                         status=model.status, deployments=model.deployments, extra_parents=model.extra_parents)
+                         status=model.status, deployments=model.deployments, extra_parents=model.extra_parents,
+                         known_since=model.known_since)
     return model
+
+
+def _known_at(model: StubModel, as_of: str | None) -> bool:
+    return as_of is None or model.known_since <= as_of
+
+
+def _coverage(members: list[StubModel], as_of: str | None) -> dict[str, Any] | None:
+    """Propagation.asOfCoverage: of the scope's models, how many are known at ``as_of`` (null without it)."""
+    if as_of is None:
+        return None
+    starts = sorted(m.known_since for m in members)
+    not_yet = sum(1 for m in members if not _known_at(m, as_of))
+    return {"asOf": as_of, "known": len(members) - not_yet, "notYetKnown": not_yet,
+            "earliestKnownSince": starts[0] if starts else None, "latestKnownSince": starts[-1] if starts else None}
 
 
 def family_of(root: str) -> list[StubModel]:
@@ -158,6 +175,7 @@ def _details(m: StubModel) -> dict[str, Any]:
         "knownFrom": "LISTED" if listed_only else "CRAWLED",
         "listedAt": "2024-10-02T08:00:00+00:00",
         "crawledAt": None if listed_only else "2024-10-01T08:00:00+00:00",
+        "knownSince": m.known_since,
         "commercialStatus": {
             "status": commercial,
             "threshold": "700M monthly active users" if commercial == "CONDITIONAL" else None,
@@ -180,8 +198,9 @@ def _count(values: list[Any]) -> list[tuple[Any, int]]:
 
 
 def propagation_for(members: list[StubModel], scope: str, as_of: str | None) -> dict[str, Any]:
-    """A contract-shaped ``Propagation`` computed from the members (as they were at ``as_of``)."""
-    members = [_as_of(m, as_of) for m in members]
+    """A contract-shaped ``Propagation`` computed from the members (those known and as they were at ``as_of``)."""
+    coverage = _coverage(members, as_of)
+    members = [_as_of(m, as_of) for m in members if _known_at(m, as_of)]
     ids = {m.id for m in members}
     rules = [(rule, sev) for m in members for rule, sev, _ in m.conflicts]
     violate = sum(1 for m in members if m.conflict == "VIOLATION")
@@ -215,6 +234,7 @@ def propagation_for(members: list[StubModel], scope: str, as_of: str | None) -> 
             {"id": d, "kind": kind, "modelId": m.id, "operator": op, "status": "running", "url": None}
             for m in members for d, kind, op in m.deployments
         ],
+        "asOfCoverage": coverage,
         "graph": lambda info, limit=300: {
             "truncated": len(members) > limit,
             "nodes": [{"id": m.id, "depth": m.depth, "licenseId": m.license, "conflictState": m.conflict, "status": m.status}
@@ -246,7 +266,13 @@ def _models(info: Info, search: str | None = None, first: int = 50, **_: Any) ->
 
 
 def _model(info: Info, id: str, asOf: str | None = None) -> dict[str, Any] | None:
-    return _details(_as_of(BY_ID[id], asOf)) if id in BY_ID else None
+    if id not in BY_ID:
+        return None
+    if not _known_at(BY_ID[id], asOf):
+        since = BY_ID[id].known_since
+        raise GraphQLError(f"{id} is not known before {since} (asOf {asOf})", extensions={
+            "code": "NOT_KNOWN_AT_INSTANT", "knownSince": since, "asOf": asOf, "modelId": id})
+    return _details(_as_of(BY_ID[id], asOf))
 
 
 def _roots(info: Info, first: int = 50) -> list[dict[str, Any]]:
@@ -279,7 +305,8 @@ def create_stub_app() -> FastAPI:
                               operation_name=body.get("operationName"))
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
-            payload["errors"] = [{"message": e.message} for e in result.errors]
+            payload["errors"] = [{"message": e.message, **({"extensions": e.extensions} if e.extensions else {})}
+                                 for e in result.errors]
         return JSONResponse(payload)
 
     @app.get("/investigations/{model_id:path}")
