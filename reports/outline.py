@@ -14,6 +14,7 @@ __all__ = ["ROLE_WORDS", "outline"]
 
 ROLE_WORDS = {
     "original_provider": "original provider",
+    "parent_not_recorded": "parent not recorded (not known to be an original)",
     "fine_tuner": "fine-tuner",
     "modifier": "modifier (how it modified is not recorded)",
     "merger": "merger",
@@ -22,6 +23,8 @@ ROLE_WORDS = {
     "host": "host",
     "inference_provider": "inference provider",
     "deployer": "deployer",
+    "user": "user (anyone who uses the model or its outputs)",
+    "licensor": "licensor of the declared material",
     "unknown": "unknown (never observed)",
 }
 _RELATION = {"quantized": "quantization", "finetune": "fine-tune", "adapter": "adapter", "merge": "merge",
@@ -127,7 +130,7 @@ def _chain(doc: Document, d: Dossier) -> None:
             (
                 str(s.depth),
                 [Code(s.model)] + ([Text(" via "), Code(s.deployment)] if s.deployment else []),
-                Code(s.party) if s.party else "unknown",
+                Code(s.party) if s.party else ("anyone" if s.role == "user" else "unknown"),
                 ROLE_WORDS.get(s.role, s.role),
                 _RELATION.get(s.relation, s.relation) if s.relation else "—",
                 _ev(s.licenses) if s.licenses else "—",
@@ -135,13 +138,17 @@ def _chain(doc: Document, d: Dossier) -> None:
             for s in d.chain
         ),
     )
+    pointers = [s for s in d.chain if s.unknown]
+    if pointers:
+        doc.p("Not known on the chain:")
+        doc.ul([Code(s.model), Text(": " + (s.unknown or ""))] for s in pointers)
     owed = [s for s in d.chain if s.obligations]
     if not owed:
         return
     doc.h(3, "What each party owes")
     groups: dict[tuple[str, tuple[ObligationEntry, ...]], list[ChainStep]] = {}
     for s in owed:  # hosts and providers owing the same are listed together
-        key = (s.role, s.obligations) if s.deployment else (f"model:{s.model}", s.obligations)
+        key = (s.role, s.obligations) if s.deployment or s.role == "user" else (f"model:{s.model}", s.obligations)
         groups.setdefault(key, []).append(s)
     for steps in groups.values():
         first = steps[0]
@@ -152,6 +159,8 @@ def _chain(doc: Document, d: Dossier) -> None:
             for i, s in enumerate(steps):
                 who += ([Text(", ")] if i else []) + [Code(s.party) if s.party else Text("unknown"), Text(" ("),
                                                       Code(s.deployment or ""), Text(")")]
+        elif first.role == "user":
+            who += [Text("Anyone who uses "), Code(first.model), Text(" or its outputs")]
         else:
             who += [Code(first.party) if first.party else Text("An unknown party"), Text(", "),
                     Text(ROLE_WORDS.get(first.role, first.role)), Text(" of "), Code(first.model)]
