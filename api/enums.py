@@ -17,7 +17,14 @@ from terms.propagation.result import Role
 from terms.propagation.rules import ConflictState, Severity
 
 __all__ = [
-    "CommercialStatusKind", "ConflictState", "DeploymentKind", "KnownFrom", "ModelStatus", "Relation", "Role", "Severity",
+    "CommercialStatusKind",
+    "ConflictState",
+    "DeploymentKind",
+    "KnownFrom",
+    "ModelStatus",
+    "Relation",
+    "Role",
+    "Severity",
 ]
 
 strawberry.enum(Relation, name="Relation", description="How a child model was derived from a parent.")

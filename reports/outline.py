@@ -122,8 +122,8 @@ def outline(dossier: Dossier) -> Document:
 
 def _chain(doc: Document, d: Dossier) -> None:
     doc.h(2, "Chain of parties and roles")
-    doc.p("From the artifact (and whoever serves it) back to the original provider. Depth 0 is the model itself; "
-          "each further step is one derivation up.")
+    doc.p("From the artifact (whoever serves it, and anyone who uses it) back to the original provider, or to a "
+          "model whose parent is not recorded. Depth 0 is the model itself; each further step is one derivation up.")
     doc.table(
         ("Depth", "Model", "Party", "Role", "Derived by", "Licences in force"),
         (
@@ -185,7 +185,7 @@ def _lineage(doc: Document, d: Dossier) -> None:
     if not lineage.paths:
         doc.p("No parent model is recorded for ", Code(d.subject), ".")
     else:
-        doc.p(f"Every path from the model up to an original model ({len(lineage.paths)}):")
+        doc.p(f"Every path from the model up to a model with no recorded parent ({len(lineage.paths)}):")
         doc.ul(_models_path(p) for p in lineage.paths)
     for cycle in lineage.cycles:
         doc.p(Strong("Cycle: "), *_models_path(cycle), Text(" (recorded as observed; each path stops where "

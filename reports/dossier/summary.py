@@ -167,8 +167,8 @@ def _chain(dossier: Dossier) -> list[Sentence]:
         more = len(steps) - _MAX_CHAIN_SENTENCES
         out.append(_S().t(f"The chain continues for {more} more steps (see below).").done())
     if len(paths) > 1:
-        s = _S().t(f"Its lineage has {len(paths)} paths back to {len(dossier.lineage.roots)} original "
-                   f"model{'s' if len(dossier.lineage.roots) != 1 else ''} (")
+        s = _S().t(f"Its lineage has {len(paths)} paths back to {len(dossier.lineage.roots)} "
+                   f"model{'s' if len(dossier.lineage.roots) != 1 else ''} with no recorded parent (")
         out.append(s.each(dossier.lineage.roots, "m").t("); every path is listed below.").done())
     return out
 
