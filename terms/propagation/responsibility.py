@@ -113,6 +113,14 @@ def _restricted_uses(license_id: str, terms: list[Term]) -> str:
     return f"the {n} use{'s' if n != 1 else ''} {license_id} restricts: {listed}"
 
 
+def _incomplete(entry: LicenseEntry) -> str:
+    """A note when the knowledge base does not hold every restriction of the licence (never a silent gap)."""
+    if entry.restrictions_complete:
+        return ""
+    return (f" The knowledge base may not list every restriction of {entry.id}: the licence and the use policy it "
+            "incorporates are the reference.")
+
+
 def _granted_by(catalog: LicenseCatalog, party: str | None, license_ids: Iterable[str]) -> set[str]:
     """The licences whose licensor the party is (it owes nothing under them)."""
     if party is None:
@@ -166,7 +174,7 @@ def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, r
                     f"for {uses}.")
         else:
             text = f"Do not use the model for {uses}."
-        out.append(Obligation(f"{license_id}:restrictions", text, license_id))
+        out.append(Obligation(f"{license_id}:restrictions", text + _incomplete(entry), license_id))
     return out
 
 
@@ -181,7 +189,7 @@ def _serving_restrictions(catalog: LicenseCatalog, summary: Summary, granted: Co
                      "users.")
         elif entry.flow_down is FlowDown.PRIVITY:
             text += f" Every user is bound by the use policy of {license_id}: do not let the service's users break it."
-        out.append(Obligation(f"{license_id}:restrictions", text, license_id))
+        out.append(Obligation(f"{license_id}:restrictions", text + _incomplete(entry), license_id))
     return out
 
 
@@ -189,9 +197,8 @@ def user_obligations(catalog: LicenseCatalog, summary: Summary) -> tuple[Obligat
     """What anyone who uses the model or its outputs owes: the use restrictions and use limits in force."""
     out: list[Obligation] = []
     for license_id, terms in sorted(_restrictions(summary.terms, ()).items()):
-        out.append(Obligation(f"{license_id}:restrictions",
-                              f"Do not use the model or its outputs for {_restricted_uses(license_id, terms)}.",
-                              license_id))
+        text = f"Do not use the model or its outputs for {_restricted_uses(license_id, terms)}."
+        out.append(Obligation(f"{license_id}:restrictions", text + _incomplete(catalog.get(license_id)), license_id))
     for term, license_id in summary.terms:
         if term.kind is TermKind.COMMERCIAL:
             out.append(Obligation(term.id, f"Respect the limit: {term.description}.", license_id))

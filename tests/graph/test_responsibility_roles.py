@@ -127,6 +127,8 @@ def test_hosts_inference_providers_deployers_and_users_owe_the_use_restrictions_
         assert all(text in duty.text for text in expected)
         if role is not Role.USER and CATALOG.get("llama3.1").flow_down is FlowDown.PRIVITY:
             assert "use policy of llama3.1" in duty.text
+        # a list the knowledge base does not hold in full says so
+        assert ("may not list every restriction" in duty.text) is not CATALOG.get("llama3.1").restrictions_complete
     assert by_role[Role.USER].party_id is None and by_role[Role.USER].deployment_id is None
 
 
