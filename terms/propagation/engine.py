@@ -184,7 +184,7 @@ class PropagationRun:
     def _material_licensors(self, st: State, depth: int) -> list[ResponsibilityStep]:
         """The licensors of the material a model declares whose parent is not recorded (it owes nothing under
         its own licence; the step points to where the material comes from)."""
-        out = []
+        out: list[ResponsibilityStep] = []
         for license_id, entry in declared_material(self.catalog, st):
             party = entry.licensor_hub_orgs[0] if entry.licensor_hub_orgs else entry.licensor
             licensor = entry.licensor or party

@@ -35,7 +35,7 @@ _CREATORS = (Role.FINE_TUNER, Role.MODIFIER, Role.MERGER, Role.ADAPTER_AUTHOR, R
 
 def declared_material(catalog: LicenseCatalog, st: State) -> list[tuple[str, LicenseEntry]]:
     """The licences the model declares that belong to another licensor's family (its author is not the licensor)."""
-    out = []
+    out: list[tuple[str, LicenseEntry]] = []
     for license_id in st.own:
         entry = catalog.get(license_id)
         if entry.licensor_hub_orgs and st.author not in entry.licensor_hub_orgs:
@@ -180,7 +180,7 @@ def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, r
 
 def _serving_restrictions(catalog: LicenseCatalog, summary: Summary, granted: Collection[str]) -> list[Obligation]:
     """Use restrictions bind whoever serves the model: per licence, with the flow-down the licence requires."""
-    out = []
+    out: list[Obligation] = []
     for license_id, terms in sorted(_restrictions(summary.terms, granted).items()):
         entry = catalog.get(license_id)
         text = f"Do not use or serve the model for {_restricted_uses(license_id, terms)}."
