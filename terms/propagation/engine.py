@@ -23,7 +23,7 @@ from terms.propagation.bulk import no_cyclic_gc
 from terms.propagation.checks import Checker
 from terms.propagation.errors import UnknownModelError
 from terms.propagation.euact import eu_status, update_compute
-from terms.propagation.model import LineageEdge, LineageView, ModelNode
+from terms.propagation.model import LineageEdge, LineageView, ModelNode, PartyKind
 from terms.propagation.responsibility import (
     declared_material,
     deployment_obligations,
@@ -189,7 +189,8 @@ class PropagationRun:
             party = entry.licensor_hub_orgs[0] if entry.licensor_hub_orgs else entry.licensor
             licensor = entry.licensor or party
             out.append(ResponsibilityStep(
-                st.model_id, depth, party, "licensor", Role.LICENSOR, None, (license_id,), (),
+                st.model_id, depth, party, PartyKind.ORG.value if entry.licensor_hub_orgs else "unknown",
+                Role.LICENSOR, None, (license_id,), (),
                 unknown=f"{licensor} licenses the {license_id} material {st.model_id} declares; the model it was "
                         "derived from is not recorded"))
         return out
@@ -392,7 +393,7 @@ class PropagationRun:
                          for lid, item in sorted(st.in_force.items()))
         role = model_role(st, self.catalog, self._originals)
         parts = {origin: part.reason for origin, part in st.unknowns.items()}
-        if role is Role.PARENT_NOT_RECORDED:  # not a gap of the terms (the model's own licence is known)
+        if role is Role.PARENT_NOT_RECORDED:  # stated here only: it neither flows down nor blurs the terms in force
             own_gap = parts.get(st.model_id)
             missing_parent = unrecorded_parent(self.catalog, st)
             parts[st.model_id] = missing_parent if own_gap is None else f"{own_gap}; {missing_parent}"
