@@ -237,7 +237,7 @@ async def test_materialised_and_computed_family_aggregates_agree(graph: GraphCli
     assert sorted(now["graph"]["edges"], key=str) == sorted(later["graph"]["edges"], key=str)
 
 
-CHAIN_ROLES = """query($id: ID!) { model(id: $id) {
+CHAIN_ROLES = """query($id: ID!) { model(id: $id) { unknownParts
     responsibilityChain { modelId depth party role licenses deploymentId obligations unknown } } }"""
 
 
@@ -258,3 +258,5 @@ async def test_the_chain_names_users_and_parents_not_recorded_with_the_licensor_
     licensor = catalog.get("llama3.1").licensor
     assert unknown.startswith("parent not recorded") and licensor is not None and licensor in unknown
     assert steps["LICENSOR"]["party"] in catalog.get("llama3.1").licensor_hub_orgs
+    assert f"Aryanne/SuperHeart: {unknown}" in derivative["unknownParts"]
+    assert not any("parent not recorded" in p for p in instruct["unknownParts"])
