@@ -83,7 +83,10 @@ def unrecorded_parent(catalog: LicenseCatalog, st: State) -> str:
         pointers = ", ".join(f"declares {lid}, so it contains {_possessive(entry.licensor or 'its licensor')} "
                              f"{lid} material" for lid, entry in material)
         return f"parent not recorded — {pointers}"
-    declared = f"declares {', '.join(st.own)}" if st.own else "declares no recognised licence"
+    if st.own:
+        declared = f"declares {', '.join(st.own)}"
+    else:
+        declared = "declares no licence" if st.own_gap == "G07" else "declares no recognised licence"
     who = st.author or "its publisher"
     return (f"parent not recorded — {declared}; {who} is not a known original publisher, so the model may be "
             "derived from a model the hub does not record, or trained from scratch")

@@ -138,3 +138,11 @@ def test_a_licensor_serving_its_own_model_owes_nothing_under_its_licence() -> No
     steps = chain([m(f"{org}/Base", "llama3.1", deployments=(dep,))], f"{org}/Base")
     host = next(s for s in steps if s.role is Role.HOST)
     assert licence_duties(host, "llama3.1") == [] and {o.id for o in host.obligations} >= {"act:art50"}
+
+
+def test_a_parentless_model_without_a_licence_is_parent_not_recorded_and_says_what_it_declares() -> None:
+    run = PropagationEngine().run(LineageView.build([m("someone/Bare"), m("someone/Odd", "no-such-licence")], []))
+    bare, odd = run.result("someone/Bare"), run.result("someone/Odd")
+    assert bare.role is odd.role is Role.PARENT_NOT_RECORDED
+    assert any("declares no licence" in p and "parent not recorded" in p for p in bare.unknown_parts)
+    assert any("declares no recognised licence" in p for p in odd.unknown_parts)
