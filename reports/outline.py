@@ -15,6 +15,7 @@ __all__ = ["ROLE_WORDS", "outline"]
 
 ROLE_WORDS = {
     "original_provider": "original provider",
+    "parent_not_recorded": "parent not recorded (not known to be an original)",
     "fine_tuner": "fine-tuner",
     "modifier": "modifier (how it modified is not recorded)",
     "merger": "merger",
@@ -23,6 +24,8 @@ ROLE_WORDS = {
     "host": "host",
     "inference_provider": "inference provider",
     "deployer": "deployer",
+    "user": "user (anyone who uses the model or its outputs)",
+    "licensor": "licensor of the declared material",
     "unknown": "unknown (never observed)",
 }
 _RELATION = {"quantized": "quantization", "finetune": "fine-tune", "adapter": "adapter", "merge": "merge",
@@ -122,15 +125,15 @@ def outline(dossier: Dossier) -> Document:
 
 def _chain(doc: Document, d: Dossier) -> None:
     doc.h(2, "Chain of parties and roles")
-    doc.p("From the artifact (and whoever serves it) back to the original provider. Depth 0 is the model itself; "
-          "each further step is one derivation up.")
+    doc.p("From the artifact (whoever serves it, and anyone who uses it) back to the original provider, or to a "
+          "model whose parent is not recorded. Depth 0 is the model itself; each further step is one derivation up.")
     doc.table(
         ("Depth", "Model", "Party", "Role", "Derived by", "Licences in force"),
         (
             (
                 str(s.depth),
                 [Code(s.model)] + ([Text(" via "), Code(s.deployment)] if s.deployment else []),
-                Code(s.party) if s.party else "unknown",
+                Code(s.party) if s.party else ("anyone" if s.role == "user" else "unknown"),
                 ROLE_WORDS.get(s.role, s.role),
                 _RELATION.get(s.relation, s.relation) if s.relation else "—",
                 _ev(s.licenses) if s.licenses else "—",
@@ -138,13 +141,17 @@ def _chain(doc: Document, d: Dossier) -> None:
             for s in d.chain
         ),
     )
+    pointers = [s for s in d.chain if s.unknown]
+    if pointers:
+        doc.p("Not known on the chain:")
+        doc.ul([Code(s.model), Text(": " + (s.unknown or ""))] for s in pointers)
     owed = [s for s in d.chain if s.obligations]
     if not owed:
         return
     doc.h(3, "What each party owes")
     groups: dict[tuple[str, tuple[ObligationEntry, ...]], list[ChainStep]] = {}
     for s in owed:  # hosts and providers owing the same are listed together
-        key = (s.role, s.obligations) if s.deployment else (f"model:{s.model}", s.obligations)
+        key = (s.role, s.obligations) if s.deployment or s.role == "user" else (f"model:{s.model}", s.obligations)
         groups.setdefault(key, []).append(s)
     for steps in groups.values():
         first = steps[0]
@@ -155,6 +162,8 @@ def _chain(doc: Document, d: Dossier) -> None:
             for i, s in enumerate(steps):
                 who += ([Text(", ")] if i else []) + [Code(s.party) if s.party else Text("unknown"), Text(" ("),
                                                       Code(s.deployment or ""), Text(")")]
+        elif first.role == "user":
+            who += [Text("Anyone who uses "), Code(first.model), Text(" or its outputs")]
         else:
             who += [Code(first.party) if first.party else Text("An unknown party"), Text(", "),
                     Text(ROLE_WORDS.get(first.role, first.role)), Text(" of "), Code(first.model)]
@@ -179,7 +188,7 @@ def _lineage(doc: Document, d: Dossier) -> None:
     if not lineage.paths:
         doc.p("No parent model is recorded for ", Code(d.subject), ".")
     else:
-        doc.p(f"Every path from the model up to an original model ({len(lineage.paths)}):")
+        doc.p(f"Every path from the model up to a model with no recorded parent ({len(lineage.paths)}):")
         doc.ul(_models_path(p) for p in lineage.paths)
     for cycle in lineage.cycles:
         doc.p(Strong("Cycle: "), *_models_path(cycle), Text(" (recorded as observed; each path stops where "

@@ -350,7 +350,16 @@ class Model:
             return CommercialStatus.unknown(f"{self.id} has not been crawled: its licence is unknown")
         return CommercialStatus.from_internal(found.result.commercial)
 
-    @strawberry.field(description="Deployments, the model, then each ancestor back to the roots: party, role, obligations.")
+    @strawberry.field(description=(
+        "What cannot be known about the model's terms and parties, each as \"origin: reason\": a licence not "
+        "recognised or not declared upstream, a cycle, a parent not recorded."))
+    async def unknown_parts(self, info: Info) -> list[str]:
+        found = await self._propagated(info)
+        return [] if found is None else list(found.result.unknown_parts)
+
+    @strawberry.field(description=(
+        "Deployments, users, the model, then each ancestor back to the roots (or to a model whose parent is not "
+        "recorded, with the licensor of the material it declares): party, role, obligations."))
     async def responsibility_chain(self, info: Info) -> list[ResponsibilityStep]:
         with translated():
             steps = await info.context.loaders[LoaderName.CHAIN].load((str(self.id), self.as_of))

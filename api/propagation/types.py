@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.deployments.types import Deployment
-from api.enums import CommercialStatusKind, ConflictState, ModelStatus, Relation, Severity
+from api.enums import CommercialStatusKind, ConflictState, ModelStatus, Relation, Role, Severity
 from terms.licenses import LicenseCatalog
 from terms.propagation import CommercialResult, EuAiActResult, PropagationResult
 from terms.propagation import Conflict as EngineConflict
@@ -192,13 +192,16 @@ class ResponsibilityStep:
     depth: int
     party: str | None
     party_kind: str
-    role: str
+    role: Role
     relation: Relation | None
     license_id: str | None = strawberry.field(description="The licence the model itself declares.")
     licenses: list[str] = strawberry.field(description="Every licence in force at this step.")
     deployment_id: str | None
     obligations: list[str]
     obligation_details: list[Obligation]
+    unknown: str | None = strawberry.field(description=(
+        "What is not known at this step, and what points to other material (e.g. \"parent not recorded — declares "
+        "llama3.1, so it contains Meta Platforms' llama3.1 material\"); null when nothing is."))
 
     @classmethod
     def from_internal(cls, step: EngineStep, declared: Callable[[str], str | None]) -> ResponsibilityStep:
@@ -207,13 +210,14 @@ class ResponsibilityStep:
             depth=step.depth,
             party=step.party_id,
             party_kind=step.party_kind,
-            role=step.role.value,
+            role=step.role,
             relation=step.relation,
             license_id=declared(step.model_id),
             licenses=list(step.licenses),
             deployment_id=step.deployment_id,
             obligations=[o.text for o in step.obligations],
             obligation_details=[Obligation(id=o.id, text=o.text, license_id=o.license_id, basis=o.basis) for o in step.obligations],
+            unknown=step.unknown,
         )
 
 

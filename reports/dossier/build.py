@@ -35,7 +35,7 @@ from reports.dossier.model import (
 from reports.dossier.summary import summarise
 from reports.dossier.unknowns import collect_unknowns
 from terms.licenses import LicenseCatalog
-from terms.propagation import PropagationResult, ResponsibilityStep
+from terms.propagation import PropagationResult, ResponsibilityStep, Role
 from graph.reads import Ancestry, Deployment, FileMatch, LineageEdge, ModelRef
 from graph.reads.types import ModelFacts
 
@@ -361,9 +361,9 @@ def _chain(steps: tuple[ResponsibilityStep, ...], models: tuple[ModelEntry, ...]
     served = sorted((s for s in steps if s.deployment_id is not None), key=lambda s: str(s.deployment_id))
     for step in [*served, *(s for s in steps if s.deployment_id is None)]:  # a fixed order: the hash depends on it
         obligations = tuple(ObligationEntry(o.id, o.text, o.license_id, o.basis) for o in step.obligations)
-        if step.deployment_id is not None:
+        if step.deployment_id is not None or step.role in (Role.USER, Role.LICENSOR):  # parties, not the publisher
             out.append(ChainStep(step.model_id, step.depth, step.party_id, step.role.value, None, step.deployment_id,
-                                 step.licenses, obligations, True))
+                                 step.licenses, obligations, True, step.unknown))
             continue
         entry = by_id.get(step.model_id)
         if entry is None or not entry.known:
@@ -371,7 +371,7 @@ def _chain(steps: tuple[ResponsibilityStep, ...], models: tuple[ModelEntry, ...]
             out.append(ChainStep(step.model_id, step.depth, party, "unknown", step.relation, None, (), (), False))
             continue
         out.append(ChainStep(step.model_id, step.depth, entry.publisher or step.party_id, step.role.value,
-                             step.relation, None, step.licenses, obligations, True))
+                             step.relation, None, step.licenses, obligations, True, step.unknown))
     return tuple(out)
 
 

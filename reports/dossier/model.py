@@ -223,12 +223,13 @@ class ChainStep:
     licenses: tuple[str, ...]  # licences in force on the model at this step
     obligations: tuple[ObligationEntry, ...]
     known: bool
+    unknown: str | None = None  # what is not known at this step (a parent not recorded) and what points elsewhere
 
     def to_json(self) -> dict[str, Any]:
         return {
             "model": self.model, "depth": self.depth, "party": self.party, "role": self.role,
             "relation": self.relation, "deployment": self.deployment, "licenses": list(self.licenses),
-            "obligations": [o.to_json() for o in self.obligations], "known": self.known,
+            "obligations": [o.to_json() for o in self.obligations], "known": self.known, "unknown": self.unknown,
         }
 
 

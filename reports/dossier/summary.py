@@ -25,6 +25,7 @@ _RELATION_NOUN = {"quantized": "quantization", "finetune": "fine-tune", "adapter
                   "unknown": "relation not recorded"}
 _SCOPE_WORDS = {"full": "in full", "flowing": "the terms that flow to derivatives", "naming": "its naming duties"}
 _MAX_CHAIN_SENTENCES = 6
+_NO_PARENT = "parent_not_recorded"  # the engine's role for a parentless model not known to be an original
 
 
 def human_date(value: datetime) -> str:
@@ -128,6 +129,10 @@ def _identity(dossier: Dossier) -> list[Sentence]:
         _derived(s, parents)
         _publisher(s, subject)
         out.append(s.t(".").done())
+    elif subject is not None and subject.role == _NO_PARENT:
+        _publisher(s, subject)
+        out.append(s.t(", has no recorded parent model and is not known to be an original: whether it was "
+                       "trained from scratch or derived from another model is unknown.").done())
     else:
         s.t(" is an original model")
         _publisher(s, subject)
@@ -152,6 +157,9 @@ def _chain(dossier: Dossier) -> list[Sentence]:
             _derived(s, parents)
             _publisher(s, m)
             out.append(s.t(".").done())
+        elif m is not None and m.role == _NO_PARENT:
+            _publisher(s, m)
+            out.append(s.t(", has no recorded parent and is not known to be an original.").done())
         else:
             _publisher(s, m)
             out.append(s.t(", is the original model.").done())
@@ -159,8 +167,8 @@ def _chain(dossier: Dossier) -> list[Sentence]:
         more = len(steps) - _MAX_CHAIN_SENTENCES
         out.append(_S().t(f"The chain continues for {more} more steps (see below).").done())
     if len(paths) > 1:
-        s = _S().t(f"Its lineage has {len(paths)} paths back to {len(dossier.lineage.roots)} original "
-                   f"model{'s' if len(dossier.lineage.roots) != 1 else ''} (")
+        s = _S().t(f"Its lineage has {len(paths)} paths back to {len(dossier.lineage.roots)} "
+                   f"model{'s' if len(dossier.lineage.roots) != 1 else ''} with no recorded parent (")
         out.append(s.each(dossier.lineage.roots, "m").t("); every path is listed below.").done())
     return out
 

@@ -2,8 +2,8 @@
 
 Sources, in this order: each model on the chain (never observed, unreachable, deleted, gated,
 no or unrecognised licence), the lineage read (cut short, cycles), the deployments list (cut
-short), then the engine's own gaps (unknown parts, missing data for the commercial status and
-the EU AI Act status).
+short), then the engine's own gaps (parents not recorded on the chain, unknown parts, missing
+data for the commercial status and the EU AI Act status).
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from reports.dossier.model import Dossier, ModelEntry, Unknown
 from reports.dossier.times import format_instant
 
 __all__ = ["collect_unknowns", "instant_words"]
+
+_NO_PARENT = "parent not recorded"
+"""How the engine's unknown part for a parent not recorded begins (stated from the chain instead)."""
 
 
 def instant_words(dossier: Dossier) -> str:
@@ -66,10 +69,15 @@ def collect_unknowns(dossier: Dossier) -> tuple[Unknown, ...]:
         found.append(Unknown(dossier.subject, "the model was never observed itself: no terms, conflicts or "
                                               "responsibilities can be derived for it"))
     else:
+        for step in dossier.chain:  # parents not recorded, on the subject or any ancestor
+            if step.role == "parent_not_recorded" and step.unknown:
+                found.append(Unknown(step.model, step.unknown))
         for part in result.unknown_parts:
             origin, _, reason = part.partition(": ")
             subject = origin if reason else dossier.subject
-            found.append(Unknown(subject, f"terms inherited through it: {reason or part}"))
+            gap = (reason or part).split(f"; {_NO_PARENT}")[0]  # the parent not recorded is stated above
+            if not gap.startswith(_NO_PARENT):
+                found.append(Unknown(subject, f"terms inherited through it: {gap}"))
         for missing in result.commercial.missing:
             found.append(Unknown(dossier.subject, f"commercial status: {missing}"))
         for missing in result.eu_ai_act.missing:

@@ -18,16 +18,20 @@ from crawler.observations import ModelStatus, Relation
 from terms.deadline import check as check_deadline
 from terms.licenses import LicenseCatalog, ResolutionGap, default_catalog, resolve_license
 from terms.licenses.model import DerivativeLicensing, EuOssEligibility, TriState
+from terms.licenses.originals import original_publishers
 from terms.propagation.bulk import no_cyclic_gc
 from terms.propagation.checks import Checker
 from terms.propagation.errors import UnknownModelError
 from terms.propagation.euact import eu_status, update_compute
-from terms.propagation.model import LineageEdge, LineageView, ModelNode
+from terms.propagation.model import LineageEdge, LineageView, ModelNode, PartyKind
 from terms.propagation.responsibility import (
+    declared_material,
     deployment_obligations,
     deployment_role,
     model_obligations,
     model_role,
+    unrecorded_parent,
+    user_obligations,
 )
 from terms.propagation.result import (
     CommercialOutcome,
@@ -37,6 +41,7 @@ from terms.propagation.result import (
     PathStep,
     PropagationResult,
     ResponsibilityStep,
+    Role,
     Scope,
 )
 from terms.propagation.rules import RULES, Severity
@@ -91,6 +96,7 @@ class PropagationRun:
         self._parents: dict[str, list[str]] = {}
         self._paths = PathCache(self.states)
         self._checker = Checker(catalog, self.summarizer, self._paths)
+        self._originals = frozenset(original_publishers())
 
     # -- public -------------------------------------------------------------------------------
     def results(self, model_ids: Iterable[str] | None = None) -> dict[str, PropagationResult]:
@@ -137,16 +143,21 @@ class PropagationRun:
         return self.states[model_id]
 
     def responsibility_chain(self, model_id: str) -> tuple[ResponsibilityStep, ...]:
-        """The model's deployments, the model, then every ancestor by depth (each once), with roles and duties."""
+        """The model's deployments, its users, the model, then every ancestor by depth (each once), with roles
+        and duties. A model whose parent is not recorded is followed by the licensors of the material it
+        declares (a pointer to that material, not a recorded edge)."""
         self._require([model_id])
         self._ensure([model_id])
         root = self.states[model_id]
         steps: list[ResponsibilityStep] = []
         summary = self._summary(root)
+        in_force = tuple(sorted(root.in_force))
         for dep in root.node.deployments if root.node is not None else ():
             steps.append(ResponsibilityStep(
                 model_id, 0, dep.operator, "unknown", deployment_role(dep), None,
-                tuple(sorted(root.in_force)), deployment_obligations(self.catalog, root, summary, dep), dep.id))
+                in_force, deployment_obligations(self.catalog, root, summary, dep), dep.id))
+        steps.append(ResponsibilityStep(model_id, 0, None, "anyone", Role.USER, None, in_force,
+                                        user_obligations(self.catalog, summary)))
         depth = {model_id: 0}
         order = [model_id]
         for mid in order:  # breadth-first; ``order`` grows while iterating
@@ -164,9 +175,26 @@ class PropagationRun:
             party = st.node.party if st.node is not None else None
             kind = party.kind.value if party is not None else "unknown"
             duties = model_obligations(self.catalog, st, self._summary(st), res.role, res.eu_ai_act)
+            unknown = unrecorded_parent(self.catalog, st) if res.role is Role.PARENT_NOT_RECORDED else None
             steps.append(ResponsibilityStep(mid, depth[mid], st.author, kind, res.role, relation,
-                                            tuple(sorted(st.in_force)), duties))
+                                            tuple(sorted(st.in_force)), duties, unknown=unknown))
+            if res.role is Role.PARENT_NOT_RECORDED:
+                steps.extend(self._material_licensors(st, depth[mid] + 1))
         return tuple(steps)
+
+    def _material_licensors(self, st: State, depth: int) -> list[ResponsibilityStep]:
+        """The licensors of the material a model declares whose parent is not recorded (it owes nothing under
+        its own licence; the step points to where the material comes from)."""
+        out: list[ResponsibilityStep] = []
+        for license_id, entry in declared_material(self.catalog, st):
+            party = entry.licensor_hub_orgs[0] if entry.licensor_hub_orgs else entry.licensor
+            licensor = entry.licensor or party
+            out.append(ResponsibilityStep(
+                st.model_id, depth, party, PartyKind.ORG.value if entry.licensor_hub_orgs else "unknown",
+                Role.LICENSOR, None, (license_id,), (),
+                unknown=f"{licensor} licenses the {license_id} material {st.model_id} declares; the model it was "
+                        "derived from is not recorded"))
+        return out
 
     def _require(self, model_ids: list[str]) -> None:
         for model_id in model_ids:
@@ -377,10 +405,15 @@ class PropagationRun:
         paths = {lid: self._path(item.path) for lid, item in st.in_force.items()}
         licenses = tuple(EffectiveLicense(lid, item.scope, paths[lid], item.via_outputs)
                          for lid, item in sorted(st.in_force.items()))
-        unknown_parts = tuple(f"{origin}: {part.reason}" for origin, part in sorted(st.unknowns.items()))
+        role = model_role(st, self.catalog, self._originals)
+        parts = {origin: part.reason for origin, part in st.unknowns.items()}
+        if role is Role.PARENT_NOT_RECORDED:  # stated here only: it neither flows down nor blurs the terms in force
+            own_gap = parts.get(st.model_id)
+            missing_parent = unrecorded_parent(self.catalog, st)
+            parts[st.model_id] = missing_parent if own_gap is None else f"{own_gap}; {missing_parent}"
+        unknown_parts = tuple(f"{origin}: {reason}" for origin, reason in sorted(parts.items()))
         if st.unknowns_truncated:
             unknown_parts += ("further unknown parts upstream (see the ancestors' results)",)
-        role = model_role(st)
         conflicts.sort(key=lambda c: (_SEVERITY_ORDER[c.severity], c.rule, c.message))
         return PropagationResult(
             model_id=st.model_id,

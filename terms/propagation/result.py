@@ -81,7 +81,10 @@ class Scope(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
-    ORIGINAL_PROVIDER = "original_provider"
+    """A party's role on the chain (reference §7)."""
+
+    ORIGINAL_PROVIDER = "original_provider"  # known to have no parent: the licensor, or a listed pretraining org
+    PARENT_NOT_RECORDED = "parent_not_recorded"  # no parent recorded, and not known to be an original
     FINE_TUNER = "fine_tuner"
     MODIFIER = "modifier"  # relation unknown
     MERGER = "merger"
@@ -90,6 +93,8 @@ class Role(enum.StrEnum):
     HOST = "host"
     INFERENCE_PROVIDER = "inference_provider"
     DEPLOYER = "deployer"
+    USER = "user"  # anyone who uses the model or its outputs
+    LICENSOR = "licensor"  # licensor of material a model declares, where the model's parent is not recorded
 
 
 class PathStep(NamedTuple):
@@ -222,11 +227,13 @@ class ResponsibilityStep:
     licenses: tuple[str, ...]
     obligations: tuple[Obligation, ...]
     deployment_id: str | None = None
+    unknown: str | None = None  # what is not known at this step (a parent not recorded) and what points elsewhere
 
     def to_json(self) -> dict[str, Any]:
         return {"model": self.model_id, "depth": self.depth, "party": self.party_id, "party_kind": self.party_kind,
                 "role": self.role.value, "relation": None if self.relation is None else self.relation.value, "licenses": list(self.licenses),
-                "deployment": self.deployment_id, "obligations": [o.to_json() for o in self.obligations]}
+                "deployment": self.deployment_id, "obligations": [o.to_json() for o in self.obligations],
+                "unknown": self.unknown}
 
 
 @dataclass(frozen=True, slots=True)

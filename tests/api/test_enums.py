@@ -20,6 +20,7 @@ DOMAIN = {
     "Severity": rules.Severity,
     "ConflictState": rules.ConflictState,
     "CommercialStatusKind": result.CommercialOutcome,
+    "Role": result.Role,
 }
 
 
@@ -55,6 +56,15 @@ def test_a_responsibility_steps_relation_is_the_nullable_relation_enum() -> None
     relation = _field_type("ResponsibilityStep", "relation")
     assert not isinstance(relation, GraphQLNonNull)
     assert relation is schema._schema.type_map["Relation"]
+
+
+def test_a_responsibility_steps_role_is_the_non_null_role_enum_with_the_unknown_parent_and_user_roles() -> None:
+    role = _field_type("ResponsibilityStep", "role")
+    assert isinstance(role, GraphQLNonNull)
+    exposed = _named(role)
+    assert exposed is schema._schema.type_map["Role"]
+    assert isinstance(exposed, GraphQLEnumType)
+    assert {"PARENT_NOT_RECORDED", "USER", "LICENSOR"} <= set(exposed.values)
 
 
 def test_members_answer_by_name() -> None:

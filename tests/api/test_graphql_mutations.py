@@ -189,7 +189,7 @@ async def test_a_registered_deployment_joins_the_chain_and_the_dashboards_once_r
             assert chain, f"the recomputed chain did not show the deployment within {WAIT_S}s"
             assert registered["id"] in [d["id"] for d in seen["model"]["deployments"]]
             step = chain[0]
-            assert step["role"] == "deployer" and step["party"] == "acme-corp"
+            assert step["role"] == "DEPLOYER" and step["party"] == "acme-corp"
             assert {"id": registered["id"], "modelId": ZEPHYR, "operator": "acme-corp"} in seen["propagation"]["deploymentsReached"]
         finally:
             await asyncio.to_thread(wait_until_propagation_is_idle, redis_url)

@@ -82,7 +82,7 @@ async def test_terms_conflicts_and_chain_equal_the_engine(
         expected.eu_ai_act.systemic_risk.value, expected.eu_ai_act.systemic_risk_basis)
     chain = run_.responsibility_chain(model_id)
     assert [(s["modelId"], s["role"], s["deploymentId"]) for s in model["responsibilityChain"]] == [
-        (s.model_id, s.role.value, s.deployment_id) for s in chain
+        (s.model_id, s.role.name, s.deployment_id) for s in chain
     ]
     worst = {c.severity.value for c in expected.conflicts}
     state = next((s for s in ("violation", "warning", "info") if s in worst), "none")
@@ -288,3 +288,28 @@ async def test_materialised_and_computed_family_aggregates_agree(graph: GraphCli
     # every model of the family is known now
     assert now["asOfCoverage"] is None
     assert later["asOfCoverage"]["notYetKnown"] == 0 and later["asOfCoverage"]["known"] == now["totalModels"]
+
+
+CHAIN_ROLES = """query($id: ID!) { model(id: $id) { unknownParts
+    responsibilityChain { modelId depth party role licenses deploymentId obligations unknown } } }"""
+
+
+@pytest.mark.anyio
+async def test_the_chain_names_users_and_parents_not_recorded_with_the_licensor_they_point_to(
+    graph: GraphClient, settings: ApiSettings
+) -> None:
+    catalog = default_catalog()
+    instruct = (await ok(graph, settings, CHAIN_ROLES, id="meta-llama/Llama-3.1-8B-Instruct"))["model"]
+    restrictions = [t.description for t in catalog.terms("llama3.1").all if t.kind.value == "restriction"]
+    users = [s for s in instruct["responsibilityChain"] if s["role"] == "USER"]
+    assert len(users) == 1 and users[0]["party"] is None
+    assert any(all(r in o for r in restrictions) for o in users[0]["obligations"])
+    derivative = (await ok(graph, settings, CHAIN_ROLES, id="Aryanne/SuperHeart"))["model"]
+    steps = {s["role"]: s for s in derivative["responsibilityChain"]}
+    assert "ORIGINAL_PROVIDER" not in steps
+    unknown = steps["PARENT_NOT_RECORDED"]["unknown"]
+    licensor = catalog.get("llama3.1").licensor
+    assert unknown.startswith("parent not recorded") and licensor is not None and licensor in unknown
+    assert steps["LICENSOR"]["party"] in catalog.get("llama3.1").licensor_hub_orgs
+    assert f"Aryanne/SuperHeart: {unknown}" in derivative["unknownParts"]
+    assert not any("parent not recorded" in p for p in instruct["unknownParts"])

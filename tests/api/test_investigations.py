@@ -77,8 +77,8 @@ async def test_the_three_formats_carry_the_same_dossier(client: httpx.AsyncClien
     assert data["schema"] == "lineage-dossier" and data["schema_version"] == 1
     assert list(data) == sorted(data), "keys are sorted"
     assert data["subject"] == GGUF
-    assert [s["model"] for s in data["chain"]] == [GGUF, GGUF_PARENT, GGUF_BASE]
-    assert [s["role"] for s in data["chain"]] == ["redistributor", "fine_tuner", "original_provider"]
+    assert [s["model"] for s in data["chain"]] == [GGUF, GGUF, GGUF_PARENT, GGUF_BASE]
+    assert [s["role"] for s in data["chain"]] == ["user", "redistributor", "fine_tuner", "original_provider"]
     content = {k: v for k, v in data.items() if k not in ("content_hash", "generated_at")}
     assert content_hash(content) == data["content_hash"] == as_json.headers["x-content-hash"]
 

@@ -110,6 +110,7 @@ def test_responsibility_chain_from_deployment_to_root() -> None:
     chain = PropagationEngine().run(view).responsibility_chain(quant.id)
     assert [(s.model_id, s.depth, s.party_id, s.role) for s in chain] == [
         (quant.id, 0, "acme", Role.INFERENCE_PROVIDER),
+        (quant.id, 0, None, Role.USER),
         (quant.id, 0, "q", Role.REDISTRIBUTOR),
         (ft.id, 1, "u", Role.FINE_TUNER),
         (root.id, 2, "meta-llama", Role.ORIGINAL_PROVIDER),
@@ -121,8 +122,10 @@ def test_responsibility_chain_from_deployment_to_root() -> None:
     assert "llama3.1:restrictions" in duties[Role.FINE_TUNER]
     assert "act:art53" in duties[Role.ORIGINAL_PROVIDER]
     assert "llama3.1:attribution:display:built-with-llama" not in duties[Role.ORIGINAL_PROVIDER]  # the licensor
-    assert {"threshold:mau:700000000", "act:art50"} <= duties[Role.INFERENCE_PROVIDER]
-    assert chain[1].relation == "quantized" and chain[-1].relation is None
+    assert {"threshold:mau:700000000", "act:art50", "llama3.1:restrictions"} <= duties[Role.INFERENCE_PROVIDER]
+    assert duties[Role.USER] >= {"llama3.1:restrictions"}
+    assert duties[Role.ORIGINAL_PROVIDER] == {"act:art53"}  # the licensor owes nothing under its own licence
+    assert chain[2].relation == "quantized" and chain[-1].relation is None
 
 
 # -- systemic risk from a parameter count (C ≈ 6·N·D with D ≤ 1e14 tokens) ----------------------------
