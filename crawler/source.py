@@ -233,7 +233,8 @@ class HubSource:
         else:
             status, kind = ModelStatus.UNAVAILABLE, ProblemKind.HUB_ERROR
             message = f"{type(error).__name__}: {error}"
-        return status, [ModelSeen(model_id, source, status=status), ProblemSeen(model_id, kind, message, source)]
+        seen = ModelSeen(model_id, source, status=status, license_recorded=False)  # nothing of it was read
+        return status, [seen, ProblemSeen(model_id, kind, message, source)]
 
     def _model_info(self, model_id: str, source: Source) -> tuple[ModelInfo, list[ProblemSeen]]:
         try:

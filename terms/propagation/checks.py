@@ -227,7 +227,8 @@ class Checker:
         weights only if its copy and notices do, so leaving them out is at least as serious as
         shipping the weights under the wrong licence."""
         for license_id, item in sorted(st.inherited.items()):
-            if item.relation is not Relation.QUANTIZED or item.scope is Scope.NAMING or self.is_licensor(st, license_id):
+            if item.relation is not Relation.QUANTIZED or item.scope is Scope.NAMING \
+                    or self.is_licensor(st, license_id):
                 continue
             missing = redistribution_notices(self.catalog, license_id)
             if missing:

@@ -186,9 +186,10 @@ def _licence_obligations(catalog: LicenseCatalog, st: State, summary: Summary, r
         else:
             text = f"Do not use the model for {uses}."
         out.append(Obligation(f"{license_id}:restrictions", text + _incomplete(entry), license_id))
-    once: dict[tuple[str, str], Obligation] = {}
-    for obligation in out:  # a duty two licences share (the same MAU limit) is listed once
-        once.setdefault((obligation.id, obligation.text), obligation)
+    once: dict[tuple[str | None, str], Obligation] = {}
+    for obligation in out:  # a duty two licences of one family share (the MAU limit, an output rule) is listed once
+        family = catalog.get(obligation.license_id).family if obligation.license_id else None
+        once.setdefault((family, obligation.text), obligation)
     return list(once.values())
 
 

@@ -112,6 +112,7 @@ def test_gated_401_is_a_fact(api: FakeHubApi, sleeps: Sleeps) -> None:
     ]
     out = list(make_source(api, sleeps).iter_model("meta-llama/Llama-2-7b"))
     assert of(ModelSeen, out)[0].status is ModelStatus.GATED
+    assert of(ModelSeen, out)[0].license_recorded is False  # a licence not read is not "no licence"
     assert problems(out) == [ProblemKind.GATED]
 
 
