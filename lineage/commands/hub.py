@@ -96,17 +96,10 @@ def serve(
         if settings.scale.kind == "synthetic":
             where += f" ({settings.scale.models:,} models, seed {settings.scale.seed})"
 
-    origin = None
-    if settings.scale is None:
-        try:
-            manifest = Manifest.read(Path(where))
-        except SnapshotError as exc:
-            fail(f"cannot serve {where}: {exc}")
-        origin = None if manifest.origin is None else (manifest.origin, manifest.origin_excludes)
-
     def ready(url: str) -> None:
         console.print(f"replay hub serving [bold]{where}[/] at [bold]{url}[/]", soft_wrap=True)
         console.print(f"  export HF_ENDPOINT={url}   # request counters: {url}/_replay/stats", soft_wrap=True)
+        origin = None if settings.scale is not None else _origin(Path(where))
         if origin is not None:  # evidence should cite the public hub the snapshot was recorded from
             cited = json.dumps({url: {"origin": origin[0], "excludes": list(origin[1])}})
             console.print(f"  export LINEAGE_CRAWLER_EVIDENCE_ORIGINS='{cited}'", soft_wrap=True)
@@ -160,3 +153,12 @@ def synth(
     """Generate a synthetic hub-shaped family (for benchmarks) in the snapshot format."""
     manifest = generate(out, SyntheticSpec(models=models, seed=seed))
     console.print(json.dumps(dict(manifest.counts)))
+
+
+def _origin(folder: Path) -> tuple[str, tuple[str, ...]] | None:
+    """The public hub the served snapshot was recorded from (None when it records none)."""
+    try:
+        manifest = Manifest.read(folder)
+    except SnapshotError:
+        return None  # the server itself reports an unreadable snapshot
+    return None if manifest.origin is None else (manifest.origin, manifest.origin_excludes)

@@ -40,7 +40,7 @@ def _every_kind() -> list[Observation]:
             "org/m", SOURCE, ModelStatus.AVAILABLE, "org",
             DeclaredLicense("llama3.1", link="LICENSE", written_as='["llama3.1"]'), "text-generation",
             "transformers", datetime(2024, 1, 2, tzinfo=plus_two), datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
-            "b" * 40, 12, 3, GateState.MANUAL, 8_030_261_248, 1.5e24, ("a", "b:c"), ("ds/one",),
+            "b" * 40, 12, 3, GateState.MANUAL, 8_030_261_248, "safetensors total", 1.5e24, ("a", "b:c"), ("ds/one",),
         ),
         ModelSeen("org/gone", SOURCE, status=ModelStatus.DELETED),
         DerivationSeen("org/m", "org/base", Relation.QUANTIZED, EvidenceKind.GGUF_METADATA, "general.base_model.0", 0.8,
