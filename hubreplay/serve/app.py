@@ -161,6 +161,8 @@ class ReplayHub:
         mode = self.faults.malformed(entry.id)
         if mode is not None:
             info = break_card_data(info, mode)
+        elif params.get("blobs") in _TRUE:
+            info = self._with_blob_ids(entry, info, revision)
         body = model_info(
             info,
             expand=expand,
@@ -170,6 +172,22 @@ class ReplayHub:
             id_of=self._object_id,
         )
         return responses.json_response(body)
+
+    def _with_blob_ids(self, entry: ModelEntry, info: dict[str, Any], revision: str | None) -> dict[str, Any]:
+        """Siblings whose content the snapshot holds get the ``blobId`` the Hub gives with ``blobs=true``
+        (the git blob id, the same as the resolve route's ``ETag``) when the recorded payload lacks it."""
+        siblings = info.get("siblings")
+        if not isinstance(siblings, list):
+            return info
+        on_main = revision in (None, "main") or revision == entry.sha
+        filled: list[Any] = []
+        for sibling in siblings:
+            if isinstance(sibling, dict) and "blobId" not in sibling and "lfs" not in sibling:
+                stored = self.snapshot.file(entry.id, str(sibling.get("rfilename", "")), None if on_main else revision)
+                if stored is not None:
+                    sibling = {**sibling, "blobId": stored.blob_id}
+            filled.append(sibling)
+        return {**info, "siblings": filled}
 
     def _object_id(self, repo_id: str) -> str | None:
         entry = self.snapshot.model(repo_id)
