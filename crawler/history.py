@@ -52,9 +52,10 @@ from crawler.observations import (
 from crawler.parsing import ParsedModel, declared_lineage
 from crawler.settings import CrawlerSettings
 
-__all__ = ["CARD", "HistoryRead", "read_history"]
+__all__ = ["CARD", "HISTORY_PROBLEM", "HistoryRead", "front_matter", "read_history"]
 
 CARD = "README.md"
+HISTORY_PROBLEM = "history: "  # how every problem of a history read begins (a gap, never a transient failure of the model)
 
 
 @dataclass
@@ -235,5 +236,5 @@ def _etag(stamp: FileStamp | None) -> str | None:
 def _gap(model_id: str, what: str, error: CrawlerError, source: Source) -> ProblemSeen:
     rate_limited = isinstance(error, RetriesExhaustedError) and isinstance(error.last, RateLimitedError)
     kind = ProblemKind.RATE_LIMITED if rate_limited else ProblemKind.HUB_ERROR
-    message = f"history: {what} ({type(error).__name__}: {error}); declarations before it are not dated"
+    message = f"{HISTORY_PROBLEM}{what} ({type(error).__name__}: {error}); declarations before it are not dated"
     return ProblemSeen(model_id, kind, message, source)

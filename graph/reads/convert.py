@@ -55,9 +55,15 @@ def model_ref(p: Mapping[str, Any], as_of: datetime | None) -> ModelRef:
     licence = None
     if "licenses" not in p:  # current projection: the licence in force is a property
         licence = p.get("declared_license")
+    starts: list[datetime] = []
     for lic_id, start, end in p.get("licenses") or []:
         if valid_at(start, end, as_of):
             licence = str(lic_id)
+        if start is not None:
+            starts.append(to_utc(start))
+    first_seen = opt_time(p.get("first_seen"))
+    created = opt_time(p.get("hub_created"))
+    known = [t for t in (first_seen, created, *starts) if t is not None]
     return ModelRef(
         id=str(p["id"]),
         status=status,
@@ -66,11 +72,12 @@ def model_ref(p: Mapping[str, Any], as_of: datetime | None) -> ModelRef:
         author=p.get("author"),
         aliases=tuple(p.get("aliases") or ()),
         stale=bool(p.get("stale")),
-        first_seen=opt_time(p.get("first_seen")),
+        first_seen=first_seen,
         last_seen=opt_time(p.get("last_seen")),
         last_run=p.get("last_run"),
         source_url=p.get("source_url"),
         revision=p.get("revision"),
+        exists_from=min(known) if as_of is not None and known else None,
     )
 
 

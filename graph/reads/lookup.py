@@ -39,7 +39,7 @@ def plan_model(model_id: str, *, as_of: datetime | None = None) -> c.Plan[ModelR
     if not rows:
         raise ModelNotFound(model_id)
     ref = model_ref(rows[0]["model"], as_of)
-    if as_of is not None and ref.first_seen is not None and ref.first_seen > as_of:
+    if ref.unborn_at(as_of):
         raise ModelNotFound(model_id)
     return ref
 

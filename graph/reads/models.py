@@ -44,7 +44,7 @@ def _opt_float(value: Any) -> float | None:
 def facts_from(p: Mapping[str, Any], as_of: datetime | None) -> ModelFacts | None:
     """Facts from a FACTS projection; None when the model was not yet known at ``as_of``."""
     ref = model_ref(p, as_of)
-    if as_of is not None and ref.first_seen is not None and ref.first_seen > as_of:
+    if ref.unborn_at(as_of):
         return None
     version = p.get("eff_version")
     summary = None

@@ -53,6 +53,14 @@ class ModelRef:
     last_run: str | None
     source_url: str | None
     revision: str | None
+    # as-of reads: the earliest instant the model is known to exist — its Hub createdAt, its earliest
+    # licence version's valid_from (dated by commit history), or its first observation (None on current reads)
+    exists_from: datetime | None = None
+
+    def unborn_at(self, as_of: datetime | None) -> bool:
+        """True when ``as_of`` is before anything shows the model existed (an as-of read answers "not found")."""
+        born = self.exists_from or self.first_seen
+        return as_of is not None and born is not None and born > as_of
 
 
 @dataclass(frozen=True, slots=True)

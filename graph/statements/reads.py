@@ -73,6 +73,7 @@ MODEL_PROJECTION = (
     "status_valid_from: " + _us_list("{v}.status_valid_from") + ", "
     "gate_valid_from: " + _us_list("{v}.gate_valid_from") + ", "
     "first_seen: " + US("{v}.first_seen") + ", last_seen: " + US("{v}.last_seen") + ", "
+    "hub_created: " + US("{v}.created_at") + ", "
     "licenses: [({v})-[d:DECLARES]->(l:License) | [l.id, " + US("d.valid_from") + ", " + US("d.valid_to") + "]]}}"
 )
 

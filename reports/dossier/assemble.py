@@ -83,8 +83,8 @@ def plan_dossier(
 
     ancestry = yield from plan_ancestors(start, as_of=as_of, max_depth=max_depth, max_paths=max_paths)
     subject = ancestry.model
-    if as_of is not None and subject.first_seen is not None and subject.first_seen > as_of:
-        raise NotYetKnown(subject.id, subject.first_seen, as_of)
+    if subject.unborn_at(as_of):
+        raise NotYetKnown(subject.id, subject.exists_from or subject.first_seen, as_of)
     ids = [subject.id, *(n.model.id for n in ancestry.ancestors)]
     facts = yield from plan_facts(ids, as_of=as_of)
     loaded = yield from plan_lineage_view([subject.id], as_of=as_of)
