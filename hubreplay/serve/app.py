@@ -210,7 +210,8 @@ class ReplayHub:
             commits = commits[ids.index(revision) :]
         formatted = "formatted" in request.query_params.getlist("expand[]") + request.query_params.getlist("expand")
         items = commits if formatted else [{k: v for k, v in c.items() if k != "formatted"} for c in commits]
-        response = paginate(request, items, max_page=self.settings.max_page_size, default_page=50)
+        max_page = self.settings.max_page_size
+        response = paginate(request, items, max_page=max_page, default_page=min(50, max_page))
         if stub:
             response.headers["X-Replay-Note"] = "commit-stub: only the head sha and date were recorded"
         return response
