@@ -5,10 +5,13 @@ Hub routes (all counted in ``GET /_replay/stats`` and subject to fault injection
 * ``GET /api/models`` — ``filter`` (repeatable), ``search``, ``author``, ``pipeline_tag``, ``gated``,
   ``inference_provider``, ``sort``/``direction``, ``limit``, ``expand`` (repeatable), ``full``,
   ``cardData``, ``config``; GitHub-style ``Link: <…>; rel="next"`` cursor pagination.
-* ``GET /api/models/{id}`` and ``/api/models/{id}/revision/{rev}`` — ``expand``, ``blobs``, ``securityStatus``.
-* ``GET /api/models/{id}/commits/{rev}`` — paginated like the list.
+* ``GET /api/models/{id}`` and ``/api/models/{id}/revision/{rev}`` — ``expand``, ``blobs``, ``securityStatus``
+  (``blobs=true``: a recorded file's ``blobId`` is its git blob id, the resolve route's ``ETag``).
+* ``GET /api/models/{id}/commits/{rev}`` — paginated like the list (50 a page, or ``max_page_size``);
+  the recorded commits, else a one-commit stub (head sha dated ``lastModified``).
 * ``GET /api/models/{id}/tree/{rev}[/{path}]`` — file listing from the siblings.
-* ``HEAD``/``GET /{id}/resolve/{rev}/{file}`` — ``X-Repo-Commit``, ``ETag``, ``Content-Length``.
+* ``HEAD``/``GET /{id}/resolve/{rev}/{file}`` — ``X-Repo-Commit``, ``ETag``, ``Content-Length``; ``rev`` may
+  be any recorded revision (its own card and etag), an unrecorded one answers 404 ``RevisionNotFound``.
 * ``GET /api/spaces`` (``models=``, ``search``, ``author``, ``filter``, ``limit``, ``expand``, ``full``)
   and ``GET /api/spaces/{id}``.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from neo4j import Driver
 
@@ -20,7 +22,9 @@ from graph import reads
 from graph.errors import ModelNotFound
 from graph.history import DatedSegment, StoredVersion, plan_dated, value_at, versions
 from graph.writer import GraphWriter
+from hubreplay.snapshot import Snapshot, bundled_snapshot_path
 
+from tests.support.bundled import BundledGraph
 from tests.support.observations import at, count, derived, seen, snapshot, src
 
 
@@ -241,3 +245,28 @@ def test_plan_dated_applies_each_segment_once() -> None:
     assert not plan_dated(applied, segments)
     # a history never opens a version of its own
     assert not plan_dated([], [DatedSegment("mit", at(0), None, "r", "u")])
+
+
+ZEPHYR = "HuggingFaceH4/zephyr-7b-beta"
+
+
+@pytest.mark.integration
+def test_the_bundled_graph_answers_zephyr_before_its_first_crawl(bundled_graph: BundledGraph) -> None:
+    """The snapshot records no commit list for zephyr-7b-beta, so the replay hub answers its head commit
+    dated ``lastModified`` (2024-10-16T11:48:13Z): the card's licence (mit) and base model hold from
+    then. 2025-01-01 is after that commit and long before any crawl; a day before the commit the
+    model exists (createdAt 2023-10-26) but its licence then is not known."""
+    bundled_graph.ensure()
+    entry = Snapshot.load(bundled_snapshot_path()).model(ZEPHYR)
+    assert entry is not None and entry.last_modified is not None and entry.created_at is not None
+    head = datetime.fromisoformat(entry.last_modified)
+    asked = datetime(2025, 1, 1, tzinfo=UTC)
+    assert head < asked
+    driver = bundled_graph.driver
+    assert reads.model(driver, ZEPHYR).first_seen > asked  # crawled long after
+    at_asked = reads.model(driver, ZEPHYR, as_of=asked)
+    assert at_asked.declared_license == "mit"
+    assert [a.model.id for a in reads.ancestors(driver, ZEPHYR, as_of=asked).ancestors] == ["mistralai/Mistral-7B-v0.1"]
+    assert reads.model(driver, ZEPHYR, as_of=head - timedelta(days=1)).declared_license is None
+    with pytest.raises(ModelNotFound):
+        reads.model(driver, ZEPHYR, as_of=datetime.fromisoformat(entry.created_at) - timedelta(days=1))
