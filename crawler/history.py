@@ -159,11 +159,11 @@ def _card_at(
     if commit.sha == head_sha and head_card.etag is not None:
         return head_card
     stamp = client.file_stamp(model_id, CARD, revision=commit.sha)
+    etag = _etag(stamp)
+    if commit.sha == head_sha:  # what model_info said of the head stands, with or without a card
+        return _Card(etag, head_card.license, head_card.bases)
     if stamp is None:
         return _Card(None, None, ())
-    etag = _etag(stamp)
-    if commit.sha == head_sha:
-        return _Card(etag, head_card.license, head_card.bases)
     if newer is not None and etag is not None and newer.etag == etag:
         return newer
     text = client.read_text_at(model_id, CARD, revision=commit.sha, cap=settings.max_card_bytes)

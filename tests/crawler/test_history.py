@@ -110,6 +110,7 @@ def test_history_is_off_unless_asked(hub: ReplayServer) -> None:
 # -- a paged history: c5 (head) mit, c4 mit (same card), c3 apache, c2 apache, c1 no card ------------
 
 PAGED = "hist/paged"
+GATED = "hist/gated"
 SHAS = {n: f"{n:040x}" for n in range(1, 6)}
 DATES = {n: f"2024-0{n}-01T00:00:00.000Z" for n in range(1, 6)}
 CARDS = {5: "mit", 4: "mit", 3: "apache-2.0", 2: "apache-2.0"}
@@ -134,6 +135,14 @@ def paged_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplayServer
                 w.add_file(PAGED, "README.md", card(CARDS[n]), revision=SHAS[n])
         w.add_commits(PAGED, [{"id": SHAS[n], "title": f"c{n}", "message": "", "authors": [], "date": DATES[n]}
                               for n in range(5, 0, -1)])
+        gated = model_payload(GATED, license="mit", sha=SHAS[5], lastModified=DATES[5], siblings=["README.md"],
+                              gated="manual")
+        w.add_model(gated)
+        w.add_file(GATED, "README.md", card("mit"))
+        w.add_revision(GATED, SHAS[4], {**gated, "sha": SHAS[4], "lastModified": DATES[4]})
+        w.add_file(GATED, "README.md", card("apache-2.0"), revision=SHAS[4])
+        w.add_commits(GATED, [{"id": SHAS[n], "title": f"c{n}", "message": "", "authors": [], "date": DATES[n]}
+                              for n in (5, 4)])
     with serve_in_thread(folder, max_page_size=2) as server:
         yield server
 
@@ -178,3 +187,15 @@ def test_the_resolve_route_answers_each_revision_with_its_own_blob_etag(paged_hu
         assert head.status_code == 200 and head.headers["etag"].strip('"') == git_blob_id(card(licence).encode())
         assert httpx.get(url).text == card(licence)
     assert httpx.head(f"{paged_hub.url}/{PAGED}/resolve/{SHAS[1]}/README.md").status_code == 404
+
+
+def test_a_card_the_hub_refuses_to_show_is_a_gap_for_the_history_only(paged_hub: ReplayServer) -> None:
+    """A gated repo answers its metadata and commit list but 401 on files without a granted token."""
+    out, _, _ = crawl(paged_hub, GATED)
+    gaps = [o for o in out if isinstance(o, ProblemSeen) and o.message.startswith(HISTORY_PROBLEM)]
+    assert len(gaps) == 1 and SHAS[4] in gaps[0].message and "401" in gaps[0].message
+    model = next(o for o in out if isinstance(o, ModelSeen))
+    assert model.declared_license is not None and model.declared_license.id == "mit"
+    history = history_of(out)  # the head card is dated from the head commit at least; nothing before it
+    assert [(v.revision, v.valid_from) for v in history.versions] == [(SHAS[5], utc(DATES[5]))]
+    assert not history.complete
