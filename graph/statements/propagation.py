@@ -54,7 +54,7 @@ CHILDREN_LEVEL: dict[bool, str] = {as_of: _children_level(as_of) for as_of in (F
 
 
 # One model as the list the loader reads: [id, status, status_history, status_valid_from,
-# first_seen, name, pipeline_tag, tags, training_compute_flops, declarations, publishers,
+# first_seen (as of an instant: when it is known to exist, see _EXISTS_FROM), name, pipeline_tag, tags, training_compute_flops, declarations, publishers,
 # parents, deployments]. *Now*, the licence and publisher in force are the node's own
 # properties (the writer keeps them equal to the open DECLARES / PUBLISHED version) and no
 # history is needed; *as of*, every versioned fact is read from its versions.
@@ -64,9 +64,16 @@ _ROW_NOW = """[m.id, m.status, null, null, null, m.name, m.pipeline_tag, m.tags,
   [(m)-[r:DERIVED_FROM]->(p:Model) WHERE r.valid_to IS NULL | [p.id, r.relation, r.confidence, null, null]],
   [(d:Deployment)-[s:SERVES]->(m) | [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]]]"""
 
+# As of an instant, a model exists from the earliest of its first observation, its Hub createdAt and
+# its earliest licence version (dated by commit history): the same rule as graph.reads (ModelRef.exists_from).
+_EXISTS_FROM = (
+    "reduce(e = m.first_seen, x IN [m.created_at] + [(m)-[d:DECLARES]->(:License) | d.valid_from] | "
+    "CASE WHEN x IS NOT NULL AND (e IS NULL OR x < e) THEN x ELSE e END)"
+)
+
 _ROW_AS_OF = (
     "[m.id, m.status, m.status_history, [t IN coalesce(m.status_valid_from, []) | " + US("t") + "], "
-    + US("m.first_seen") + """, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
+    + US(_EXISTS_FROM) + """, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
   [(m)-[d:DECLARES]->(l:License) WHERE """ + _valid("d", True) + """ |
    [l.id, d.raw, d.license_name, """ + US("d.valid_from") + ", " + US("d.valid_to") + """]],
   [(a:Party)-[v:PUBLISHED]->(m) WHERE """ + _valid("v", True) + """ | a.id],
