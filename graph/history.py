@@ -10,6 +10,7 @@ Versioned facts in the graph:
 * ``Model.status`` and ``Model.gated``: parallel list properties ``status_history`` /
   ``status_valid_from`` and ``gate_history`` / ``gate_valid_from`` (a value holds from its
   instant until the next one); ``status`` and ``gated`` hold the current value for filters.
+  A status change is recorded only from an observation newer than every earlier one.
 
 Observations older than the newest version of a fact never rewrite it (a late, redelivered
 observation adds evidence but cannot reorder history): a DECLARES/PUBLISHED change closes the
@@ -32,6 +33,8 @@ DECLARES, or one child → parent DERIVED_FROM), newest segment first:
 * a closed segment no stored version explains and that overlaps none is inserted, closed
   (``dated_by = "commit"``, its revision and card URL as evidence);
 * a history never opens a version: the open one is the current observation's;
+* the model's first status version, when it is ``available`` or ``gated``, starts at the oldest
+  commit examined (the repo existed then);
 * a segment already applied (a version of that target starting at its date) changes nothing,
   so writing the same history twice changes nothing; dates only ever move earlier, and the
   order of the versions is kept.

@@ -220,7 +220,8 @@ def _map_history(obs: DeclarationHistory, out: GraphRecords) -> None:
             out.nodes.append(NodeRecord(NodeLabel.LICENSE, target, prov))
         props = {} if declared is None else _props(raw=declared.raw, license_name=declared.name, license_link=declared.link)
         licences.append(_segment(target or "", v.valid_from, v.valid_to, v.revision, v.url, props))
-    out.dated.append(DatedRecord(obs.model_id, None, _spans(licences), prov))
+    earliest = to_utc(versions[0].valid_from) if versions else None
+    out.dated.append(DatedRecord(obs.model_id, None, _spans(licences), prov, earliest))
     parents: dict[str, list[DatedSegment]] = {}
     for v in versions:
         for base in v.base_models:

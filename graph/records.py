@@ -171,6 +171,7 @@ class DatedRecord:
     parent: str | None
     segments: tuple[DatedSegment, ...]
     prov: Source  # the commit listing; observed_at in UTC
+    earliest: datetime | None = None  # the model's record: the date of the oldest commit examined (it existed then)
 
 
 @dataclass(slots=True)

@@ -538,8 +538,10 @@ def _dated_chunk(tx: ManagedTransaction, chunk: list[DatedRecord], run_id: str) 
                 parents.append({**row, "child": record.model_id, "parent": record.parent,
                                 "relation": props["relation"], "confidence": props["confidence"],
                                 "evidence": props["evidence"]})
+    statuses = [{"id": d.model_id, "from": to_micros(d.earliest)} for d in chunk if d.earliest is not None]
     counts: Counter[str] = Counter()
     for statement, rows, name in (
+        (hq.STATUS_DATED, statuses, "dated.status"),
         (hq.DATED_END, ends, "dated.end"),
         (hq.DATED_MOVE, moves, "dated.move"),
         (hq.DECLARES_INSERT, licences, "dated.DECLARES"),

@@ -5,7 +5,8 @@ dated by commit history"). Times travel as epoch microseconds (see graph.stateme
 * ``DATED_MOVE``: a version's ``valid_from`` moved back to the commit that introduced it
   (``dated_by``, ``dated_revision``, ``dated_url`` say which);
 * ``DATED_END``: the version before it ends at that commit too;
-* ``DECLARES_INSERT`` / ``DERIVED_INSERT``: an older, closed version no observation saw.
+* ``DECLARES_INSERT`` / ``DERIVED_INSERT``: an older, closed version no observation saw;
+* ``STATUS_DATED``: the model's first status version starts at its oldest commit examined.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "DECLARES_VERSIONS",
     "DERIVED_INSERT",
     "DERIVED_VERSIONS",
+    "STATUS_DATED",
 ]
 
 DECLARES_VERSIONS = f"""
@@ -46,6 +48,17 @@ DATED_END = f"""
 UNWIND $rows AS r
 MATCH ()-[v]->() WHERE elementId(v) = r.eid
 SET v.valid_to = {DT("r.to")}
+"""
+
+# rows: {id, from}. The repo's oldest commit examined proves it existed then: a first status version
+# that is "available" or "gated" (what the hub answered when first asked) starts there instead.
+STATUS_DATED = f"""
+UNWIND $rows AS r
+MATCH (m:Model {{id: r.id}})
+WITH m, {DT("r.from")} AS start
+WHERE size(coalesce(m.status_valid_from, [])) > 0 AND m.status_history[0] IN ['available', 'gated']
+  AND start < m.status_valid_from[0]
+SET m.status_valid_from = [start] + m.status_valid_from[1..]
 """
 
 DECLARES_INSERT = f"""

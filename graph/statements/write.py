@@ -93,7 +93,7 @@ FOREACH (_ IN CASE WHEN newer THEN [1] ELSE [] END |
       m.created_at = CASE WHEN r.created IS NULL THEN m.created_at ELSE """ + DT("r.created") + """ END,
       m.last_modified = CASE WHEN r.modified IS NULL THEN m.last_modified ELSE """ + DT("r.modified") + """ END
   REMOVE m.stale, m.stale_since, m.stale_run)
-FOREACH (_ IN CASE WHEN r.status IS NOT NULL AND (size(sf) = 0 OR (r.t > last(sf) AND last(sh) <> r.status))
+FOREACH (_ IN CASE WHEN r.status IS NOT NULL AND (size(sf) = 0 OR (r.t > last(sf) AND newer AND last(sh) <> r.status))
               THEN [1] ELSE [] END |
   SET m.status_history = sh + r.status, m.status_valid_from = sf + r.t, m.status = r.status)
 FOREACH (_ IN CASE WHEN r.gate IS NOT NULL AND (size(gf) = 0 OR (r.t > last(gf) AND last(gh) <> r.gate))

@@ -190,6 +190,7 @@ def test_a_commit_history_moves_valid_from_back_and_inserts_older_versions_close
     assert reads.model(clean_graph, "h/m", as_of=at(0)).declared_license == "llama3.1"
     with pytest.raises(ModelNotFound):  # before its first commit the model is not known to exist
         reads.model(clean_graph, "h/m", as_of=at(-61))
+    assert reads.model(clean_graph, "h/m", as_of=at(-30)).status is ModelStatus.AVAILABLE  # its commits prove it
     # the base model is dated by the first card that named it; observation times stay as observed
     records, _, _ = clean_graph.execute_query(
         "MATCH (:Model {id: 'h/m'})-[d:DERIVED_FROM]->(:Model {id: 'p/base'}) "
@@ -217,9 +218,11 @@ def test_a_late_observation_does_not_reorder_a_history_dated_by_commits(clean_gr
     writer.write([seen("h/late", 10, declared_license=DeclaredLicense("llama3.1")),
                   _history("h/late", 10, ("apache-2.0", -60, -20, None), ("llama3.1", -20, None, None))], run_id="r1")
     # observed at day 0 (after the llama3.1 commit, before the crawl that saw it), delivered late
-    writer.write([seen("h/late", 0, declared_license=DeclaredLicense("apache-2.0"))], run_id="r-late")
+    writer.write([seen("h/late", 0, declared_license=DeclaredLicense("apache-2.0"), status=ModelStatus.GATED)],
+                 run_id="r-late")
     assert _declares(clean_graph, "h/late") == [("apache-2.0", at(-60), at(-20)), ("llama3.1", at(-20), None)]
-    assert reads.model(clean_graph, "h/late", as_of=at(5)).declared_license == "llama3.1"
+    later = reads.model(clean_graph, "h/late", as_of=at(5))
+    assert (later.declared_license, later.status) == ("llama3.1", ModelStatus.AVAILABLE)
     # a later history that disagrees with what was observed after it cannot rewrite that either
     writer.write([_history("h/late", 1, ("mit", -90, -10, None))], run_id="r-other")
     assert _declares(clean_graph, "h/late") == [("apache-2.0", at(-60), at(-20)), ("llama3.1", at(-20), None)]
