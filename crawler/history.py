@@ -55,7 +55,8 @@ from crawler.settings import CrawlerSettings
 __all__ = ["CARD", "HISTORY_PROBLEM", "HistoryRead", "front_matter", "read_history"]
 
 CARD = "README.md"
-HISTORY_PROBLEM = "history: "  # how every problem of a history read begins (a gap, never a transient failure of the model)
+# how every problem of a history read begins (a gap in the history, never a transient failure of the model)
+HISTORY_PROBLEM = "history: "
 
 
 @dataclass
@@ -123,10 +124,12 @@ def _read(
     complete = not listing.truncated
     for commit in commits:
         try:
-            card = _card_at(client, settings, model_id, commit, head_sha, head_card, runs[-1][0] if runs else None, parsed)
+            newer = runs[-1][0] if runs else None
+            card = _card_at(client, settings, model_id, commit, head_sha, head_card, newer, parsed)
         except CrawlerError as error:
             url = hf_hub_url(model_id, CARD, revision=commit.sha, endpoint=client.endpoint)
-            problems.append(_gap(model_id, f"{CARD} at revision {commit.sha} could not be read", error, source_for(url, commit.sha)))
+            what = f"{CARD} at revision {commit.sha} could not be read"
+            problems.append(_gap(model_id, what, error, source_for(url, commit.sha)))
             complete = False
             break
         if runs and runs[-1][0].etag == card.etag:

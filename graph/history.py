@@ -180,7 +180,8 @@ def plan_dated(stored: Sequence[StoredVersion], segments: Sequence[DatedSegment]
         if any(v.target == seg.target and v.valid_from == start for v in current):
             continue  # already applied
         started_inside = [
-            v for v in current if v.target == seg.target and start <= v.valid_from and (end is None or v.valid_from <= end)
+            v for v in current
+            if v.target == seg.target and start <= v.valid_from and (end is None or v.valid_from <= end)
         ]
         if started_inside:
             version = min(started_inside, key=lambda v: v.valid_from)

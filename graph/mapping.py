@@ -218,7 +218,10 @@ def _map_history(obs: DeclarationHistory, out: GraphRecords) -> None:
         target = resolved.license_id if resolved is not None and resolved.declared else None
         if target is not None:
             out.nodes.append(NodeRecord(NodeLabel.LICENSE, target, prov))
-        props = {} if declared is None else _props(raw=declared.raw, license_name=declared.name, license_link=declared.link)
+        props = (
+            {} if declared is None
+            else _props(raw=declared.raw, license_name=declared.name, license_link=declared.link)
+        )
         licences.append(_segment(target or "", v.valid_from, v.valid_to, v.revision, v.url, props))
     earliest = to_utc(versions[0].valid_from) if versions else None
     out.dated.append(DatedRecord(obs.model_id, None, _spans(licences), prov, earliest))

@@ -554,7 +554,8 @@ def _dated_chunk(tx: ManagedTransaction, chunk: list[DatedRecord], run_id: str) 
 
 
 def _stored(rec: Any, target: str) -> StoredVersion:
-    return StoredVersion(str(rec["eid"]), target, to_utc(int(rec["vf"])), None if rec["vt"] is None else to_utc(int(rec["vt"])))
+    valid_to = None if rec["vt"] is None else to_utc(int(rec["vt"]))
+    return StoredVersion(str(rec["eid"]), target, to_utc(int(rec["vf"])), valid_to)
 
 
 @dataclass(frozen=True, slots=True)

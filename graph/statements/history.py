@@ -68,7 +68,8 @@ MATCH (l:License {{id: r.target}})
 CREATE (m)-[v:DECLARES]->(l)
 SET v.valid_from = {DT("r.from")}, v.valid_to = {DT("r.to")}, v.first_seen = {DT("r.t")}, v.last_seen = {DT("r.t")},
     v.observed_at = {DT("r.t")}, v.last_run = $run, v.source_url = r.url, v.revision = r.rev, v.raw = r.raw,
-    v.license_name = r.name, v.license_link = r.link, v.dated_by = 'commit', v.dated_revision = r.rev, v.dated_url = r.url
+    v.license_name = r.name, v.license_link = r.link, v.dated_by = 'commit', v.dated_revision = r.rev,
+    v.dated_url = r.url
 """
 
 DERIVED_INSERT = f"""

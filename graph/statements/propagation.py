@@ -54,7 +54,8 @@ CHILDREN_LEVEL: dict[bool, str] = {as_of: _children_level(as_of) for as_of in (F
 
 
 # One model as the list the loader reads: [id, status, status_history, status_valid_from,
-# first_seen (as of an instant: when it is known to exist, see _EXISTS_FROM), name, pipeline_tag, tags, training_compute_flops, declarations, publishers,
+# first_seen (as of an instant: when it is known to exist, see _EXISTS_FROM),
+# name, pipeline_tag, tags, training_compute_flops, declarations, publishers,
 # parents, deployments]. *Now*, the licence and publisher in force are the node's own
 # properties (the writer keeps them equal to the open DECLARES / PUBLISHED version) and no
 # history is needed; *as of*, every versioned fact is read from its versions.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.history import HISTORY_PROBLEM
-from crawler.observations import DeclarationHistory, ModelSeen, ModelStatus, Observation, ProblemSeen
+from crawler.observations import DatedDeclaration, DeclarationHistory, ModelSeen, ModelStatus, Observation, ProblemSeen
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
@@ -41,6 +41,10 @@ def history_of(out: list[Observation]) -> DeclarationHistory:
     return found[0]
 
 
+def _licence(version: DatedDeclaration) -> str | None:
+    return None if version.declared_license is None else version.declared_license.id
+
+
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
@@ -48,7 +52,7 @@ def utc(text: str) -> datetime:
 def test_the_relicensed_fixture_has_two_versions_dated_by_their_commits(hub: ReplayServer, bundled: Snapshot) -> None:
     out, source, _ = crawl(hub, RELICENSED)
     history = history_of(out)
-    versions = [(v.revision, v.valid_from, v.valid_to, v.declared_license and v.declared_license.id) for v in history.versions]
+    versions = [(v.revision, v.valid_from, v.valid_to, _licence(v)) for v in history.versions]
     # the dates and licences the snapshot recorded for the two revisions (manifest highlights.history)
     recorded = {r["sha"]: r for r in bundled.manifest.highlights["history"]["revisions"]}
     assert versions == [
@@ -152,7 +156,7 @@ def test_a_paged_history_reads_each_card_once_and_dates_it_by_the_commit_that_in
 ) -> None:
     out, source, _ = crawl(paged_hub, PAGED)
     history = history_of(out)
-    spans = [(v.revision, v.valid_from, v.valid_to, v.declared_license and v.declared_license.id) for v in history.versions]
+    spans = [(v.revision, v.valid_from, v.valid_to, _licence(v)) for v in history.versions]
     assert spans == [
         (SHAS[1], utc(DATES[1]), utc(DATES[2]), None),  # no card: nothing declared
         (SHAS[2], utc(DATES[2]), utc(DATES[4]), "apache-2.0"),
