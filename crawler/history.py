@@ -19,8 +19,8 @@ and request counts apply):
 - one ``GET`` of ``README.md`` per older revision whose etag differs from the next newer one.
 
 A card missing at a revision (``EntryNotFound``) declares nothing from then. Any other failure
-(404/401/403 on the listing, a revision the hub does not know, 5xx after retries) is an error
-for this model's history only: the versions verified before it are kept (the oldest one then
+(404 on the listing, a revision the hub does not know, 5xx after retries; 401/403 of a gated repo,
+reported as ``gated``) is an error for this model's history only: the versions verified before it are kept (the oldest one then
 holds *at least* from the oldest commit verified, ``complete`` false) and the gap is reported
 as a problem; nothing is guessed.
 """
@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 from huggingface_hub import ModelInfo, hf_hub_url
 
-from crawler.errors import CrawlerError, RateLimitedError, RetriesExhaustedError
+from crawler.errors import CrawlerError, RateLimitedError, RepoGatedError, RetriesExhaustedError
 from crawler.hubclient import FileStamp, HubClient, RepoCommit
 from crawler.inference import split_front_matter
 from crawler.licenses import read_declared_license
@@ -238,6 +238,10 @@ def _etag(stamp: FileStamp | None) -> str | None:
 
 def _gap(model_id: str, what: str, error: CrawlerError, source: Source) -> ProblemSeen:
     rate_limited = isinstance(error, RetriesExhaustedError) and isinstance(error.last, RateLimitedError)
-    kind = ProblemKind.RATE_LIMITED if rate_limited else ProblemKind.HUB_ERROR
+    kind = (
+        ProblemKind.RATE_LIMITED if rate_limited
+        else ProblemKind.GATED if isinstance(error, RepoGatedError)
+        else ProblemKind.HUB_ERROR
+    )
     message = f"{HISTORY_PROBLEM}{what} ({type(error).__name__}: {error}); declarations before it are not dated"
     return ProblemSeen(model_id, kind, message, source)

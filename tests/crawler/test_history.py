@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from crawler.history import HISTORY_PROBLEM
-from crawler.observations import DatedDeclaration, DeclarationHistory, ModelSeen, ModelStatus, Observation, ProblemSeen
+from crawler.observations import (
+    DatedDeclaration,
+    DeclarationHistory,
+    ModelSeen,
+    ModelStatus,
+    Observation,
+    ProblemKind,
+    ProblemSeen,
+)
 from crawler.settings import CrawlerSettings
 from crawler.source import HubSource
 from hubreplay.serve import FaultConfig, ReplayServer, serve_in_thread
@@ -198,6 +206,7 @@ def test_a_card_the_hub_refuses_to_show_is_a_gap_for_the_history_only(paged_hub:
     out, _, _ = crawl(paged_hub, GATED)
     gaps = [o for o in out if isinstance(o, ProblemSeen) and o.message.startswith(HISTORY_PROBLEM)]
     assert len(gaps) == 1 and SHAS[4] in gaps[0].message and "401" in gaps[0].message
+    assert gaps[0].kind is ProblemKind.GATED
     model = next(o for o in out if isinstance(o, ModelSeen))
     assert model.declared_license is not None and model.declared_license.id == "mit"
     history = history_of(out)  # the head card is dated from the head commit at least; nothing before it
