@@ -21,14 +21,16 @@ import tempfile
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx2
-from huggingface_hub import HfApi, ModelInfo, SpaceInfo, constants, get_session
-from huggingface_hub.errors import HfHubHTTPError, HFValidationError, OfflineModeIsEnabled
+from huggingface_hub import HfApi, ModelInfo, SpaceInfo, constants, get_hf_file_metadata, get_session, hf_hub_url
+from huggingface_hub.errors import HfHubHTTPError, HFValidationError, OfflineModeIsEnabled, RemoteEntryNotFoundError
 from huggingface_hub.file_download import DryRunFileInfo
-from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, parse_datetime
 
 from crawler.errors import (
     CrawlerError,
@@ -42,7 +44,7 @@ from crawler.ratelimit import PausableRateLimiter, RateLimiter, RequestMeter, me
 from crawler.retry import RetryPolicy
 from crawler.settings import CrawlerSettings
 
-__all__ = ["FileText", "HubClient", "ModelsPage"]
+__all__ = ["CommitList", "FileStamp", "FileText", "HubClient", "ModelsPage", "RepoCommit"]
 
 T = TypeVar("T")
 _END = object()
@@ -75,6 +77,31 @@ class ModelsPage:
     items: list[Any]
     next_url: str | None
     unreadable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepoCommit:
+    """One commit of a repo's main branch: its sha and date (what ``HfApi.list_repo_commits`` gives)."""
+
+    sha: str
+    date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CommitList:
+    """The newest commits of a repo (newest first), the listing's URL, and whether more were left unread."""
+
+    url: str
+    commits: tuple[RepoCommit, ...]
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What a ``HEAD`` on a file at a revision tells: its etag (git blob id for non-LFS files) and size."""
+
+    etag: str | None
+    size: int | None
 
 
 class HubClient:
@@ -223,6 +250,71 @@ class HubClient:
         if not isinstance(body, list):
             return ModelsPage(url, [], next_url, f"the page body is a {type(body).__name__}, not a list")
         return ModelsPage(url, body, next_url)
+
+    def list_commits(self, repo_id: str, *, limit: int) -> CommitList:
+        """The newest ``limit`` commits of the repo's main branch, newest first.
+
+        The endpoint ``HfApi.list_repo_commits`` pages through (``/api/models/{id}/commits/main``,
+        ``Link`` pagination, huggingface_hub's session, headers and status handling), read one
+        page at a time so that ``limit`` bounds the pages asked for: one request per page, each
+        retried on its own. ``truncated`` when the history goes on past ``limit``.
+        """
+        url = f"{self.endpoint}/api/models/{quote(repo_id, safe='/')}/commits/main"
+        headers = build_hf_headers(token=self.api.token, library_name="lineage-crawler", library_version="0.1")
+        commits: list[RepoCommit] = []
+        next_url: str | None = url
+        while next_url is not None and len(commits) < limit:
+            page_url = next_url
+
+            def fetch(page_url: str = page_url) -> tuple[list[RepoCommit], str | None]:
+                response = get_session().get(page_url, headers=headers, timeout=self.settings.timeout_s)
+                hf_raise_for_status(response)
+                items = response.json()
+                if not isinstance(items, list):
+                    raise ValueError(f"the commit listing is a {type(items).__name__}, not a list")
+                page = [RepoCommit(str(item["id"]), parse_datetime(str(item["date"]))) for item in items]
+                return page, response.links.get("next", {}).get("url")
+
+            page, next_url = self._call("list_repo_commits", repo_id, fetch)
+            commits.extend(page)
+        return CommitList(url, tuple(commits[:limit]), next_url is not None or len(commits) > limit)
+
+    def file_stamp(self, repo_id: str, filename: str, *, revision: str) -> FileStamp | None:
+        """``HEAD`` one file at a revision (``get_hf_file_metadata``): one request, no body.
+
+        None when the revision exists but holds no such file (``EntryNotFound``); an unknown
+        revision, a missing or gated repo and every other failure raise as any call does.
+        """
+        url = hf_hub_url(repo_id, filename, revision=revision, endpoint=self.endpoint)
+
+        def head() -> FileStamp | None:
+            try:
+                meta = get_hf_file_metadata(
+                    url, token=self.api.token, timeout=self.settings.timeout_s, endpoint=self.endpoint
+                )
+            except RemoteEntryNotFoundError:
+                return None
+            return FileStamp(meta.etag, meta.size)
+
+        return self._call("file_metadata", repo_id, head)
+
+    def read_text_at(self, repo_id: str, filename: str, *, revision: str, cap: int) -> FileText:
+        """``GET`` one small text file at a revision (the resolve URL), at most ``cap`` bytes kept: one request.
+
+        Unlike :meth:`read_small_file` nothing is cached on disk and no ``HEAD`` is sent first
+        (the caller has the file's stamp already).
+        """
+        url = hf_hub_url(repo_id, filename, revision=revision, endpoint=self.endpoint)
+        headers = build_hf_headers(token=self.api.token, library_name="lineage-crawler", library_version="0.1")
+
+        def fetch() -> bytes:
+            response = get_session().get(url, headers=headers, timeout=self.settings.timeout_s, follow_redirects=True)
+            hf_raise_for_status(response)
+            return response.content
+
+        data = self._call("download", repo_id, fetch)
+        truncated = len(data) > cap
+        return FileText(data[:cap].decode("utf-8", errors="replace"), len(data), truncated)
 
     def iter_spaces(self, **kwargs: Any) -> Iterator[SpaceInfo]:
         """``HfApi.list_spaces(**kwargs)``, lazily, de-duplicated by id across restarts."""

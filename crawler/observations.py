@@ -12,6 +12,8 @@ Observation tree::
     ├── DeploymentSeen   a Space / inference provider / endpoint serving a model
     ├── FileSeen         one file of a model repo (LFS sha256 where known)
     ├── AliasSeen        an old repo id that now answers as another id
+    ├── DeclarationHistory  a model's licence and base models as its card declared them,
+    │                    dated by the commits that changed the card (valid time)
     └── ProblemSeen      something that went wrong or looks wrong, recorded as a fact
 """
 
@@ -23,6 +25,9 @@ from datetime import datetime
 
 __all__ = [
     "AliasSeen",
+    "DatedDeclaration",
+    "DeclarationHistory",
+    "DeclaredBase",
     "DeclaredLicense",
     "DeploymentKind",
     "DeploymentSeen",
@@ -218,4 +223,47 @@ class ProblemSeen:
     source: Source
 
 
-Observation = ModelSeen | DerivationSeen | DeploymentSeen | FileSeen | AliasSeen | ProblemSeen
+@dataclass(frozen=True, slots=True)
+class DeclaredBase:
+    """One base model a card declared (``cardData.base_model``), with the relation it gives."""
+
+    parent_id: str
+    relation: Relation
+
+
+@dataclass(frozen=True, slots=True)
+class DatedDeclaration:
+    """What a model's card declared from the commit that made it until the commit that changed it.
+
+    ``valid_from`` is the date of the commit ``revision`` (the first whose card declared this),
+    ``valid_to`` the date of the next commit that changed the card (None: still in force).
+    ``url`` is where the card at that revision was read (or, for the head, the model's API URL).
+    ``declared_license`` None: the card declared no licence (or there was no card).
+    """
+
+    revision: str
+    url: str
+    valid_from: datetime
+    valid_to: datetime | None
+    declared_license: DeclaredLicense | None
+    base_models: tuple[DeclaredBase, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationHistory:
+    """A model's card declarations dated by its commit history (oldest version first).
+
+    ``source`` is the commit listing (its URL, the head revision, when it was read).
+    ``complete`` is false when the listing was cut at the max-commits bound: the oldest
+    version then holds *at least* from its ``valid_from`` (the earliest commit examined).
+    """
+
+    model_id: str
+    versions: tuple[DatedDeclaration, ...]
+    source: Source
+    complete: bool = True
+
+
+Observation = (
+    ModelSeen | DerivationSeen | DeploymentSeen | FileSeen | AliasSeen | ProblemSeen | DeclarationHistory
+)

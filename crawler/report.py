@@ -28,6 +28,7 @@ class CrawlReport:
     problem_samples: dict[str, list[str]] = field(default_factory=dict)
     models_by_status: Counter[str] = field(default_factory=Counter)
     hub_requests: int = 0
+    history_requests: int = 0  # of hub_requests, those spent reading commit histories (crawler.history)
     _models: set[int] = field(default_factory=set, repr=False)
     _problem_keys: set[int] = field(default_factory=set, repr=False)
 
@@ -71,6 +72,7 @@ class CrawlReport:
             "problems": dict(sorted(self.problems.items())),
             "problem_samples": {kind: list(texts) for kind, texts in sorted(self.problem_samples.items())},
             "hub_requests": self.hub_requests,
+            "history_requests": self.history_requests,
             "models_ingested": self.models_ingested,
             "requests_per_model": self.requests_per_model,
         }

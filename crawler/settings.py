@@ -109,6 +109,20 @@ class CrawlerSettings(BaseSettings):
             "children listings) into DeploymentSeen, without extra requests."
         ),
     )
+    history: bool = Field(
+        default=False,
+        description=(
+            "On a deep crawl of a named model, also read its commit history and the card at each revision that "
+            "changed it, so that licence and base-model declarations are dated by the commit that made them "
+            "(see crawler.history). Crawl jobs of named models and the bundled crawl turn it on; listing sweeps "
+            "never do."
+        ),
+    )
+    max_history_commits: int = Field(
+        default=100,
+        ge=1,
+        description="Most commits of one repo examined for its history, newest first (older ones are not read).",
+    )
     max_spaces: int = Field(default=1000, ge=0, description="Most Spaces listed per model by iter_deployers.")
     evidence_origins: dict[str, EvidenceOrigin] = Field(
         default_factory=dict,

@@ -24,6 +24,12 @@ Requests, exactly:
   ``iter_model``, from the ``spaces`` of the default payload).
 - ``iter_deployers``: ``list_spaces(models=id, expand=SPACE_EXPAND)`` and
   ``model_info(id, expand=["inferenceProviderMapping"])``.
+- with ``settings.history`` (deep crawls of named models: ``iter_model``, ``iter_up``, not
+  children listings): per model fetched, its commit history and the card at each revision that
+  changed it (:mod:`crawler.history`): one commit-listing page (more only past the page size,
+  bounded by ``settings.max_history_commits``), one ``HEAD`` of README.md per examined commit
+  beyond the head (none for a one-commit repo), one card ``GET`` per card-changing revision.
+  Counted apart in ``report.history_requests`` (and in ``report.hub_requests`` like every request).
 
 Failures never escape as exceptions: 404 → ``ModelSeen(status=DELETED)`` + ``NOT_FOUND``;
 401/403 gated → ``GATED``; retries exhausted → ``UNAVAILABLE`` + ``HUB_ERROR`` (or
@@ -54,6 +60,7 @@ from crawler.errors import (
     RetriesExhaustedError,
 )
 from crawler.evidence import InferenceContext, infer_lineage
+from crawler.history import read_history
 from crawler.hubclient import HubClient
 from crawler.inference import structural_relation
 from crawler.observations import (
@@ -308,6 +315,14 @@ class HubSource:
             )
             derivations, inferred_problems = infer_lineage(context, info, parsed, current, hint, hint_reason, source)
         head.append(parsed.model)
+        if self.settings.history:
+            read = read_history(
+                self.client, self.settings, model_id=current, info=info, parsed=parsed, source_for=self._source
+            )
+            self.report.history_requests += read.requests
+            if read.history is not None:
+                head.append(read.history)
+            head.extend(read.problems)
         head.extend(problems)
         head.extend(parsed.problems)
         head.extend(inferred_problems)

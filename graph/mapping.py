@@ -15,6 +15,9 @@
 * ``FileSeen`` with a sha256 → ``File`` + ``HAS_FILE`` (files without sha256 are skipped).
 * ``AliasSeen`` → an alias record (applied before anything else).
 * ``ProblemSeen`` → a problem kept on the model.
+* ``DeclarationHistory`` → dated records: the model's licence spans (resolved like a
+  ``ModelSeen``'s) and, per parent its cards named, the spans it was declared — written after
+  everything else to date the stored versions (graph.history, "versions dated by commit history").
 
 Simple nodes and links named several times in a batch are collapsed to one record (latest
 observation wins, earliest time kept as ``first_seen``).
@@ -29,6 +32,7 @@ from typing import TypeVar
 
 from crawler.observations import (
     AliasSeen,
+    DeclarationHistory,
     DeclaredLicense,
     DeploymentSeen,
     DerivationSeen,
@@ -41,9 +45,10 @@ from crawler.observations import (
     Source,
 )
 from graph.evidence import merge_evidence
-from graph.history import to_utc
+from graph.history import DatedSegment, to_utc
 from graph.records import (
     AliasRecord,
+    DatedRecord,
     DerivationRecord,
     EvidenceRecord,
     GraphRecords,
@@ -122,6 +127,8 @@ def map_observations(
             prov = _prov(obs.source)
             out.problems.append(ProblemRecord(obs.model_id, str(obs.kind), obs.message, prov))
             out.mentions.append(ModelMention(obs.model_id, prov))
+        elif isinstance(obs, DeclarationHistory):
+            _map_history(obs, out)
         else:  # pragma: no cover - Observation is a closed union
             out.skipped += 1
     for (child, parent), evidence in derivations.items():
@@ -202,6 +209,55 @@ def _map_license(model_id: str, declared: DeclaredLicense, prov: Source, out: Gr
         out.problems.append(ProblemRecord(model_id, str(ProblemKind.UNKNOWN_LICENSE), resolved.problem, prov))
 
 
+def _map_history(obs: DeclarationHistory, out: GraphRecords) -> None:
+    """Dated spans per fact; consecutive card versions declaring the same thing make one span."""
+    prov = _prov(obs.source)
+    versions = sorted(obs.versions, key=lambda v: to_utc(v.valid_from))
+    licences: list[DatedSegment] = []
+    for v in versions:
+        declared = v.declared_license
+        resolved = None if declared is None else resolve_license(declared.id, declared.name, declared.link)
+        target = resolved.license_id if resolved is not None and resolved.declared else None
+        if target is not None:
+            out.nodes.append(NodeRecord(NodeLabel.LICENSE, target, prov))
+        props = (
+            {} if declared is None
+            else _props(raw=declared.raw, license_name=declared.name, license_link=declared.link)
+        )
+        licences.append(_segment(target or "", v.valid_from, v.valid_to, v.revision, v.url, props))
+    earliest = to_utc(versions[0].valid_from) if versions else None
+    out.dated.append(DatedRecord(obs.model_id, None, _spans(licences), prov, earliest))
+    parents: dict[str, list[DatedSegment]] = {}
+    for v in versions:
+        for base in v.base_models:
+            props = {"relation": str(base.relation)}
+            parents.setdefault(base.parent_id, []).append(
+                _segment(base.parent_id, v.valid_from, v.valid_to, v.revision, v.url, props)
+            )
+    for parent, spans in parents.items():
+        out.dated.append(DatedRecord(obs.model_id, parent, _spans(spans), prov))
+        out.mentions.append(ModelMention(parent, prov))
+    out.mentions.append(ModelMention(obs.model_id, prov))
+
+
+def _segment(target: str, start: datetime, end: datetime | None, revision: str, url: str,
+             props: dict[str, PropValue]) -> DatedSegment:
+    return DatedSegment(target, to_utc(start), None if end is None else to_utc(end), revision, url, dict(props))
+
+
+def _spans(segments: list[DatedSegment]) -> tuple[DatedSegment, ...]:
+    """Adjacent segments of the same target joined (the earlier one's revision and evidence kept);
+    segments declaring nothing (target "") dropped."""
+    out: list[DatedSegment] = []
+    for seg in segments:
+        last = out[-1] if out else None
+        if last is not None and last.target == seg.target and last.valid_to == seg.valid_from:
+            out[-1] = replace(last, valid_to=seg.valid_to)
+        else:
+            out.append(seg)
+    return tuple(s for s in out if s.target)
+
+
 def _map_deployment(obs: DeploymentSeen, out: GraphRecords) -> None:
     prov = _prov(obs.source)
     props = _props(kind=str(obs.kind), status=obs.status, url=obs.url, operator=obs.operator)
@@ -264,6 +320,11 @@ def rewrite_model_ids(records: GraphRecords, canonical: Mapping[str, str]) -> Gr
         replace(p, child=c(p.child), parents=frozenset(c(x) for x in p.parents)) for p in records.parent_sets
     ]
     out.problems = [replace(p, model_id=c(p.model_id)) for p in records.problems]
+    out.dated = [
+        replace(d, model_id=c(d.model_id), parent=None if d.parent is None else c(d.parent),
+                segments=d.segments if d.parent is None else tuple(replace(s, target=c(s.target)) for s in d.segments))
+        for d in records.dated
+    ]
     links = []
     for link in records.links:
         if link.type in (LinkType.TRAINED_ON, LinkType.HAS_FILE):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crawler.observations import Source
+from graph.history import DatedSegment
 
 __all__ = [
     "AliasRecord",
@@ -160,6 +161,19 @@ class ProblemRecord:
     prov: Source  # observed_at in UTC
 
 
+@dataclass(frozen=True, slots=True)
+class DatedRecord:
+    """One fact of a model dated by its commit history (graph.history, "versions dated by commit
+    history"): the model's DECLARES (``parent`` None, segment targets = licence ids) or its
+    DERIVED_FROM to ``parent`` (segment targets = the parent id)."""
+
+    model_id: str
+    parent: str | None
+    segments: tuple[DatedSegment, ...]
+    prov: Source  # the commit listing; observed_at in UTC
+    earliest: datetime | None = None  # the model's record: the date of the oldest commit examined (it existed then)
+
+
 @dataclass(slots=True)
 class GraphRecords:
     """Everything one batch of observations becomes, grouped by statement."""
@@ -174,6 +188,7 @@ class GraphRecords:
     derivations: list[DerivationRecord] = field(default_factory=list)
     parent_sets: list[ParentSet] = field(default_factory=list)
     problems: list[ProblemRecord] = field(default_factory=list)
+    dated: list[DatedRecord] = field(default_factory=list)
     skipped: int = 0  # observations that map to nothing (e.g. a file without sha256)
 
     def model_ids(self) -> set[str]:
@@ -184,6 +199,7 @@ class GraphRecords:
         ids |= {d.child for d in self.derivations} | {d.parent for d in self.derivations}
         ids |= {p.child for p in self.parent_sets} | {x for p in self.parent_sets for x in p.parents}
         ids |= {p.model_id for p in self.problems}
+        ids |= {d.model_id for d in self.dated} | {d.parent for d in self.dated if d.parent is not None}
         for link in self.links:
             if link.type in (LinkType.TRAINED_ON, LinkType.HAS_FILE):
                 ids.add(link.src)

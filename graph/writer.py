@@ -9,6 +9,7 @@ relationships::
     → PUBLISHED, DECLARES (versioned) → SERVES, OPERATES, TRAINED_ON, HAS_FILE
     → DERIVED_FROM (evidence merged, versions) → close parents no longer declared
     → ancestry index (HAS_ANCESTOR) → problems
+    → versions dated by commit history (DECLARES, DERIVED_FROM; see graph.history)
 
 Models the graph does not hold and the batch observes once (most of a listing sweep) skip
 the read-merge steps: one statement creates each with its publisher and licence
@@ -36,16 +37,18 @@ import structlog
 from neo4j import Driver, ManagedTransaction, RoutingControl
 from neo4j.exceptions import ConstraintError
 
-from crawler.observations import Observation
+from crawler.observations import EvidenceKind, Observation, Relation
 from graph import ancestry
 from graph.aliases import apply_alias
 from graph.db import write_query, write_work
 from graph.errors import translated
-from graph.evidence import EdgeVersion, EdgeWrite, plan_derivation
-from graph.history import to_micros
+from graph.evidence import EdgeVersion, EdgeWrite, edge_properties, plan_derivation
+from graph.history import StoredVersion, plan_dated, to_micros, to_utc
 from graph.mapping import map_observations, rewrite_model_ids
 from graph.records import (
+    DatedRecord,
     DerivationRecord,
+    EvidenceRecord,
     GraphRecords,
     LinkType,
     ModelRecord,
@@ -54,6 +57,7 @@ from graph.records import (
     VersionedLinkType,
 )
 from graph.statements import aliases as aq
+from graph.statements import history as hq
 from graph.statements import lineage as lq
 from graph.statements import write as wq
 
@@ -212,6 +216,7 @@ class GraphWriter:
             for p in records.problems
         ]
         self._run_rounds(ex, wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
+        self._write_dated(ex, records.dated, run_id, report)
 
     # -- statements ---------------------------------------------------------------------
 
@@ -325,6 +330,18 @@ class GraphWriter:
                 closed.update(str(rec["child"]) for rec in result)
         return closed
 
+    def _write_dated(self, ex: _Executor, dated: Sequence[DatedRecord], run_id: str, report: WriteReport) -> None:
+        """Date stored versions by commit histories (the latest history per fact of the batch)."""
+        latest: dict[tuple[str, str | None], DatedRecord] = {}
+        for record in dated:
+            key = (record.model_id, record.parent)
+            if key not in latest or record.prov.observed_at >= latest[key].prov.observed_at:
+                latest[key] = record
+        for chunk in _chunks(list(latest.values()), self._batch_size):
+            counts = ex.work(partial(_dated_chunk, chunk=chunk, run_id=run_id))
+            report.transactions += 1
+            report.rows.update(counts)
+
     def _ensure_ancestry(self, ex: _Executor, open_edges: list[dict[str, str]], report: WriteReport) -> None:
         for chunk in _chunks(open_edges, self._batch_size):
             result = ex.query(lq.ANCESTRY_ENSURE, {"rows": chunk, "sep": lq.KEY_SEP})
@@ -430,7 +447,7 @@ _STATEMENT_NAMES: dict[str, str] = {
     **{statement: kind.value for kind, statement in wq.LINK_UPSERT.items()},
     **{statement: kind.value for kind, statement in wq.VERSIONED_UPSERT.items()},
 }
-_WORK_NAMES = {"_derivation_chunk": "DERIVED_FROM", "apply_alias": "aliases.apply"}
+_WORK_NAMES = {"_derivation_chunk": "DERIVED_FROM", "apply_alias": "aliases.apply", "_dated_chunk": "dated"}
 
 
 class _InTransaction:
@@ -481,6 +498,64 @@ def _derivation_chunk(
     if len(named) < len(creates):
         tx.run(lq.DERIVED_CREATE_ANY, rows=[c for c in creates if not c["props"].keys() <= _DERIVED_KEYS]).consume()
     return writes, opened
+
+
+def _dated_chunk(tx: ManagedTransaction, chunk: list[DatedRecord], run_id: str) -> Counter[str]:
+    """Read the stored versions the chunk's histories date, plan each (graph.history.plan_dated), write."""
+    stored: dict[tuple[str, str | None], list[StoredVersion]] = {}
+    models = sorted({d.model_id for d in chunk if d.parent is None})
+    for rec in tx.run(hq.DECLARES_VERSIONS, ids=models) if models else ():
+        stored.setdefault((rec["model"], None), []).append(_stored(rec, str(rec["target"])))
+    edges = [{"child": d.model_id, "parent": d.parent} for d in chunk if d.parent is not None]
+    for rec in tx.run(hq.DERIVED_VERSIONS, rows=edges) if edges else ():
+        stored.setdefault((rec["child"], rec["parent"]), []).append(_stored(rec, str(rec["parent"])))
+    moves: list[dict[str, Any]] = []
+    ends: list[dict[str, Any]] = []
+    licences: list[dict[str, Any]] = []
+    parents: list[dict[str, Any]] = []
+    for record in chunk:
+        plan = plan_dated(stored.get((record.model_id, record.parent), []), record.segments)
+        for eid, (start, seg) in plan.moves.items():
+            moves.append({"eid": eid, "from": to_micros(start), "rev": seg.revision, "url": seg.url})
+        ends.extend({"eid": eid, "to": to_micros(end)} for eid, end in plan.ends.items())
+        t = to_micros(record.prov.observed_at)
+        for seg in plan.inserts:
+            assert seg.valid_to is not None  # plan_dated inserts closed versions only
+            row = {"from": to_micros(seg.valid_from), "to": to_micros(seg.valid_to), "t": t, "url": seg.url,
+                   "rev": seg.revision}
+            if record.parent is None:
+                licences.append({**row, "model": record.model_id, "target": seg.target, "raw": seg.props.get("raw"),
+                                 "name": seg.props.get("license_name"), "link": seg.props.get("license_link")})
+            else:
+                evidence = EvidenceRecord(
+                    kind=str(EvidenceKind.CARD_BASE_MODEL),
+                    detail=f"cardData.base_model {seg.target} at revision {seg.revision} (commit history)",
+                    relation=str(seg.props.get("relation") or Relation.UNKNOWN),
+                    confidence=1.0, url=seg.url, revision=seg.revision,
+                    first_seen=record.prov.observed_at, last_seen=record.prov.observed_at,
+                )
+                props = edge_properties((evidence,), run_id)
+                parents.append({**row, "child": record.model_id, "parent": record.parent,
+                                "relation": props["relation"], "confidence": props["confidence"],
+                                "evidence": props["evidence"]})
+    statuses = [{"id": d.model_id, "from": to_micros(d.earliest)} for d in chunk if d.earliest is not None]
+    counts: Counter[str] = Counter()
+    for statement, rows, name in (
+        (hq.STATUS_DATED, statuses, "dated.status"),
+        (hq.DATED_END, ends, "dated.end"),
+        (hq.DATED_MOVE, moves, "dated.move"),
+        (hq.DECLARES_INSERT, licences, "dated.DECLARES"),
+        (hq.DERIVED_INSERT, parents, "dated.DERIVED_FROM"),
+    ):
+        if rows:
+            tx.run(statement, rows=rows, run=run_id).consume()
+            counts[name] += len(rows)
+    return counts
+
+
+def _stored(rec: Any, target: str) -> StoredVersion:
+    valid_to = None if rec["vt"] is None else to_utc(int(rec["vt"]))
+    return StoredVersion(str(rec["eid"]), target, to_utc(int(rec["vf"])), valid_to)
 
 
 @dataclass(frozen=True, slots=True)

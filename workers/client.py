@@ -92,13 +92,16 @@ class CrawlClient:
         *,
         force: bool = False,
         breadth: int | None = None,
+        history: bool = True,
     ) -> str:
         """Enqueue a crawl job and return its id.
 
         ``up``: follow declared bases to the roots; ``down``: levels of children to list;
         ``deployers``: list the Spaces and inference providers of each seed; ``endpoint``: the
         hub (default ``HF_ENDPOINT`` or huggingface.co); ``force``: re-read models whose sha
-        has not changed. Raises :class:`~workers.contract.InvalidCrawlRequest`.
+        has not changed; ``history``: read each fetched model's commit history so that its licence and
+        base-model declarations are dated by their commits (crawler.history). Raises
+        :class:`~workers.contract.InvalidCrawlRequest`.
         """
         wanted = list(dict.fromkeys(s.strip() for s in seeds if s and s.strip()))
         if not wanted:
@@ -116,7 +119,8 @@ class CrawlClient:
             raise InvalidCrawlRequest(f"breadth must be from 1 to 100000, got {width!r}")
         hub = self._endpoint(endpoint)
         options = JobOptions(
-            seeds=tuple(wanted), endpoint=hub, up=up, down=down, deployers=deployers, breadth=width, force=force
+            seeds=tuple(wanted), endpoint=hub, up=up, down=down, deployers=deployers, breadth=width, force=force,
+            history=history,
         )
         return self._redis(lambda: pipeline.start_job(self.store, options, self.settings))
 

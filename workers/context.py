@@ -51,9 +51,14 @@ class Resources:
                 self._limiters[key] = limiter
             return limiter
 
-    def source(self, endpoint: str) -> HubSource:
-        """A crawler source on ``endpoint`` behind the shared limiter (HF_TOKEN and LINEAGE_CRAWLER_* from the environment)."""
+    def source(self, endpoint: str, *, history: bool | None = None) -> HubSource:
+        """A crawler source on ``endpoint`` behind the shared limiter (HF_TOKEN and LINEAGE_CRAWLER_* from the environment).
+
+        ``history``: read commit histories of the models fetched (None: as LINEAGE_CRAWLER_HISTORY says, off by default).
+        """
         settings = CrawlerSettings(endpoint=endpoint)
+        if history is not None:
+            settings = settings.model_copy(update={"history": history})
         return HubSource(settings, rate_limiter=self.limiter(settings.endpoint.rstrip("/")))
 
     def driver(self) -> Driver:

@@ -81,6 +81,9 @@ class JobOptions:
     sweep: str = ""  # "" (a crawl of seeds), "full" (list the whole hub) or "since" (list what changed)
     since: str | None = None  # a "since" sweep stops at models older than this (ISO); None: the stored mark
     page_size: int = 1000  # models per listing page of a sweep
+    # a crawl of named models reads each fetched model's commit history (crawler.history), so that its
+    # licence and base-model declarations are dated by the commits that made them; sweeps never do
+    history: bool = True
 
     @property
     def is_sweep(self) -> bool:

@@ -179,7 +179,10 @@ def _stop_at(run: UnitRun, seed: str) -> Callable[[str], bool]:
 
 
 def _count_requests(run: UnitRun, source: HubSource) -> None:
-    run.store.increment(run.job_id, {Counter.HUB_REQUESTS: source.report.hub_requests})
+    counts = {Counter.HUB_REQUESTS: source.report.hub_requests}
+    if source.report.history_requests:
+        counts[Counter.HISTORY_REQUESTS] = source.report.history_requests
+    run.store.increment(run.job_id, counts)
 
 
 def run_seed(run: UnitRun, model_id: str) -> None:
@@ -191,7 +194,7 @@ def run_seed(run: UnitRun, model_id: str) -> None:
     current = model_id
     mine = run.store.claim(run.job_id, model_id, stage=_MODEL_STAGE, owner=run.unit.key)
     if mine or run.options.up:
-        with run.res.source(run.options.endpoint) as source:
+        with run.res.source(run.options.endpoint, history=run.options.history and not run.options.is_sweep) as source:
             try:
                 outcome = hubwork.crawl_model(
                     source, model_id, up=run.options.up, stop_at=_stop_at(run, model_id) if run.options.up else None

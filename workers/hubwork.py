@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from crawler.history import HISTORY_PROBLEM
 from crawler.observations import (
+    DeclarationHistory,
     AliasSeen,
     DeploymentSeen,
     DerivationSeen,
@@ -49,7 +51,7 @@ def subject_of(observation: Observation) -> str | None:
         return observation.id
     if isinstance(observation, DerivationSeen):
         return observation.child_id
-    if isinstance(observation, DeploymentSeen | FileSeen | ProblemSeen):
+    if isinstance(observation, DeploymentSeen | FileSeen | ProblemSeen | DeclarationHistory):
         return observation.model_id
     return None
 
@@ -59,6 +61,8 @@ def is_transient(observation: Observation) -> bool:
     if isinstance(observation, ModelSeen):
         return observation.status is ModelStatus.UNAVAILABLE
     if isinstance(observation, ProblemSeen):
+        if observation.message.startswith(HISTORY_PROBLEM):
+            return False  # a gap in a model's history: its current facts were read, nothing to retry
         return observation.kind is ProblemKind.RATE_LIMITED or (
             observation.kind is ProblemKind.HUB_ERROR and _EXHAUSTED in observation.message
         )

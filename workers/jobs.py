@@ -58,6 +58,7 @@ class Counter(enum.StrEnum):
     RESENT = "resent_units"
     PAGES = "pages_listed"
     MARKED_STALE = "marked_stale"
+    HISTORY_REQUESTS = "history_requests"  # of hub_requests, those reading commit histories and cards at revisions
 
 
 # KEYS: units hash, meta hash, done set, active set; ARGV: now, job id, then (unit, spec) pairs

@@ -104,8 +104,9 @@ def start_refresh(res: Resources, *, now: datetime | None = None) -> str | None:
     plan = plan_refresh(res, now=now)
     if not plan.seeds:
         return None
+    # a refresh re-reads models already crawled (their history was read then): no commit histories
     options = JobOptions(seeds=plan.seeds, endpoint=plan.endpoint, up=False, down=0, deployers=False,
-                         breadth=res.settings.default_breadth)
+                         breadth=res.settings.default_breadth, history=False)
     job_id = pipeline.start_job(res.jobs, options, res.settings)
     res.jobs.increment(job_id, {"hub_requests": plan.listing_requests})
     log.info("refresh.started", crawl_id=job_id, changed=len(plan.changed), not_seen=len(plan.not_seen),

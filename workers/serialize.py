@@ -23,6 +23,7 @@ from typing import Any
 
 from crawler.observations import (
     AliasSeen,
+    DeclarationHistory,
     DeploymentSeen,
     DerivationSeen,
     FileSeen,
@@ -35,7 +36,8 @@ from workers.errors import PayloadError
 __all__ = ["dumps", "from_json", "loads", "to_json"]
 
 _TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (ModelSeen, DerivationSeen, DeploymentSeen, FileSeen, AliasSeen, ProblemSeen)
+    cls.__name__: cls
+    for cls in (ModelSeen, DerivationSeen, DeploymentSeen, FileSeen, AliasSeen, ProblemSeen, DeclarationHistory)
 }
 
 

@@ -115,7 +115,7 @@ def _verify_gone(store: JobStore, options: JobOptions, settings: WorkerSettings,
     twins = case_twins(driver, gone, database=database)
     seeds = list(dict.fromkeys([*twins, *gone]))[: settings.sweep_verify_gone]
     verify = JobOptions(seeds=tuple(seeds), endpoint=options.endpoint, up=False, down=0, deployers=False,
-                        breadth=settings.default_breadth)
+                        breadth=settings.default_breadth, history=False)
     job_id = pipeline.start_job(store, verify, settings)
     log.info("sweep.verifying_gone", crawl_id=job_id, models=len(seeds), case_twins=len(twins))
 

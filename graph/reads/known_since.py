@@ -30,7 +30,7 @@ from datetime import datetime
 from graph.reads import plan as c
 from graph.reads.convert import opt_time
 from graph.reads.types import AsOfCoverage
-from graph.statements.reads import US
+from graph.statements.reads import US, known_since_expr
 
 __all__ = [
     "AsOfCoverage",
@@ -42,17 +42,6 @@ __all__ = [
     "plan_coverage",
     "plan_known_since",
 ]
-
-
-def known_since_expr(v: str) -> str:
-    """Cypher: the earliest dated fact of the model bound to ``v`` (a datetime, or null when none)."""
-    starts = (
-        f"[{v}.first_seen] + coalesce({v}.status_valid_from, []) + coalesce({v}.gate_valid_from, [])"
-        f" + [({v})-[d:DECLARES]->(:License) | d.valid_from]"
-        f" + [(:Party)-[p:PUBLISHED]->({v}) | p.valid_from]"
-        f" + [({v})-[r:DERIVED_FROM]-(:Model) | r.valid_from]"
-    )
-    return f"reduce(s = null, t IN {starts} | CASE WHEN t IS NULL OR (s IS NOT NULL AND s <= t) THEN s ELSE t END)"
 
 
 # keys may be current ids or old ids (aliases), as in graph.statements.reads.MODEL_FACTS

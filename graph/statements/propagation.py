@@ -12,7 +12,7 @@ Times cross the driver as epoch microseconds (see :func:`graph.statements.reads.
 
 from __future__ import annotations
 
-from graph.statements.reads import RESOLVE, US, project_facts
+from graph.statements.reads import RESOLVE, US, known_since_expr, project_facts
 
 __all__ = [
     "ALL_GROUPS",
@@ -54,10 +54,11 @@ CHILDREN_LEVEL: dict[bool, str] = {as_of: _children_level(as_of) for as_of in (F
 
 
 # One model as the list the loader reads: [id, status, status_history, status_valid_from,
-# first_seen, name, pipeline_tag, tags, training_compute_flops, declarations, publishers,
-# parents, deployments, params, params_source, license_recorded] (the parameter count is not
-# versioned: as of an instant it is the count last seen; license_recorded is false only for a
-# reference stub, the node's current value, also as of an earlier instant). *Now*, the licence and publisher in force are the node's own
+# first_seen (as of an instant: its known_since, see _EXISTS_FROM), name, pipeline_tag, tags,
+# training_compute_flops, declarations, publishers, parents, deployments, params, params_source,
+# license_recorded] (the parameter count is not versioned: as of an instant it is the count last
+# seen; license_recorded is false only for a reference stub, the node's current value, also as of
+# an earlier instant). *Now*, the licence and publisher in force are the node's own
 # properties (the writer keeps them equal to the open DECLARES / PUBLISHED version) and no
 # history is needed; *as of*, every versioned fact is read from its versions.
 _ROW_NOW = """[m.id, m.status, null, null, null, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
@@ -67,9 +68,13 @@ _ROW_NOW = """[m.id, m.status, null, null, null, m.name, m.pipeline_tag, m.tags,
   [(d:Deployment)-[s:SERVES]->(m) | [d.id, d.kind, coalesce([(o:Party)-[:OPERATES]->(d) | o.id][0], d.operator)]], m.params, m.params_source,
   coalesce(m.license_recorded, true)]"""
 
+# As of an instant, a model exists from its known_since (the earliest dated fact about it, versions dated
+# by commit history included): the rule the reads apply (graph.reads.known_since).
+_EXISTS_FROM = known_since_expr("m")
+
 _ROW_AS_OF = (
     "[m.id, m.status, m.status_history, [t IN coalesce(m.status_valid_from, []) | " + US("t") + "], "
-    + US("m.first_seen") + """, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
+    + US(_EXISTS_FROM) + """, m.name, m.pipeline_tag, m.tags, m.training_compute_flops,
   [(m)-[d:DECLARES]->(l:License) WHERE """ + _valid("d", True) + """ |
    [l.id, d.raw, d.license_name, """ + US("d.valid_from") + ", " + US("d.valid_to") + """]],
   [(a:Party)-[v:PUBLISHED]->(m) WHERE """ + _valid("v", True) + """ | a.id],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 __all__ = [
+    "known_since_expr",
     "BY_FILE",
     "CHILDREN_PAGE",
     "DEPLOYMENTS_OF",
@@ -414,3 +415,14 @@ UNWIND $ids AS id
 MATCH (x:Model)-[k:HAS_ANCESTOR]->(:Model {id: id})
 RETURN x.id AS id, min(k.depth) AS depth
 """
+
+
+def known_since_expr(v: str) -> str:
+    """Cypher: the earliest dated fact of the model bound to ``v`` (a datetime, or null when none)."""
+    starts = (
+        f"[{v}.first_seen] + coalesce({v}.status_valid_from, []) + coalesce({v}.gate_valid_from, [])"
+        f" + [({v})-[d:DECLARES]->(:License) | d.valid_from]"
+        f" + [(:Party)-[p:PUBLISHED]->({v}) | p.valid_from]"
+        f" + [({v})-[r:DERIVED_FROM]-(:Model) | r.valid_from]"
+    )
+    return f"reduce(s = null, t IN {starts} | CASE WHEN t IS NULL OR (s IS NOT NULL AND s <= t) THEN s ELSE t END)"

@@ -93,7 +93,7 @@ FOREACH (_ IN CASE WHEN newer THEN [1] ELSE [] END |
       m.created_at = CASE WHEN r.created IS NULL THEN m.created_at ELSE """ + DT("r.created") + """ END,
       m.last_modified = CASE WHEN r.modified IS NULL THEN m.last_modified ELSE """ + DT("r.modified") + """ END
   REMOVE m.stale, m.stale_since, m.stale_run)
-FOREACH (_ IN CASE WHEN r.status IS NOT NULL AND (size(sf) = 0 OR (r.t > last(sf) AND last(sh) <> r.status))
+FOREACH (_ IN CASE WHEN r.status IS NOT NULL AND (size(sf) = 0 OR (r.t > last(sf) AND newer AND last(sh) <> r.status))
               THEN [1] ELSE [] END |
   SET m.status_history = sh + r.status, m.status_valid_from = sf + r.t, m.status = r.status)
 FOREACH (_ IN CASE WHEN r.gate IS NOT NULL AND (size(gf) = 0 OR (r.t > last(gf) AND last(gh) <> r.gate))
@@ -195,10 +195,11 @@ FOREACH (_ IN CASE WHEN same AND r.t < cur.first_seen THEN [1] ELSE [] END | SET
 FOREACH (_ IN CASE WHEN same AND r.t >= cur.last_seen THEN [1] ELSE [] END |
   SET cur.last_seen = r.t, cur.observed_at = r.t, cur.last_run = $run, cur.source_url = r.url,
       cur.revision = r.rev, cur += r.props)
-FOREACH (_ IN CASE WHEN cur IS NOT NULL AND NOT same AND r.t > cur.valid_from THEN [1] ELSE [] END |
+FOREACH (_ IN CASE WHEN cur IS NOT NULL AND NOT same AND r.t > cur.valid_from AND r.t > cur.first_seen
+              THEN [1] ELSE [] END |
   SET cur.valid_to = r.t)
 WITH r, m, t, cur, same
-WHERE cur IS NULL OR (NOT same AND r.t > cur.valid_from)
+WHERE cur IS NULL OR (NOT same AND r.t > cur.valid_from AND r.t > cur.first_seen)
 CREATE {new_pattern}
 SET v.valid_from = r.t, v.first_seen = r.t, v.last_seen = r.t, v.observed_at = r.t, v.last_run = $run,
     v.source_url = r.url, v.revision = r.rev, v += r.props

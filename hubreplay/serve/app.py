@@ -5,10 +5,13 @@ Hub routes (all counted in ``GET /_replay/stats`` and subject to fault injection
 * ``GET /api/models`` — ``filter`` (repeatable), ``search``, ``author``, ``pipeline_tag``, ``gated``,
   ``inference_provider``, ``sort``/``direction``, ``limit``, ``expand`` (repeatable), ``full``,
   ``cardData``, ``config``; GitHub-style ``Link: <…>; rel="next"`` cursor pagination.
-* ``GET /api/models/{id}`` and ``/api/models/{id}/revision/{rev}`` — ``expand``, ``blobs``, ``securityStatus``.
-* ``GET /api/models/{id}/commits/{rev}`` — paginated like the list.
+* ``GET /api/models/{id}`` and ``/api/models/{id}/revision/{rev}`` — ``expand``, ``blobs``, ``securityStatus``
+  (``blobs=true``: a recorded file's ``blobId`` is its git blob id, the resolve route's ``ETag``).
+* ``GET /api/models/{id}/commits/{rev}`` — paginated like the list (50 a page, or ``max_page_size``);
+  the recorded commits, else a one-commit stub (head sha dated ``lastModified``).
 * ``GET /api/models/{id}/tree/{rev}[/{path}]`` — file listing from the siblings.
-* ``HEAD``/``GET /{id}/resolve/{rev}/{file}`` — ``X-Repo-Commit``, ``ETag``, ``Content-Length``.
+* ``HEAD``/``GET /{id}/resolve/{rev}/{file}`` — ``X-Repo-Commit``, ``ETag``, ``Content-Length``; ``rev`` may
+  be any recorded revision (its own card and etag), an unrecorded one answers 404 ``RevisionNotFound``.
 * ``GET /api/spaces`` (``models=``, ``search``, ``author``, ``filter``, ``limit``, ``expand``, ``full``)
   and ``GET /api/spaces/{id}``.
 
@@ -166,6 +169,8 @@ class ReplayHub:
         mode = self.faults.malformed(entry.id)
         if mode is not None:
             info = break_card_data(info, mode)
+        elif params.get("blobs") in _TRUE:
+            info = self._with_blob_ids(entry, info, revision)
         body = model_info(
             info,
             expand=expand,
@@ -175,6 +180,22 @@ class ReplayHub:
             id_of=self._object_id,
         )
         return responses.json_response(body)
+
+    def _with_blob_ids(self, entry: ModelEntry, info: dict[str, Any], revision: str | None) -> dict[str, Any]:
+        """Siblings whose content the snapshot holds get the ``blobId`` the Hub gives with ``blobs=true``
+        (the git blob id, the same as the resolve route's ``ETag``) when the recorded payload lacks it."""
+        siblings = info.get("siblings")
+        if not isinstance(siblings, list):
+            return info
+        on_main = revision in (None, "main") or revision == entry.sha
+        filled: list[Any] = []
+        for sibling in siblings:
+            if isinstance(sibling, dict) and "blobId" not in sibling and "lfs" not in sibling:
+                stored = self.snapshot.file(entry.id, str(sibling.get("rfilename", "")), None if on_main else revision)
+                if stored is not None:
+                    sibling = {**sibling, "blobId": stored.blob_id}
+            filled.append(sibling)
+        return {**info, "siblings": filled}
 
     def _object_id(self, repo_id: str) -> str | None:
         entry = self.snapshot.model(repo_id)
@@ -197,7 +218,8 @@ class ReplayHub:
             commits = commits[ids.index(revision) :]
         formatted = "formatted" in request.query_params.getlist("expand[]") + request.query_params.getlist("expand")
         items = commits if formatted else [{k: v for k, v in c.items() if k != "formatted"} for c in commits]
-        response = paginate(request, items, max_page=self.settings.max_page_size, default_page=50)
+        max_page = self.settings.max_page_size
+        response = paginate(request, items, max_page=max_page, default_page=min(50, max_page))
         if stub:
             response.headers["X-Replay-Note"] = "commit-stub: only the head sha and date were recorded"
         return response

@@ -5,8 +5,8 @@ snapshot format: preferential-attachment fan-out (a few hubs with thousands of c
 tail of leaves), the four relations (finetune / adapter / merge / quantized) with their typical
 files, licence drift, cards that do not declare their base (lineage only in
 ``adapter_config.json``, ``mergekit_config.yml``, ``config.json`` or card text), renamed and
-deleted parents, gated repos, Spaces and inference providers, commits and a few relicensed
-histories. Everything is drawn from one seeded RNG: the same spec gives the same bytes.
+deleted parents, gated repos, Spaces and inference providers, commits (each older commit a
+recorded revision with its card) and a few relicensed histories. Everything is drawn from one seeded RNG: the same spec gives the same bytes.
 
 The data is invented (ids live under ``synthetic-*`` namespaces) and the manifest says so.
 """
@@ -416,6 +416,17 @@ def _commits(gen: _Generator, info: dict[str, Any], count: int) -> list[dict[str
     return commits
 
 
+def _older_revisions(
+    writer: SnapshotWriter, repo_id: str, info: dict[str, Any], files: dict[str, str], commits: list[dict[str, Any]]
+) -> None:
+    """Each older commit as a revision with the head's card (the card did not change), so that a crawl
+    reading the commit history finds every revision it lists (no RNG drawn: the family stays the same)."""
+    for commit in commits:
+        writer.add_revision(repo_id, commit["id"], {**info, "sha": commit["id"], "lastModified": commit["date"]})
+        if "README.md" in files:
+            writer.add_file(repo_id, "README.md", files["README.md"], revision=commit["id"])
+
+
 def generate(folder: Path, spec: SyntheticSpec | None = None) -> Manifest:
     """Write a synthetic snapshot to ``folder`` and return its manifest."""
     spec = spec or SyntheticSpec()
@@ -456,6 +467,8 @@ def generate(folder: Path, spec: SyntheticSpec | None = None) -> Manifest:
                         "date": hub_datetime(old_date),
                     },
                 ]
+            else:
+                _older_revisions(writer, node.id, info, files, commits[1:])
             writer.add_commits(node.id, commits)
         for space in spaces:
             writer.add_space(space)

@@ -1,10 +1,13 @@
 """The bundled real snapshot crawled into the test graph (for the API tests), without Celery.
 
 :func:`crawl_bundled` serves the bundled snapshot with the replay hub and crawls it with
-``HubSource``: first the recorded revisions of models whose history the snapshot keeps (each
-observed at its commit's date, so licence changes land in the graph's history), then every
-model of the snapshot upwards, and from each model that declares no base model also two levels
-of children down and its deployers, written as one batch (as one crawl run).
+``HubSource`` asking for history (``CrawlerSettings.history``): every model of the snapshot
+upwards, and from each model that declares no base model also two levels of children down and
+its deployers, written as one batch (as one crawl run). Each model read (not the children
+listed) comes with its commit history from the replay hub (crawler.history), so its licence and
+base-model versions are dated by commit time: the recorded commit lists where the snapshot keeps
+them (the relicensed fixture's two revisions: apache-2.0, then llama3.1), the head commit dated
+``lastModified`` otherwise; a model whose snapshot record has neither keeps observation time.
 Propagation results are then materialised for every model (``recompute_all``), as ``lineage
 propagate --all`` does. The batches are kept in memory so that a graph emptied by another test can be refilled
 (:meth:`BundledGraph.ensure`) without crawling again.
@@ -14,16 +17,12 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-from huggingface_hub import HfApi
 from neo4j import Driver
 
-from crawler.observations import Observation, Relation, Source
-from crawler.parsing import parse_model
+from crawler.observations import Observation
 from hubreplay.serve import serve_in_thread
 from crawler.settings import CrawlerSettings
 from hubreplay.snapshot import bundled_snapshot_path
@@ -89,29 +88,6 @@ def roots_of_snapshot(folder: Path | None = None) -> list[str]:
     return snapshot_models(folder)[1]
 
 
-def _history_batches(api: HfApi, settings: CrawlerSettings, model_ids: list[str]) -> Iterator[Batch]:
-    """Each recorded revision of the models, oldest first, observed at its commit's date.
-
-    With the oldest revision, the ancestors it names are crawled as if at that date too (the
-    graph knew them then), so ``asOf`` reads between two revisions see the whole lineage.
-    """
-    for model_id in model_ids:
-        commits = sorted(api.list_repo_commits(model_id), key=lambda c: c.created_at)
-        for n, commit in enumerate(commits):
-            info = api.model_info(model_id, revision=commit.commit_id)
-            at: datetime = commit.created_at
-            source = Source(url=f"{settings.endpoint}/api/models/{model_id}/revision/{commit.commit_id}",
-                            revision=commit.commit_id, observed_at=at)
-            parsed = parse_model(info, source, model_id=model_id, fallback_relation=Relation.FINETUNE, max_siblings=1000)
-            observations: list[Observation] = []
-            if n == 0:
-                with HubSource(settings, clock=lambda at=at: at) as source_then:  # type: ignore[misc]
-                    for derivation in parsed.declared.derivations:
-                        observations.extend(source_then.iter_up(derivation.parent_id))
-            observations.extend((parsed.model, *parsed.declared.derivations))
-            yield Batch(tuple(observations), f"history-{commit.commit_id[:12]}")
-
-
 def crawl_bundled(driver: Driver, *, down: int = 2) -> BundledGraph:
     """Serve and crawl the bundled snapshot, write it, and return what was written."""
     manifest = json.loads((bundled_snapshot_path() / "manifest.json").read_text())
@@ -121,9 +97,7 @@ def crawl_bundled(driver: Driver, *, down: int = 2) -> BundledGraph:
     everything, roots = snapshot_models()
     wide = set(roots)
     with serve_in_thread() as hub:
-        settings = CrawlerSettings(endpoint=hub.url, max_retries=0)
-        api = HfApi(endpoint=hub.url)
-        batches.extend(_history_batches(api, settings, history_ids))
+        settings = CrawlerSettings(endpoint=hub.url, max_retries=0, history=True)
         crawled: list[Observation] = []
         with HubSource(settings) as source:
             for model_id in everything:

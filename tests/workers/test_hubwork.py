@@ -58,3 +58,15 @@ def test_observations_are_grouped_by_the_model_they_are_about(hub: ReplayServer)
                         for o in group)
     kept = grouped.select(lambda model_id: model_id == next(iter(seen)))
     assert {hubwork.subject_of(o) for o in kept} <= {next(iter(seen)), None}
+
+
+def test_a_history_that_ran_out_of_retries_is_a_gap_not_a_transient_failure() -> None:
+    """The model was read; only its commit history failed: nothing to retry, its facts are written."""
+    with serve_in_thread(faults=FaultConfig(rate_500=1.0, routes=("models.commits",))) as server:
+        settings = CrawlerSettings(endpoint=server.url, max_retries=1, backoff_base_s=0, backoff_max_s=0, history=True)
+        with HubSource(settings) as source:
+            fetched = hubwork.crawl_model(source, ZEPHYR, up=False)
+    gaps = [o for o in fetched.observations if isinstance(o, ProblemSeen) and o.message.startswith("history: ")]
+    assert len(gaps) == 1 and "gave up after" in gaps[0].message
+    assert any(isinstance(o, ModelSeen) and o.status is ModelStatus.AVAILABLE for o in fetched.observations)
+    assert fetched.transient == []

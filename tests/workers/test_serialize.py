@@ -9,6 +9,9 @@ import pytest
 
 from crawler.observations import (
     AliasSeen,
+    DatedDeclaration,
+    DeclarationHistory,
+    DeclaredBase,
     DeclaredLicense,
     DeploymentKind,
     DeploymentSeen,
@@ -50,6 +53,13 @@ def _every_kind() -> list[Observation]:
         FileSeen("org/m", "README.md", None, None, SOURCE),
         AliasSeen("org/old", "org/m", SOURCE),
         ProblemSeen("org/m", ProblemKind.CARD_TAG_DISAGREE, "card says x, tags say y — «quoted»", SOURCE),
+        DeclarationHistory("org/m", (
+            DatedDeclaration("d" * 40, "http://hub.test/org/m/resolve/dddd/README.md", datetime(2024, 8, 1, tzinfo=UTC),
+                             datetime(2024, 10, 15, 9, 30, tzinfo=UTC), None),
+            DatedDeclaration("e" * 40, "http://hub.test/org/m/resolve/eeee/README.md",
+                             datetime(2024, 10, 15, 9, 30, tzinfo=UTC), None, DeclaredLicense("llama3.1"),
+                             (DeclaredBase("org/base", Relation.ADAPTER),)),
+        ), SOURCE, complete=False),
     ]
 
 
