@@ -19,7 +19,7 @@ from crawler.observations import (
     Relation,
 )
 from graph import reads
-from graph.errors import ModelNotFound
+from graph.errors import ModelNotFound, NotKnownAtInstant
 from graph.history import DatedSegment, StoredVersion, plan_dated, value_at, versions
 from graph.writer import GraphWriter
 from hubreplay.snapshot import Snapshot, bundled_snapshot_path
@@ -257,8 +257,9 @@ ZEPHYR = "HuggingFaceH4/zephyr-7b-beta"
 def test_the_bundled_graph_answers_zephyr_before_its_first_crawl(bundled_graph: BundledGraph) -> None:
     """The snapshot records no commit list for zephyr-7b-beta, so the replay hub answers its head commit
     dated ``lastModified`` (2024-10-16T11:48:13Z): the card's licence (mit) and base model hold from
-    then. 2025-01-01 is after that commit and long before any crawl; a day before the commit the
-    model exists (createdAt 2023-10-26) but its licence then is not known."""
+    then. 2025-01-01 is after that commit and long before any crawl. A day before the commit nothing
+    dated is known of it (createdAt says the repo existed, not what it declared): "not known before"
+    the commit, an error naming the instant, never an answer with no licence."""
     bundled_graph.ensure()
     entry = Snapshot.load(bundled_snapshot_path()).model(ZEPHYR)
     assert entry is not None and entry.last_modified is not None and entry.created_at is not None
@@ -270,6 +271,6 @@ def test_the_bundled_graph_answers_zephyr_before_its_first_crawl(bundled_graph: 
     at_asked = reads.model(driver, ZEPHYR, as_of=asked)
     assert at_asked.declared_license == "mit"
     assert [a.model.id for a in reads.ancestors(driver, ZEPHYR, as_of=asked).ancestors] == ["mistralai/Mistral-7B-v0.1"]
-    assert reads.model(driver, ZEPHYR, as_of=head - timedelta(days=1)).declared_license is None
-    with pytest.raises(ModelNotFound):
-        reads.model(driver, ZEPHYR, as_of=datetime.fromisoformat(entry.created_at) - timedelta(days=1))
+    with pytest.raises(NotKnownAtInstant) as before:
+        reads.model(driver, ZEPHYR, as_of=head - timedelta(days=1))
+    assert before.value.known_since == head
