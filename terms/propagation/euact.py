@@ -211,7 +211,7 @@ def _plus_modification(base: float, mod: float, inherited: str) -> tuple[float, 
 def _provider(st: State) -> tuple[TriState, str, list[str]]:
     """Does the modifier become the GPAI provider of the model (§3.4)?"""
     if not st.parents:
-        return TriState.NOT_APPLICABLE, "no parent: the publisher is the original provider", []
+        return TriState.NOT_APPLICABLE, "no recorded parent: not the modification of a recorded model", []
     node = st.node
     mod = node.modification_compute_flops if node is not None else None
     known = [p.state for p in st.parents if p.state is not None]

@@ -44,8 +44,9 @@ def declared_material(catalog: LicenseCatalog, st: State) -> list[tuple[str, Lic
 
 
 def _known_original(catalog: LicenseCatalog, st: State, originals: Collection[str]) -> bool:
-    """No parent is recorded and none exists: the author licenses its own family, or pretrains (listed)."""
-    if st.author is None:
+    """No parent is recorded and none exists: the author licenses its own family, or pretrains (listed).
+    A record that was never fetched (a reference stub) cannot show that it has no parent."""
+    if st.author is None or (st.node is not None and not st.node.license_recorded):
         return False
     family = [catalog.get(lid) for lid in st.own if catalog.get(lid).licensor_hub_orgs]
     if family:

@@ -32,6 +32,7 @@ MISTRAL = "mistralai/Mistral-7B-v0.1"
 MISTRAL_FINETUNE = "Intel/neural-chat-7b-v3"  # an apache-2.0 fine-tune of MISTRAL by another party
 UNRECORDED_LLAMA = ("Aryanne/SuperHeart", "BAAI/OPI-Llama-3.1-8B-Instruct")
 UNRECORDED_APACHE = ("berkeley-nest/Starling-LM-7B-alpha", "meta-math/MetaMath-Mistral-7B")
+NEVER_FETCHED = "01-ai/Yi-Coder-9B"  # a reference stub of the snapshot, by an organisation that pretrains its own models
 CATALOG = default_catalog()
 
 
@@ -54,7 +55,7 @@ def _restrictions(license_id: str) -> list[str]:
 @pytest.fixture(scope="module")
 def run(bundled_graph: BundledGraph, neo4j_driver: Driver) -> PropagationRun:
     bundled_graph.ensure()
-    ids = [INSTRUCT, MISTRAL, MISTRAL_FINETUNE, *UNRECORDED_LLAMA, *UNRECORDED_APACHE]
+    ids = [INSTRUCT, MISTRAL, MISTRAL_FINETUNE, *UNRECORDED_LLAMA, *UNRECORDED_APACHE, NEVER_FETCHED]
     loaded = load_lineage_view(neo4j_driver, ids)
     assert set(ids) <= set(loaded.view.nodes)
     return PropagationEngine(CATALOG).run(loaded.view)
@@ -152,3 +153,14 @@ def test_the_dossier_of_a_parentless_llama_derivative_states_the_unknown_parent_
     for fmt in (Format.MD, Format.HTML):
         text = render(dossier, fmt)
         assert "parent not recorded" in text and "Anyone who uses" in text, fmt
+
+
+def test_a_record_never_fetched_is_not_known_to_be_an_original_even_from_an_original_publisher(
+    run: PropagationRun,
+) -> None:
+    assert set(ROWS[NEVER_FETCHED]) <= {"id", "modelId", "author", "private"}  # nothing else was recorded
+    assert NEVER_FETCHED.split("/")[0] in original_publishers()
+    result = run.result(NEVER_FETCHED)
+    assert result.role is Role.PARENT_NOT_RECORDED
+    assert "G09" in {c.rule for c in result.conflicts} and "G07" not in {c.rule for c in result.conflicts}
+    assert Role.ORIGINAL_PROVIDER not in {s.role for s in run.responsibility_chain(NEVER_FETCHED)}
