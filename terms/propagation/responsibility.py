@@ -79,6 +79,8 @@ def _possessive(name: str) -> str:
 
 def unrecorded_parent(catalog: LicenseCatalog, st: State) -> str:
     """Why a parentless model is not known to be an original, and what points to other material."""
+    if st.node is not None and not st.node.license_recorded:
+        return "parent not recorded — the model's own record was never fetched"
     material = declared_material(catalog, st)
     if material:
         pointers = ", ".join(f"declares {lid}, so it contains {_possessive(entry.licensor or 'its licensor')} "

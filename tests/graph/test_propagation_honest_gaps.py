@@ -6,7 +6,7 @@ The real cases (by model id on the bundled snapshot) are in ``test_propagation_s
 from __future__ import annotations
 
 from crawler.observations import Relation
-from terms.propagation import LicenseDeclaration, LineageEdge, LineageView, ModelNode, PropagationEngine
+from terms.propagation import LicenseDeclaration, LineageEdge, LineageView, ModelNode, PropagationEngine, Role
 
 
 def _node(model_id: str, licence: str | None = None, *, recorded: bool = True) -> ModelNode:
@@ -59,7 +59,8 @@ def test_a_merge_of_two_llama_versions_lists_the_shared_display_duty_once() -> N
         [LineageEdge("u/Llama-merge", "meta-llama/Llama-3.1-8B", Relation.MERGE),
          LineageEdge("u/Llama-merge", "meta-llama/Llama-3.2-3B", Relation.MERGE)],
     )
-    (me, *_) = PropagationEngine().run(view).responsibility_chain("u/Llama-merge")
+    chain = PropagationEngine().run(view).responsibility_chain("u/Llama-merge")
+    (me,) = [s for s in chain if s.model_id == "u/Llama-merge" and s.role is Role.MERGER]
     texts = [o.text for o in me.obligations]
     assert texts.count('Display "Built with Llama".') == 1
     assert len(texts) == len(set(texts))

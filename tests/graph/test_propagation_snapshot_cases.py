@@ -22,7 +22,7 @@ from neo4j import Driver
 
 from graph.results.engine_input import load_lineage_view
 from hubreplay.snapshot import bundled_snapshot_path
-from terms.propagation import PropagationEngine, PropagationResult, Severity
+from terms.propagation import PropagationEngine, PropagationResult, Role, Severity
 from tests.support.bundled import BundledGraph
 
 pytestmark = pytest.mark.integration
@@ -75,7 +75,8 @@ def test_a_stub_has_its_licence_not_recorded_rather_than_none(graph: Driver, mod
     assert _conflicts(r) == [("G09", "warning", [(model_id, "unknown")])]
     assert "G07" not in {c.rule for c in r.conflicts}
     assert r.declared == ("unknown",)
-    assert r.unknown_parts == (f"{model_id}: licence not recorded (the model was never fetched)",)
+    assert r.unknown_parts == (f"{model_id}: licence not recorded (the model was never fetched); "
+                               "parent not recorded — the model's own record was never fetched",)
 
 
 def test_a_child_of_a_stub_inherits_an_unknown_part_not_a_missing_licence(graph: Driver) -> None:
@@ -114,7 +115,8 @@ def test_a_mislabelled_llama_version_does_not_bring_its_own_naming_rule(graph: D
 
 def test_duties_are_listed_once_per_family_from_the_inherited_licence(graph: Driver) -> None:
     loaded = load_lineage_view(graph, [HERMES])
-    (me, *_) = PropagationEngine().run(loaded.view).responsibility_chain(HERMES)
+    chain = PropagationEngine().run(loaded.view).responsibility_chain(HERMES)
+    (me,) = [s for s in chain if s.model_id == HERMES and s.role is Role.FINE_TUNER]
     texts = [o.text for o in me.obligations]
     displays = [t for t in texts if t.startswith("Display")]
     assert displays == ['Display "Built with Llama".']  # not also "Built with Meta Llama 3"
