@@ -60,11 +60,17 @@ class BundledGraph:
         self.models = int(records[0]["n"])
 
     def ensure(self) -> None:
-        """Write the batches again if the graph no longer holds them (another test emptied it)."""
+        """Write the batches again if the graph no longer holds them all (another test emptied it, or wrote
+        a smaller family of its own over it): the graph is wiped first, so nothing of that test remains.
+        Models other tests added beside the bundled ones are left alone."""
         records, _, _ = self.driver.execute_query(
-            "MATCH (m:Model {id: $id}) RETURN count(m) AS n", {"id": MARKER}
+            "MATCH (m:Model) RETURN count(m) AS n, count(CASE WHEN m.id = $id THEN 1 END) AS marker", {"id": MARKER}
         )
-        if int(records[0]["n"]) == 0:
+        if int(records[0]["marker"]) == 0 or int(records[0]["n"]) < self.models:
+            from tests.support.stack import WIPE
+
+            with self.driver.session() as session:
+                session.run(WIPE).consume()
             self.write()
 
 
