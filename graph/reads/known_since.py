@@ -30,7 +30,7 @@ from datetime import datetime
 from graph.reads import plan as c
 from graph.reads.convert import opt_time
 from graph.reads.types import AsOfCoverage
-from graph.statements.reads import US, known_since_expr
+from graph.statements.reads import RESOLVE_KEYS, US, known_since_expr
 
 __all__ = [
     "AsOfCoverage",
@@ -45,12 +45,7 @@ __all__ = [
 
 
 # keys may be current ids or old ids (aliases), as in graph.statements.reads.MODEL_FACTS
-KNOWN_SINCE = f"""
-UNWIND $ids AS key
-OPTIONAL MATCH (direct:Model {{id: key}})
-OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
-WITH key, coalesce(direct, aliased) AS m
-WHERE m IS NOT NULL
+KNOWN_SINCE = RESOLVE_KEYS + f"""
 WITH key, m, {known_since_expr('m')} AS since
 RETURN key, m.id AS id, {US('since')} AS known_since
 """

@@ -37,12 +37,15 @@ def model(driver: Driver, model_id: str, *, as_of: datetime | None = None, datab
 def plan_model(model_id: str, *, as_of: datetime | None = None) -> c.Plan[ModelRef]:
     """The plan of :func:`model` (:class:`NotKnownAtInstant` when ``as_of`` lies before its known_since)."""
     as_of = c.norm_as_of(as_of)
-    rows = yield c.Query(q.MODEL_NODE, {"id": model_id})
+    rows = yield c.Query(q.MODEL_NODE if as_of is None else q.MODEL_NODE_AS_OF, {"id": model_id})
     if not rows:
         raise ModelNotFound(model_id)
     ref = model_ref(rows[0]["model"], as_of)
     if as_of is not None:
-        yield from plan_check_known(ref.id, as_of)
+        since = opt_time(rows[0]["known_since"])
+        if not known_at(since, as_of):
+            assert since is not None
+            raise NotKnownAtInstant(ref.id, since, as_of)
     return ref
 
 

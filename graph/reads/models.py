@@ -16,7 +16,7 @@ from graph.errors import InvalidArgument
 from graph.history import to_utc, versions
 from graph.reads import plan as c
 from graph.reads.convert import conflict_state, edge, model_ref, opt_time
-from graph.reads.known_since import Known, known_at, plan_known_since
+from graph.reads.known_since import known_at
 from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, ModelRef, RootEntry
 from graph.statements import reads as q
 
@@ -95,14 +95,10 @@ def plan_facts(ids: Sequence[str], *, as_of: datetime | None = None) -> c.Plan[d
     keys = sorted(set(ids))
     if not keys:
         return {}
-    rows = yield c.Query(q.MODEL_FACTS[as_of is not None], {"ids": keys})
-    since: dict[str, Known] = {}
-    if as_of is not None and rows:
-        since = yield from plan_known_since([str(r["key"]) for r in rows])
+    rows = yield c.Query(q.MODEL_FACTS[as_of is not None], {"ids": keys})  # as of: with known_since
     out: dict[str, ModelFacts] = {}
     for r in rows:
-        known = since.get(str(r["key"]))
-        facts = facts_from(r["model"], as_of, None if known is None else known.since)
+        facts = facts_from(r["model"], as_of, opt_time(r["known_since"]) if as_of is not None else None)
         if facts is not None:
             out[str(r["key"])] = facts
     return out

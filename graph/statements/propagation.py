@@ -12,7 +12,7 @@ Times cross the driver as epoch microseconds (see :func:`graph.statements.reads.
 
 from __future__ import annotations
 
-from graph.statements.reads import RESOLVE, US, known_since_expr, project_facts
+from graph.statements.reads import RESOLVE, RESOLVE_KEYS, US, known_since_expr, project_facts
 
 __all__ = [
     "ALL_GROUPS",
@@ -142,24 +142,12 @@ STORED_RESULT_COLUMNS = f"""m.id AS id, m.eff_version AS version, m.eff_store_ve
        m.eff_relicensed_terms AS relicensed_terms, {US('m.eff_computed_at')} AS computed_at"""
 """The columns of a model ``m``'s stored propagation result (read by MATERIALISED_RESULTS and with facts)."""
 
-MODEL_FACTS_WITH_RESULTS = f"""
-UNWIND $ids AS key
-OPTIONAL MATCH (direct:Model {{id: key}})
-OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
-WITH key, coalesce(direct, aliased) AS m
-WHERE m IS NOT NULL
-RETURN key, {project_facts('m', now=True)} AS model, {STORED_RESULT_COLUMNS}
+MODEL_FACTS_WITH_RESULTS = RESOLVE_KEYS + f"""RETURN key, {project_facts('m', now=True)} AS model, {STORED_RESULT_COLUMNS}
 """
 """Current facts of each model named and its stored propagation result, in one read (a request that asks
 for a model's terms or conflicts needs both)."""
 
-MATERIALISED_RESULTS = f"""
-UNWIND $ids AS key
-OPTIONAL MATCH (direct:Model {{id: key}})
-OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
-WITH key, coalesce(direct, aliased) AS m
-WHERE m IS NOT NULL
-RETURN key, {STORED_RESULT_COLUMNS}
+MATERIALISED_RESULTS = RESOLVE_KEYS + f"""RETURN key, {STORED_RESULT_COLUMNS}
 """
 """The stored result of each model named (by id or old id); ``version`` null when never materialised."""
 

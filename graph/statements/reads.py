@@ -38,6 +38,8 @@ __all__ = [
     "MODEL_PROJECTION_NOW",
     "PARENTS_PAGE",
     "RESOLVE",
+    "RESOLVE_KEYS",
+    "MODEL_NODE_AS_OF",
     "ROOTS",
     "SEARCH_FILTERS",
     "search_statements",
@@ -54,6 +56,15 @@ WITH coalesce(direct, aliased) AS m
 WHERE m IS NOT NULL
 """
 
+RESOLVE_KEYS = """
+UNWIND $ids AS key
+OPTIONAL MATCH (direct:Model {id: key})
+OPTIONAL MATCH (:ModelAlias {id: key})-[:ALIAS_OF]->(aliased:Model)
+WITH key, coalesce(direct, aliased) AS m
+WHERE m IS NOT NULL
+"""
+"""Each of ``$ids`` (a current id or an old id) bound as ``key`` to its model ``m``; keys the graph does not hold drop out."""
+
 def US(expr: str) -> str:  # noqa: N802 - reads like a Cypher function
     """Cypher for a datetime as epoch microseconds (null stays null).
 
@@ -61,6 +72,17 @@ def US(expr: str) -> str:  # noqa: N802 - reads like a Cypher function
     ~50-100 µs each in Python, more than the query itself for a page of models.
     """
     return f"({expr}).epochSeconds * 1000000 + ({expr}).microsecond"
+
+
+def known_since_expr(v: str) -> str:
+    """Cypher: the earliest dated fact of the model bound to ``v`` (a datetime, or null when none)."""
+    starts = (
+        f"[{v}.first_seen] + coalesce({v}.status_valid_from, []) + coalesce({v}.gate_valid_from, [])"
+        f" + [({v})-[d:DECLARES]->(:License) | d.valid_from]"
+        f" + [(:Party)-[p:PUBLISHED]->({v}) | p.valid_from]"
+        f" + [({v})-[r:DERIVED_FROM]-(:Model) | r.valid_from]"
+    )
+    return f"reduce(s = null, t IN {starts} | CASE WHEN t IS NULL OR (s IS NOT NULL AND s <= t) THEN s ELSE t END)"
 
 
 def _us_list(expr: str) -> str:
@@ -104,6 +126,10 @@ def _valid(as_of: bool) -> str:
     return _VALID_AS_OF if as_of else _VALID_NOW
 
 MODEL_NODE = RESOLVE + f"RETURN {_project('m')} AS model"
+MODEL_NODE_AS_OF = RESOLVE + (
+    f"WITH m, {known_since_expr('m')} AS since RETURN {_project('m')} AS model, {US('since')} AS known_since"
+)
+"""MODEL_NODE with the model's known_since (epoch µs or null), for reads as of an instant."""
 
 MODELS_BY_ID = f"""
 UNWIND $ids AS id
@@ -240,15 +266,10 @@ def project_facts(var: str, now: bool = False) -> str:
 
 # keys may be current ids or old ids (aliases); rows come back keyed by what was asked
 MODEL_FACTS: dict[bool, str] = {
-    as_of: f"""
-UNWIND $ids AS key
-OPTIONAL MATCH (direct:Model {{id: key}})
-OPTIONAL MATCH (:ModelAlias {{id: key}})-[:ALIAS_OF]->(aliased:Model)
-WITH key, coalesce(direct, aliased) AS m
-WHERE m IS NOT NULL
-RETURN key, {project_facts('m', now=not as_of)} AS model
-"""
-    for as_of in (False, True)
+    False: RESOLVE_KEYS + f"RETURN key, {project_facts('m', now=True)} AS model",
+    # as of an instant, also when the model is known from (graph.reads.known_since): one round trip
+    True: RESOLVE_KEYS + f"WITH key, m, {known_since_expr('m')} AS since "
+    f"RETURN key, {project_facts('m', now=False)} AS model, {US('since')} AS known_since",
 }
 """Facts of each model named; keyed by "is an as-of read" (current reads skip the version histories)."""
 
@@ -415,14 +436,3 @@ UNWIND $ids AS id
 MATCH (x:Model)-[k:HAS_ANCESTOR]->(:Model {id: id})
 RETURN x.id AS id, min(k.depth) AS depth
 """
-
-
-def known_since_expr(v: str) -> str:
-    """Cypher: the earliest dated fact of the model bound to ``v`` (a datetime, or null when none)."""
-    starts = (
-        f"[{v}.first_seen] + coalesce({v}.status_valid_from, []) + coalesce({v}.gate_valid_from, [])"
-        f" + [({v})-[d:DECLARES]->(:License) | d.valid_from]"
-        f" + [(:Party)-[p:PUBLISHED]->({v}) | p.valid_from]"
-        f" + [({v})-[r:DERIVED_FROM]-(:Model) | r.valid_from]"
-    )
-    return f"reduce(s = null, t IN {starts} | CASE WHEN t IS NULL OR (s IS NOT NULL AND s <= t) THEN s ELSE t END)"
