@@ -325,7 +325,9 @@ class RelicensingPoint:
 class RuleCount:
     rule_id: str
     severity: Severity
-    count: int
+    count: int = strawberry.field(deprecation_reason="Ambiguous: the number of conflicts; use `conflicts` or `models`.")
+    conflicts: int = strawberry.field(description="Conflicts of this rule at this severity in the scope (a model may have several).")
+    models: int = strawberry.field(description="Models of the scope with at least one such conflict.")
 
 
 @strawberry.type
@@ -441,7 +443,10 @@ class Propagation:
             term_flow=[TermFlow(term_id=strawberry.ID(t.term_id), kind=t.kind, keep=t.keep, drop=t.drop, violate=t.violate)
                        for t in s.term_flow],
             top_relicensing_points=[RelicensingPoint.from_internal(p, as_of) for p in s.relicensing],
-            conflicts_by_rule=[RuleCount(rule_id=r, severity=sev, count=n) for r, sev, n in s.conflicts_by_rule],
+            conflicts_by_rule=[
+                RuleCount(rule_id=t.rule, severity=t.severity, count=t.conflicts, conflicts=t.conflicts, models=t.models)
+                for t in s.conflicts_by_rule
+            ],
             deployments_reached=[Deployment.from_internal(d) for d in s.deployments],
             deployments_reached_count=s.deployments_total,
             source=s.source,

@@ -59,7 +59,7 @@ from graph.reads.lookup import plan_check_known, plan_deployments_of, plan_famil
 from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
 from graph.reads.run_async import run_async
 from graph.reads.scope import ScopeMembers, plan_family_drawing, plan_scope_members
-from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, rule_rows, summarise
+from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, count_rules, rule_rows, summarise
 from graph.reads.types import (
     AsOfCoverage,
     EdgePage,
@@ -218,7 +218,10 @@ class GraphReader:
         rules: Counter[tuple[str, Severity]] = Counter(
             {(r.rule, Severity(r.severity)): r.conflicts for r in aggregate.conflicts_by_rule}
         )
-        rules.update((c.rule, c.severity) for c in found.result(self.catalog).conflicts)
+        rule_models: Counter[tuple[str, Severity]] = Counter(
+            {(r.rule, Severity(r.severity)): r.models for r in aggregate.conflicts_by_rule}
+        )
+        count_rules(found.result(self.catalog), rules, rule_models)  # the root's own
         relicensing = tuple(
             RelicensingPoint(parent, p.model_id, p.dropped_terms, parent_license, p.license_id, p.downstream)
             for p in points
@@ -231,7 +234,7 @@ class GraphReader:
             by_relation=sizes.by_relation,
             term_flow=tuple(TermFlow(t.term_id, t.kind, t.keep, t.drop, t.violate) for t in aggregate.term_flow),
             relicensing=relicensing,
-            conflicts_by_rule=rule_rows(rules),
+            conflicts_by_rule=rule_rows(rules, rule_models),
             deployments=deployed[0],
             deployments_total=deployed[1],
             source="materialised",

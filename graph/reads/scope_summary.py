@@ -27,12 +27,15 @@ from terms.propagation.flow import conflict_state as engine_conflict_state
 from terms.propagation.model import LineageView
 from terms.propagation.rules import ConflictState, Severity
 from graph.reads.scope import ScopeMembers
-from graph.reads.types import Deployment, FamilyEdge, FamilyNode, PropagationSummary, RelicensingPoint, TermFlow
+from graph.reads.types import (
+    Deployment, FamilyEdge, FamilyNode, PropagationSummary, RelicensingPoint, RuleTally, TermFlow,
+)
 
 __all__ = [
     "MAX_DEPLOYMENTS",
     "TOP_RELICENSING",
     "conflict_state",
+    "count_rules",
     "rule_rows",
     "summarise",
     "term_rows",
@@ -47,8 +50,17 @@ def conflict_state(result: PropagationResult | None) -> ConflictState:
     return ConflictState.NONE if result is None else engine_conflict_state(result)
 
 
-def rule_rows(counter: Counter[tuple[str, Severity]]) -> tuple[tuple[str, Severity, int], ...]:
-    return tuple((r, s, n) for (r, s), n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+def rule_rows(conflicts: Counter[tuple[str, Severity]], models: Counter[tuple[str, Severity]]) -> tuple[RuleTally, ...]:
+    """Tallies of each (rule, severity): conflicts and models with at least one; most conflicts first."""
+    ordered = sorted(conflicts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(RuleTally(rule, severity, n, models[(rule, severity)]) for (rule, severity), n in ordered)
+
+
+def count_rules(result: PropagationResult, conflicts: Counter[tuple[str, Severity]], models: Counter[tuple[str, Severity]]) -> None:
+    """Adds a model's conflicts to the tallies: each conflict once, the model once per (rule, severity)."""
+    found = [(c.rule, c.severity) for c in result.conflicts]
+    conflicts.update(found)
+    models.update(set(found))
 
 
 def term_rows(flow: Mapping[str, Counter[str]], catalog: LicenseCatalog) -> tuple[TermFlow, ...]:
@@ -100,12 +112,13 @@ def summarise(
 
     terms: dict[str, Counter[str]] = {}
     rules: Counter[tuple[str, Severity]] = Counter()
+    rule_models: Counter[tuple[str, Severity]] = Counter()
     for model_id in member_ids:
         check_deadline()
         result = results.get(model_id)
         if result is None:
             continue
-        rules.update((c.rule, c.severity) for c in result.conflicts)
+        count_rules(result, rules, rule_models)
         if depth[model_id] == 0:
             continue
         facts = flow.get(model_id)
@@ -145,7 +158,7 @@ def summarise(
         by_relation=tuple(sorted(Counter(relation.values()).items())),
         term_flow=term_rows(terms, catalog),
         relicensing=tuple(relicensing),
-        conflicts_by_rule=rule_rows(rules),
+        conflicts_by_rule=rule_rows(rules, rule_models),
         deployments=tuple(deployments[:MAX_DEPLOYMENTS]),
         deployments_total=len(deployments),
         source="computed",

@@ -322,6 +322,16 @@ class AsOfCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleTally:
+    """One rule at one severity over a scope: its conflicts, and the models with at least one of them."""
+
+    rule: str
+    severity: Severity
+    conflicts: int
+    models: int
+
+
+@dataclass(frozen=True, slots=True)
 class PropagationSummary:
     scope: str
     total: int  # members, the sources included
@@ -329,7 +339,7 @@ class PropagationSummary:
     by_relation: tuple[tuple[Relation, int], ...]
     term_flow: tuple[TermFlow, ...]
     relicensing: tuple[RelicensingPoint, ...]
-    conflicts_by_rule: tuple[tuple[str, Severity, int], ...]  # (rule, severity, conflicts), most first
+    conflicts_by_rule: tuple[RuleTally, ...]  # most conflicts first
     deployments: tuple[Deployment, ...]  # nearest first, at most scope_summary.MAX_DEPLOYMENTS
     deployments_total: int
     source: Literal["materialised", "computed"]

@@ -130,6 +130,7 @@ async def test_as_of_results_equal_the_engine_on_the_graph_as_it_was(
 
 
 PROPAGATION = DASHBOARD["propagation"]
+RULE_TALLIES = "query ($root: ID) { propagation(root: $root) { conflictsByRule { ruleId severity conflicts models } } }"
 
 
 @pytest.mark.anyio
@@ -149,6 +150,11 @@ async def test_root_propagation_is_consistent_with_the_graph_and_the_engine(
     _, results = engine_results(neo4j_driver, members)
     counted = Counter((c.rule, c.severity.value.upper()) for r in results.values() for c in r.conflicts)
     assert {(r["ruleId"], r["severity"]): r["count"] for r in data["conflictsByRule"]} == dict(counted)
+    rules = (await ok(graph, settings, RULE_TALLIES, root=LLAMA))["propagation"]["conflictsByRule"]
+    with_rule = Counter(pair for r in results.values() for pair in {(c.rule, c.severity.value.upper()) for c in r.conflicts})
+    assert {(r["ruleId"], r["severity"]): (r["conflicts"], r["models"]) for r in rules} == {
+        pair: (n, with_rule[pair]) for pair, n in counted.items()
+    }
     reached = Counter(t for m, r in results.items() if m != LLAMA for t in r.term_ids)
     assert {f["termId"]: f["keep"] + f["drop"] + f["violate"] for f in data["termFlow"]} == dict(reached)
     violators = {m for m, r in results.items() if any(c.severity.value == "violation" for c in r.conflicts)}
