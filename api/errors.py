@@ -4,6 +4,7 @@ Hierarchy::
 
     ApiError (GraphQLError)           shown to the client as is, with ``extensions.code``
     ├── BadUserInput                  an argument is out of range or malformed (BAD_USER_INPUT)
+    ├── UnknownId                     an argument names a model, licence, term or rule Lineage does not know (NOT_FOUND)
     ├── NotAuthenticated              a mutation without a valid API key (UNAUTHENTICATED)
     ├── QueryTimeout                  the operation ran longer than the query timeout (TIMEOUT)
     └── ServiceUnavailable            the graph or the job store cannot be reached now (SERVICE_UNAVAILABLE)
@@ -36,6 +37,7 @@ __all__ = [
     "NotAuthenticated",
     "QueryTimeout",
     "ServiceUnavailable",
+    "UnknownId",
     "is_internal",
     "log_internal_errors",
     "translated",
@@ -57,6 +59,18 @@ class ApiError(GraphQLError):
 
 class BadUserInput(ApiError):
     code = "BAD_USER_INPUT"
+
+
+class UnknownId(ApiError):
+    """An argument that filters or connects names something unknown: ``extensions`` carry the argument and the id.
+
+    (A field that looks one thing up — ``model``, ``license``, ``propagation`` — answers null instead.)
+    """
+
+    code = "NOT_FOUND"
+
+    def __init__(self, message: str, *, argument: str, id: str) -> None:  # noqa: A002 - the client's word
+        super().__init__(message, argument=argument, id=id)
 
 
 class NotAuthenticated(ApiError):

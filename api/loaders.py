@@ -48,6 +48,7 @@ class LoaderName(enum.StrEnum):
     DEPLOYMENTS = "deployments"  # (id, as_of) -> tuple[Deployment, ...]
     HISTORY = "history"  # id -> tuple[HistoryEvent, ...]
     KNOWN_SINCE = "known_since"  # current id -> datetime | None (graph.reads.known_since)
+    DESCENDANT_COUNT = "descendant_count"  # current id -> int (models below it now, any depth)
 
 
 ModelKey = tuple[str, datetime | None]
@@ -138,6 +139,9 @@ class Loaders:
             found = await reader.known_since(keys)
             return {k: found[k].since for k in keys if k in found}
 
+        async def descendant_counts(group: None, keys: list[str]) -> dict[str, int]:
+            return await reader.descendant_counts(keys)
+
         def by_as_of(key: ModelKey) -> datetime | None:
             return key[1]
 
@@ -160,6 +164,7 @@ class Loaders:
             LoaderName.DEPLOYMENTS: DataLoader(_grouped(by_as_of, deployments, lambda k: ())),
             LoaderName.HISTORY: DataLoader(_grouped(same, history, lambda k: ())),
             LoaderName.KNOWN_SINCE: DataLoader(_grouped(same, known_since, lambda k: None)),
+            LoaderName.DESCENDANT_COUNT: DataLoader(_grouped(same, descendant_counts, lambda k: 0)),
         }
 
     def want_results(self, model_id: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 
 import strawberry
 
@@ -21,7 +22,9 @@ __all__ = [
     "bounded",
     "check_first",
     "decode_cursor",
+    "decode_key_cursor",
     "encode_cursor",
+    "encode_key_cursor",
 ]
 
 DEFAULT_PAGE = 50
@@ -63,3 +66,24 @@ def decode_cursor(kind: str, cursor: str | None) -> str | None:
     if not text.startswith(prefix):
         raise BadUserInput("after is a cursor of another list", argument="after")
     return text[len(prefix):]
+
+
+def encode_key_cursor(kind: str, order: str, key: tuple[int | str, str]) -> str:
+    """An opaque cursor for a keyset page of ``kind`` in ``order``: the last row's (sort key, id)."""
+    return encode_cursor(kind, json.dumps([order, key[0], key[1]], separators=(",", ":")))
+
+
+def decode_key_cursor(kind: str, order: str, cursor: str | None) -> tuple[int | str, str] | None:
+    """The (sort key, id) of a cursor made by :func:`encode_key_cursor` for the same list and order."""
+    text = decode_cursor(kind, cursor)
+    if text is None:
+        return None
+    try:
+        found_order, key, model_id = json.loads(text)
+    except (ValueError, TypeError) as exc:
+        raise BadUserInput("after is not a cursor this API produced", argument="after") from exc
+    if found_order != order:
+        raise BadUserInput(f"after is a cursor of another order ({found_order}); ask again without it", argument="after")
+    if isinstance(key, bool) or not isinstance(key, int | str) or not isinstance(model_id, str):
+        raise BadUserInput("after is not a cursor this API produced", argument="after")
+    return key, model_id

@@ -27,6 +27,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from api.deployments.resolvers import DeploymentsMutation
@@ -36,6 +37,7 @@ from api.licenses.resolvers import LicensesQuery
 from api.lineage.resolvers import LineageQuery
 from api.propagation.resolvers import PropagationQuery
 from api.query_budget import DocumentCache, QueryBudget, QueryLimits
+from api.scalars import SCALAR_MAP
 from api.settings import ApiSettings
 from terms import deadline
 
@@ -91,6 +93,7 @@ def create_schema(settings: ApiSettings | None = None) -> LineageSchema:
         query=Query,
         mutation=Mutation,
         extensions=list(_extensions(settings)),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         timeout_s=settings.query_timeout_s,
     )
 

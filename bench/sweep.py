@@ -112,7 +112,7 @@ def _list_only(hub: Any, page_size: int) -> dict[str, Any]:
 
 def _reads(driver: Any, calls: int, seed: int) -> dict[str, Any]:
     from graph import reads
-    from graph.reads.models import plan_search
+    from graph.reads.search import ModelFilters, plan_search
     from graph.reads.plan import run as run_plan
 
     rng = random.Random(seed)
@@ -140,7 +140,7 @@ def _reads(driver: Any, calls: int, seed: int) -> dict[str, Any]:
         "load_before": _load(),
         "ancestors": timed(lambda: reads.ancestors(driver, rng.choice(deep_ids))),
         "descendants_page": timed(lambda: reads.descendants(driver, root, limit=100)),
-        "search_llama": timed(lambda: run_plan(driver, plan_search(search="llama", limit=50), None)),
+        "search_llama": timed(lambda: run_plan(driver, plan_search(ModelFilters(search="llama"), limit=50), None)),
         "largest_root": {"id": root, "direct_children": top[0]["n"]},
         "load_after": _load(),
     }

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from api.licenses.service import index
+from api.licenses.service import find_license, index
 from api.licenses.types import License, Term
 
 __all__ = ["LicensesQuery"]
@@ -21,13 +21,11 @@ class LicensesQuery:
         catalog = info.context.graph.reader.catalog
         return [License.from_internal(e, catalog) for e in index(catalog).licenses]
 
-    @strawberry.field(description="A licence by canonical id or alias; null when the knowledge base does not know it.")
+    @strawberry.field(description="A licence by canonical id or alias, any case; null when the knowledge base does not know it.")
     def license(self, info: Info, id: strawberry.ID) -> License | None:
         catalog = info.context.graph.reader.catalog
-        canonical = catalog.canonical(str(id))
-        if canonical is None or canonical not in catalog:
-            return None
-        return License.from_internal(catalog.get(canonical), catalog)
+        found = find_license(catalog, str(id))
+        return None if found is None else License.from_internal(found, catalog)
 
     @strawberry.field(description="Every term any licence imposes, by id.")
     def terms(self, info: Info) -> list[Term]:

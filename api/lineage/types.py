@@ -358,6 +358,13 @@ class Model:
         return [] if found is None else list(found.result.unknown_parts)
 
     @strawberry.field(description=(
+        "Rules the engine could not check for this model because a datum it needs is not recorded (e.g. a "
+        "deployment's user count): ids from the rule registry. A rule listed here is neither passed nor failed."))
+    async def unchecked_rules(self, info: Info) -> list[str]:
+        found = await self._propagated(info)
+        return [] if found is None else list(found.result.unchecked_rules)
+
+    @strawberry.field(description=(
         "Deployments, users, the model, then each ancestor back to the roots (or to a model whose parent is not "
         "recorded, with the licensor of the material it declares): party, role, obligations."))
     async def responsibility_chain(self, info: Info) -> list[ResponsibilityStep]:
@@ -408,6 +415,19 @@ class Model:
         if found is None:
             return Ancestry(models=[], paths=[], roots=[], truncated=False, edges=[])
         return Ancestry.from_internal(found, self.as_of)
+
+    @strawberry.field(description=(
+        "How many models derive from this one, at any depth: now from the ancestry index; at `asOf`, by walking the "
+        f"edges valid then (up to {MAX_DEPTH} levels)."))
+    async def descendant_count(self, info: Info) -> int:
+        with translated():
+            if self.as_of is None:
+                found: int = await info.context.loaders[LoaderName.DESCENDANT_COUNT].load(str(self.id))
+                return found
+            page = await info.context.graph.reader.descendants(
+                str(self.id), as_of=self.as_of, relations=None, max_depth=MAX_DEPTH, limit=1, cursor=None
+            )
+        return 0 if page is None else page.total
 
     @strawberry.field(description="Descendants, nearest first (by depth, then id), a page at a time, with the total.")
     async def descendants(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from api.errors import BadUserInput, translated
+from api.licenses.service import find_license
 from graph.client import GraphClient
 from graph.reads.types import PropagationSummary
 
@@ -24,10 +25,10 @@ async def scope_summary(
         raise BadUserInput("propagation needs exactly one of root, license or term")
     catalog = graph.reader.catalog
     if license_id is not None:
-        canonical = catalog.canonical(license_id)
-        if canonical is None:
+        found = find_license(catalog, license_id)
+        if found is None:
             return None
-        license_id = canonical
+        license_id = found.id
     if term_id is not None and term_id not in catalog.all_terms:
         return None
     with translated():

@@ -17,18 +17,17 @@ from graph.history import to_utc, versions
 from graph.reads import plan as c
 from graph.reads.convert import conflict_state, edge, model_ref, opt_time
 from graph.reads.known_since import known_at
-from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, ModelRef, RootEntry
+from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelRef
 from graph.statements import reads as q
 
 __all__ = [
     "MAX_PAGE",
+    "check_limit",
     "facts_from",
     "facts_of_ref",
     "plan_connections",
     "plan_facts",
     "plan_history",
-    "plan_roots",
-    "plan_search",
 ]
 
 MAX_PAGE = 1000
@@ -104,7 +103,7 @@ def plan_facts(ids: Sequence[str], *, as_of: datetime | None = None) -> c.Plan[d
     return out
 
 
-def _check_page(limit: int) -> int:
+def check_limit(limit: int) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
         raise InvalidArgument(f"limit must be an integer from 1 to {MAX_PAGE}, got {limit!r}")
     return limit
@@ -116,52 +115,6 @@ def _relation(value: Relation | str | None) -> str | None:
     checked = c.check_relations([value])
     assert checked is not None
     return checked[0]
-
-
-def plan_search(
-    *,
-    search: str | None = None,
-    license_id: str | None = None,
-    author: str | None = None,
-    relation: Relation | str | None = None,
-    has_conflict: bool | None = None,
-    limit: int = 50,
-    after: str | None = None,
-    with_total: bool = True,
-) -> c.Plan[ModelPage]:
-    """Models (current state) whose id contains ``search`` (any case), filtered, ordered by id.
-
-    ``with_total``: also count every match (on the whole Hub a common term matches ~10⁵ models, and
-    counting them costs more than the page; without it ``total`` is None).
-    """
-    _check_page(limit)
-    needle = search.strip().lower() if search and search.strip() else None
-    params: dict[str, Any] = {
-        "needle": needle,
-        "license": license_id,
-        "author": author,
-        "relation": _relation(relation),
-        "has_conflict": has_conflict,
-    }
-    given = {name: value for name, value in params.items() if value is not None}
-    count_statement, page_statement = q.search_statements(frozenset(given))
-    counted = (yield c.Query(count_statement, given)) if with_total else None
-    rows = yield c.Query(page_statement, {**given, "after": after, "limit": limit + 1})
-    items = [f for f in (facts_from(r["model"], None) for r in rows[:limit]) if f is not None]
-    next_after = items[-1].id if len(rows) > limit and items else None
-    return ModelPage(tuple(items), None if counted is None else int(counted[0]["total"]), next_after)
-
-
-def plan_roots(*, limit: int = 50) -> c.Plan[tuple[RootEntry, ...]]:
-    """Models with no parent now, largest families first."""
-    _check_page(limit)
-    rows = yield c.Query(q.ROOTS, {"limit": limit})
-    out = []
-    for r in rows:
-        facts = facts_from(r["model"], None)
-        if facts is not None:
-            out.append(RootEntry(facts, int(r["descendants"])))
-    return tuple(out)
 
 
 def plan_connections(
@@ -176,7 +129,7 @@ def plan_connections(
     """A page of parents (``direction="parents"``) or children of each model (current ids), by the other id."""
     if direction not in ("parents", "children"):
         raise InvalidArgument("direction must be 'parents' or 'children'")
-    _check_page(limit)
+    check_limit(limit)
     as_of = c.norm_as_of(as_of)
     keys = sorted(set(ids))
     if not keys:

@@ -56,7 +56,8 @@ from graph.reads import plan as c
 from graph.reads.compute_thread import off_loop
 from graph.reads.known_since import Known, plan_coverage, plan_known_since
 from graph.reads.lookup import plan_check_known, plan_deployments_of, plan_family_deployments
-from graph.reads.models import plan_connections, plan_facts, plan_history, plan_roots, plan_search
+from graph.reads.models import plan_connections, plan_facts, plan_history
+from graph.reads.search import ModelFilters, SortKey, plan_descendant_counts, plan_roots, plan_search
 from graph.reads.run_async import run_async
 from graph.reads.scope import ScopeMembers, plan_family_drawing, plan_scope_members
 from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, count_rules, rule_rows, summarise
@@ -68,9 +69,10 @@ from graph.reads.types import (
     HistoryEvent,
     ModelFacts,
     ModelPage,
+    PageKey,
     PropagationSummary,
     RelicensingPoint,
-    RootEntry,
+    RootPage,
     TermFlow,
 )
 
@@ -134,11 +136,26 @@ class GraphReader:
         """Current facts and stored propagation results (by the key asked), in one read."""
         return await self.run(plan_facts_with_results(ids))
 
-    async def search(self, **filters: Any) -> ModelPage:
-        return await self.run(plan_search(**filters))
+    async def search(
+        self,
+        filters: ModelFilters,
+        *,
+        sort: SortKey = SortKey.ID,
+        descending: bool | None = None,
+        limit: int,
+        after: PageKey | None = None,
+        with_total: bool = True,
+    ) -> ModelPage:
+        return await self.run(
+            plan_search(filters, sort=sort, descending=descending, limit=limit, after=after, with_total=with_total)
+        )
 
-    async def roots(self, *, limit: int) -> tuple[RootEntry, ...]:
-        return await self.run(plan_roots(limit=limit))
+    async def roots(self, *, limit: int, after: PageKey | None = None, with_total: bool = True) -> RootPage:
+        return await self.run(plan_roots(limit=limit, after=after, with_total=with_total))
+
+    async def descendant_counts(self, ids: Sequence[str]) -> dict[str, int]:
+        """How many models sit below each model now (any depth), by the key asked."""
+        return await self.run(plan_descendant_counts(ids))
 
     async def connections(self, ids: Sequence[str], **options: Any) -> dict[str, EdgePage]:
         return await self.run(plan_connections(ids, **options))

@@ -33,7 +33,9 @@ __all__ = [
     "PathsBetween",
     "PropagationSummary",
     "RelicensingPoint",
+    "PageKey",
     "RootEntry",
+    "RootPage",
     "TermFlow",
 ]
 
@@ -232,17 +234,28 @@ class ModelFacts:
         return None
 
 
+PageKey = tuple[int | str, str]
+"""Where a sorted page ends: the last row's sort key (an integer, or the id when ordered by id) and its id."""
+
+
 @dataclass(frozen=True, slots=True)
 class ModelPage:
     items: tuple[ModelFacts, ...]
     total: int | None  # None when not counted
-    next_after: str | None  # the last id of the page when more follow
+    next_after: PageKey | None  # the last row's key when more follow
 
 
 @dataclass(frozen=True, slots=True)
 class RootEntry:
     model: ModelFacts
     descendants: int
+
+
+@dataclass(frozen=True, slots=True)
+class RootPage:
+    items: tuple[RootEntry, ...]
+    total: int | None  # None when not counted
+    next_after: PageKey | None  # the last row's (descendants, id) when more follow
 
 
 @dataclass(frozen=True, slots=True)

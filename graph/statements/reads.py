@@ -40,9 +40,6 @@ __all__ = [
     "RESOLVE",
     "RESOLVE_KEYS",
     "MODEL_NODE_AS_OF",
-    "ROOTS",
-    "SEARCH_FILTERS",
-    "search_statements",
     "US",
     "ancestors_statement",
     "descendants_walk_statement",
@@ -272,43 +269,6 @@ MODEL_FACTS: dict[bool, str] = {
     f"RETURN key, {project_facts('m', now=False)} AS model, {US('since')} AS known_since",
 }
 """Facts of each model named; keyed by "is an as-of read" (current reads skip the version histories)."""
-
-# models(search:, …): one condition per filter given, so that the planner can answer from an index —
-# the search text from the trigram text index on search_id (the lower-cased id), a licence or an author
-# from their range indexes — instead of scanning every model.
-_SEARCH_CONDITIONS = {
-    "needle": "m.search_id CONTAINS $needle",
-    "license": "m.declared_license = $license",
-    "author": "m.author = $author",
-    "relation": "EXISTS { MATCH (m)-[r:DERIVED_FROM]->(:Model) WHERE r.valid_to IS NULL AND r.relation = $relation }",
-    "has_conflict": "(coalesce(m.eff_conflict_state, 'none') <> 'none') = $has_conflict",
-}
-SEARCH_FILTERS: tuple[str, ...] = tuple(_SEARCH_CONDITIONS)
-
-
-def _search_where(filters: frozenset[str]) -> str:
-    conditions = [text for name, text in _SEARCH_CONDITIONS.items() if name in filters]
-    return "MATCH (m:Model)\n" + ("WHERE " + "\n  AND ".join(conditions) + "\n" if conditions else "")
-
-
-@lru_cache(maxsize=None)
-def search_statements(filters: frozenset[str]) -> tuple[str, str]:
-    """(count, page) statements of a search with these filters given (names from :data:`SEARCH_FILTERS`)."""
-    where = _search_where(filters)
-    page = where + ("WITH m WHERE $after IS NULL OR m.id > $after\n" "WITH m ORDER BY m.id LIMIT $limit\n"
-                    f"RETURN {project_facts('m', now=True)} AS model\n")
-    return where + "RETURN count(m) AS total\n", page
-
-# Models without an open parent edge, largest families first.
-ROOTS = f"""
-MATCH (m:Model)
-WHERE NOT EXISTS {{ MATCH (m)-[r:DERIVED_FROM]->(:Model) WHERE r.valid_to IS NULL }}
-WITH m, COUNT {{ (m)<-[:HAS_ANCESTOR]-(:Model) }} AS descendants
-ORDER BY descendants DESC, m.id
-LIMIT $limit
-RETURN {project_facts('m', now=True)} AS model, descendants
-"""
-
 
 def _page(direction: str, as_of: bool) -> str:
     pattern = "(m)-[r:DERIVED_FROM]->(o:Model)" if direction == "parents" else "(o:Model)-[r:DERIVED_FROM]->(m)"

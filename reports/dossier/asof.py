@@ -14,20 +14,28 @@ from datetime import UTC, datetime
 from reports.dossier.errors import InvalidAsOf
 from reports.dossier.times import format_instant
 
-__all__ = ["check_as_of", "format_instant", "parse_as_of"]
+__all__ = ["EXAMPLES", "check_as_of", "format_instant", "parse_as_of", "parse_instant"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPACE_OFFSET = re.compile(r"^(.*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 _MAX_LEN = 64
+EXAMPLES = "e.g. 2024-09-01T00:00:00Z or 2024-09-01"
+"""The accepted forms, as every error about an instant shows them."""
 
 
 def parse_as_of(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """The instant named by ``value`` in UTC (None for no value); InvalidAsOf says what is wrong."""
     if value is None or not value.strip():
         return None
+    return check_as_of(parse_instant(value, name="as-of"), now=now)
+
+
+def parse_instant(value: str, *, name: str) -> datetime:
+    """The instant named by ``value`` (an ISO 8601 instant or date) in UTC, the future allowed;
+    InvalidAsOf names ``name`` and shows the accepted forms."""
     text = value.strip()
     if len(text) > _MAX_LEN:
-        raise InvalidAsOf(f"as-of must be an ISO 8601 instant or date; got {len(text)} characters")
+        raise InvalidAsOf(f"{name} must be an ISO 8601 instant or date ({EXAMPLES}); got {len(text)} characters")
     spaced = _SPACE_OFFSET.match(text)
     if spaced:
         text = f"{spaced.group(1)}+{spaced.group(2)}"
@@ -37,11 +45,8 @@ def parse_as_of(value: str | None, *, now: datetime | None = None) -> datetime |
         else:
             parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError as exc:
-        raise InvalidAsOf(
-            f"as-of {value.strip()!r} is not an ISO 8601 instant or date "
-            "(e.g. 2024-09-01T00:00:00Z or 2024-09-01)"
-        ) from exc
-    return check_as_of(parsed, now=now)
+        raise InvalidAsOf(f"{name} {text!r} is not an ISO 8601 instant or date ({EXAMPLES})") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def check_as_of(as_of: datetime | None, *, now: datetime | None = None) -> datetime | None:
@@ -53,7 +58,7 @@ def check_as_of(as_of: datetime | None, *, now: datetime | None = None) -> datet
     if instant > current:
         raise InvalidAsOf(
             f"as-of {format_instant(instant)} is in the future (now is {format_instant(current)}); "
-            "the graph can only answer for instants up to now"
+            f"the graph can only answer for instants up to now ({EXAMPLES})"
         )
     return instant
 

@@ -155,11 +155,11 @@ async def test_filters_by_licence_author_and_relation(
 
 
 @pytest.mark.anyio
-async def test_roots_are_parentless_and_ordered_by_family_size(
+async def test_roots_are_parentless_ordered_by_family_size_and_page_to_the_full_set(
     graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver
 ) -> None:
-    data = await ok(graph, settings, "{ roots(first: 10) { descendantCount model { id } } }")
-    roots = data["roots"]
+    data = await ok(graph, settings, "{ roots(first: 10) { totalCount edges { descendantCount model { id descendantCount } } } }")
+    roots = data["roots"]["edges"]
     assert len(roots) == 10
     counts = [r["descendantCount"] for r in roots]
     assert counts == sorted(counts, reverse=True) and counts[0] > 10
@@ -167,19 +167,40 @@ async def test_roots_are_parentless_and_ordered_by_family_size(
         row = cypher(neo4j_driver, """MATCH (m:Model {id: $id})
             RETURN EXISTS { (m)-[d:DERIVED_FROM]->() WHERE d.valid_to IS NULL } AS has_parent,
                    COUNT { (m)<-[:HAS_ANCESTOR]-() } AS n""", id=r["model"]["id"])[0]
-        assert not row["has_parent"] and row["n"] == r["descendantCount"]
+        assert not row["has_parent"] and row["n"] == r["descendantCount"] == r["model"]["descendantCount"]
+    expected = cypher(neo4j_driver, """MATCH (m:Model) WHERE NOT EXISTS { (m)-[d:DERIVED_FROM]->() WHERE d.valid_to IS NULL }
+        RETURN m.id AS id, COUNT { (m)<-[:HAS_ANCESTOR]-() } AS n ORDER BY n DESC, id""")
+    query = """query($after: String) { roots(first: 250, after: $after) {
+        totalCount edges { descendantCount model { id } } pageInfo { hasNextPage endCursor } } }"""
+    edges, total = await _all_pages(graph, settings, query, ["roots"])
+    assert [(e["model"]["id"], e["descendantCount"]) for e in edges] == [(r["id"], r["n"]) for r in expected]
+    assert total == len(expected) > 250
 
 
 @pytest.mark.anyio
 async def test_path_between_two_models_and_a_model_by_file(
     graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver
 ) -> None:
-    data = await ok(graph, settings, """{ up: path(from: "HuggingFaceH4/zephyr-7b-beta", to: "mistralai/Mistral-7B-v0.1")
-        down: path(from: "mistralai/Mistral-7B-v0.1", to: "HuggingFaceH4/zephyr-7b-beta")
-        none: path(from: "HuggingFaceH4/zephyr-7b-beta", to: "no-such/model") }""")
-    assert data["up"] == [[ZEPHYR, MISTRAL]]
-    assert data["down"] == [[ZEPHYR, MISTRAL]]  # always written child → ancestor
-    assert data["none"] == []
+    hops = "relatedness paths { modelIds hops { from to direction relation derivation { child { id } parent { id } evidence { sourceUrl } } } }"
+    data = await ok(graph, settings, """{ up: path(from: "HuggingFaceH4/zephyr-7b-beta", to: "mistralai/Mistral-7B-v0.1") { %s }
+        down: path(from: "mistralai/Mistral-7B-v0.1", to: "HuggingFaceH4/zephyr-7b-beta") { %s }
+        same: path(from: "mistralai/Mistral-7B-v0.1", to: "mistralai/Mistral-7B-v0.1") { %s } }""" % (hops, hops, hops))
+    up, down = data["up"]["paths"], data["down"]["paths"]
+    assert data["up"]["relatedness"] == "FROM_DESCENDS_FROM_TO" and data["down"]["relatedness"] == "TO_DESCENDS_FROM_FROM"
+    assert [p["modelIds"] for p in up] == [[ZEPHYR, MISTRAL]] and [p["modelIds"] for p in down] == [[MISTRAL, ZEPHYR]]
+    [up_hop], [down_hop] = up[0]["hops"], down[0]["hops"]
+    assert (up_hop["from"], up_hop["to"], up_hop["direction"]) == (ZEPHYR, MISTRAL, "UP")
+    assert (down_hop["from"], down_hop["to"], down_hop["direction"]) == (MISTRAL, ZEPHYR, "DOWN")
+    for hop in (up_hop, down_hop):  # the one edge, with its relation and evidence, whichever way it is walked
+        assert hop["relation"] == "FINETUNE"
+        assert hop["derivation"]["child"]["id"] == ZEPHYR and hop["derivation"]["parent"]["id"] == MISTRAL
+        assert hop["derivation"]["evidence"] and all(e["sourceUrl"] for e in hop["derivation"]["evidence"])
+    assert data["same"] == {"relatedness": "SAME_MODEL", "paths": [{"modelIds": [MISTRAL], "hops": []}]}
+    for args, argument in ((f'from: "{ZEPHYR}", to: "no-such/model"', "to"), (f'from: "no-such/model", to: "{ZEPHYR}"', "from")):
+        unknown = await run_graphql(graph, "{ path(%s) { relatedness } }" % args, settings=settings)
+        [error] = unknown.errors
+        assert error.extensions == {"code": "NOT_FOUND", "argument": argument, "id": "no-such/model"}
+        assert "no-such/model" in error.message
     # the bundled snapshot records no LFS hashes: a weight file of zephyr is observed here
     sha = hashlib.sha256(b"zephyr-7b-beta weights").hexdigest()
     seen = FileSeen(ZEPHYR, "model-00001-of-00008.safetensors", 1_889_587_040, sha,
@@ -270,8 +291,17 @@ async def test_as_of_in_the_future_or_unparsable_is_a_clear_error(graph: GraphCl
         [error] = result.errors
         assert error.extensions["code"] == "BAD_USER_INPUT" and error.extensions["argument"] == "asOf"
         assert "in the future" in error.message
-    garbled = await run_graphql(graph, KNOWN_SINCE, {"id": ZEPHYR, "asOf": "last tuesday"}, settings=settings)
-    assert garbled.errors and "DateTime" in garbled.errors[0].message
+    for garbled in (
+        await run_graphql(graph, KNOWN_SINCE, {"id": ZEPHYR, "asOf": "yesterday"}, settings=settings),
+        await run_graphql(graph, '{ model(id: "%s", asOf: "yesterday") { id } }' % ZEPHYR, settings=settings),
+        await run_graphql(graph, '{ path(from: "%s", to: "%s", asOf: "yesterday") { relatedness } }' % (ZEPHYR, MISTRAL),
+                          settings=settings),
+    ):
+        [error] = garbled.errors
+        assert "'yesterday' is not an ISO 8601 instant or date (e.g. 2024-09-01T00:00:00Z or 2024-09-01)" in error.message
+        assert error.extensions["code"] == "BAD_USER_INPUT"
+    date_only = await ok(graph, settings, KNOWN_SINCE, id=ZEPHYR, asOf="2025-06-01")
+    assert date_only["model"]["id"] == ZEPHYR
 
 
 @pytest.mark.anyio
@@ -302,14 +332,25 @@ async def test_lists_use_a_bounded_number_of_graph_reads(
 
 
 @pytest.mark.anyio
-async def test_has_conflict_splits_the_models_by_their_conflict_state(
+async def test_has_conflict_splits_the_models_and_info_findings_are_not_conflicts(
     graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver
 ) -> None:
     data = await ok(graph, settings, """{
         yes: models(hasConflict: true, first: 500) { totalCount edges { conflictState } }
-        no: models(hasConflict: false, first: 500) { totalCount edges { conflictState } }
+        no: models(hasConflict: false, first: 500) { totalCount edges { id conflictState } }
         all: models(first: 1) { totalCount } }""")
     assert data["yes"]["totalCount"] + data["no"]["totalCount"] == data["all"]["totalCount"]
     assert data["yes"]["totalCount"] > 0 and data["no"]["totalCount"] > 0
-    assert {e["conflictState"] for e in data["yes"]["edges"]} <= {"INFO", "WARNING", "VIOLATION"}
-    assert {e["conflictState"] for e in data["no"]["edges"]} == {"NONE"}
+    assert {e["conflictState"] for e in data["yes"]["edges"]} <= {"WARNING", "VIOLATION"}
+    assert {e["conflictState"] for e in data["no"]["edges"]} <= {"NONE", "INFO"}
+    # zephyr has only an info finding (R15): it has no conflict
+    zephyr = (await ok(graph, settings, '{ model(id: "%s") { conflictState conflicts { severity } } }' % ZEPHYR))["model"]
+    assert zephyr["conflictState"] == "INFO" and {c["severity"] for c in zephyr["conflicts"]} == {"INFO"}
+    assert ZEPHYR not in await _ids(graph, settings, "hasConflict: true")
+
+
+async def _ids(graph: GraphClient, settings: ApiSettings, arguments: str) -> list[str]:
+    query = "query($after: String) { models(%s, first: 500, after: $after) { totalCount edges { id } pageInfo { hasNextPage endCursor } } }"
+    edges, total = await _all_pages(graph, settings, query % arguments, ["models"])
+    assert total == len(edges)
+    return [e["id"] for e in edges]

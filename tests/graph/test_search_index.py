@@ -10,9 +10,9 @@ from neo4j import Driver
 
 from crawler.observations import AliasSeen, ModelStatus
 from graph.recrawl import accept_first_observation
-from graph.reads.models import plan_search
+from graph.reads.search import ModelFilters, plan_search
 from graph.reads.plan import run as run_plan
-from graph.statements.reads import search_statements
+from graph.statements.search import search_statements
 from graph.writer import GraphWriter
 
 from tests.support.observations import derived, seen, src
@@ -31,14 +31,26 @@ def test_every_model_node_carries_its_lower_cased_id_and_search_finds_it_in_any_
         "MATCH (m:Model) RETURN m.id AS id, m.search_id AS search_id ORDER BY id"
     )
     assert records and all(r["search_id"] == r["id"].lower() for r in records), [dict(r) for r in records]
-    found = run_plan(clean_graph, plan_search(search="LlAmA"), None)
+    found = run_plan(clean_graph, plan_search(ModelFilters(search="LlAmA")), None)
     assert {f.id for f in found.items} == {r["id"] for r in records} and found.total == len(records)
 
 
 def test_the_search_text_is_answered_from_the_text_index(clean_graph: Driver) -> None:
     count_statement, page_statement = search_statements(frozenset({"needle"}))
     for statement in (count_statement, page_statement):
-        plan = clean_graph.execute_query("EXPLAIN " + statement, needle="llama", after=None, limit=10).summary.plan
+        plan = clean_graph.execute_query(
+            "EXPLAIN " + statement, needle="llama", after_key=None, after_id=None, limit=10
+        ).summary.plan
+        operators = list(_operators(plan))
+        assert any("TEXT INDEX m:Model(search_id)" in str(details) for _, details in operators), operators
+
+
+def test_an_author_is_answered_from_the_text_index_too(clean_graph: Driver) -> None:
+    count_statement, page_statement = search_statements(frozenset({"author_prefix"}))
+    for statement in (count_statement, page_statement):
+        plan = clean_graph.execute_query(
+            "EXPLAIN " + statement, author_prefix="mistralai/", after_key=None, after_id=None, limit=10
+        ).summary.plan
         operators = list(_operators(plan))
         assert any("TEXT INDEX m:Model(search_id)" in str(details) for _, details in operators), operators
 
