@@ -18,6 +18,7 @@ from graph.reads import plan as c
 from graph.reads.convert import conflict_state, edge, model_ref, opt_time
 from graph.reads.known_since import known_at
 from graph.reads.types import EdgePage, HistoryEvent, MaterialisedSummary, ModelFacts, ModelPage, ModelRef, RootEntry
+from graph.settings import configured_fixture_prefixes
 from graph.statements import reads as q
 
 __all__ = [
@@ -153,9 +154,9 @@ def plan_search(
 
 
 def plan_roots(*, limit: int = 50) -> c.Plan[tuple[RootEntry, ...]]:
-    """Models with no parent now, largest families first."""
+    """Models with no parent now, largest families first (fixture models are not counted as descendants)."""
     _check_page(limit)
-    rows = yield c.Query(q.ROOTS, {"limit": limit})
+    rows = yield c.Query(q.ROOTS, {"limit": limit, "fixture_prefixes": list(configured_fixture_prefixes())})
     out = []
     for r in rows:
         facts = facts_from(r["model"], None)
