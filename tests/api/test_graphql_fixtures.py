@@ -140,8 +140,8 @@ async def test_licence_and_term_scopes_leave_the_fixture_out_unless_asked(
 async def test_a_fixture_root_asked_for_answers_for_its_own_family(
     graph: GraphClient, settings: ApiSettings, neo4j_driver: Driver
 ) -> None:
-    [base] = [str(r["p"]) for r in cypher(
-        neo4j_driver, "MATCH (:Model {id: $id})-[r:DERIVED_FROM]->(p:Model) WHERE r.valid_to IS NULL RETURN p.id AS p", id=ORPHAN)]
+    parents = "MATCH (:Model {id: $id})-[r:DERIVED_FROM]->(p:Model) WHERE r.valid_to IS NULL RETURN p.id AS p"
+    [base] = [str(r["p"]) for r in cypher(neo4j_driver, parents, id=ORPHAN)]
     assert base.startswith(FIXTURES)
     for include in (False, True):
         data = await scope(graph, settings, include, root=base)

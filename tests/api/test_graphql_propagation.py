@@ -182,7 +182,8 @@ async def test_root_propagation_as_of_before_the_relicensing(graph: GraphClient,
     counting = PROPAGATION.replace("$limit: Int)", "$limit: Int, $include: Boolean!)").replace(
         "asOf: $asOf)", "asOf: $asOf, includeFixtures: $include)")
     assert "includeFixtures: $include" in counting and "$include: Boolean!" in counting
-    before = (await ok(graph, settings, counting, root=LLAMA, asOf="2024-09-01T23:59:59+00:00", limit=300, include=True))["propagation"]
+    at = "2024-09-01T23:59:59+00:00"
+    before = (await ok(graph, settings, counting, root=LLAMA, asOf=at, limit=300, include=True))["propagation"]
     after = (await ok(graph, settings, counting, root=LLAMA, limit=300, include=True))["propagation"]
     # the graph knew only the relicensed fine-tune then (its base edge dated by its commit history): one
     # descendant. The Llama root existed (createdAt 2024-07-14), but the snapshot records no commit history
