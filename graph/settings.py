@@ -1,11 +1,19 @@
-"""Settings of the graph package: how to reach Neo4j, how big a write batch is, and how long anything may wait."""
+"""Settings of the graph package: how to reach Neo4j, how big a write batch is, how long anything may wait
+(:class:`Neo4jSettings`), and which models are constructed fixtures left out of statistics (:class:`GraphSettings`)."""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from functools import lru_cache
+from typing import Annotated
 
-__all__ = ["Neo4jSettings"]
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["GraphSettings", "Neo4jSettings", "configured_fixture_prefixes"]
+
+FIXTURE_NAMESPACE = "lineage-fixtures/"
+"""The namespace reserved for Lineage's constructed test records (the bundled snapshot's manifest lists it
+in ``origin_excludes``: nothing under it exists on the public Hub)."""
 
 
 class Neo4jSettings(BaseSettings):
@@ -63,3 +71,34 @@ class Neo4jSettings(BaseSettings):
             "(the dump importer) count and bound what comes after."
         ),
     )
+
+
+class GraphSettings(BaseSettings):
+    """What the graph's reads count. Variable: LINEAGE_GRAPH_FIXTURE_PREFIXES."""
+
+    model_config = SettingsConfigDict(env_prefix="LINEAGE_GRAPH_", extra="ignore")
+
+    fixture_prefixes: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(FIXTURE_NAMESPACE,),
+        description=(
+            "Model-id prefixes of constructed fixture records (comma-separated). Such models stay ordinary graph "
+            "members (lineage, history and as-of reads show them), but every statistic about real models leaves "
+            "them out: propagation aggregates of a root, licence or term (unless asked for with includeFixtures), "
+            "licence and term reach, and the descendant counts of roots. `lineage-fixtures/` is reserved for "
+            "Lineage's constructed records (the bundled snapshot's licence-change and deleted-base fixtures); "
+            "an empty value counts every model."
+        ),
+    )
+
+    @field_validator("fixture_prefixes", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+
+@lru_cache(maxsize=1)
+def configured_fixture_prefixes() -> tuple[str, ...]:
+    """The fixture prefixes of this process's settings (read once)."""
+    return GraphSettings().fixture_prefixes

@@ -19,8 +19,10 @@ async def scope_summary(
     license_id: str | None,
     term_id: str | None,
     as_of: datetime | None,
+    include_fixtures: bool = False,
 ) -> PropagationSummary | None:
-    """Aggregates over the scope; None when the root, licence or term is unknown."""
+    """Aggregates over the scope (constructed fixture models counted only with ``include_fixtures``);
+    None when the root, licence or term is unknown."""
     if sum(x is not None for x in (root, license_id, term_id)) != 1:
         raise BadUserInput("propagation needs exactly one of root, license or term")
     catalog = graph.reader.catalog
@@ -32,4 +34,6 @@ async def scope_summary(
     if term_id is not None and term_id not in catalog.all_terms:
         return None
     with translated():
-        return await graph.reader.propagation_scope(root=root, license_id=license_id, term_id=term_id, as_of=as_of)
+        return await graph.reader.propagation_scope(
+            root=root, license_id=license_id, term_id=term_id, as_of=as_of, include_fixtures=include_fixtures
+        )

@@ -416,7 +416,9 @@ class Propagation:
         else:
             assert s.root is not None
             with translated():
-                nodes, found, total = await info.context.graph.reader.drawing(s.root, limit=limit)
+                nodes, found, total = await info.context.graph.reader.drawing(
+                    s.root, limit=limit, fixture_prefixes=s.fixtures_left_out
+                )
             edges = list(found)
         return FamilyGraph(
             nodes=[

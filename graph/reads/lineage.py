@@ -9,7 +9,7 @@ of the same name here, and by :class:`graph.reads.reader.GraphReader` over the a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from graph.errors import InvalidArgument, ModelNotFound
 from graph.reads import plan as c
 from graph.reads.convert import edge, model_ref, relation
 from graph.reads.paths import depths, parents_map, paths_to_roots, paths_up_to
+from graph.reads.scope import counted_prefixes
 from graph.reads.types import (
     AncestorNode,
     Ancestry,
@@ -182,8 +183,11 @@ def _descendants_walk(
     return DescendantsPage(root=root, as_of=as_of, items=items, total=len(found), next_cursor=next_cursor)
 
 
-def _walk_down(model_id: str, as_of: datetime | None, max_depth: int) -> c.Plan[tuple[list[Any], str]]:
-    rows = yield c.Query(q.descendants_walk_statement(max_depth, as_of is not None), {"id": model_id, "as_of": as_of})
+def _walk_down(
+    model_id: str, as_of: datetime | None, max_depth: int, skip_prefixes: Sequence[str] = ()
+) -> c.Plan[tuple[list[Any], str]]:
+    statement = q.descendants_walk_statement(max_depth, as_of is not None, bool(skip_prefixes))
+    rows = yield c.Query(statement, {"id": model_id, "as_of": as_of, "fixture_prefixes": list(skip_prefixes)})
     if rows:
         return rows, str(rows[0]["root"])
     head = yield c.Query(q.MODEL_NODE, {"id": model_id})
@@ -267,19 +271,29 @@ def family(
     *,
     as_of: datetime | None = None,
     max_depth: int = c.MAX_DEPTH,
+    fixture_prefixes: Sequence[str] | None = None,
     database: str | None = None,
 ) -> FamilyStats:
-    """Sizes of a model's family (its descendants) by depth and by relation."""
-    return c.run(driver, plan_family(root_id, as_of=as_of, max_depth=max_depth), database)
+    """Sizes of a model's family (its descendants) by depth and by relation, fixture models not counted
+    (``fixture_prefixes``: see :func:`graph.reads.scope.counted_prefixes`)."""
+    plan = plan_family(root_id, as_of=as_of, max_depth=max_depth, fixture_prefixes=fixture_prefixes)
+    return c.run(driver, plan, database)
 
 
-def plan_family(root_id: str, *, as_of: datetime | None = None, max_depth: int = c.MAX_DEPTH) -> c.Plan[FamilyStats]:
+def plan_family(
+    root_id: str,
+    *,
+    as_of: datetime | None = None,
+    max_depth: int = c.MAX_DEPTH,
+    fixture_prefixes: Sequence[str] | None = None,
+) -> c.Plan[FamilyStats]:
     """The plan of :func:`family`."""
     c.check_depth(max_depth)
     as_of = c.norm_as_of(as_of)
+    skip = counted_prefixes(root_id, fixture_prefixes=fixture_prefixes)
     cells: Counter[tuple[int, Relation]] = Counter()
     if as_of is None:
-        rows = yield c.Query(q.FAMILY_INDEX, {"id": root_id, "max_depth": max_depth})
+        rows = yield c.Query(q.FAMILY_INDEX, {"id": root_id, "max_depth": max_depth, "fixture_prefixes": list(skip)})
         if not rows:
             raise ModelNotFound(root_id)
         root = str(rows[0]["root"])
@@ -287,7 +301,7 @@ def plan_family(root_id: str, *, as_of: datetime | None = None, max_depth: int =
             if r["depth"] is not None:
                 cells[(int(r["depth"]), relation(r["relation"]))] += int(r["n"])
     else:
-        walked, root = yield from _walk_down(root_id, as_of, max_depth)
+        walked, root = yield from _walk_down(root_id, as_of, max_depth, skip)
         for r in walked:
             cells[(int(r["depth"]), relation(r["relation"]))] += 1
     by_depth: Counter[int] = Counter()

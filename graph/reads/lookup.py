@@ -13,6 +13,7 @@ from graph.reads import plan as c
 from graph.reads.convert import deployment_kind, model_ref, opt_time
 from graph.reads.known_since import known_at, plan_known_since
 from graph.reads.lineage import _walk_down
+from graph.reads.scope import counted_prefixes
 from graph.reads.types import Deployment, FileMatch, ModelRef
 from graph.statements import reads as q
 
@@ -135,9 +136,13 @@ def plan_deployments_of(
     return {k: tuple(v) for k, v in out.items()}
 
 
-def plan_family_deployments(root: str, *, limit: int) -> c.Plan[tuple[tuple[Deployment, ...], int]]:
-    """The ``limit`` deployments nearest a root (serving it or a descendant now), and how many there are."""
-    rows = yield c.Query(q.FAMILY_DEPLOYMENTS, {"id": root, "limit": limit})
+def plan_family_deployments(
+    root: str, *, limit: int, fixture_prefixes: Sequence[str] | None = None
+) -> c.Plan[tuple[tuple[Deployment, ...], int]]:
+    """The ``limit`` deployments nearest a root (serving it or a descendant now), and how many there are;
+    deployments of fixture models are not counted (see :func:`graph.reads.scope.counted_prefixes`)."""
+    skip = list(counted_prefixes(root, fixture_prefixes=fixture_prefixes))
+    rows = yield c.Query(q.FAMILY_DEPLOYMENTS, {"id": root, "limit": limit, "fixture_prefixes": skip})
     if not rows:
         return (), 0
     return tuple(_deployment(r) for r in rows[0]["rows"]), int(rows[0]["total"])

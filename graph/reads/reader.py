@@ -8,7 +8,8 @@ Propagation: per-model results come from :mod:`graph.results.read` (the stored r
 question is about now and it is current, else the engine over the lineage read from the graph;
 ``as_of`` is always computed). A root's family aggregate is
 read from the materialised aggregates when every member is materialised; licence and term
-scopes, ``as_of`` questions and partly materialised families are computed.
+scopes, ``as_of`` questions and partly materialised families are computed. Either way constructed
+fixture models are left out of a scope unless asked for (:func:`graph.reads.scope.counted_prefixes`).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from graph.reads.lookup import plan_check_known, plan_deployments_of, plan_famil
 from graph.reads.models import plan_connections, plan_facts, plan_history
 from graph.reads.search import ModelFilters, SortKey, plan_descendant_counts, plan_roots, plan_search
 from graph.reads.run_async import run_async
-from graph.reads.scope import ScopeMembers, plan_family_drawing, plan_scope_members
+from graph.reads.scope import ScopeMembers, counted_prefixes, plan_family_drawing, plan_scope_members
 from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, count_rules, rule_rows, summarise
 from graph.reads.types import (
     AsOfCoverage,
@@ -216,16 +217,16 @@ class GraphReader:
         """The chain of a model (current id) as of ``as_of`` (computed; chains are not materialised)."""
         return await self.run(plan_chain(model_id, as_of=as_of, engine=self.engine))
 
-    async def _materialised_family(self, root: str) -> PropagationSummary | None:
-        """A root's family from materialised results (its reads run concurrently); None when some member
-        is not materialised (or the root is unknown)."""
+    async def _materialised_family(self, root: str, skip: tuple[str, ...]) -> PropagationSummary | None:
+        """A root's family from materialised results (its reads run concurrently), fixture models under ``skip``
+        left out; None when some member is not materialised (or the root is unknown)."""
         aggregate, stored, sizes, points, deployed, drawing = await asyncio.gather(
-            self.run(plan_family_aggregate(root, catalog=self.catalog)),
+            self.run(plan_family_aggregate(root, catalog=self.catalog, fixture_prefixes=skip)),
             self.run(plan_stored_results([root])),
-            self._or_none(plan_family(root)),
-            self.run(plan_relicensing_points(root, limit=TOP_RELICENSING)),
-            self.run(plan_family_deployments(root, limit=MAX_DEPLOYMENTS)),
-            self.run(plan_family_drawing(root, DEFAULT_DRAWING)),
+            self._or_none(plan_family(root, fixture_prefixes=skip)),
+            self.run(plan_relicensing_points(root, limit=TOP_RELICENSING, fixture_prefixes=skip)),
+            self.run(plan_family_deployments(root, limit=MAX_DEPLOYMENTS, fixture_prefixes=skip)),
+            self.run(plan_family_drawing(root, DEFAULT_DRAWING, fixture_prefixes=skip)),
         )
         if aggregate is None or sizes is None or aggregate.unmaterialised or aggregate.root_state is None:
             return None
@@ -257,14 +258,18 @@ class GraphReader:
             source="materialised",
             root=aggregate.root,
             drawing=(DEFAULT_DRAWING, *drawing),
+            fixtures_left_out=skip,
         )
 
     def licenses_imposing(self, term_id: str) -> list[str]:
         return sorted(e.id for e in self.catalog if any(t.id == term_id for t in self.catalog.terms(e.id).all))
 
-    async def drawing(self, root: str, *, limit: int) -> tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]:
-        """The nearest ``limit`` members of a root's family with the edges among them, and the family size."""
-        return await self.run(plan_family_drawing(root, limit))
+    async def drawing(
+        self, root: str, *, limit: int, fixture_prefixes: Sequence[str] | None = None
+    ) -> tuple[tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int]:
+        """The nearest ``limit`` members of a root's family with the edges among them, and the family size
+        (fixture models left out as by :func:`graph.reads.scope.counted_prefixes`)."""
+        return await self.run(plan_family_drawing(root, limit, fixture_prefixes=fixture_prefixes))
 
     async def propagation_scope(
         self,
@@ -273,16 +278,19 @@ class GraphReader:
         license_id: str | None = None,
         term_id: str | None = None,
         as_of: datetime | None = None,
+        include_fixtures: bool = False,
     ) -> PropagationSummary | None:
-        """Aggregates over a root's family, or over what a licence or a term reaches (None: unknown root)."""
+        """Aggregates over a root's family, or over what a licence or a term reaches (None: unknown root);
+        constructed fixture models are left out unless ``include_fixtures`` (or the root asked for is one)."""
         if sum(x is not None for x in (root, license_id, term_id)) != 1:
             raise InvalidArgument("name exactly one of root, license or term")
         as_of = c.norm_as_of(as_of)
+        skip = counted_prefixes(root, include_fixtures=include_fixtures)
         if root is not None and as_of is None:
-            found = await self._materialised_family(root)
+            found = await self._materialised_family(root, skip)
             if found is not None:
                 return found
-        scope = await self.run(self._scope_members(root, license_id, term_id, as_of))
+        scope = await self.run(self._scope_members(root, license_id, term_id, as_of, skip))
         if scope is None:
             return None
         if root is not None and as_of is not None:
@@ -299,27 +307,37 @@ class GraphReader:
         computed = await off_loop(compute_scope, loaded, ids, self.engine)
         depths = {m.id: m.depth for m in scope.members}
         served = await self.run(plan_deployments_of(ids, as_of=as_of, depths=depths))
-        summary = await off_loop(_summary, scope, loaded, computed, served, self.catalog)
+        summary = replace(await off_loop(_summary, scope, loaded, computed, served, self.catalog), fixtures_left_out=skip)
         if as_of is not None:
-            summary = replace(summary, coverage=await self._coverage(scope, root, license_id, term_id, as_of))
+            summary = replace(summary, coverage=await self._coverage(scope, root, license_id, term_id, as_of, skip))
         return summary if term_id is None else _only_terms(summary, {term_id})
 
     def _scope_members(
-        self, root: str | None, license_id: str | None, term_id: str | None, as_of: datetime | None
+        self, root: str | None, license_id: str | None, term_id: str | None, as_of: datetime | None, skip: Sequence[str]
     ) -> Plan[ScopeMembers | None]:
         if root is not None:
-            return plan_scope_members(root=root, scope=f"root:{root}", as_of=as_of)
+            return plan_scope_members(root=root, scope=f"root:{root}", as_of=as_of, fixture_prefixes=skip)
         if license_id is not None:
-            return plan_scope_members(licenses=[license_id], scope=f"license:{license_id}", as_of=as_of)
+            return plan_scope_members(
+                licenses=[license_id], scope=f"license:{license_id}", as_of=as_of, fixture_prefixes=skip
+            )
         assert term_id is not None
-        return plan_scope_members(licenses=self.licenses_imposing(term_id), scope=f"term:{term_id}", as_of=as_of)
+        return plan_scope_members(
+            licenses=self.licenses_imposing(term_id), scope=f"term:{term_id}", as_of=as_of, fixture_prefixes=skip
+        )
 
     async def _coverage(
-        self, then: ScopeMembers, root: str | None, license_id: str | None, term_id: str | None, as_of: datetime
+        self,
+        then: ScopeMembers,
+        root: str | None,
+        license_id: str | None,
+        term_id: str | None,
+        as_of: datetime,
+        skip: Sequence[str],
     ) -> AsOfCoverage:
         """Of the scope's models then or now, how many are known at ``as_of`` (so an answer about few models
         at an early instant says how many it cannot speak for)."""
-        now = await self.run(self._scope_members(root, license_id, term_id, None))
+        now = await self.run(self._scope_members(root, license_id, term_id, None, skip))
         ids = {m.id for m in then.members} | {m.id for m in (now.members if now is not None else ())}
         return await self.run(plan_coverage(sorted(ids), as_of))
 

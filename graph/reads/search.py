@@ -16,6 +16,7 @@ from graph.errors import InvalidArgument
 from graph.reads import plan as c
 from graph.reads.models import check_limit, facts_from
 from graph.reads.types import ModelPage, PageKey, RootEntry, RootPage
+from graph.settings import configured_fixture_prefixes
 from graph.statements import search as q
 from graph.statements.search import SortKey
 from terms.propagation.result import CommercialOutcome
@@ -100,7 +101,8 @@ def plan_search(
     given = filters.parameters()
     count_statement, page_statement = q.search_statements(frozenset(given), sort, desc)
     counted = (yield c.Query(count_statement, given)) if with_total else None
-    rows = yield c.Query(page_statement, {**given, **_after(after, sort), "limit": limit + 1})
+    fixtures = list(configured_fixture_prefixes())  # not counted by the descendant-count order
+    rows = yield c.Query(page_statement, {**given, **_after(after, sort), "limit": limit + 1, "fixture_prefixes": fixtures})
     items = [f for f in (facts_from(r["model"], None) for r in rows[:limit]) if f is not None]
     next_after: PageKey | None = None
     if len(rows) > limit and items:
@@ -113,7 +115,9 @@ def plan_roots(*, limit: int = 50, after: PageKey | None = None, with_total: boo
     """Models with no parent now, largest families first (then by id), a page after ``after``."""
     check_limit(limit)
     counted = (yield c.Query(q.ROOTS_COUNT, {})) if with_total else None
-    rows = yield c.Query(q.ROOTS_PAGE, {**_after(after, SortKey.DESCENDANT_COUNT), "limit": limit + 1})
+    fixtures = list(configured_fixture_prefixes())
+    after_key = _after(after, SortKey.DESCENDANT_COUNT)
+    rows = yield c.Query(q.ROOTS_PAGE, {**after_key, "limit": limit + 1, "fixture_prefixes": fixtures})
     out = []
     for r in rows[:limit]:
         facts = facts_from(r["model"], None)
@@ -126,9 +130,9 @@ def plan_roots(*, limit: int = 50, after: PageKey | None = None, with_total: boo
 
 
 def plan_descendant_counts(ids: Sequence[str]) -> c.Plan[dict[str, int]]:
-    """How many models sit below each model now (any depth, open edges), by the key asked (an id or old id)."""
+    """How many models sit below each model now (any depth, open edges; fixtures not counted), by the key asked."""
     keys = sorted(set(ids))
     if not keys:
         return {}
-    rows = yield c.Query(q.DESCENDANT_COUNTS, {"ids": keys})
+    rows = yield c.Query(q.DESCENDANT_COUNTS, {"ids": keys, "fixture_prefixes": list(configured_fixture_prefixes())})
     return {str(r["key"]): int(r["descendants"]) for r in rows}

@@ -362,3 +362,4 @@ class PropagationSummary:
     # materialised families: a drawing read ahead (limit, nodes, edges, members in the family)
     drawing: tuple[int, tuple[FamilyNode, ...], tuple[FamilyEdge, ...], int] | None = None
     coverage: AsOfCoverage | None = None  # as-of scopes: how many of the scope's models are known then
+    fixtures_left_out: tuple[str, ...] = ()  # id prefixes of the constructed fixture models not counted

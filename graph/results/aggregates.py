@@ -17,7 +17,8 @@ relation are the family read of :mod:`graph.reads`.)
 
 Everything here reads the current materialisation; ``as_of`` questions go through
 :func:`graph.results.read.compute_results`. Members without a result yet are
-counted in ``unmaterialised`` and left out of every other count.
+counted in ``unmaterialised`` and left out of every other count. Constructed fixture models are
+counted nowhere (``fixture_prefixes``: see :func:`graph.reads.scope.counted_prefixes`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from graph.errors import InvalidArgument
 from terms.licenses import LicenseCatalog, default_catalog
 from terms.propagation.rules import RULES
 from graph.reads import plan as c
+from graph.reads.scope import counted_prefixes
 from graph.statements import propagation as q
 
 __all__ = [
@@ -177,9 +179,12 @@ def _most(counter: Counter[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def plan_family_aggregate(root: str, *, catalog: LicenseCatalog | None = None) -> c.Plan[FamilyAggregate | None]:
+def plan_family_aggregate(
+    root: str, *, catalog: LicenseCatalog | None = None, fixture_prefixes: Sequence[str] | None = None
+) -> c.Plan[FamilyAggregate | None]:
     """Aggregates over the descendants of ``root`` (an id or old id); None when no such model."""
-    rows = yield c.Query(q.FAMILY_GROUPS, {"id": root})
+    skip = list(counted_prefixes(root, fixture_prefixes=fixture_prefixes))
+    rows = yield c.Query(q.FAMILY_GROUPS, {"id": root, "fixture_prefixes": skip})
     if not rows:
         return None
     row = rows[0]
@@ -201,11 +206,14 @@ def plan_family_aggregate(root: str, *, catalog: LicenseCatalog | None = None) -
     )
 
 
-def plan_relicensing_points(root: str, *, limit: int = 25) -> c.Plan[tuple[RelicensingPoint, ...]]:
+def plan_relicensing_points(
+    root: str, *, limit: int = 25, fixture_prefixes: Sequence[str] | None = None
+) -> c.Plan[tuple[RelicensingPoint, ...]]:
     """The models of the family of ``root`` (itself included) where a term is first dropped, most downstream first."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_POINTS:
         raise InvalidArgument(f"limit must be an integer from 1 to {MAX_POINTS}, got {limit!r}")
-    rows = yield c.Query(q.RELICENSING_POINTS, {"id": root, "limit": limit})
+    skip = list(counted_prefixes(root, fixture_prefixes=fixture_prefixes))
+    rows = yield c.Query(q.RELICENSING_POINTS, {"id": root, "limit": limit, "fixture_prefixes": skip})
     return tuple(
         RelicensingPoint(
             model_id=str(r["id"]),
@@ -219,12 +227,16 @@ def plan_relicensing_points(root: str, *, limit: int = 25) -> c.Plan[tuple[Relic
 
 
 def plan_reach(
-    *, license_id: str | None = None, term_id: str | None = None, catalog: LicenseCatalog | None = None
+    *,
+    license_id: str | None = None,
+    term_id: str | None = None,
+    catalog: LicenseCatalog | None = None,
+    fixture_prefixes: Sequence[str] | None = None,
 ) -> c.Plan[Reach]:
     """Graph-wide reach of a licence (models it is in force on) or of a term (with keep/drop/violate)."""
     if (license_id is None) == (term_id is None):
         raise InvalidArgument("name exactly one of a licence or a term")
-    rows = yield c.Query(q.ALL_GROUPS, {})
+    rows = yield c.Query(q.ALL_GROUPS, {"fixture_prefixes": list(counted_prefixes(fixture_prefixes=fixture_prefixes))})
     groups = _Groups(catalog or default_catalog())
     for r in rows:
         g = r["g"]
@@ -241,17 +253,27 @@ def plan_reach(
 
 
 def family_aggregate(
-    driver: Driver, root: str, *, catalog: LicenseCatalog | None = None, database: str | None = None
+    driver: Driver,
+    root: str,
+    *,
+    catalog: LicenseCatalog | None = None,
+    fixture_prefixes: Sequence[str] | None = None,
+    database: str | None = None,
 ) -> FamilyAggregate | None:
     """Run :func:`plan_family_aggregate` over a sync driver."""
-    return c.run(driver, plan_family_aggregate(root, catalog=catalog), database)
+    return c.run(driver, plan_family_aggregate(root, catalog=catalog, fixture_prefixes=fixture_prefixes), database)
 
 
 def relicensing_points(
-    driver: Driver, root: str, *, limit: int = 25, database: str | None = None
+    driver: Driver,
+    root: str,
+    *,
+    limit: int = 25,
+    fixture_prefixes: Sequence[str] | None = None,
+    database: str | None = None,
 ) -> tuple[RelicensingPoint, ...]:
     """Run :func:`plan_relicensing_points` over a sync driver."""
-    return c.run(driver, plan_relicensing_points(root, limit=limit), database)
+    return c.run(driver, plan_relicensing_points(root, limit=limit, fixture_prefixes=fixture_prefixes), database)
 
 
 def reach(
@@ -260,8 +282,10 @@ def reach(
     license_id: str | None = None,
     term_id: str | None = None,
     catalog: LicenseCatalog | None = None,
+    fixture_prefixes: Sequence[str] | None = None,
     database: str | None = None,
 ) -> Reach:
     """Run :func:`plan_reach` over a sync driver."""
-    return c.run(driver, plan_reach(license_id=license_id, term_id=term_id, catalog=catalog), database)
+    plan = plan_reach(license_id=license_id, term_id=term_id, catalog=catalog, fixture_prefixes=fixture_prefixes)
+    return c.run(driver, plan, database)
 

@@ -8,10 +8,12 @@ of many models in one ``UNWIND $rows`` statement. Aggregates
 (``graph.results.aggregates``) group a family's members by their materialised
 aggregation key so that a 50,000-model family comes back as a few hundred rows.
 Times cross the driver as epoch microseconds (see :func:`graph.statements.reads.US`).
+Aggregates leave out constructed fixture models (:func:`graph.statements.fixtures.not_fixture`, ``$fixture_prefixes``).
 """
 
 from __future__ import annotations
 
+from graph.statements.fixtures import not_fixture
 from graph.statements.reads import RESOLVE, RESOLVE_KEYS, US, known_since_expr, project_facts
 
 __all__ = [
@@ -171,12 +173,13 @@ _GROUP = (
 # aggregation key, with the grouped values read from one member of each group (a 50,000-model
 # family is a few thousand groups). Members without a result (not crawled, not yet
 # materialised) form the group with a null key. HAS_ANCESTOR only links models, so the
-# members' label is not checked.
+# members' label is not checked. Fixture models are left out.
 FAMILY_GROUPS = (
     RESOLVE
     + """
 CALL (m) {
   MATCH (x)-[:HAS_ANCESTOR]->(m)
+  WHERE """ + not_fixture("x") + """
   WITH x.eff_agg_key AS key, count(*) AS n, collect(x)[0] AS one
   RETURN collect("""
     + _GROUP
@@ -189,16 +192,17 @@ RETURN m.id AS id, groups, """
 """
 )
 
-# Every materialised model of the graph grouped the same way (graph-wide reach of a licence or term).
+# Every materialised model of the graph grouped the same way (graph-wide reach of a licence or term),
+# fixture models left out.
 ALL_GROUPS = """
 MATCH (x:Model)
-WHERE x.eff_agg_key IS NOT NULL
+WHERE x.eff_agg_key IS NOT NULL AND """ + not_fixture("x") + """
 WITH x.eff_agg_key AS key, count(*) AS n, collect(x)[0] AS one
 RETURN """ + _GROUP + """ AS g
 """
 
 # Models of a family (the root and its descendants) where a term is newly dropped, with the
-# number of models at and below each (the ancestry index degree) and the parents it left.
+# number of models at and below each and the parents it left; fixture models are neither points nor counted.
 RELICENSING_POINTS = RESOLVE + """
 CALL (m) {
   RETURN m AS x
@@ -207,8 +211,8 @@ CALL (m) {
   WHERE x.eff_relicensed_terms IS NOT NULL
   RETURN x
 }
-WITH x WHERE x.eff_relicensed_terms IS NOT NULL
-WITH x, 1 + COUNT { (x)<-[:HAS_ANCESTOR]-() } AS downstream
+WITH x WHERE x.eff_relicensed_terms IS NOT NULL AND """ + not_fixture("x") + """
+WITH x, 1 + COUNT { MATCH (x)<-[:HAS_ANCESTOR]-(y) WHERE """ + not_fixture("y") + """ } AS downstream
 ORDER BY downstream DESC, x.id
 LIMIT $limit
 RETURN x.id AS id, x.declared_license AS license, x.eff_relicensed_terms AS terms, downstream,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from graph.statements.fixtures import not_fixture
+
 __all__ = [
     "known_since_expr",
     "BY_FILE",
@@ -155,16 +157,18 @@ RETURN {_project('m', not as_of)} AS model,
 
 
 @lru_cache(maxsize=64)
-def descendants_walk_statement(depth: int, as_of: bool) -> str:
-    """Descendants of $id by walking DERIVED_FROM versions (for ``as_of`` reads): id, depth, relation."""
+def descendants_walk_statement(depth: int, as_of: bool, skip_fixtures: bool = False) -> str:
+    """Descendants of $id by walking DERIVED_FROM versions (for ``as_of`` reads): id, depth, relation;
+    with ``skip_fixtures``, none under ``$fixture_prefixes`` (for statistics)."""
     if not 1 <= depth <= 64:
         raise ValueError("depth out of range")
     valid = _VALID_AS_OF if as_of else _VALID_NOW
+    skip = f" AND {not_fixture('x')}" if skip_fixtures else ""
     return (
         RESOLVE
         + f"""
 MATCH p = (x:Model)-[:DERIVED_FROM*1..{int(depth)}]->(m)
-WHERE x <> m AND all(r IN relationships(p) WHERE {valid})
+WHERE x <> m AND all(r IN relationships(p) WHERE {valid}){skip}
 WITH m, x, length(p) AS depth, relationships(p)[0].relation AS relation
 ORDER BY depth, relation
 WITH m, x, collect([depth, relation])[0] AS best
@@ -201,11 +205,12 @@ WHERE k.key > $lo AND k.key < $hi AND ($relations IS NULL OR k.relation IN $rela
 RETURN count(k) AS total
 """
 
+# Family sizes by depth and relation (fixture models under $fixture_prefixes not counted).
 FAMILY_INDEX = (
     RESOLVE
     + """
-OPTIONAL MATCH (m)<-[k:HAS_ANCESTOR]-(:Model)
-WHERE k.depth <= $max_depth
+OPTIONAL MATCH (m)<-[k:HAS_ANCESTOR]-(x:Model)
+WHERE k.depth <= $max_depth AND """ + not_fixture("x") + """
 RETURN m.id AS root, k.depth AS depth, k.relation AS relation, count(k) AS n
 """
 )
@@ -311,12 +316,13 @@ RETURN id, m.status_history AS status_history, m.status_valid_from AS status_val
 """
 
 
-# Members of a family from the ancestry index: the root (depth 0) and every descendant.
+# Members of a family from the ancestry index: the root (depth 0) and every descendant but fixture models.
 FAMILY_MEMBERS = (
     RESOLVE
     + """
 CALL (m) {
   MATCH (x:Model)-[k:HAS_ANCESTOR]->(m)
+  WHERE """ + not_fixture("x") + """
   RETURN collect([x.id, k.depth, k.relation]) AS rows
 }
 RETURN m.id AS root, rows
@@ -332,17 +338,18 @@ RETURN c.id AS child, p.id AS parent, r.relation AS relation
 """
 
 # A family's members nearest first (the root, then the ancestry index in key order: depth, id),
-# with what a drawing shows of each.
+# with what a drawing shows of each, and the family's size; fixture models are neither drawn nor counted.
 FAMILY_DRAW = (
     RESOLVE
     + """
 CALL (m) {
   MATCH (x:Model)-[k:HAS_ANCESTOR]->(:Model)
-  WHERE k.key > m.id + $sep AND k.key < m.id + $hi
+  WHERE k.key > m.id + $sep AND k.key < m.id + $hi AND """ + not_fixture("x") + """
   WITH x, k ORDER BY k.key LIMIT $limit
   RETURN collect([x.id, k.depth, x.declared_license, x.status, x.eff_conflict_state]) AS rows
 }
-RETURN [m.id, 0, m.declared_license, m.status, m.eff_conflict_state] AS root, rows
+RETURN [m.id, 0, m.declared_license, m.status, m.eff_conflict_state] AS root, rows,
+       1 + COUNT { MATCH (m)<-[:HAS_ANCESTOR]-(x:Model) WHERE """ + not_fixture("x") + """ } AS total
 """
 )
 
@@ -357,7 +364,7 @@ CALL (m) {
   RETURN d, s, m AS x, 0 AS depth
   UNION ALL
   MATCH (x:Model)-[k:HAS_ANCESTOR]->(m)
-  WHERE COUNT { (x)<-[:SERVES]-() } > 0
+  WHERE COUNT { (x)<-[:SERVES]-() } > 0 AND """ + not_fixture("x") + """
   MATCH (d:Deployment)-[s:SERVES]->(x)
   RETURN d, s, x, k.depth AS depth
 }
@@ -375,24 +382,26 @@ RETURN total, rows
 """
 )
 
-# Models declaring one of $licenses now / at $as_of.
+# Models declaring one of $licenses now / at $as_of (fixture models left out).
 LICENSE_SOURCES: dict[bool, str] = {
     False: """
 UNWIND $licenses AS lic
 MATCH (m:Model {declared_license: lic})
+WHERE """ + not_fixture("m") + """
 RETURN DISTINCT m.id AS id
 """,
     True: """
 UNWIND $licenses AS lic
 MATCH (m:Model)-[r:DECLARES]->(:License {id: lic})
-WHERE r.valid_from <= $as_of AND (r.valid_to IS NULL OR r.valid_to > $as_of)
+WHERE r.valid_from <= $as_of AND (r.valid_to IS NULL OR r.valid_to > $as_of) AND """ + not_fixture("m") + """
 RETURN DISTINCT m.id AS id
 """,
 }
 
-# Descendants of a set of source models from the ancestry index (current reads only).
+# Descendants of a set of source models from the ancestry index (current reads only; fixture models left out).
 LICENSE_MEMBERS = """
 UNWIND $ids AS id
 MATCH (x:Model)-[k:HAS_ANCESTOR]->(:Model {id: id})
+WHERE """ + not_fixture("x") + """
 RETURN x.id AS id, min(k.depth) AS depth
 """

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from functools import lru_cache
 
+from graph.statements.fixtures import not_fixture
 from graph.statements.reads import RESOLVE_KEYS, project_facts  # the one FACTS projection
 
 __all__ = [
@@ -29,8 +30,9 @@ __all__ = [
     "search_statements",
 ]
 
-DESCENDANT_COUNT = "COUNT { (m)<-[:HAS_ANCESTOR]-(:Model) }"
-"""Cypher: the models below ``m`` at any depth, from the ancestry index (open edges only)."""
+DESCENDANT_COUNT = f"COUNT {{ MATCH (m)<-[:HAS_ANCESTOR]-(x:Model) WHERE {not_fixture('x')} }}"
+"""Cypher: the models below ``m`` at any depth, from the ancestry index (open edges only); constructed
+fixtures (``$fixture_prefixes``, :mod:`graph.statements.fixtures`) are not counted."""
 
 
 class SortKey(enum.StrEnum):
