@@ -367,8 +367,9 @@ def _deployments(doc: Document, d: Dossier) -> None:
         doc.p(f"The first {len(shown):,} of {deps.total:,} (nearest first, then by model and id):")
     doc.table(
         ("Deployment", "Kind", "Operator", "Serves", "Depth", "Status", "URL", "Evidence"),
-        ((Code(x.id), x.kind or "—", Code(x.operator) if x.operator else "unknown", Code(x.model), str(x.depth),
-          x.status or "—", Link(x.url) if x.url else "—", _ev(x.evidence)) for x in shown),
+        ((Code(x.id), KIND_WORDS.get(x.kind, (x.kind,))[0] if x.kind else "—",
+          Code(x.operator) if x.operator else "unknown", Code(x.model), str(x.depth), x.status or "—",
+          Link(x.url) if x.url else "—", _ev(x.evidence)) for x in shown),
     )
 
 
@@ -398,7 +399,8 @@ def _evidence(doc: Document, d: Dossier) -> None:
     doc.h(2, "Evidence")
     doc.p("Where and when each fact above was read. Revision is the repository commit the observation saw "
           "(\"—\" when the hub gave none).")
-    unshown = {e for x in d.deployments.listed[HOSTS_SHOWN:] for e in x.evidence}
+    shown = {e for x in d.deployments.listed[:HOSTS_SHOWN] for e in x.evidence}
+    unshown = {e for x in d.deployments.listed[HOSTS_SHOWN:] for e in x.evidence} - shown
     doc.table(
         ("Id", "Fact", "Detail", "Source", "Revision", "First observed", "Last observed"),
         ((Code(e.id), e.fact, e.detail or "—", Link(e.source_url) if e.source_url else "—",

@@ -2,8 +2,10 @@
 deployments serve the subject or a model derived from it, and where the source caps the list.
 
 The Hub names at most :data:`~crawler.deployments.HUB_SPACES_PER_MODEL` Spaces in a model's
-metadata, so a model recorded with that many Spaces may be used by more: its count is a floor,
-never a total, and the dossier says so. The other kinds are not capped by their source.
+metadata, so a model recorded with exactly that many Spaces may be used by more: its count is a
+floor, never a total, and the dossier says so. (A model recorded with more came from the Hub's
+Space listing, which pages and is not cut at that number.) The other kinds are not capped by
+their source.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def count_hosts(reached: Iterable[Deployment]) -> tuple[HostCount, ...]:
         cap = SOURCE_CAPS.get(DeploymentKind(kind)) if kind in _ORDER else None
         models = sorted(m for k, m in per_model if k == kind)
         capped = tuple(CappedList(m, per_model[(kind, m)]) for m in models
-                       if cap is not None and per_model[(kind, m)] >= cap)
+                       if cap is not None and per_model[(kind, m)] == cap)
         out.append(HostCount(kind=kind, total=totals[kind], direct=direct[kind], models=len(models),
                              source_cap=cap, capped=capped))
     return tuple(out)

@@ -292,10 +292,11 @@ def _deployments(dossier: Dossier) -> list[Sentence]:
         return [_S().t("No deployment serving it or a model derived from it is recorded.").done()]
     kinds = [kind_words(h.kind, h.total) for h in deps.by_kind]
     direct = sum(h.direct for h in deps.by_kind)
-    floor = "at least " if deps.capped else ""
-    s = _S().t(f"It is hosted by {floor}" + _joined(kinds) + f" ({floor}{deps.total:,} deployment"
-               + ("s" if deps.total != 1 else "") + f" serving it or models derived from it, {direct:,} of them "
-               "serving it directly).")
+    floor = "At least " if deps.capped else ""
+    text = _joined(kinds)
+    s = _S().t(floor + (text if floor else text[:1].upper() + text[1:]))
+    s.t(f" {'serve' if deps.total != 1 else 'serves'} it or models derived from it ({floor.lower()}{deps.total:,} "
+        f"deployment{'s' if deps.total != 1 else ''}, {direct:,} of them serving it directly).")
     out = [s.done()]
     for host in deps.by_kind:
         for capped in host.capped:

@@ -323,7 +323,9 @@ def test_parties_come_before_hosts_and_hosts_are_counted_by_kind_with_the_hubs_c
     cap = f"the Hub lists at most {HUB_SPACES_PER_MODEL} Spaces per model; {len(spaces)} listed, more may exist"
     assert any(u.subject == INSTRUCT and u.what == cap for u in dossier.unknowns)
     summary = " ".join(s.text for s in dossier.summary)
-    assert f"hosted by at least {len(spaces)} Hub Spaces and {len(providers)} inference providers" in summary
+    assert (f"At least {len(spaces)} Hub Spaces and {len(providers)} inference providers serve it or models "
+            f"derived from it (at least {len(spaces) + len(providers)} deployments, {len(spaces) + len(providers)} "
+            "of them serving it directly).") in summary
     assert f"For {INSTRUCT}, {cap}." in summary
 
     # JSON: the chain's parties first, the hosts counted by kind with the cap
