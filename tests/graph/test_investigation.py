@@ -388,14 +388,19 @@ def test_unchecked_rules_and_unknowns_are_shown_in_every_format(neo4j_driver: Dr
         assert f"| `{u.rule}` |" in checked and u.needs in checked
         assert f"<code>{u.rule}</code>" in page and html.escape(u.needs) in page
     assert "R06" in " ".join(s.text for s in dossier.summary)
-    not_known = _md_text(md.split("## Not known", 1)[1].split("\n## ", 1)[0])
-    html_not_known = page.split("<h2>Not known</h2>", 1)[1].split("<h2>", 1)[0]
-    for u in dossier.unknowns:
-        assert f"{u.subject}: {u.what}" in not_known
-        assert html.escape(u.what) in html_not_known
     bom = json.loads(aibom_json(dossier))
     props = {(p["name"], p["value"]) for p in bom["metadata"]["component"]["properties"]}
     assert {("lineage:unchecked-rule", f"{u.rule}: {u.needs}") for u in dossier.unchecked} <= props
+    for model_id in (INSTRUCT, MERGE, DELETED_CHILD):  # gated, a merge of merges, a deleted parent
+        other = investigate(neo4j_driver, model_id)
+        assert other.unknowns, model_id
+        md, page = render(other, Format.MD), render(other, Format.HTML)
+        not_known = _md_text(md.split("## Not known", 1)[1].split("\n## ", 1)[0])
+        html_not_known = page.split("<h2>Not known</h2>", 1)[1].split("<h2>", 1)[0]
+        for u in other.unknowns:
+            assert f"{u.subject}: {u.what}" in not_known, (model_id, u)
+            assert html.escape(u.what) in html_not_known, (model_id, u)
+        assert json.loads(render(other, Format.JSON))["unknowns"] == [u.to_json() for u in other.unknowns]
 
 
 def test_a_dossier_without_unchecked_rules_or_hosts_says_so(neo4j_driver: Driver, families: Families) -> None:
