@@ -11,7 +11,11 @@ from huggingface_hub import ModelInfo, SpaceInfo
 
 from crawler.observations import DeploymentKind, DeploymentSeen, Source
 
-__all__ = ["deployments_in_metadata", "provider_deployments", "space_deployment"]
+__all__ = ["HUB_SPACES_PER_MODEL", "deployments_in_metadata", "provider_deployments", "space_deployment"]
+
+HUB_SPACES_PER_MODEL = 100
+"""The most Spaces the Hub names in a model's metadata (``model_info(...).spaces`` is cut at 100):
+a model listed with this many may be used by more Spaces (the recorded snapshots inherit the cap)."""
 
 
 def space_deployment(

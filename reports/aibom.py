@@ -10,7 +10,8 @@
   for each of its own parents, so the whole graph can be rebuilt.
 * Evidence: the source of every fact as an ``evidence`` external reference (with the fact,
   revision and observation time in its comment); conflicts, commercial status, restrictions
-  and unknowns as ``lineage:*`` properties; the dossier's content hash in the metadata.
+  unknowns, the rules that could not be checked (``lineage:unchecked-rule``) and the hosts by kind
+  (``lineage:hosts``) as ``lineage:*`` properties; the dossier's content hash in the metadata.
 * ``modelCard`` (task, datasets, library) where the graph holds such data. The library (v11)
   has no model-card classes, so it is added to the serialised JSON, which is then checked
   against the 1.6 schema by the tests.
@@ -34,7 +35,7 @@ from cyclonedx.model.license import DisjunctiveLicense, LicenseAcknowledgement
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
-from reports.dossier import Dossier, EvidenceRow, LicenseInfo, ModelEntry, format_instant
+from reports.dossier import SCHEMA_ID, SCHEMA_VERSION, Dossier, EvidenceRow, LicenseInfo, ModelEntry, format_instant
 
 __all__ = ["MEDIA_TYPE", "aibom_json", "build_bom"]
 
@@ -152,6 +153,10 @@ def build_bom(dossier: Dossier) -> Bom:
         extra.extend(("lineage:conflict", f"{c.rule} {c.severity.value}: {c.message}") for c in result.conflicts)
         extra.append(("lineage:eu-oss-exemption", result.eu_ai_act.oss_exemption.value))
     extra.extend(("lineage:unknown", f"{u.subject}: {u.what}") for u in dossier.unknowns)
+    extra.extend(("lineage:unchecked-rule", f"{u.rule}: {u.needs}") for u in dossier.unchecked)
+    for host in dossier.deployments.by_kind:
+        cap = "" if not host.capped else f" (at least: {host.source_cap} per model is the most the source lists)"
+        extra.append(("lineage:hosts", f"{host.kind}: {host.total}{cap}"))
     extra.extend(("lineage:deployment", f"{x.id} serves {x.model}") for x in dossier.deployments.listed)
     for prop in _props(extra):
         main.properties.add(prop)
@@ -160,7 +165,7 @@ def build_bom(dossier: Dossier) -> Bom:
         timestamp=dossier.generated_at,
         properties=_props([
             ("lineage:dossier-hash", dossier.content_hash),
-            ("lineage:dossier-schema", "lineage-dossier/1"),
+            ("lineage:dossier-schema", f"{SCHEMA_ID}/{SCHEMA_VERSION}"),
             ("lineage:as-of", format_instant(dossier.as_of) if dossier.as_of else "current"),
             ("lineage:kb-version", dossier.kb_version),
             ("lineage:asked", dossier.asked),

@@ -1,5 +1,7 @@
-"""The dossier as a document for people: summary first, then the chain, licences, terms,
-conflicts, deployments, derivations, unknowns and the evidence table (see :mod:`.document`)."""
+"""The dossier as a document for people: summary first, then the parties (the chain), the lineage,
+licences, terms, conflicts, the rules that could not be checked, the hosts (counted by kind, the
+source's cap disclosed, then the first of them one by one), what is not known and the evidence
+table (see :mod:`.document`)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from reports.document import Code, Document, Inline, Link, Strong, Text
-from reports.dossier import Dossier, SpanKind, format_instant, human_date
+from reports.dossier import SCHEMA_ID, SCHEMA_VERSION, Dossier, SpanKind, format_instant, human_date
+from reports.dossier.hosts import KIND_WORDS, cap_words, kind_words
 from reports.dossier.model import ChainStep, ModelEntry, ObligationEntry, Sentence
 from terms.licenses.model import TriState
 
-__all__ = ["ROLE_WORDS", "outline"]
+__all__ = ["HOSTS_SHOWN", "ROLE_WORDS", "outline"]
+
+HOSTS_SHOWN = 25
+"""Hosts listed one by one in the document (all are counted; the JSON form lists up to its own cap)."""
+_HOSTS_NAMED = 10
+"""Hosts named in one "what each party owes" line; the rest are counted."""
 
 ROLE_WORDS = {
     "original_provider": "original provider",
@@ -111,22 +119,25 @@ def outline(dossier: Dossier) -> Document:
     _licences(doc, dossier)
     _effective(doc, dossier)
     _conflicts(doc, dossier)
+    _unchecked(doc, dossier)
     _deployments(doc, dossier)
     _file(doc, dossier)
     _unknowns(doc, dossier)
     _evidence(doc, dossier)
     doc.h(2, "How to cite this dossier")
     doc.p("The content hash ", Code(dossier.content_hash), " is the SHA-256 of the dossier's canonical JSON form "
-          "(schema ", Code("lineage-dossier"), " version 1: keys sorted, no whitespace, UTF-8), without its generation "
-          "time. The same graph, instant and knowledge base give the same hash; any fact shown that changes "
-          "changes it. Ask for the JSON form (format json) to check it.")
+          "(schema ", Code(SCHEMA_ID), f" version {SCHEMA_VERSION}: keys sorted, no whitespace, UTF-8), without "
+          "its generation time. The same graph, instant and knowledge base give the same hash; any fact shown "
+          "that changes changes it. Ask for the JSON form (format json) to check it.")
     return doc
 
 
 def _chain(doc: Document, d: Dossier) -> None:
     doc.h(2, "Chain of parties and roles")
-    doc.p("From the artifact (whoever serves it, and anyone who uses it) back to the original provider, or to a "
-          "model whose parent is not recorded. Depth 0 is the model itself; each further step is one derivation up.")
+    doc.p("The parties responsible for the model: anyone who uses it, its publisher, and each party up to the "
+          "original provider (or to a model whose parent is not recorded). Depth 0 is the model itself; each "
+          "further step is one derivation up. Its hosts follow, counted by kind.")
+    parties = [s for s in d.chain if s.deployment is None]
     doc.table(
         ("Depth", "Model", "Party", "Role", "Derived by", "Licences in force"),
         (
@@ -138,9 +149,12 @@ def _chain(doc: Document, d: Dossier) -> None:
                 _RELATION.get(s.relation, s.relation) if s.relation else "—",
                 _ev(s.licenses) if s.licenses else "—",
             )
-            for s in d.chain
+            for s in parties
         ),
     )
+    hosts = d.deployments
+    if hosts.total:
+        doc.p(Strong("Hosts: "), Text(_kinds_line(d) + " (see \"Hosts and deployments\" below)."))
     pointers = [s for s in d.chain if s.unknown]
     if pointers:
         doc.p("Not known on the chain:")
@@ -159,9 +173,11 @@ def _chain(doc: Document, d: Dossier) -> None:
         if first.deployment:
             who.append(Text(f"{ROLE_WORDS.get(first.role, first.role).capitalize()} ({len(steps)}) of "))
             who += [Code(first.model), Text(": ")]
-            for i, s in enumerate(steps):
+            for i, s in enumerate(steps[:_HOSTS_NAMED]):
                 who += ([Text(", ")] if i else []) + [Code(s.party) if s.party else Text("unknown"), Text(" ("),
                                                       Code(s.deployment or ""), Text(")")]
+            if len(steps) > _HOSTS_NAMED:
+                who.append(Text(f" and {len(steps) - _HOSTS_NAMED} more"))
         elif first.role == "user":
             who += [Text("Anyone who uses "), Code(first.model), Text(" or its outputs")]
         else:
@@ -305,19 +321,55 @@ def _conflicts(doc: Document, d: Dossier) -> None:
         )
 
 
+def _kinds_line(d: Dossier) -> str:
+    """``at least 100 Hub Spaces and 3 inference providers`` (at least: a source capped a list)."""
+    kinds = [kind_words(h.kind, h.total) for h in d.deployments.by_kind]
+    joined = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    return ("at least " if d.deployments.capped else "") + joined
+
+
+def _unchecked(doc: Document, d: Dossier) -> None:
+    doc.h(2, "What could not be checked")
+    if d.result is None:
+        doc.p("Nothing could be checked: the model was never observed itself, so no rule was applied to it.")
+        return
+    if not d.unchecked:
+        doc.p("Every conflict rule that applies could be checked with the data recorded.")
+        return
+    doc.p("Rules that apply to the model but need a fact the graph does not hold; they are neither passed nor "
+          "failed:")
+    doc.table(
+        ("Rule", "Severity if it fails", "What it checks", "Why it could not be checked"),
+        ((Code(u.rule), _SEVERITY.get(u.severity or "", u.severity or "—"), u.meaning or "—", u.needs)
+         for u in d.unchecked),
+    )
+
+
 def _deployments(doc: Document, d: Dossier) -> None:
-    doc.h(2, "Deployments reached")
+    doc.h(2, "Hosts and deployments")
     deps = d.deployments
     if deps.total == 0:
         doc.p("None recorded: no Space, inference provider or registered deployment serving the model or a model "
               "derived from it is in the graph.")
         return
-    doc.p(f"{deps.total} deployment(s) serve the model (depth 0) or a model derived from it"
-          + (f"; the first {len(deps.listed)} are listed." if deps.truncated else "."))
+    doc.p(f"Serving the model (depth 0) or a model derived from it: {_kinds_line(d)}. A Space counts once for "
+          "each model it names; many Spaces are playgrounds naming several models.")
+    doc.table(
+        ("Kind", "Recorded", "Serving the model itself", "Models served", "Most the source lists per model"),
+        ((KIND_WORDS.get(h.kind, (h.kind, h.kind))[1], f"{h.total:,}", f"{h.direct:,}", f"{h.models:,}",
+          f"{h.source_cap:,}" if h.source_cap is not None else "no limit")
+         for h in deps.by_kind),
+    )
+    doc.ul([Strong("More may exist: "), Code(c.model), Text(f": {cap_words(h, c)}.")]
+           for h in deps.by_kind for c in h.capped)
+    shown = deps.listed[:HOSTS_SHOWN]
+    if len(shown) < deps.total:
+        doc.p(f"The first {len(shown):,} of {deps.total:,} (nearest first, then by model and id):")
     doc.table(
         ("Deployment", "Kind", "Operator", "Serves", "Depth", "Status", "URL", "Evidence"),
-        ((Code(x.id), x.kind or "—", Code(x.operator) if x.operator else "unknown", Code(x.model), str(x.depth),
-          x.status or "—", Link(x.url) if x.url else "—", _ev(x.evidence)) for x in deps.listed),
+        ((Code(x.id), KIND_WORDS.get(x.kind, (x.kind,))[0] if x.kind else "—",
+          Code(x.operator) if x.operator else "unknown", Code(x.model), str(x.depth), x.status or "—",
+          Link(x.url) if x.url else "—", _ev(x.evidence)) for x in shown),
     )
 
 
@@ -335,7 +387,7 @@ def _file(doc: Document, d: Dossier) -> None:
 
 
 def _unknowns(doc: Document, d: Dossier) -> None:
-    doc.h(2, "Unknowns")
+    doc.h(2, "Not known")
     if not d.unknowns:
         doc.p("Nothing shown is unknown.")
         return
@@ -347,8 +399,14 @@ def _evidence(doc: Document, d: Dossier) -> None:
     doc.h(2, "Evidence")
     doc.p("Where and when each fact above was read. Revision is the repository commit the observation saw "
           "(\"—\" when the hub gave none).")
+    shown = {e for x in d.deployments.listed[:HOSTS_SHOWN] for e in x.evidence}
+    unshown = {e for x in d.deployments.listed[HOSTS_SHOWN:] for e in x.evidence} - shown
     doc.table(
         ("Id", "Fact", "Detail", "Source", "Revision", "First observed", "Last observed"),
         ((Code(e.id), e.fact, e.detail or "—", Link(e.source_url) if e.source_url else "—",
-          Code(e.revision) if e.revision else "—", _when(e.first_seen), _when(e.last_seen)) for e in d.evidence),
+          Code(e.revision) if e.revision else "—", _when(e.first_seen), _when(e.last_seen))
+         for e in d.evidence if e.id not in unshown),
     )
+    if unshown:
+        doc.p(f"The evidence of the {len(d.deployments.listed) - HOSTS_SHOWN:,} hosts not listed above "
+              f"({len(unshown):,} rows) is in the JSON form.")

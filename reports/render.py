@@ -26,7 +26,7 @@ MEDIA_TYPES = {
 
 
 def render(dossier: Dossier, fmt: Format) -> str:
-    """The dossier as text in ``fmt``: JSON sorted and indented (schema lineage-dossier 1), or the document."""
+    """The dossier as text in ``fmt``: JSON sorted and indented (schema lineage-dossier, SCHEMA.md), or the document."""
     if fmt is Format.JSON:
         return dumps(dossier.to_json_dict())
     document = outline(dossier)

@@ -17,6 +17,7 @@ from reports.dossier.errors import InvalidAsOf, NotKnownAtInstant, UnknownFile
 from reports.dossier.model import (
     SCHEMA_ID,
     SCHEMA_VERSION,
+    CappedList,
     ChainStep,
     ConflictEntry,
     Declaration,
@@ -27,6 +28,7 @@ from reports.dossier.model import (
     EvidenceRow,
     FileHolder,
     FileSubject,
+    HostCount,
     LicenseInfo,
     Lineage,
     ModelEntry,
@@ -35,6 +37,7 @@ from reports.dossier.model import (
     Sentence,
     Span,
     SpanKind,
+    UncheckedRule,
     Unknown,
 )
 from reports.dossier.summary import RELATION_WORDS, human_date
@@ -44,6 +47,7 @@ __all__ = [
     "RELATION_WORDS",
     "SCHEMA_ID",
     "SCHEMA_VERSION",
+    "CappedList",
     "ChainStep",
     "ConflictEntry",
     "Declaration",
@@ -54,6 +58,7 @@ __all__ = [
     "EvidenceRow",
     "FileHolder",
     "FileSubject",
+    "HostCount",
     "InvalidAsOf",
     "LicenseInfo",
     "Lineage",
@@ -64,6 +69,7 @@ __all__ = [
     "Sentence",
     "Span",
     "SpanKind",
+    "UncheckedRule",
     "Unknown",
     "UnknownFile",
     "canonical_bytes",

@@ -32,8 +32,9 @@ from reports.dossier.model import (
     ObligationEntry,
     PublisherVersion,
 )
+from reports.dossier.hosts import count_hosts
 from reports.dossier.summary import summarise
-from reports.dossier.unknowns import collect_unknowns
+from reports.dossier.unknowns import collect_unchecked, collect_unknowns
 from terms.licenses import LicenseCatalog
 from terms.propagation import PropagationResult, ResponsibilityStep, Role
 from graph.reads import Ancestry, Deployment, FileMatch, LineageEdge, ModelRef
@@ -80,7 +81,8 @@ def lay_out(inputs: Inputs, *, generated_at: datetime) -> Dossier:
         cycles=find_cycles(ancestry.model.id, ancestry.paths, [(e.child, e.parent) for e in ancestry.edges]),
         truncated=ancestry.truncated,
     )
-    deployments = Deployments(len(inputs.reached), tuple(_deployment(d, inputs.serves, book) for d in inputs.listed))
+    deployments = Deployments(len(inputs.reached), count_hosts(inputs.reached),
+                              tuple(_deployment(d, inputs.serves, book) for d in inputs.listed))
     file_subject = _file_subject(inputs, book)
     result = inputs.results.get(ancestry.model.id)
     chain = _chain(inputs.chain, models, by_id, derivations)
@@ -100,11 +102,12 @@ def lay_out(inputs: Inputs, *, generated_at: datetime) -> Dossier:
         licenses=licenses,
         deployments=deployments,
         unknowns=(),
+        unchecked=(),
         evidence=book.rows,
         content_hash="",
         generated_at=generated_at,
     )
-    draft = replace(draft, unknowns=collect_unknowns(draft))
+    draft = replace(draft, unknowns=collect_unknowns(draft), unchecked=collect_unchecked(draft))
     return replace(draft, summary=summarise(draft))
 
 
@@ -359,7 +362,9 @@ def _chain(steps: tuple[ResponsibilityStep, ...], models: tuple[ModelEntry, ...]
         )
     out = []
     served = sorted((s for s in steps if s.deployment_id is not None), key=lambda s: str(s.deployment_id))
-    for step in [*served, *(s for s in steps if s.deployment_id is None)]:  # a fixed order: the hash depends on it
+    # the model's own parties first (users, publisher, … original provider, licensor), then its hosts;
+    # a fixed order: the hash depends on it
+    for step in [*(s for s in steps if s.deployment_id is None), *served]:
         obligations = tuple(ObligationEntry(o.id, o.text, o.license_id, o.basis) for o in step.obligations)
         if step.deployment_id is not None or step.role in (Role.USER, Role.LICENSOR):  # parties, not the publisher
             out.append(ChainStep(step.model_id, step.depth, step.party_id, step.role.value, None, step.deployment_id,

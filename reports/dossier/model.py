@@ -21,6 +21,7 @@ from terms.propagation import PropagationResult
 __all__ = [
     "SCHEMA_ID",
     "SCHEMA_VERSION",
+    "CappedList",
     "ChainStep",
     "ConflictEntry",
     "Declaration",
@@ -31,6 +32,7 @@ __all__ = [
     "EvidenceRow",
     "FileHolder",
     "FileSubject",
+    "HostCount",
     "LicenseInfo",
     "Lineage",
     "ModelEntry",
@@ -39,12 +41,13 @@ __all__ = [
     "Sentence",
     "Span",
     "SpanKind",
+    "UncheckedRule",
     "Unknown",
     "iso",
 ]
 
 SCHEMA_ID = "lineage-dossier"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the JSON form; bump when a field changes shape or meaning (see SCHEMA.md)."""
 
 
@@ -212,7 +215,7 @@ class ObligationEntry:
 
 @dataclass(frozen=True, slots=True)
 class ChainStep:
-    """One party on the chain from the artifact (its deployments first) back to the original providers."""
+    """One party on the chain: the model's own parties back to the original providers, then its hosts."""
 
     model: str
     depth: int
@@ -289,16 +292,50 @@ class DeploymentEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class CappedList:
+    """A served model whose list of one kind of host reached its source's cap (more may exist)."""
+
+    model: str
+    listed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "listed": self.listed}
+
+
+@dataclass(frozen=True, slots=True)
+class HostCount:
+    """The deployments of one kind reached (every one counted, not only those listed)."""
+
+    kind: str  # a crawler.observations.DeploymentKind value
+    total: int
+    direct: int  # of them serving the subject itself (depth 0)
+    models: int  # distinct models they serve
+    source_cap: int | None  # the most the source lists per model (the Hub: 100 Spaces); None: not capped
+    capped: tuple[CappedList, ...]  # models whose list reached source_cap: the total is a floor
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "total": self.total, "direct": self.direct, "models": self.models,
+                "source_cap": self.source_cap, "capped": [c.to_json() for c in self.capped]}
+
+
+@dataclass(frozen=True, slots=True)
 class Deployments:
     total: int
+    by_kind: tuple[HostCount, ...]
     listed: tuple[DeploymentEntry, ...]
 
     @property
     def truncated(self) -> bool:
         return len(self.listed) < self.total
 
+    @property
+    def capped(self) -> bool:
+        """A source capped some list: the totals are floors, more may exist."""
+        return any(h.capped for h in self.by_kind)
+
     def to_json(self) -> dict[str, Any]:
-        return {"total": self.total, "listed": [d.to_json() for d in self.listed], "truncated": self.truncated}
+        return {"total": self.total, "by_kind": [h.to_json() for h in self.by_kind],
+                "listed": [d.to_json() for d in self.listed], "truncated": self.truncated}
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +377,19 @@ class LicenseInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class UncheckedRule:
+    """A conflict rule the engine could not check for the subject, and the datum it lacked."""
+
+    rule: str
+    severity: str | None
+    meaning: str | None
+    needs: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "severity": self.severity, "meaning": self.meaning, "needs": self.needs}
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """Something the dossier cannot tell, stated as such: about what, and why."""
 
@@ -366,6 +416,7 @@ class Dossier:
     licenses: tuple[LicenseInfo, ...]
     deployments: Deployments
     unknowns: tuple[Unknown, ...]
+    unchecked: tuple[UncheckedRule, ...]
     evidence: tuple[EvidenceRow, ...]
     content_hash: str
     generated_at: datetime
@@ -393,6 +444,7 @@ class Dossier:
             "licenses": [lic.to_json() for lic in self.licenses],
             "deployments": self.deployments.to_json(),
             "unknowns": [u.to_json() for u in self.unknowns],
+            "unchecked_rules": [u.to_json() for u in self.unchecked],
             "evidence": [e.to_json() for e in self.evidence],
         }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from reports.dossier.hosts import cap_words, kind_words
 from reports.dossier.model import Dossier, ModelEntry, Sentence, Span, SpanKind
 
 __all__ = ["RELATION_WORDS", "human_date", "summarise"]
@@ -285,14 +286,26 @@ def _conflicts(dossier: Dossier) -> list[Sentence]:
 
 
 def _deployments(dossier: Dossier) -> list[Sentence]:
+    """Hosts by kind, with the totals and any cap of the source: a capped count is a floor, not a total."""
     deps = dossier.deployments
     if deps.total == 0:
         return [_S().t("No deployment serving it or a model derived from it is recorded.").done()]
-    direct = sum(1 for d in deps.listed if d.depth == 0)
-    s = _S().t(f"{deps.total} deployment{'s serve' if deps.total != 1 else ' serves'} it or models derived from it")
-    if deps.truncated:
-        return [s.t(f"; of the {len(deps.listed)} listed, {direct} serve it directly.").done()]
-    return [s.t(f" ({direct} of them serve it directly).").done()]
+    kinds = [kind_words(h.kind, h.total) for h in deps.by_kind]
+    direct = sum(h.direct for h in deps.by_kind)
+    floor = "At least " if deps.capped else ""
+    text = _joined(kinds)
+    s = _S().t(floor + (text if floor else text[:1].upper() + text[1:]))
+    s.t(f" {'serve' if deps.total != 1 else 'serves'} it or models derived from it ({floor.lower()}{deps.total:,} "
+        f"deployment{'s' if deps.total != 1 else ''}, {direct:,} of them serving it directly).")
+    out = [s.done()]
+    for host in deps.by_kind:
+        for capped in host.capped:
+            out.append(_S().t("For ").m(capped.model).t(", " + cap_words(host, capped) + ".").done())
+    return out
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _unknowns(dossier: Dossier) -> list[Sentence]:
@@ -305,6 +318,11 @@ def _unknowns(dossier: Dossier) -> list[Sentence]:
     n = len(dossier.unknowns)
     if n:
         out.append(_S().t(f"{n} thing{'s are' if n != 1 else ' is'} unknown and stated as such below.").done())
+    if dossier.unchecked:
+        rules = [u.rule for u in dossier.unchecked]
+        s = _S().t(f"{len(rules)} conflict rule{'s' if len(rules) != 1 else ''} could not be checked for lack of "
+                   "data (")
+        out.append(s.t(", ".join(rules) + "): see \"What could not be checked\".").done())
     return out
 
 

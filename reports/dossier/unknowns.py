@@ -8,10 +8,21 @@ data for the commercial status and the EU AI Act status).
 
 from __future__ import annotations
 
-from reports.dossier.model import Dossier, ModelEntry, Unknown
+from reports.dossier.hosts import cap_words
+from reports.dossier.model import Dossier, ModelEntry, UncheckedRule, Unknown
 from reports.dossier.times import format_instant
+from terms.propagation import RULES
 
-__all__ = ["collect_unknowns", "instant_words"]
+__all__ = ["UNCHECKED_NEEDS", "collect_unchecked", "collect_unknowns", "instant_words"]
+
+UNCHECKED_NEEDS = {
+    "R03": "the model card's text was not read, so whether it shows the display duty is unknown",
+    "R05": "whether the model is multimodal, or whether its publisher is domiciled in the EU, is not recorded",
+    "R06": "the publisher's monthly active users are not recorded",
+    "R20": "the publisher's annual revenue is not recorded",
+    "R30": "how the model derives from its parent (the relation) is not recorded",
+}
+"""What each rule the engine may leave unchecked needs and lacked (terms/propagation/RULES.md)."""
 
 _NO_PARENT = "parent not recorded"
 """How the engine's unknown part for a parent not recorded begins (stated from the chain instead)."""
@@ -61,6 +72,8 @@ def collect_unknowns(dossier: Dossier) -> tuple[Unknown, ...]:
     for cycle in lineage.cycles:
         found.append(Unknown(cycle[0], "the recorded lineage contains a cycle (" + " → ".join(cycle) + "): "
                                        "terms cannot flow around it, so what the models on it inherit is unknown"))
+    for host in dossier.deployments.by_kind:
+        found.extend(Unknown(c.model, cap_words(host, c)) for c in host.capped)
     if dossier.deployments.truncated:
         found.append(Unknown(dossier.subject, f"only {len(dossier.deployments.listed)} of "
                                               f"{dossier.deployments.total} deployments are listed"))
@@ -83,6 +96,18 @@ def collect_unknowns(dossier: Dossier) -> tuple[Unknown, ...]:
         for missing in result.eu_ai_act.missing:
             found.append(Unknown(dossier.subject, f"EU AI Act status: {missing}"))
     return tuple(dict.fromkeys(found))
+
+
+def collect_unchecked(dossier: Dossier) -> tuple[UncheckedRule, ...]:
+    """The rules the engine could not check for the subject, each with its meaning and the datum it lacked."""
+    if dossier.result is None:
+        return ()
+    out = []
+    for rule_id in dossier.result.unchecked_rules:
+        rule = RULES.get(rule_id)
+        needs = UNCHECKED_NEEDS.get(rule_id, "a fact the rule needs is not recorded")
+        out.append(UncheckedRule(rule_id, rule.severity.value if rule else None, rule.meaning if rule else None, needs))
+    return tuple(out)
 
 
 def latest_words(dossier: Dossier) -> str:

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from neo4j import Driver
 
 from crawler.observations import DeclaredLicense, DerivationSeen, EvidenceKind, ModelSeen, Relation, Source
-from reports.dossier import content_hash
+from reports.dossier import SCHEMA_VERSION, content_hash
 from graph.writer import GraphWriter
 from tests.support.families import GGUF, GGUF_BASE, GGUF_PARENT, RELICENSED, Families, written_families
 
@@ -74,7 +74,7 @@ async def test_the_three_formats_carry_the_same_dossier(client: httpx.AsyncClien
     assert as_json.status_code == 200, as_json.text
     assert as_json.headers["content-type"] == "application/json"
     data = as_json.json()
-    assert data["schema"] == "lineage-dossier" and data["schema_version"] == 1
+    assert data["schema"] == "lineage-dossier" and data["schema_version"] == SCHEMA_VERSION == 2
     assert list(data) == sorted(data), "keys are sorted"
     assert data["subject"] == GGUF
     assert [s["model"] for s in data["chain"]] == [GGUF, GGUF, GGUF_PARENT, GGUF_BASE]

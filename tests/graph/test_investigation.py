@@ -7,6 +7,7 @@ models, Spaces), not from the code under test.
 from __future__ import annotations
 
 import gzip
+import html
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -14,9 +15,11 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
+from crawler.deployments import HUB_SPACES_PER_MODEL
 from crawler.observations import DeclaredLicense
 from hubreplay.snapshot import bundled_snapshot_path
 from graph.errors import InvalidArgument, ModelNotFound
+from reports.aibom import aibom_json
 from reports.dossier import Dossier, InvalidAsOf, NotKnownAtInstant, UnknownFile, investigate
 from reports.render import Format, render
 from terms.licenses import TriState
@@ -290,3 +293,119 @@ def test_a_cycle_in_the_ancestry_is_stated_and_the_dossier_completes(
     assert any("contains a cycle" in u.what for u in dossier.unknowns)
     assert {m.id for m in dossier.models} == set(ids)
     assert dossier.result is not None
+
+
+def _md_text(md: str) -> str:
+    """Markdown with its escapes and code fences removed, to look for values as a reader sees them."""
+    return md.replace("\\", "").replace("`", "")
+
+
+def test_parties_come_before_hosts_and_hosts_are_counted_by_kind_with_the_hubs_cap(
+    neo4j_driver: Driver, families: Families
+) -> None:
+    spaces = {f"space:{r['id']}" for r in _rows("spaces.jsonl.gz") if INSTRUCT in (r.get("models") or [])}
+    providers = {f"provider:{p}:{INSTRUCT}" for p in MODELS[INSTRUCT]["inferenceProviderMapping"]}
+    # the snapshot's Spaces come from the Hub's model metadata, which names at most 100 per model
+    assert len(spaces) == len(MODELS[INSTRUCT]["spaces"]) == HUB_SPACES_PER_MODEL
+    dossier = investigate(neo4j_driver, INSTRUCT)
+    # the chain: the model's own parties first, the hosts after them
+    kinds = ["host" if s.deployment else "party" for s in dossier.chain]
+    assert kinds == sorted(kinds, key=lambda k: k == "host") and "party" in kinds and "host" in kinds
+    publisher = next(i for i, s in enumerate(dossier.chain) if s.role == "fine_tuner")
+    assert dossier.chain[publisher].party == MODELS[INSTRUCT]["author"]
+    assert {s.deployment for s in dossier.chain if s.deployment} == spaces | providers
+    # hosts by kind, every one counted, the Hub's cap disclosed: 100 Spaces is a floor, not a total
+    by_kind = {h.kind: h for h in dossier.deployments.by_kind}
+    assert list(by_kind) == ["space", "inference_provider"]
+    assert (by_kind["space"].total, by_kind["space"].direct, by_kind["space"].source_cap) == (len(spaces),) * 3
+    assert [(c.model, c.listed) for c in by_kind["space"].capped] == [(INSTRUCT, len(spaces))]
+    assert by_kind["inference_provider"].total == len(providers) and by_kind["inference_provider"].capped == ()
+    cap = f"the Hub lists at most {HUB_SPACES_PER_MODEL} Spaces per model; {len(spaces)} listed, more may exist"
+    assert any(u.subject == INSTRUCT and u.what == cap for u in dossier.unknowns)
+    summary = " ".join(s.text for s in dossier.summary)
+    assert (f"At least {len(spaces)} Hub Spaces and {len(providers)} inference providers serve it or models "
+            f"derived from it (at least {len(spaces) + len(providers)} deployments, {len(spaces) + len(providers)} "
+            "of them serving it directly).") in summary
+    assert f"For {INSTRUCT}, {cap}." in summary
+
+    # JSON: the chain's parties first, the hosts counted by kind with the cap
+    data = json.loads(render(dossier, Format.JSON))
+    roles = [s["role"] for s in data["chain"]]
+    assert roles.index("fine_tuner") < min(i for i, s in enumerate(data["chain"]) if s["deployment"])
+    space = data["deployments"]["by_kind"][0]
+    assert space == {"kind": "space", "total": len(spaces), "direct": len(spaces), "models": 1,
+                     "source_cap": HUB_SPACES_PER_MODEL, "capped": [{"model": INSTRUCT, "listed": len(spaces)}]}
+
+    # Markdown and HTML: the parties' table holds no host; the hosts follow, summarised, the cap stated
+    md = render(dossier, Format.MD)
+    chain_part = md.split("## Chain of parties and roles", 1)[1].split("### What each party owes", 1)[0]
+    assert "space:" not in chain_part and "provider:" not in chain_part
+    assert f"`{MODELS[INSTRUCT]['author']}` | fine-tuner" in chain_part
+    assert f"at least {len(spaces)} Hub Spaces and {len(providers)} inference providers" in chain_part
+    hosts_part = md.split("## Hosts and deployments", 1)[1].split("\n## ", 1)[0]
+    assert f"| Hub Spaces | {len(spaces)} | {len(spaces)} | 1 | {HUB_SPACES_PER_MODEL} |" in hosts_part
+    assert f"{INSTRUCT}: {cap}." in _md_text(hosts_part)
+    total = len(spaces) + len(providers)
+    assert f"The first 25 of {total}" in hosts_part
+    assert hosts_part.count("| `space:") + hosts_part.count("| `provider:") == 25
+    assert md.index("## Chain of parties and roles") < md.index("## Hosts and deployments")
+    page = render(dossier, Format.HTML)
+    assert page.index("fine-tuner") < page.index("space:") and html.escape(cap) in page
+    assert f"<td>Hub Spaces</td><td>{len(spaces)}</td>" in page
+    # the AIBOM counts the hosts by kind as well
+    bom = json.loads(aibom_json(dossier))
+    props = {(p["name"], p["value"]) for p in bom["metadata"]["component"]["properties"]}
+    assert ("lineage:hosts", f"inference_provider: {len(providers)}") in props
+    assert any(n == "lineage:hosts" and v.startswith(f"space: {len(spaces)} (at least") for n, v in props)
+
+
+def test_a_base_models_dossier_discloses_the_cap_of_a_descendants_spaces(
+    neo4j_driver: Driver, families: Families
+) -> None:
+    base = "meta-llama/Llama-3.1-8B"
+    assert ("finetune", base) in _declared_parents(INSTRUCT)
+    dossier = investigate(neo4j_driver, base)
+    (space,) = [h for h in dossier.deployments.by_kind if h.kind == "space"]
+    assert space.direct == 0 and space.models == 1
+    assert [c.model for c in space.capped] == [INSTRUCT]
+    assert any(u.subject == INSTRUCT and "more may exist" in u.what for u in dossier.unknowns)
+
+
+def test_unchecked_rules_and_unknowns_are_shown_in_every_format(neo4j_driver: Driver, families: Families) -> None:
+    dossier = investigate(neo4j_driver, INSTRUCT)
+    assert dossier.result is not None
+    unchecked = dossier.result.unchecked_rules
+    # llama3.1 carries a monthly-active-users threshold; the publisher's users are not recorded
+    assert "R06" in unchecked and [u.rule for u in dossier.unchecked] == list(unchecked)
+    data = json.loads(render(dossier, Format.JSON))
+    assert data["effective"]["unchecked_rules"] == list(unchecked)
+    assert [u["rule"] for u in data["unchecked_rules"]] == list(unchecked)
+    assert data["unknowns"] == [u.to_json() for u in dossier.unknowns] and dossier.unknowns
+    md = render(dossier, Format.MD)
+    page = render(dossier, Format.HTML)
+    checked = md.split("## What could not be checked", 1)[1].split("\n## ", 1)[0]
+    for u in dossier.unchecked:
+        assert f"| `{u.rule}` |" in checked and u.needs in checked
+        assert f"<code>{u.rule}</code>" in page and html.escape(u.needs) in page
+    assert "R06" in " ".join(s.text for s in dossier.summary)
+    bom = json.loads(aibom_json(dossier))
+    props = {(p["name"], p["value"]) for p in bom["metadata"]["component"]["properties"]}
+    assert {("lineage:unchecked-rule", f"{u.rule}: {u.needs}") for u in dossier.unchecked} <= props
+    for model_id in (INSTRUCT, MERGE, DELETED_CHILD):  # gated, a merge of merges, a deleted parent
+        other = investigate(neo4j_driver, model_id)
+        assert other.unknowns, model_id
+        md, page = render(other, Format.MD), render(other, Format.HTML)
+        not_known = _md_text(md.split("## Not known", 1)[1].split("\n## ", 1)[0])
+        html_not_known = page.split("<h2>Not known</h2>", 1)[1].split("<h2>", 1)[0]
+        for u in other.unknowns:
+            assert f"{u.subject}: {u.what}" in not_known, (model_id, u)
+            assert html.escape(u.what) in html_not_known, (model_id, u)
+        assert json.loads(render(other, Format.JSON))["unknowns"] == [u.to_json() for u in other.unknowns]
+
+
+def test_a_dossier_without_unchecked_rules_or_hosts_says_so(neo4j_driver: Driver, families: Families) -> None:
+    dossier = investigate(neo4j_driver, GGUF)
+    assert dossier.result is not None and dossier.result.unchecked_rules == () and dossier.deployments.total == 0
+    md = render(dossier, Format.MD)
+    assert "Every conflict rule that applies could be checked" in md.split("## What could not be checked", 1)[1]
+    assert "None recorded" in md.split("## Hosts and deployments", 1)[1]
