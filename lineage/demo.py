@@ -40,7 +40,7 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
     (
         "How far do Llama 3.1's terms reach, and where are they dropped?",
         '{ propagation(root: "meta-llama/Llama-3.1-8B") { totalModels byDepth { depth count } '
-        "conflictsByRule { ruleId severity count } "
+        "conflictsByRule { ruleId severity conflicts models } "
         "topRelicensingPoints { child { id } fromLicense toLicense droppedTerms downstreamCount } } }",
     ),
     (

@@ -26,7 +26,7 @@ EXPENSIVE = (
     '{ propagation(license: "apache-2.0") { scope totalModels byDepth { depth count } '
     "byRelation { relation count } termFlow { termId kind keep drop violate } "
     "topRelicensingPoints { child { id } fromLicense toLicense downstreamCount } "
-    "conflictsByRule { ruleId severity count } deploymentsReached { id kind modelId } } }"
+    "conflictsByRule { ruleId severity conflicts models } deploymentsReached { id kind modelId } } }"
 )
 NORMAL = '{ model(id: "meta-llama/Llama-3.1-8B") { id declaredLicenseId conflictState } }'
 
