@@ -256,7 +256,7 @@ export class LineageGraph {
     const options =
       this.layout === "rings"
         ? { name: "preset", positions: ringPositions(nodes, edges), animate: false, fit: true, padding: 24 }
-        : { name: "dagre", rankDir: "TB", nodeSep: 110, rankSep: 80, edgeSep: 10, animate: false, fit: true, padding: 24 };
+        : { name: "dagre", rankDir: "TB", nodeSep: 150, rankSep: 90, edgeSep: 10, animate: false, fit: true, padding: 24 };
     this.cy.edges().toggleClass("dense", this.layout === "rings");
     this.cy.layout(options as never).run();
     this.placeLabels();
