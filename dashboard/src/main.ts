@@ -143,7 +143,8 @@ function option(value: string, text: string): HTMLOptionElement {
 
 function fillPickers(data: PickersData): void {
   el.root.replaceChildren(
-    option("", data.roots.length ? "— choose a family root —" : "— no families yet —"),
+    option("", data.roots.length === 0 ? "— no families yet —"
+      : data.roots.length >= ROOTS_SHOWN ? `— choose a family root (the ${ROOTS_SHOWN} largest families) —` : "— choose a family root —"),
     ...data.roots.map((r) => option(r.model.id, `${r.model.id} (${count(r.descendantCount)} descendants)`)),
   );
   el.license.replaceChildren(
@@ -364,6 +365,8 @@ async function loadModel(id: string, asOf: string): Promise<void> {
     const onShowFamily = (root: string): void =>
       setView({ kind: "root", id: root, asOf: el.asOf.value, model: root, rule: "", severity: "" });
     replace(el.panel, ...(data.model ? modelPanel(data.model, asOf, onShowFamily) : missingPanel(id)));
+    // one column: the panel sits below the graph; bring it into view when a model is chosen
+    if (window.matchMedia("(max-width: 900px)").matches) el.panel.scrollIntoView({ block: "nearest" });
   } catch (exc) {
     if (isAbort(exc) || request.signal.aborted) return;
     const since = exc instanceof ApiError && exc.extensions.code === "NOT_KNOWN_AT_INSTANT" ? exc.extensions.knownSince : null;

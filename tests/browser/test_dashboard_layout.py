@@ -5,6 +5,7 @@ width go to test-artifacts/dashboard/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
@@ -52,7 +53,7 @@ def sized(browser: Browser, stub_server: StubServer) -> Iterator[Any]:
 
 def _ready(page: Page, view: str) -> None:
     page.goto(VIEWS[view])
-    expect(page.locator("#status")).to_have_text(__import__("re").compile(r"^Showing the "))
+    expect(page.locator("#status")).to_have_text(re.compile(r"^Showing the "))
     if view == "model-panel":
         expect(page.locator("#panel-body [data-field=license]")).to_be_visible()
 
