@@ -64,6 +64,13 @@ export function rings(nodes: FamilyNode[]): boolean {
   return nodes.length > 120 || Math.max(0, ...perDepth.values()) > 30;
 }
 
+/** Many models at one depth and few depths: drawn left to right, siblings stacked, labels beside them. */
+export function sideways(nodes: FamilyNode[]): boolean {
+  const perDepth = new Map<number, number>();
+  for (const n of nodes) perDepth.set(n.depth, (perDepth.get(n.depth) ?? 0) + 1);
+  return Math.max(0, ...perDepth.values()) >= 6 && Math.max(0, ...perDepth.values()) > perDepth.size;
+}
+
 /**
  * Positions for the ring layout: depth d on a circle around the roots, each ring wide enough for
  * its models and clear of the one inside it; models sit in the order of their parents' angles,
@@ -155,6 +162,7 @@ const STYLESHEET: StylesheetJson = [
   { selector: "node[border = 'double']", style: { "border-width": 4 } },
   { selector: "node.root", style: { shape: "round-rectangle", width: 40, height: 30, "border-width": 3, "font-weight": "bold" } },
   { selector: "node.faded", style: { opacity: 0.55 } },
+  { selector: "node.lr", style: { "text-valign": "center", "text-halign": "right", "text-margin-x": 6, "text-margin-y": 0 } },
   { selector: "node[conflict = 'VIOLATION']", style: { color: "#8a1c00", "font-weight": "bold" } },
   // a label that would overlap one already placed is left out (hover or select the model to see its id)
   { selector: "node.nolabel", style: { label: "" } },
@@ -252,12 +260,15 @@ export class LineageGraph {
     this.cy.resize();
     this.cy.elements().remove();
     this.cy.add(elements(nodes, edges));
-    this.layout = rings(nodes) ? "rings" : "tree";
+    this.layout = rings(nodes) ? "rings" : sideways(nodes) ? "tree-lr" : "tree";
     const options =
       this.layout === "rings"
         ? { name: "preset", positions: ringPositions(nodes, edges), animate: false, fit: true, padding: 24 }
-        : { name: "dagre", rankDir: "TB", nodeSep: 150, rankSep: 90, edgeSep: 10, animate: false, fit: true, padding: 24 };
+        : this.layout === "tree-lr"
+          ? { name: "dagre", rankDir: "LR", nodeSep: 22, rankSep: 200, edgeSep: 8, animate: false, fit: true, padding: 24 }
+          : { name: "dagre", rankDir: "TB", nodeSep: 150, rankSep: 90, edgeSep: 10, animate: false, fit: true, padding: 24 };
     this.cy.edges().toggleClass("dense", this.layout === "rings");
+    this.cy.nodes().toggleClass("lr", this.layout === "tree-lr");
     this.cy.layout(options as never).run();
     this.placeLabels();
     if (this.cy.zoom() > 1.6) {
@@ -266,8 +277,9 @@ export class LineageGraph {
     }
   }
 
-  /** How the last render was laid out: a top-down tree, or rings by depth for wide families. */
-  layout: "tree" | "rings" = "tree";
+  /** How the last render was laid out: a top-down tree, a left-to-right one (many siblings, few depths:
+   * siblings stack so their labels fit), or rings by depth for wide families. */
+  layout: "tree" | "tree-lr" | "rings" = "tree";
 
   select(id: string): void {
     this.cy.nodes(":selected").unselect();

@@ -178,6 +178,13 @@ def test_every_number_on_screen_equals_the_graphql_answer(real_page: Page, name:
         expect(real_page.locator("#graph-note")).to_contain_text(f"first {len(answer['graph']['nodes']):,} of {answer['totalModels']:,}")
     if kind != "root":
         assert "root" not in real_page.locator("#graph-note").inner_text()
+    else:  # a small family is drawn with every label readable (at least 9 px) and none overlapping
+        labels = real_page.evaluate("() => window.lineageDashboard.graph.visibleLabels()")
+        assert {label["id"] for label in labels} == {n["id"] for n in answer["graph"]["nodes"]}
+        assert all(label["fontPx"] >= 9 for label in labels)
+        boxes = [label["box"] for label in labels]
+        assert not any(a["x1"] < b["x2"] and b["x1"] < a["x2"] and a["y1"] < b["y2"] and b["y1"] < a["y2"]
+                       for i, a in enumerate(boxes) for b in boxes[i + 1:])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     real_page.screenshot(path=str(ARTIFACTS / f"40-real-{name}-1440.png"), full_page=True)
 
