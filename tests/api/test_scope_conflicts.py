@@ -180,3 +180,20 @@ async def test_the_csv_export_as_of_an_instant_is_computed_then(http: httpx.Asyn
     assert response.status_code == 200, response.text
     models = {r["model_id"] for r in _csv(response)}
     assert models <= {LLAMA, "lineage-fixtures/Llama-3.1-8B-relicensed-ft"}  # the two models known then
+
+
+async def test_a_scope_over_the_cap_lists_its_first_members_and_says_so(
+    http: httpx.AsyncClient, graph: GraphClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.dashboard import conflicts_csv
+
+    whole = await http.get("/api/scopes/conflicts.csv", params={"root": LLAMA})
+    size = int(whole.headers["x-scope-models"])
+    monkeypatch.setattr(conflicts_csv, "MAX_MEMBERS", 3)
+    cut = await http.get("/api/scopes/conflicts.csv", params={"root": LLAMA})
+    assert cut.status_code == 200
+    assert cut.headers["x-truncated"] == f"first 3 of {size} models (by id)"
+    members = await graph.reader.scope_members(root=LLAMA)
+    assert members is not None and len(members.members) == size > 3
+    first_three = set(sorted(m.id for m in members.members)[:3])
+    assert [r for r in _csv(whole) if r["model_id"] in first_three] == _csv(cut)
