@@ -137,7 +137,10 @@ export function ruleModelsBlock(
   return [
     h("h3", { id: "rule-models-title" }, `${rule} (${severityText(severity)}): its models in this scope`),
     h("p", { class: "rule-models-count" },
-      counted("span", "ruleConflicts:shown", found.edges.length, `${shownOf(found.edges.length, found.totalCount)} conflicts`,
+      counted("span", "ruleConflicts:shown", found.edges.length,
+        found.edges.length < found.totalCount
+          ? `The first ${count(found.edges.length)} of ${count(found.totalCount)} conflicts`
+          : `All ${count(found.totalCount)} conflicts`,
         { "data-total": found.totalCount }),
       ", in ",
       counted("span", "ruleConflicts:models", found.models, `${count(found.models)} models`),
