@@ -156,3 +156,21 @@ def test_the_panel_shows_the_full_id_of_a_clicked_node_on_a_phone(sized: Any) ->
     click_node(page, LEGAL)
     expect(page.locator("#panel-body h3")).to_have_text(LEGAL)
     page.screenshot(path=str(ARTIFACTS / "32-panel-390.png"), full_page=False)
+
+
+def test_hovering_a_model_shows_its_full_id(sized: Any) -> None:
+    page = sized(1440)
+    _ready(page, "root")
+    graph = page.locator("#graph")
+    graph.scroll_into_view_if_needed()
+    pos = page.evaluate(
+        "id => { const p = window.lineageDashboard.graph.cy.getElementById(id).renderedPosition(); return [p.x, p.y]; }", LEGAL
+    )
+    box = graph.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + pos[0], box["y"] + pos[1])
+    tip = page.locator(".graph-tip")
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text(f"{LEGAL} — mit, violation (✖)")
+    page.mouse.move(box["x"] + 2, box["y"] + 2)
+    expect(tip).to_be_hidden()
