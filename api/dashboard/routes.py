@@ -1,4 +1,5 @@
-"""Routes that serve the built dashboard: ``/`` (index.html) and ``/static/{name}``.
+"""Routes that serve the built dashboard: ``/`` (index.html) and ``/static/{name}``; and its CSV export
+(``/api/scopes/conflicts.csv``, :mod:`api.dashboard.conflicts_csv`).
 
 Assets are read once into memory (with a gzip copy) and served with their content type, an
 ETag, and a cache policy: ``index.html`` is always revalidated; an asset requested with the
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
+
+from api.dashboard.conflicts_csv import csv_router
 
 __all__ = ["IMMUTABLE", "REVALIDATE", "STATIC_DIR", "Asset", "Bundle", "build_router", "respond_asset", "router"]
 
@@ -123,6 +126,7 @@ def build_router(directory: Path = STATIC_DIR) -> APIRouter:
         immutable = request.query_params.get("v") == asset.version
         return respond_asset(request, asset, IMMUTABLE if immutable else REVALIDATE)
 
+    dashboard.include_router(csv_router)  # the dashboard's "Export CSV" (GET /api/scopes/conflicts.csv)
     return dashboard
 
 

@@ -26,6 +26,7 @@ from graph.reads.types import RelicensingPoint as ServicePoint
 
 if TYPE_CHECKING:
     from api.lineage.types import Model
+    from api.propagation.conflicts import ScopeConflictConnection
 
 __all__ = [
     "AsOfCoverage",
@@ -398,6 +399,28 @@ class Propagation:
         description="With `asOf`: how many of the scope's models are known then and how many not yet (null without `asOf`)."
     )
     summary: strawberry.Private[PropagationSummary]
+    as_of: strawberry.Private[datetime | None] = None
+
+    @strawberry.field(description=(
+        "The scope's conflicts one per row (of `rule` and `severity` when named), ordered by model id then rule; "
+        "the rows of GET /api/scopes/conflicts.csv."
+    ))
+    async def conflicts(
+        self,
+        info: strawberry.Info,
+        rule: str | None = None,
+        severity: Severity | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Annotated["ScopeConflictConnection", strawberry.lazy("api.propagation.conflicts")]:
+        from api.propagation.conflicts import scope_conflicts, scope_from_text
+
+        return await scope_conflicts(
+            info.context.graph,
+            scope_from_text(self.scope, include_fixtures=not self.summary.fixtures_left_out),  # as the counts were made
+            as_of=self.as_of, rule=rule, severity=severity,
+            first=first, after=after,
+        )
 
     @strawberry.field(description="Nodes (at most `limit`, nearest depths first) and the edges among them.")
     async def graph(self, info: strawberry.Info, limit: int = 300) -> FamilyGraph:
@@ -454,4 +477,5 @@ class Propagation:
             source=s.source,
             as_of_coverage=AsOfCoverage.from_internal(s.coverage),
             summary=s,
+            as_of=as_of,
         )

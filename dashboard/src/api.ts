@@ -41,8 +41,13 @@ export interface Term {
   description: string | null;
 }
 
+export interface RootPage {
+  totalCount: number;
+  edges: FamilyRoot[];
+}
+
 export interface PickersData {
-  roots: FamilyRoot[];
+  roots: RootPage;
   licenses: License[];
   terms: Term[];
 }
@@ -84,8 +89,11 @@ export interface Propagation {
     toLicense: string | null;
     downstreamCount: number;
   }[];
-  conflictsByRule: { ruleId: string; severity: Severity; count: number }[];
+  /** Per (rule, severity): how many conflicts, and how many models have at least one. */
+  conflictsByRule: { ruleId: string; severity: Severity; conflicts: number; models: number }[];
+  /** Nearest first, at most 1,000 of `deploymentsReachedCount`. */
   deploymentsReached: Deployment[];
+  deploymentsReachedCount: number;
   graph: { truncated: boolean; nodes: FamilyNode[]; edges: FamilyEdge[] };
   /** With asOf: how many of the scope's models (then or now) Lineage knows at that instant; null without asOf. */
   asOfCoverage: AsOfCoverage | null;
@@ -123,13 +131,28 @@ export interface ModelDetails extends ModelSummary {
   conflicts: Conflict[];
 }
 
+/** One conflict of one model of a scope (Propagation.conflicts). */
+export interface ScopeConflict {
+  modelId: string;
+  ruleId: string;
+  severity: Severity;
+  message: string;
+}
+
+export interface ScopeConflicts {
+  totalCount: number;
+  models: number;
+  edges: ScopeConflict[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 export interface SearchResult {
   totalCount: number;
   edges: ModelSummary[];
 }
 
 export const PICKERS_QUERY = `query DashboardPickers($first: Int!) {
-  roots(first: $first) { descendantCount model { id author status declaredLicenseId conflictState } }
+  roots(first: $first) { totalCount edges { descendantCount model { id author status declaredLicenseId conflictState } } }
   licenses { id family commercial }
   terms { id kind description }
 }`;
@@ -142,8 +165,9 @@ export const PROPAGATION_QUERY = `query DashboardPropagation($root: ID, $license
     byRelation { relation count }
     termFlow { termId kind keep drop violate }
     topRelicensingPoints { parent { id } child { id } droppedTerms fromLicense toLicense downstreamCount }
-    conflictsByRule { ruleId severity count }
+    conflictsByRule { ruleId severity conflicts models }
     deploymentsReached { id kind modelId operator status url }
+    deploymentsReachedCount
     graph(limit: $limit) { truncated nodes { id depth licenseId conflictState status } edges { child parent relation } }
     asOfCoverage { asOf known notYetKnown earliestKnownSince latestKnownSince }
   }
@@ -154,6 +178,16 @@ export const MODEL_QUERY = `query DashboardModel($id: ID!, $asOf: DateTime) {
     id author status declaredLicenseId conflictState knownFrom listedAt crawledAt knownSince
     commercialStatus { status threshold licenseId reason }
     conflicts { ruleId severity message path licenses }
+  }
+}`;
+
+export const RULE_CONFLICTS_QUERY = `query DashboardRuleConflicts($root: ID, $license: String, $term: String, $asOf: DateTime, $rule: String, $severity: Severity, $first: Int!, $after: String) {
+  propagation(root: $root, license: $license, term: $term, asOf: $asOf) {
+    conflicts(rule: $rule, severity: $severity, first: $first, after: $after) {
+      totalCount models
+      edges { modelId ruleId severity message }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 }`;
 
@@ -235,4 +269,22 @@ export function dossierUrl(modelId: string, asOfDate: string): string {
   const instant = asOfInstant(asOfDate);
   if (instant) params.set("asOf", instant);
   return `investigations/${path}?${params.toString()}`;
+}
+
+/** The scope a view names, as the API's arguments (exactly one of root, license, term). */
+export interface ScopeArgs {
+  root: string | null;
+  license: string | null;
+  term: string | null;
+}
+
+/** The relative URL of a scope's conflicts as CSV (GET api/scopes/conflicts.csv), of one rule and severity when named. */
+export function conflictsCsvUrl(scope: ScopeArgs, asOfDate: string, rule = "", severity = ""): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(scope)) if (value) params.set(key, value);
+  if (rule) params.set("rule", rule);
+  if (severity) params.set("severity", severity.toLowerCase());
+  const instant = asOfInstant(asOfDate);
+  if (instant) params.set("asOf", instant);
+  return `api/scopes/conflicts.csv?${params.toString()}`;
 }

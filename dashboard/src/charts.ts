@@ -8,6 +8,8 @@ import { count, h, s } from "./dom";
 export interface Bar {
   label: string;
   value: number;
+  /** What the bar counts, as `data-count` (e.g. `depth:1`). */
+  key?: string;
 }
 
 const ROW = 26;
@@ -38,7 +40,7 @@ export function barChart(title: string, bars: Bar[], emptyText: string): HTMLEle
     const w = Math.max(bar.value > 0 ? 2 : 0, Math.round((bar.value / max) * barSpace));
     const row = s(
       "g",
-      { class: "bar", "data-label": bar.label, "data-value": bar.value },
+      { class: "bar", "data-label": bar.label, "data-value": bar.value, "data-count": bar.key ?? null },
       s("text", { x: LABEL_W - 8, y: y + ROW / 2, "text-anchor": "end", "dominant-baseline": "middle", class: "bar-label" }, bar.label),
       s("rect", { x: LABEL_W, y: y + 4, width: w, height: ROW - 8, rx: 2, class: "bar-rect" }),
       s("text", { x: LABEL_W + w + 6, y: y + ROW / 2, "dominant-baseline": "middle", class: "bar-value" }, count(bar.value)),

@@ -61,3 +61,20 @@ export function words(value: string | null | undefined): string {
 export function count(n: number): string {
   return n.toLocaleString("en-US");
 }
+
+/** An element showing a number that a test (or a reader of the DOM) can find: `data-count` names what it
+ * counts, `data-value` holds the number, the text says it in words. */
+export function counted<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  key: string,
+  value: number,
+  text: string,
+  attrs: Record<string, string | number | boolean | null | undefined> = {},
+): HTMLElementTagNameMap[K] {
+  return h(tag, { ...attrs, "data-count": key, "data-value": value }, text);
+}
+
+/** "first N of M" when a list shows fewer than there are, else "all M" (or just M with `bare`). */
+export function shownOf(shown: number, total: number): string {
+  return shown < total ? `first ${count(shown)} of ${count(total)}` : count(total);
+}

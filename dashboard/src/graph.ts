@@ -37,9 +37,24 @@ export const RELATION_STYLE: Record<Relation, { line: "solid" | "dashed" | "dott
   UNKNOWN: { line: "dashed", color: "#8a8a8a", width: 1 },
 };
 
-function shortLabel(id: string): string {
-  const name = id.includes("/") ? id.slice(id.indexOf("/") + 1) : id;
-  return name.length > 44 ? `${name.slice(0, 42)}…` : name;
+/** The label drawn: the full id, organisation included (very long ids cut; the panel and the hover tip show all). */
+function labelOf(id: string): string {
+  return id.length > 64 ? `${id.slice(0, 62)}…` : id;
+}
+
+/** Labels are drawn only where they are at least this many pixels high on screen (zoom in to see more). */
+export const MIN_LABEL_PX = 9;
+const LABEL_FONT = 12;
+
+interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 }
 
 /** Wide families (many models at one depth) are drawn in rings around the root: a tree would be too wide. */
@@ -47,6 +62,13 @@ export function rings(nodes: FamilyNode[]): boolean {
   const perDepth = new Map<number, number>();
   for (const n of nodes) perDepth.set(n.depth, (perDepth.get(n.depth) ?? 0) + 1);
   return nodes.length > 120 || Math.max(0, ...perDepth.values()) > 30;
+}
+
+/** Many models at one depth and few depths: drawn left to right, siblings stacked, labels beside them. */
+export function sideways(nodes: FamilyNode[]): boolean {
+  const perDepth = new Map<number, number>();
+  for (const n of nodes) perDepth.set(n.depth, (perDepth.get(n.depth) ?? 0) + 1);
+  return Math.max(0, ...perDepth.values()) >= 6 && Math.max(0, ...perDepth.values()) > perDepth.size;
 }
 
 /**
@@ -83,7 +105,7 @@ function elements(nodes: FamilyNode[], edges: FamilyEdge[]): ElementDefinition[]
     group: "nodes",
     data: {
       id: n.id,
-      label: CONFLICT_STYLE[n.conflictState].marker + shortLabel(n.id),
+      label: CONFLICT_STYLE[n.conflictState].marker + labelOf(n.id),
       depth: n.depth,
       fill: CONFLICT_STYLE[n.conflictState].fill,
       border: STATUS_STYLE[n.status]?.border ?? "double",
@@ -122,17 +144,17 @@ const STYLESHEET: StylesheetJson = [
       "border-color": "#1f2933",
       label: "data(label)",
       "font-family": "DejaVu Sans, Liberation Sans, Arial, sans-serif",
-      "font-size": 11,
+      "font-size": LABEL_FONT,
       color: "#111",
       "text-valign": "bottom",
       "text-margin-y": 4,
       "text-wrap": "wrap",
       "text-overflow-wrap": "anywhere",
-      "text-max-width": "140px",
+      "text-max-width": "150px",
       "text-background-color": "#ffffff",
       "text-background-opacity": 0.85,
       "text-background-padding": "1px",
-      "min-zoomed-font-size": 7,
+      "min-zoomed-font-size": MIN_LABEL_PX,
       width: 26,
       height: 26,
     },
@@ -140,7 +162,11 @@ const STYLESHEET: StylesheetJson = [
   { selector: "node[border = 'double']", style: { "border-width": 4 } },
   { selector: "node.root", style: { shape: "round-rectangle", width: 40, height: 30, "border-width": 3, "font-weight": "bold" } },
   { selector: "node.faded", style: { opacity: 0.55 } },
+  { selector: "node.lr", style: { "text-valign": "center", "text-halign": "right", "text-margin-x": 6, "text-margin-y": 0 } },
   { selector: "node[conflict = 'VIOLATION']", style: { color: "#8a1c00", "font-weight": "bold" } },
+  // a label that would overlap one already placed is left out (hover or select the model to see its id)
+  { selector: "node.nolabel", style: { label: "" } },
+  { selector: "node.nolabel:selected", style: { label: "data(label)", "z-index": 10 } },
   {
     selector: "node:selected",
     style: { "overlay-color": "#1a56db", "overlay-opacity": 0.25, "overlay-padding": 6, "border-width": 4 },
@@ -181,27 +207,79 @@ export class LineageGraph {
     this.cy.on("tap", "node", (evt) => handlers.onSelect(evt.target.id() as string));
     this.cy.on("dbltap", "node", (evt) => handlers.onOpen(evt.target.id() as string));
     container.addEventListener("keydown", (evt) => this.onKey(evt));
+    this.tip = h("div", { class: "graph-tip", role: "tooltip", hidden: true });
+    container.append(this.tip);
+    this.cy.on("mouseover", "node", (evt) => this.showTip(evt.target));
+    this.cy.on("mouseout", "node", () => (this.tip.hidden = true));
+    this.cy.on("viewport", () => (this.tip.hidden = true));
+  }
+
+  private readonly tip: HTMLElement;
+
+  private showTip(node: cytoscape.NodeSingular): void {
+    const p = node.renderedPosition();
+    this.tip.textContent = `${node.id()} — ${node.data("license")}, ${CONFLICT_STYLE[node.data("conflict") as ConflictState].text}`;
+    this.tip.style.left = `${Math.round(p.x + 14)}px`;
+    this.tip.style.top = `${Math.round(p.y + 14)}px`;
+    this.tip.hidden = false;
+  }
+
+  /** Leaves out every label that would overlap a label already placed or another model (sources and
+   * shallower models first). Labels scale with the zoom, so what does not collide at one zoom does not at any. */
+  private placeLabels(): void {
+    const nodes = this.cy.nodes();
+    nodes.removeClass("nolabel");
+    const bodies = new Map<string, Box>();
+    nodes.forEach((n) => {
+      bodies.set(n.id(), n.boundingBox({ includeLabels: false, includeOverlays: false }));
+    });
+    const ordered = nodes.toArray().sort((a, b) =>
+      (a.data("depth") as number) - (b.data("depth") as number) || a.id().localeCompare(b.id()));
+    const placed: Box[] = [];
+    for (const n of ordered) {
+      const label = n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
+      const clash = placed.some((b) => overlaps(b, label)) ||
+        [...bodies].some(([id, b]) => id !== n.id() && overlaps(b, label));
+      if (clash) n.addClass("nolabel");
+      else placed.push(label);
+    }
+  }
+
+  /** The labels drawn at the current zoom, as boxes on screen (for tests and tools). */
+  visibleLabels(): { id: string; box: Box; fontPx: number }[] {
+    const fontPx = LABEL_FONT * this.cy.zoom();
+    if (fontPx < MIN_LABEL_PX) return [];
+    return this.cy.nodes().not(".nolabel").map((n) => ({
+      id: n.id(),
+      box: n.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false }),
+      fontPx,
+    }));
   }
 
   render(nodes: FamilyNode[], edges: FamilyEdge[]): void {
     this.cy.resize();
     this.cy.elements().remove();
     this.cy.add(elements(nodes, edges));
-    this.layout = rings(nodes) ? "rings" : "tree";
+    this.layout = rings(nodes) ? "rings" : sideways(nodes) ? "tree-lr" : "tree";
     const options =
       this.layout === "rings"
         ? { name: "preset", positions: ringPositions(nodes, edges), animate: false, fit: true, padding: 24 }
-        : { name: "dagre", rankDir: "TB", nodeSep: 110, rankSep: 80, edgeSep: 10, animate: false, fit: true, padding: 24 };
+        : this.layout === "tree-lr"
+          ? { name: "dagre", rankDir: "LR", nodeSep: 22, rankSep: 200, edgeSep: 8, animate: false, fit: true, padding: 24 }
+          : { name: "dagre", rankDir: "TB", nodeSep: 150, rankSep: 90, edgeSep: 10, animate: false, fit: true, padding: 24 };
     this.cy.edges().toggleClass("dense", this.layout === "rings");
+    this.cy.nodes().toggleClass("lr", this.layout === "tree-lr");
     this.cy.layout(options as never).run();
+    this.placeLabels();
     if (this.cy.zoom() > 1.6) {
       this.cy.zoom(1.6);
       this.cy.center();
     }
   }
 
-  /** How the last render was laid out: a top-down tree, or rings by depth for wide families. */
-  layout: "tree" | "rings" = "tree";
+  /** How the last render was laid out: a top-down tree, a left-to-right one (many siblings, few depths:
+   * siblings stack so their labels fit), or rings by depth for wide families. */
+  layout: "tree" | "tree-lr" | "rings" = "tree";
 
   select(id: string): void {
     this.cy.nodes(":selected").unselect();
@@ -266,6 +344,7 @@ export function legend(): HTMLElement {
       h("ul", {}, ...(["AVAILABLE", "GATED", "DELETED", "UNKNOWN"] as ModelStatus[]).map((k) => item(swatch("#ffffff", STATUS_STYLE[k].border), STATUS_STYLE[k].text)))),
     h("div", {}, h("h3", {}, "Relation (line, parent → child)"),
       h("ul", {}, ...(Object.keys(RELATION_STYLE) as Relation[]).map((k) => item(line(k), k.toLowerCase())))),
-    h("p", { class: "legend-note" }, "The root of a family is a rounded rectangle. Click a model for its details; double-click opens its dossier."),
+    h("p", { class: "legend-note" }, "Depth 0 (a family's root, or the models that declare the licence or impose the term) is a rounded rectangle. " +
+      "Labels are shown where they fit: zoom in for more, hover a model for its full id. Click a model for its details; double-click opens its dossier."),
   );
 }

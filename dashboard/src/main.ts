@@ -6,22 +6,27 @@
 import {
   ApiError,
   asOfInstant,
+  conflictsCsvUrl,
   dossierUrl,
   gql,
   MODEL_QUERY,
   PICKERS_QUERY,
   PROPAGATION_QUERY,
+  RULE_CONFLICTS_QUERY,
   SEARCH_QUERY,
   type ModelDetails,
   type PickersData,
   type Propagation,
+  type ScopeArgs,
+  type ScopeConflicts,
   type SearchResult,
+  type Severity,
 } from "./api";
 import { barChart } from "./charts";
-import { byId, count, h, replace, words } from "./dom";
+import { byId, count, counted, h, replace, shownOf, words } from "./dom";
 import { CONFLICT_STYLE, LineageGraph, legend } from "./graph";
 import { errorPanel, loadingPanel, missingPanel, modelPanel, notKnownPanel } from "./panel";
-import { conflictsTable, deploymentsTable, relicensingTable, termFlowTable } from "./tables";
+import { conflictsTable, deploymentsTable, relicensingTable, ruleModelsBlock, termFlowTable } from "./tables";
 
 type ScopeKind = "root" | "license" | "term";
 
@@ -30,11 +35,15 @@ interface View {
   id: string;
   asOf: string;
   model: string;
+  /** The rule (and severity) whose models are listed under "Conflicts by rule"; "" for none. */
+  rule: string;
+  severity: string;
 }
 
 const GRAPH_LIMIT = 300;
 const ROOTS_SHOWN = 200;
 const SEARCH_SHOWN = 20;
+const RULE_PAGE = 50;
 
 const el = {
   root: byId<HTMLSelectElement>("root-select"),
@@ -70,17 +79,25 @@ const graph = new LineageGraph(el.graph, {
 
 let propagationRequest: AbortController | null = null;
 let modelRequest: AbortController | null = null;
-let shown = { kind: null as ScopeKind | null, id: "", asOf: "", model: "" };
+let ruleRequest: AbortController | null = null;
+let shown: View = { kind: null, id: "", asOf: "", model: "", rule: "", severity: "" };
+let scopeReady: Promise<void> = Promise.resolve();
 
 // ----- the view in the URL fragment -----------------------------------------------------------
 
 function parseView(): View {
   const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+  const rest = {
+    asOf: params.get("asOf") ?? "",
+    model: params.get("model") ?? "",
+    rule: params.get("rule") ?? "",
+    severity: params.get("severity") ?? "",
+  };
   for (const kind of ["root", "license", "term"] as ScopeKind[]) {
     const id = params.get(kind);
-    if (id) return { kind, id, asOf: params.get("asOf") ?? "", model: params.get("model") ?? "" };
+    if (id) return { kind, id, ...rest };
   }
-  return { kind: null, id: "", asOf: params.get("asOf") ?? "", model: params.get("model") ?? "" };
+  return { kind: null, id: "", ...rest };
 }
 
 function currentView(): View {
@@ -92,6 +109,8 @@ function setView(view: View): void {
   if (view.kind && view.id) params.set(view.kind, view.id);
   if (view.asOf) params.set("asOf", view.asOf);
   if (view.model) params.set("model", view.model);
+  if (view.rule) params.set("rule", view.rule);
+  if (view.rule && view.severity) params.set("severity", view.severity);
   const hash = `#${params.toString()}`;
   if (window.location.hash === hash) void show(view);
   else window.location.hash = hash; // → hashchange → show
@@ -123,9 +142,13 @@ function option(value: string, text: string): HTMLOptionElement {
 }
 
 function fillPickers(data: PickersData): void {
+  const roots = data.roots.edges;
+  const shown = roots.length < data.roots.totalCount
+    ? `— choose a family root (the first ${count(roots.length)} of ${count(data.roots.totalCount)} parentless models, largest families first) —`
+    : "— choose a family root —";
   el.root.replaceChildren(
-    option("", data.roots.length ? "— choose a family root —" : "— no families yet —"),
-    ...data.roots.map((r) => option(r.model.id, `${r.model.id} (${count(r.descendantCount)} descendants)`)),
+    option("", roots.length === 0 ? "— no families yet —" : shown),
+    ...roots.map((r) => option(r.model.id, `${r.model.id} (${count(r.descendantCount)} descendants)`)),
   );
   el.license.replaceChildren(
     option("", "— choose a licence —"),
@@ -150,10 +173,18 @@ function syncPickers(view: View): void {
 
 function pickScope(kind: ScopeKind, select: HTMLSelectElement): void {
   if (!select.value) return;
-  setView({ kind, id: select.value, asOf: el.asOf.value, model: "" });
+  setView({ kind, id: select.value, asOf: el.asOf.value, model: "", rule: "", severity: "" });
 }
 
 // ----- propagation ----------------------------------------------------------------------------
+
+function scopeArgs(view: View): ScopeArgs {
+  return {
+    root: view.kind === "root" ? view.id : null,
+    license: view.kind === "license" ? view.id : null,
+    term: view.kind === "term" ? view.id : null,
+  };
+}
 
 function scopeWords(view: View): string {
   const kind = view.kind === "root" ? "family of" : view.kind === "license" ? "licence" : "term";
@@ -166,13 +197,7 @@ async function loadPropagation(view: View): Promise<void> {
   propagationRequest = request;
   showError(null);
   setStatus(`Loading the ${scopeWords(view)}…`, true);
-  const variables: Record<string, unknown> = {
-    root: view.kind === "root" ? view.id : null,
-    license: view.kind === "license" ? view.id : null,
-    term: view.kind === "term" ? view.id : null,
-    asOf: asOfInstant(view.asOf),
-    limit: GRAPH_LIMIT,
-  };
+  const variables: Record<string, unknown> = { ...scopeArgs(view), asOf: asOfInstant(view.asOf), limit: GRAPH_LIMIT };
   try {
     const data = await gql<{ propagation: Propagation | null }>(PROPAGATION_QUERY, variables, request.signal);
     if (request.signal.aborted) return;
@@ -202,6 +227,31 @@ function coverageNote(p: Propagation): string {
     `(all are known from ${day(c.latestKnownSince)}), so this answer says nothing about ${c.notYetKnown === 1 ? "it" : "them"}.`;
 }
 
+/** Where a ring drawing is centred: the root, or the models that are the scope's sources. */
+function ringCentre(view: View): string {
+  if (view.kind === "root") return "around the root";
+  if (view.kind === "license") return `around the models that declare ${view.id} (depth 0)`;
+  return `around the models whose licence imposes ${view.id} (depth 0)`;
+}
+
+function summaryLine(view: View, p: Propagation): HTMLElement[] {
+  const conflicts = p.conflictsByRule.reduce((n, r) => n + r.conflicts, 0);
+  const parts: HTMLElement[] = [
+    counted("span", "totalModels", p.totalModels, `${count(p.totalModels)} models`, { id: "total-models" }),
+    counted("span", "deploymentsReachedCount", p.deploymentsReachedCount,
+      `${count(p.deploymentsReachedCount)} deployments reached` +
+      (p.deploymentsReached.length < p.deploymentsReachedCount ? ` (first ${count(p.deploymentsReached.length)} listed)` : "")),
+    counted("span", "conflicts", conflicts, `${count(conflicts)} conflicts (all rules)`),
+  ];
+  if (view.kind === "term") {
+    const flow = p.termFlow.filter((t) => t.termId === view.id);
+    const violate = flow.reduce((n, t) => n + t.violate, 0);
+    parts.push(counted("span", `termFlow:${view.id}:violate`, violate,
+      `${count(violate)} descendants violate ${view.id}`, { id: "term-violate" }));
+  }
+  return parts;
+}
+
 function renderPropagation(view: View, p: Propagation | null): void {
   if (p === null || p.totalModels === 0) {
     clearResults();
@@ -211,34 +261,46 @@ function renderPropagation(view: View, p: Propagation | null): void {
   }
   setStatus(`Showing the ${scopeWords(view)}.`);
   el.results.hidden = false;
-  const violations = p.graph.nodes.filter((n) => n.conflictState === "VIOLATION").length;
+  const line: (Node | string)[] = [h("strong", {}, p.scope)];
+  for (const part of summaryLine(view, p)) line.push(" · ", part);
   replace(
     el.summary,
-    h("strong", {}, p.scope), " · ",
-    h("span", { id: "total-models" }, `${count(p.totalModels)} models`), " · ",
-    `${count(p.deploymentsReached.length)} deployments reached`,
+    ...line,
     view.asOf ? ` · as of ${view.asOf}` : "",
     coverageNote(p) ? h("span", { id: "as-of-coverage", class: "as-of-coverage", role: "note" }, coverageNote(p)) : null,
   );
-  el.graphNote.textContent = p.graph.truncated
-    ? `Drawing ${count(p.graph.nodes.length)} of ${count(p.totalModels)} models (nearest depths first).`
-    : `Drawing all ${count(p.graph.nodes.length)} models${violations ? `; ${violations} marked ✖ violate a term` : ""}.`;
+  const drawn = p.graph.nodes.length;
+  const violations = p.graph.nodes.filter((n) => n.conflictState === "VIOLATION").length;
+  const warnings = p.graph.nodes.filter((n) => n.conflictState === "WARNING").length;
+  replace(el.graphNote,
+    p.graph.truncated
+      ? counted("span", "drawn", drawn, `Drawing the first ${count(drawn)} of ${count(p.totalModels)} models (nearest depths first)`)
+      : counted("span", "drawn", drawn, `Drawing all ${count(drawn)} models`),
+    ". Of those drawn, ",
+    counted("span", "drawn:violation", violations, `${count(violations)} have a violation (✖, of any rule)`),
+    " and ",
+    counted("span", "drawn:warning", warnings, `${count(warnings)} a warning (⚠) as their worst conflict`),
+    view.kind === "term" ? `; the term flow table counts only the descendants that violate ${view.id} itself.` : ".",
+  );
   graph.render(p.graph.nodes, p.graph.edges);
   if (graph.layout === "rings") {
-    el.graphNote.textContent += " Wide family: drawn in rings by depth around the root; zoom in to read the names.";
+    el.graphNote.append(` Wide scope: drawn in rings by depth ${ringCentre(view)}.`);
   }
+  el.graphNote.append(" Names are shown where they fit; zoom in for more, hover or tap a model for its full id.");
   renderNodeList(p);
   replace(
     el.charts,
-    barChart("Descendants by depth",
-      [...p.byDepth].sort((a, b) => a.depth - b.depth).map((d) => ({ label: `depth ${d.depth}`, value: d.count })),
-      "No descendants."),
-    barChart("Descendants by relation",
-      [...p.byRelation].sort((a, b) => b.count - a.count).map((r) => ({ label: words(r.relation), value: r.count })),
+    barChart("Models by depth (depth 0: the scope's sources)",
+      [...p.byDepth].sort((a, b) => a.depth - b.depth).map((d) => ({ label: `depth ${d.depth}`, value: d.count, key: `depth:${d.depth}` })),
+      "No models."),
+    barChart("Descendants by relation (to the nearest parent in the scope)",
+      [...p.byRelation].sort((a, b) => b.count - a.count).map((r) => ({ label: words(r.relation), value: r.count, key: `relation:${r.relation}` })),
       "No derivations."),
   );
   const select = (id: string): void => setView({ ...currentView(), model: id });
-  replace(el.tables, termFlowTable(p), relicensingTable(p, select), conflictsTable(p), deploymentsTable(p, select));
+  const onRule = (rule: string, severity: Severity): void => setView({ ...currentView(), rule, severity });
+  replace(el.tables, termFlowTable(p), relicensingTable(p, select),
+    conflictsTable(p, onRule, conflictsCsvUrl(scopeArgs(view), view.asOf)), deploymentsTable(p, select));
 }
 
 function renderNodeList(p: Propagation): void {
@@ -250,7 +312,42 @@ function renderNodeList(p: Propagation): void {
       button.addEventListener("click", () => setView({ ...currentView(), model: n.id }));
       return h("li", {}, button, ` — depth ${n.depth}, ${n.licenseId ?? "unknown licence"}, ${CONFLICT_STYLE[n.conflictState].text}, ${words(n.status)}`);
     });
-  replace(el.nodeList, h("summary", {}, `Models drawn, as a list (${count(items.length)})`), h("ul", {}, ...items));
+  replace(el.nodeList, h("summary", {}, `Models drawn, as a list (${shownOf(items.length, p.totalModels)})`), h("ul", {}, ...items));
+}
+
+// ----- the models of a rule ---------------------------------------------------------------------
+
+async function loadRuleModels(view: View, after: string | null = null, before: ScopeConflicts | null = null): Promise<void> {
+  ruleRequest?.abort();
+  await scopeReady;
+  const box = document.getElementById("rule-models");
+  if (!box) return;
+  if (!view.rule) {
+    replace(box);
+    return;
+  }
+  const request = new AbortController();
+  ruleRequest = request;
+  const severity = (["VIOLATION", "WARNING", "INFO"].includes(view.severity) ? view.severity : null) as Severity | null;
+  if (!before) replace(box, h("p", { class: "loading" }, `Loading the models with ${view.rule}…`));
+  try {
+    const data = await gql<{ propagation: { conflicts: ScopeConflicts } | null }>(RULE_CONFLICTS_QUERY, {
+      ...scopeArgs(view), asOf: asOfInstant(view.asOf), rule: view.rule, severity, first: RULE_PAGE, after,
+    }, request.signal);
+    if (request.signal.aborted) return;
+    const page = data.propagation?.conflicts ?? { totalCount: 0, models: 0, edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    const found: ScopeConflicts = before ? { ...page, edges: [...before.edges, ...page.edges] } : page;
+    const select = (id: string): void => setView({ ...currentView(), model: id });
+    const more = page.pageInfo.hasNextPage ? () => void loadRuleModels(view, page.pageInfo.endCursor, found) : null;
+    replace(box, ...ruleModelsBlock(view.rule, severity ?? "VIOLATION", found, select,
+      conflictsCsvUrl(scopeArgs(view), view.asOf, view.rule, severity ?? ""), more,
+      () => setView({ ...currentView(), rule: "", severity: "" })));
+    if (!severity) box.querySelector("h3")!.textContent = `${view.rule}: its models in this scope`;
+    box.scrollIntoView({ block: "nearest" });
+  } catch (exc) {
+    if (isAbort(exc) || request.signal.aborted) return;
+    replace(box, h("p", { class: "error", role: "alert" }, `Error from the API: ${messageOf(exc)}`));
+  }
 }
 
 // ----- side panel -----------------------------------------------------------------------------
@@ -268,8 +365,11 @@ async function loadModel(id: string, asOf: string): Promise<void> {
   try {
     const data = await gql<{ model: ModelDetails | null }>(MODEL_QUERY, { id, asOf: asOfInstant(asOf) }, request.signal);
     if (request.signal.aborted) return;
-    const onShowFamily = (root: string): void => setView({ kind: "root", id: root, asOf: el.asOf.value, model: root });
+    const onShowFamily = (root: string): void =>
+      setView({ kind: "root", id: root, asOf: el.asOf.value, model: root, rule: "", severity: "" });
     replace(el.panel, ...(data.model ? modelPanel(data.model, asOf, onShowFamily) : missingPanel(id)));
+    // one column: the panel sits below the graph; bring it into view when a model is chosen
+    if (window.matchMedia("(max-width: 900px)").matches) el.panel.scrollIntoView({ block: "nearest" });
   } catch (exc) {
     if (isAbort(exc) || request.signal.aborted) return;
     const since = exc instanceof ApiError && exc.extensions.code === "NOT_KNOWN_AT_INSTANT" ? exc.extensions.knownSince : null;
@@ -300,7 +400,9 @@ async function runSearch(text: string): Promise<void> {
       return h("li", {}, button, ` — ${m.declaredLicenseId ?? "unknown licence"}`);
     });
     replace(el.searchResults,
-      h("p", { class: "search-count" }, `${count(totalCount)} models match “${query}”${totalCount > edges.length ? `; the first ${edges.length} are shown` : ""}.`),
+      h("p", { class: "search-count" },
+        counted("span", "searchMatches", totalCount, `${count(totalCount)} models match “${query}”`),
+        totalCount > edges.length ? `; the first ${count(edges.length)} of ${count(totalCount)} are shown.` : "."),
       h("ul", { "aria-label": "Search results" }, ...items));
   } catch (exc) {
     replace(el.searchResults, h("p", { class: "error", role: "alert" }, `Error from the API: ${messageOf(exc)}`));
@@ -313,15 +415,19 @@ async function show(view: View): Promise<void> {
   syncPickers(view);
   const scopeChanged = view.kind !== shown.kind || view.id !== shown.id || view.asOf !== shown.asOf;
   const modelChanged = view.model !== shown.model || view.asOf !== shown.asOf;
+  const ruleChanged = view.rule !== shown.rule || view.severity !== shown.severity;
   shown = { ...view };
   if (scopeChanged) {
-    if (view.kind && view.id) void loadPropagation(view);
-    else {
+    if (view.kind && view.id) {
+      scopeReady = loadPropagation(view);
+      if (view.rule) void loadRuleModels(view);
+    } else {
       clearResults();
       setStatus("Choose a family root, a licence or a term to see how its restrictions spread.");
     }
   }
   if (modelChanged || scopeChanged) void loadModel(view.model, view.asOf);
+  if (ruleChanged && !scopeChanged && view.kind) void loadRuleModels(view);
 }
 
 async function start(): Promise<void> {
@@ -352,8 +458,8 @@ async function start(): Promise<void> {
     fillPickers(data);
     setStatus("");
     const view = parseView();
-    if (!view.kind && data.roots.length > 0) {
-      setView({ ...view, kind: "root", id: data.roots[0].model.id });
+    if (!view.kind && data.roots.edges.length > 0) {
+      setView({ ...view, kind: "root", id: data.roots.edges[0].model.id });
       return;
     }
     if (!view.kind) {

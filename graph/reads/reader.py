@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import replace
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -61,6 +61,7 @@ from graph.reads.models import plan_connections, plan_facts, plan_history
 from graph.reads.search import ModelFilters, SortKey, plan_descendant_counts, plan_roots, plan_search
 from graph.reads.run_async import run_async
 from graph.reads.scope import ScopeMembers, counted_prefixes, plan_family_drawing, plan_scope_members
+from graph.reads.scope_conflicts import ScopeConflict, member_pages, plan_scope_conflicts
 from graph.reads.scope_summary import MAX_DEPLOYMENTS, TOP_RELICENSING, count_rules, rule_rows, summarise
 from graph.reads.types import (
     AsOfCoverage,
@@ -311,6 +312,42 @@ class GraphReader:
         if as_of is not None:
             summary = replace(summary, coverage=await self._coverage(scope, root, license_id, term_id, as_of, skip))
         return summary if term_id is None else _only_terms(summary, {term_id})
+
+    async def scope_members(
+        self,
+        *,
+        root: str | None = None,
+        license_id: str | None = None,
+        term_id: str | None = None,
+        as_of: datetime | None = None,
+        include_fixtures: bool = False,
+    ) -> ScopeMembers | None:
+        """The members of a root's family or of what a licence or term reaches (None: unknown root); a root
+        not known at ``as_of`` raises NotKnownAtInstant. Constructed fixtures are members only when asked for
+        (as in :meth:`propagation_scope`), so a list agrees with the scope's counts."""
+        if sum(x is not None for x in (root, license_id, term_id)) != 1:
+            raise InvalidArgument("name exactly one of root, license or term")
+        as_of = c.norm_as_of(as_of)
+        skip = counted_prefixes(root, include_fixtures=include_fixtures)
+        scope = await self.run(self._scope_members(root, license_id, term_id, as_of, skip))
+        if scope is not None and root is not None and as_of is not None:
+            await self.run(plan_check_known(scope.sources[0], as_of))
+        return scope
+
+    async def scope_conflict_pages(
+        self,
+        scope: ScopeMembers,
+        *,
+        as_of: datetime | None = None,
+        rule: str | None = None,
+        severity: Severity | None = None,
+    ) -> AsyncIterator[tuple[ScopeConflict, ...]]:
+        """The scope's conflicts (graph.reads.scope_conflicts), a page of members at a time, in order."""
+        as_of = c.norm_as_of(as_of)
+        for ids in member_pages(scope):
+            yield await self.run(plan_scope_conflicts(
+                ids, as_of=as_of, engine=self.engine, catalog=self.catalog, rule=rule, severity=severity
+            ))
 
     def _scope_members(
         self, root: str | None, license_id: str | None, term_id: str | None, as_of: datetime | None, skip: Sequence[str]

@@ -150,7 +150,7 @@ async def test_root_propagation_is_consistent_with_the_graph_and_the_engine(
     assert sum(r["count"] for r in data["byRelation"]) == len(members) - 1
     _, results = engine_results(neo4j_driver, members)
     counted = Counter((c.rule, c.severity.value.upper()) for r in results.values() for c in r.conflicts)
-    assert {(r["ruleId"], r["severity"]): r["count"] for r in data["conflictsByRule"]} == dict(counted)
+    assert {(r["ruleId"], r["severity"]): r["conflicts"] for r in data["conflictsByRule"]} == dict(counted)
     rules = (await ok(graph, settings, RULE_TALLIES, root=LLAMA))["propagation"]["conflictsByRule"]
     with_rule = Counter(pair for r in results.values() for pair in {(c.rule, c.severity.value.upper()) for c in r.conflicts})
     assert {(r["ruleId"], r["severity"]): (r["conflicts"], r["models"]) for r in rules} == {
@@ -296,7 +296,7 @@ async def test_materialised_and_computed_family_aggregates_agree(graph: GraphCli
     at_now = datetime.now(UTC).isoformat()
     later = (await ok(graph, settings, query, root=LLAMA, asOf=at_now, limit=300))["propagation"]
     assert (now["source"], later["source"]) == ("materialised", "computed")
-    for field in ("totalModels", "byDepth", "byRelation", "termFlow", "conflictsByRule", "deploymentsReached"):
+    for field in ("totalModels", "byDepth", "byRelation", "termFlow", "conflictsByRule", "deploymentsReached", "deploymentsReachedCount"):
         assert now[field] == later[field], field
     key = lambda p: (p["child"]["id"], p["parent"]["id"])  # noqa: E731
     assert sorted(now["topRelicensingPoints"], key=key) == sorted(later["topRelicensingPoints"], key=key)

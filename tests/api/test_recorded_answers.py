@@ -126,13 +126,13 @@ async def collect(graph: GraphClient, redis_url: str, neo4j: Neo4jSettings, mode
     if models is None:
         chosen: list[str] = []
         for relation in RELATIONS:
-            chosen.extend(choose_models(answers[f"lists/{relation}"], pickers["roots"]))
+            chosen.extend(choose_models(answers[f"lists/{relation}"], pickers["roots"]["edges"]))
         models = sorted(dict.fromkeys(chosen))
     answers["models"] = models
     for model_id in models:
         answers[f"model/{model_id}"] = await ask(MODEL, {"id": model_id})
         answers[f"dashboard-model/{model_id}"] = await ask(DASHBOARD["model"], {"id": model_id})
-    for root in pickers["roots"][:15]:
+    for root in pickers["roots"]["edges"][:15]:
         answers[f"propagation/root/{root['model']['id']}"] = await ask(PROPAGATION, {"root": root["model"]["id"]})
     for license_id in SAMPLE_LICENSES:
         answers[f"propagation/license/{license_id}"] = await ask(PROPAGATION, {"license": license_id})

@@ -81,8 +81,17 @@ def test_picking_a_family_draws_it_and_renders_its_counts(page: Page, stub_serve
     expect(page.locator("#relicensing tbody tr")).to_have_count(2)
     expect(page.locator("#relicensing tbody tr").first).to_contain_text("llama3.1 → mit")
     expect(page.locator("#conflicts tbody tr").first).to_contain_text("✖ violation")
-    expect(page.locator("#deployments tbody tr")).to_have_count(4)
-    expect(page.locator("#graph-note")).to_contain_text("4 marked ✖ violate a term")
+    # the stub lists at most 3 deployments (the real API 1,000) of the 4 reached: the page says so
+    expect(page.locator("#deployments tbody tr")).to_have_count(3)
+    expect(page.locator("#deployments-title")).to_have_text("Deployments reached (first 3 of 4, nearest first)")
+    expect(page.locator("#summary [data-count=deploymentsReachedCount]")).to_have_text("4 deployments reached (first 3 listed)")
+    expect(page.locator("#graph-note [data-count='drawn:violation']")).to_have_text("4 have a violation (✖, of any rule)")
+    # conflicts and models per rule, each labelled (two models violate relicensed-without-flow-down, once each)
+    relicensed = page.locator("#conflicts tr:has([data-rule='relicensed-without-flow-down']) td")
+    expect(relicensed.nth(1)).to_have_text("2")
+    expect(relicensed.nth(2)).to_have_text("2")
+    expect(page.locator("#conflicts thead")).to_contain_text("Conflicts")
+    expect(page.locator("#conflicts thead")).to_contain_text("Models with one or more")
     screenshot("03-family-llama")
     calls = sent(stub_server, "DashboardPropagation")
     assert {"root": MISTRAL, "license": None, "term": None, "asOf": None, "limit": 300} in calls
@@ -133,7 +142,7 @@ def test_as_of_is_sent_to_propagation_and_shows_the_graph_of_that_day(page: Page
     assert sent(stub_server, "DashboardPropagation")[-1]["asOf"] == "2024-08-15T23:59:59+00:00"
     # before acme relicensed as MIT, only the LoRA branch drops terms
     expect(page.locator("#relicensing tbody tr")).to_have_count(1)
-    expect(page.locator("#graph-note")).to_contain_text("2 marked ✖ violate a term")
+    expect(page.locator("#graph-note [data-count='drawn:violation']")).to_have_text("2 have a violation (✖, of any rule)")
     click_node(page, LEGAL)
     expect(page.locator("#panel-body [data-field=license]")).to_have_text("llama3.1")
     assert sent(stub_server, "DashboardModel")[-1] == {"id": LEGAL, "asOf": "2024-08-15T23:59:59+00:00"}
@@ -249,8 +258,9 @@ def test_the_page_is_usable_from_the_keyboard(page: Page, stub_server: StubServe
 def test_a_wide_family_is_drawn_truncated_in_rings(page: Page, stub_server: StubServer, screenshot: Any) -> None:
     page.goto("/#root=synthetic%2Fbig-base")
     expect(page.locator("#total-models")).to_have_text("321 models")
-    expect(page.locator("#graph-note")).to_contain_text("Drawing 300 of 321 models (nearest depths first).")
-    expect(page.locator("#graph-note")).to_contain_text("drawn in rings by depth")
+    expect(page.locator("#graph-note")).to_contain_text("Drawing the first 300 of 321 models (nearest depths first).")
+    expect(page.locator("#graph-note")).to_contain_text("drawn in rings by depth around the root")
+    expect(page.locator("#node-list summary")).to_have_text("Models drawn, as a list (first 300 of 321)")
     assert len(graph_node_ids(page)) == 300
     assert page.evaluate("() => window.lineageDashboard.graph.layout") == "rings"
     assert bars(page, 1) == [("depth 0", 1), ("depth 1", 250), ("depth 2", 70)]

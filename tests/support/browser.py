@@ -117,6 +117,8 @@ def click_node(page: Page, model_id: str, double: bool = False) -> None:
     """A real mouse click on the node's drawn position in the graph canvas."""
     graph = page.locator("#graph")
     graph.scroll_into_view_if_needed()
+    # let the page handle the scroll (cytoscape re-reads where its canvas is on a scroll event) before clicking
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     pos = page.evaluate(
         "id => { const p = window.lineageDashboard.graph.cy.getElementById(id).renderedPosition(); return [p.x, p.y]; }",
         model_id,

@@ -106,6 +106,7 @@ BIG_FAMILY: tuple[StubModel, ...] = (
       for i in range(70)),
 )
 BY_ID = {m.id: m for m in MODELS + BIG_FAMILY}
+DEPLOYMENTS_LISTED = 3  # the real API lists at most 1000 (deploymentsReachedCount counts all): the stub caps at 3 to show it
 
 LICENSES = (
     {"id": "llama3.1", "family": "llama", "commercial": "CONDITIONAL"},
@@ -214,6 +215,10 @@ def propagation_for(members: list[StubModel], scope: str, as_of: str | None) -> 
             relicensing.insert(0, {"parent": _summary(BY_ID[INSTRUCT]), "child": _summary(BY_ID[LEGAL]),
                                    "droppedTerms": ["llama3.1:aup", "llama3.1:attribution", "llama3.1:mau-700m"],
                                    "fromLicense": "llama3.1", "toLicense": "mit", "downstreamCount": 3})
+    deployments = [
+        {"id": d, "kind": kind, "modelId": m.id, "operator": op, "status": "running", "url": None}
+        for m in members for d, kind, op in m.deployments
+    ]
     term_flow = []
     if llama_family:
         below = len(members) - 1
@@ -229,11 +234,15 @@ def propagation_for(members: list[StubModel], scope: str, as_of: str | None) -> 
         "byRelation": [{"relation": r, "count": c} for r, c in _count([m.relation for m in members if m.relation])],
         "termFlow": term_flow,
         "topRelicensingPoints": relicensing,
-        "conflictsByRule": [{"ruleId": r, "severity": s, "count": c} for (r, s), c in _count(rules)],
-        "deploymentsReached": [
-            {"id": d, "kind": kind, "modelId": m.id, "operator": op, "status": "running", "url": None}
-            for m in members for d, kind, op in m.deployments
+        "conflictsByRule": [
+            {"ruleId": r, "severity": s, "count": c, "conflicts": c,
+             "models": sum(1 for m in members if any((rule, sev) == (r, s) for rule, sev, _ in m.conflicts))}
+            for (r, s), c in _count(rules)
         ],
+        "deploymentsReached": deployments[:DEPLOYMENTS_LISTED],
+        "deploymentsReachedCount": len(deployments),
+        "conflicts": lambda info, rule=None, severity=None, first=50, after=None: _conflict_page(
+            members, rule, severity, first, after),
         "asOfCoverage": coverage,
         "graph": lambda info, limit=300: {
             "truncated": len(members) > limit,
@@ -243,6 +252,19 @@ def propagation_for(members: list[StubModel], scope: str, as_of: str | None) -> 
                       for m in members[:limit] for p in ((m.parent,) if m.parent else ()) + m.extra_parents],
         },
     }
+
+
+def _conflict_page(members: list[StubModel], rule: str | None, severity: str | None, first: int,
+                   after: str | None) -> dict[str, Any]:
+    """Propagation.conflicts: one row per conflict, by model id then rule; the cursor is the row's position."""
+    rows = sorted(((m.id, r, s, msg) for m in members for r, s, msg in m.conflicts
+                   if (rule is None or r == rule) and (severity is None or s == severity)), key=lambda x: (x[0], x[1]))
+    start = int(after) if after else 0
+    page = rows[start:start + first]
+    edges = [{"modelId": mid, "ruleId": r, "severity": s, "message": msg, "licenses": [], "path": [mid], "sources": [],
+              "cursor": str(start + i + 1)} for i, (mid, r, s, msg) in enumerate(page)]
+    return {"totalCount": len(rows), "models": len({r[0] for r in rows}), "edges": edges,
+            "pageInfo": {"hasNextPage": start + first < len(rows), "endCursor": edges[-1]["cursor"] if edges else None}}
 
 
 def _propagation(info: Info, root: str | None = None, license: str | None = None,
@@ -275,10 +297,11 @@ def _model(info: Info, id: str, asOf: str | None = None) -> dict[str, Any] | Non
     return _details(_as_of(BY_ID[id], asOf))
 
 
-def _roots(info: Info, first: int = 50) -> list[dict[str, Any]]:
+def _roots(info: Info, first: int = 50, after: str | None = None) -> dict[str, Any]:
     roots = [m for m in MODELS if m.parent is None]
     ranked = sorted(roots, key=lambda m: -len(family_of(m.id)))
-    return [{"model": _summary(m), "descendantCount": len(family_of(m.id)) - 1} for m in ranked[:first]]
+    edges = [{"model": _summary(m), "descendantCount": len(family_of(m.id)) - 1} for m in ranked[:first]]
+    return {"totalCount": len(ranked), "edges": edges, "pageInfo": {"hasNextPage": len(ranked) > first, "endCursor": None}}
 
 
 ROOT_VALUE: dict[str, Any] = {
