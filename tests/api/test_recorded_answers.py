@@ -89,7 +89,8 @@ query Lists($relation: Relation) {
 }
 """
 
-PATH = "query Path($from: ID!, $to: ID!) { path(from: $from, to: $to) }"
+PATH = ("query Path($from: ID!, $to: ID!) { path(from: $from, to: $to) { from to relatedness commonAncestors "
+        "paths { modelIds hops { from to direction relation derivation { confidence } } } } }")
 
 RELATIONS = ("FINETUNE", "ADAPTER", "MERGE", "QUANTIZED")
 SAMPLE_LICENSES = ("llama3.1", "apache-2.0", "gemma", "mit", "cc-by-nc-4.0")
