@@ -143,9 +143,17 @@ async def test_a_sweep_is_requested_with_a_key_and_read_as_a_crawl_job(
     cancelled = await run_graphql(graph, 'mutation($id: ID!) { cancelCrawl(id: $id) { id state sweep { mode } } }',
                                   {"id": job["id"]}, settings=settings, headers={"X-API-Key": API_KEY})
     assert cancelled.data["cancelCrawl"]["state"] == "CANCELLED"
-    naive = await run_graphql(graph, 'mutation { requestSweep(since: "2025-07-01T00:00:00") { id } }',
-                              settings=settings, headers={"X-API-Key": API_KEY})
-    assert naive.errors[0].extensions["code"] == "BAD_USER_INPUT" and "time zone" in naive.errors[0].message
+    # like every DateTime: without an offset it is UTC, a date alone is 00:00 UTC, anything else is refused
+    for given in ("2025-07-01T00:00:00", "2025-07-01"):
+        naive = await run_graphql(graph, 'mutation($s: DateTime) { requestSweep(since: $s) { id sweep { since } } }',
+                                  {"s": given}, settings=settings, headers={"X-API-Key": API_KEY})
+        assert naive.errors is None, naive.errors
+        assert naive.data["requestSweep"]["sweep"]["since"] == "2025-07-01T00:00:00+00:00"
+        await run_graphql(graph, 'mutation($id: ID!) { cancelCrawl(id: $id) { id } }',
+                          {"id": naive.data["requestSweep"]["id"]}, settings=settings, headers={"X-API-Key": API_KEY})
+    garbled = await run_graphql(graph, 'mutation { requestSweep(since: "last week") { id } }',
+                                settings=settings, headers={"X-API-Key": API_KEY})
+    assert garbled.errors[0].extensions["code"] == "BAD_USER_INPUT" and "e.g. 2024-09-01T00:00:00Z" in garbled.errors[0].message
     both = await run_graphql(graph, 'mutation { requestSweep(full: true, since: "2025-07-01T00:00:00Z") { id } }',
                              settings=settings, headers={"X-API-Key": API_KEY})
     assert both.errors[0].extensions["code"] == "BAD_USER_INPUT"
