@@ -83,7 +83,7 @@ async def test_a_one_megabyte_query_is_refused_before_it_is_read(
     [
         ('{ models(first: 10000) { totalCount } }', "first must be between 1 and 500"),
         ('{ models(first: 0) { totalCount } }', "first must be between 1 and 500"),
-        ('{ roots(first: 501) { descendantCount } }', "first must be between 1 and 500"),
+        ('{ roots(first: 501) { totalCount } }', "first must be between 1 and 500"),
         ('{ model(id: "meta-llama/Llama-3.1-8B") { ancestors(maxDepth: 0) { paths } } }', "maxDepth must be between 1 and 32"),
         ('{ model(id: "meta-llama/Llama-3.1-8B") { descendants(first: 501) { totalCount } } }', "first must be between 1 and 500"),
         ('{ model(id: "meta-llama/Llama-3.1-8B") { children(after: "%%%") { totalCount } } }', "after is not a cursor"),
@@ -115,7 +115,7 @@ async def test_internal_errors_are_masked_with_the_request_id_and_logged(
 ) -> None:
     from graph.reads.reader import GraphReader
 
-    async def broken(self: GraphReader, **filters: Any) -> Any:
+    async def broken(self: GraphReader, *args: Any, **filters: Any) -> Any:
         raise RuntimeError("secret detail: bolt://internal-host:7687 refused")
 
     monkeypatch.setattr(GraphReader, "search", broken)
@@ -136,7 +136,7 @@ async def test_internal_errors_are_masked_with_the_request_id_and_logged(
 async def test_a_slow_operation_is_stopped_by_the_query_timeout(
     graph: GraphClient, settings: ApiSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def slow(**filters: Any) -> Any:
+    async def slow(*args: Any, **filters: Any) -> Any:
         await asyncio.sleep(5)
 
     monkeypatch.setattr(graph.reader, "search", slow)
