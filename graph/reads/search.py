@@ -69,12 +69,13 @@ class ModelFilters:
         return {name: value for name, value in params.items() if value is not None}
 
 
-def _after(after: PageKey | None, key: SortKey) -> dict[str, Any]:
+def _after(after: PageKey | None, key: SortKey, descending: bool = True) -> dict[str, Any]:
+    if key is SortKey.ID:  # a range on the id index (graph.statements.search): a first page starts at the end
+        first = q.FIRST_ID_DESCENDING if descending else q.FIRST_ID_ASCENDING
+        return {"after_key": None, "after_id": first if after is None else str(after[1])}
     if after is None:
         return {"after_key": None, "after_id": None}
     value, model_id = after
-    if key is SortKey.ID:
-        return {"after_key": str(model_id), "after_id": str(model_id)}
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgument("the page cursor does not belong to this order")
     return {"after_key": value, "after_id": str(model_id)}
@@ -102,7 +103,8 @@ def plan_search(
     count_statement, page_statement = q.search_statements(frozenset(given), sort, desc)
     counted = (yield c.Query(count_statement, given)) if with_total else None
     fixtures = list(configured_fixture_prefixes())  # not counted by the descendant-count order
-    rows = yield c.Query(page_statement, {**given, **_after(after, sort), "limit": limit + 1, "fixture_prefixes": fixtures})
+    params = {**given, **_after(after, sort, desc), "limit": limit + 1, "fixture_prefixes": fixtures}
+    rows = yield c.Query(page_statement, params)
     items = [f for f in (facts_from(r["model"], None) for r in rows[:limit]) if f is not None]
     next_after: PageKey | None = None
     if len(rows) > limit and items:

@@ -23,6 +23,8 @@ from graph.statements.reads import RESOLVE_KEYS, project_facts  # the one FACTS 
 __all__ = [
     "DESCENDANT_COUNT",
     "DESCENDANT_COUNTS",
+    "FIRST_ID_ASCENDING",
+    "FIRST_ID_DESCENDING",
     "ROOTS_COUNT",
     "ROOTS_PAGE",
     "SEARCH_FILTERS",
@@ -100,12 +102,17 @@ def _keyed(key: SortKey, descending: bool) -> str:
     )
 
 
+FIRST_ID_ASCENDING = ""
+"""``$after_id`` of a first page in id order: every id sorts after it."""
+FIRST_ID_DESCENDING = "\U0010ffff"
+"""``$after_id`` of a first page in descending id order: every id sorts before it."""
+
+
 def _by_id(descending: bool) -> str:
+    # a plain range condition on m.id (no "IS NULL OR"), so that the planner can walk the id index in
+    # order and stop after a page instead of sorting every match
     before, order = ("<", "DESC") if descending else (">", "ASC")
-    return (
-        f"WITH m WHERE $after_id IS NULL OR m.id {before} $after_id\n"
-        f"WITH m, m.id AS sort_key ORDER BY m.id {order} LIMIT $limit\n"
-    )
+    return f"WITH m WHERE m.id {before} $after_id\nWITH m, m.id AS sort_key ORDER BY sort_key {order} LIMIT $limit\n"
 
 
 @lru_cache(maxsize=None)
