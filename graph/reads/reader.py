@@ -291,11 +291,11 @@ class GraphReader:
             found = await self._materialised_family(root, skip)
             if found is not None:
                 return found
-        scope = await self.run(self._scope_members(root, license_id, term_id, as_of, skip))
+        scope = await self.scope_members(
+            root=root, license_id=license_id, term_id=term_id, as_of=as_of, include_fixtures=include_fixtures
+        )  # a root not known at as_of: NotKnownAtInstant, no family to speak of then
         if scope is None:
             return None
-        if root is not None and as_of is not None:
-            await self.run(plan_check_known(scope.sources[0], as_of))  # NotKnownAtInstant: no family to speak of then
         if len(scope.members) > MAX_COMPUTED_SCOPE:
             raise InvalidArgument(
                 f"{scope.scope} reaches {len(scope.members)} models; scopes over {MAX_COMPUTED_SCOPE} are answered "
