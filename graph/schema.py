@@ -17,6 +17,7 @@ from neo4j import READ_ACCESS, AsyncDriver, Driver, Query
 
 from graph.db import bulk_query, timeouts
 from graph.errors import translated
+from graph.statements.changes import BASELINE_ANNOUNCED
 from graph.statements.schema import (
     AWAIT_INDEXES,
     BACKFILL_SEARCH_ID,
@@ -82,6 +83,16 @@ SCHEMA: tuple[SchemaItem, ...] = (
     _constraint("hub_listing_endpoint", "(n:HubListing)", "n.endpoint"),
     # descendants of a model in a stable order for cursor paging (graph.statements.lineage)
     _index("has_ancestor_key", "()-[k:HAS_ANCESTOR]-()", "k.key"),
+    # change records (graph.changes): by model, by time, by batch
+    _constraint("change_id", "(n:Change)", "n.id"),
+    _index("change_model", "(n:Change)", "n.model_id"),
+    _index("change_recorded_at", "(n:Change)", "n.recorded_at"),
+    _index("change_batch", "(n:Change)", "n.batch"),
+    # watches and their events (graph.watches)
+    _constraint("watch_id", "(n:Watch)", "n.id"),
+    _index("watch_owner", "(n:Watch)", "n.owner"),
+    _constraint("event_id", "(n:Event)", "n.id"),
+    _index("event_watch", "(n:Event)", "n.watch_id"),
 )
 
 SCHEMA_STATEMENTS: tuple[str, ...] = tuple(item.statement for item in SCHEMA)
@@ -148,6 +159,7 @@ def migrate(driver: Driver, database: str = "neo4j") -> MigrationReport:
             (created if made else existing).append(item.name)
         with driver.session(database=database) as session:  # CALL … IN TRANSACTIONS needs an auto-commit run
             session.run(bulk_query(driver, BACKFILL_SEARCH_ID)).consume()
+            session.run(bulk_query(driver, BASELINE_ANNOUNCED)).consume()
         seconds = max(1, int(timeouts(driver).bulk_s))
         driver.execute_query(bulk_query(driver, AWAIT_INDEXES), {"seconds": seconds}, database_=database)
     return MigrationReport(tuple(created), tuple(existing), time.perf_counter() - began)

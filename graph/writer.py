@@ -10,6 +10,7 @@ relationships::
     → DERIVED_FROM (evidence merged, versions) → close parents no longer declared
     → ancestry index (HAS_ANCESTOR) → problems
     → versions dated by commit history (DECLARES, DERIVED_FROM; see graph.history)
+    → change records of the models the batch touched (graph.changes, batch = run_id)
 
 Models the graph does not hold and the batch observes once (most of a listing sweep) skip
 the read-merge steps: one statement creates each with its publisher and licence
@@ -29,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -40,6 +41,8 @@ from neo4j.exceptions import ConstraintError
 from crawler.observations import EvidenceKind, Observation, Relation
 from graph import ancestry
 from graph.aliases import apply_alias
+from graph.changes.capture import CHUNK as CAPTURE_CHUNK
+from graph.changes.capture import capture_in
 from graph.db import write_query, write_work
 from graph.errors import translated
 from graph.evidence import EdgeVersion, EdgeWrite, edge_properties, plan_derivation
@@ -84,6 +87,7 @@ class WriteReport:
     ancestry_rebuilt: int = 0  # models whose index entries were rebuilt (closed edges, renames)
     aliases: int = 0
     skipped: int = 0
+    changes: int = 0  # change records the batch made (graph.changes)
     transactions: int = 0
     seconds: float = 0.0  # in the database calls and the Python between them (mapping not included)
     # where the time went: per statement (round trips and commits included), "map" for the mapping
@@ -217,6 +221,14 @@ class GraphWriter:
         ]
         self._run_rounds(ex, wq.PROBLEM_UPSERT, "problems", problems, lambda r: (r["model"],), report, run_id)
         self._write_dated(ex, records.dated, run_id, report)
+        self._capture_changes(ex, records, run_id, report)
+
+    def _capture_changes(self, ex: _Executor, records: GraphRecords, run_id: str, report: WriteReport) -> None:
+        """Record what the batch changed about the models it touched (graph.changes.capture), a chunk per transaction."""
+        at = datetime.now(UTC)
+        for chunk in _chunks(sorted(_touched(records)), CAPTURE_CHUNK):
+            report.changes += len(ex.work(partial(capture_in, ids=chunk, batch=run_id, at=at)))
+            report.transactions += 1
 
     # -- statements ---------------------------------------------------------------------
 
@@ -447,7 +459,7 @@ _STATEMENT_NAMES: dict[str, str] = {
     **{statement: kind.value for kind, statement in wq.LINK_UPSERT.items()},
     **{statement: kind.value for kind, statement in wq.VERSIONED_UPSERT.items()},
 }
-_WORK_NAMES = {"_derivation_chunk": "DERIVED_FROM", "apply_alias": "aliases.apply", "_dated_chunk": "dated"}
+_WORK_NAMES = {"capture_in": "changes.capture", "_derivation_chunk": "DERIVED_FROM", "apply_alias": "aliases.apply", "_dated_chunk": "dated"}
 
 
 class _InTransaction:
@@ -595,6 +607,15 @@ def _created_once(records: GraphRecords, absent: set[str]) -> _Created:
         if p.child in models:
             created.full[p.child] = p.observed_at
     return created
+
+
+def _touched(records: GraphRecords) -> set[str]:
+    """The models whose own state (status, gate, licence, parents, deployments) the batch may have changed."""
+    ids = {m.id for m in records.models} | {m.id for m in records.unavailable}
+    ids |= {v.model_id for v in records.versioned} | {d.child for d in records.derivations}
+    ids |= {p.child for p in records.parent_sets} | {d.model_id for d in records.dated}
+    ids |= {link.dst for link in records.links if link.type is LinkType.SERVES}
+    return ids
 
 
 def _model_row(m: ModelRecord) -> dict[str, Any]:

@@ -19,6 +19,8 @@ full detail …) plus, for fast aggregates:
   conflict, so counts by rule are a sum over it);
 * ``eff_dropped_terms``, ``eff_violated_terms``, ``eff_relicensed_terms`` (see
   :mod:`terms.propagation.flow` for the exact definitions; the last is absent when empty);
+* ``eff_conflict_keys`` — one string per conflict (rule, severity, path, licences;
+  :class:`graph.changes.conflict_keys.ConflictKey`), which change capture compares;
 * ``eff_agg_key`` — a digest of everything a family aggregate groups by;
 * ``eff_version`` (result format), ``eff_store_version`` (these extras), ``eff_kb_version``
   (licence knowledge base) and ``eff_computed_at`` — a result whose versions differ from the
@@ -34,6 +36,7 @@ running it again.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,9 +44,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from neo4j import Driver, RoutingControl
+from neo4j import Driver, ManagedTransaction, RoutingControl
 
-from graph.db import write_query
+from graph.changes.conflict_keys import ConflictKey
+from graph.changes.capture import capture_in
+from graph.db import write_query, write_work
 from graph.errors import translated
 from terms.licenses import EuOssEligibility, LicenseCatalog, TriState, default_catalog
 from graph.knowledge_base.store import load_catalog
@@ -74,13 +79,14 @@ __all__ = [
     "model_pages",
     "recompute_affected",
     "recompute_all",
+    "recompute_batch",
     "stale_models",
     "stored_properties",
 ]
 
 log = structlog.get_logger(__name__)
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 """Version of the extras stored next to the engine's properties; bump when they change shape or meaning."""
 
 WRITE_BATCH = 2000
@@ -97,7 +103,7 @@ Progress = Callable[[int, int], None]
 
 _EXTRA_KEYS = (
     "eff_store_version", "eff_conflict_state", "eff_rules", "eff_dropped_terms", "eff_violated_terms",
-    "eff_relicensed_terms", "eff_agg_key", "eff_computed_at",
+    "eff_relicensed_terms", "eff_agg_key", "eff_computed_at", "eff_conflict_keys",
 )
 
 
@@ -131,6 +137,7 @@ class MaterialiseReport:
     compute_seconds: float = 0.0  # engine and property rows (main thread)
     write_wait_seconds: float = 0.0  # time the main thread waited for writes to finish
     seconds: float = 0.0
+    changes: int = 0  # change records the stored results made (graph.changes)
     written: set[str] = field(default_factory=set)
 
     def counts(self) -> dict[str, float]:
@@ -151,6 +158,7 @@ class MaterialiseReport:
             transactions=int(counts["transactions"]), load_seconds=float(counts["load_seconds"]),
             compute_seconds=float(counts["compute_seconds"]),
             write_wait_seconds=float(counts["write_wait_seconds"]), seconds=float(counts["seconds"]),
+            changes=int(counts.get("changes", 0)),
         )
 
     def merge(self, other: MaterialiseReport) -> None:
@@ -163,6 +171,7 @@ class MaterialiseReport:
         self.load_seconds += other.load_seconds
         self.compute_seconds += other.compute_seconds
         self.write_wait_seconds += other.write_wait_seconds
+        self.changes += other.changes
         self.written |= other.written
 
 
@@ -179,6 +188,10 @@ def stored_properties(run: PropagationRun, analyzer: TermFlowAnalyzer, result: P
     props["eff_dropped_terms"] = list(flow.dropped)
     props["eff_violated_terms"] = list(flow.violated)
     props["eff_relicensed_terms"] = list(flow.relicensed) if flow.relicensed else None
+    props["eff_conflict_keys"] = sorted(
+        ConflictKey(c.rule, c.severity.value, tuple(step.model_id for step in c.path), tuple(c.license_ids)).encode()
+        for c in result.conflicts
+    )
     props["eff_agg_key"] = aggregation_key((
         props["eff_licenses"] or [], props["eff_terms"] or [], flow.dropped, flow.violated, rules or [], state,
         props["eff_commercial_status"] or "",
@@ -190,9 +203,11 @@ class _Writer:
     """Sends row batches in a background thread (at most ``depth`` batches in flight)."""
 
     def __init__(
-        self, driver: Driver, database: str | None, report: MaterialiseReport, at: datetime, depth: int = 2
+        self, driver: Driver, database: str | None, report: MaterialiseReport, at: datetime, batch: str,
+        depth: int = 2,
     ) -> None:
         self._driver = driver
+        self._batch = batch
         self._database = database
         self._report = report
         self._depth = depth
@@ -212,9 +227,22 @@ class _Writer:
         self._pending.append(self._pool.submit(self._send, statement, params))
         self._report.transactions += 1
 
+    def _store_and_capture(self, rows: list[dict[str, Any]]) -> None:
+        """One transaction: the results, then the change records they make (graph.changes.capture)."""
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(q.WRITE_RESULTS, {"rows": rows, "computed_at": self._at}).consume()
+            self._report.changes += len(capture_in(tx, [row["id"] for row in rows], self._batch, self._at))
+
+        with translated(), self._driver.session(database=self._database) as session:
+            session.execute_write(write_work(self._driver, work))
+
     def rows(self, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), WRITE_BATCH):
-            self.submit(q.WRITE_RESULTS, {"rows": rows[start : start + WRITE_BATCH], "computed_at": self._at})
+            while len(self._pending) >= self._depth:
+                self._wait_one()
+            self._pending.append(self._pool.submit(self._store_and_capture, rows[start : start + WRITE_BATCH]))
+            self._report.transactions += 1
 
     def clear(self, ids: list[str]) -> None:
         nulls = dict.fromkeys(EFF_KEYS)
@@ -302,16 +330,18 @@ def materialise(
     catalog: LicenseCatalog | None = None,
     database: str | None = None,
     progress: Progress | None = None,
+    batch: str | None = None,
 ) -> MaterialiseReport:
     """Compute and store the results of ``model_ids`` (None: every model, see :func:`recompute_all`).
 
     Only these models are stored (each read with its ancestors): a page of a full recompute.
+    ``batch`` names what the change records of the new results belong to (default: a new recompute id).
     """
     if model_ids is None:
-        return recompute_all(driver, catalog=catalog, database=database, progress=progress)
+        return recompute_all(driver, catalog=catalog, database=database, progress=progress, batch=batch)
     targets = sorted(set(model_ids))
     report = MaterialiseReport(asked=len(targets))
-    return _run(driver, [targets], catalog, database, progress, report, len(targets))
+    return _run(driver, [targets], catalog, database, progress, report, len(targets), batch=batch)
 
 
 def recompute_affected(
@@ -321,6 +351,7 @@ def recompute_affected(
     catalog: LicenseCatalog | None = None,
     database: str | None = None,
     progress: Progress | None = None,
+    batch: str | None = None,
 ) -> MaterialiseReport:
     """Recompute the changed models and every descendant (now), parents before children, cycle-safe.
 
@@ -331,7 +362,7 @@ def recompute_affected(
     """
     changed = sorted(set(changed_ids))
     report = MaterialiseReport(asked=len(changed))
-    return _run(driver, [changed], catalog, database, progress, report, 0, descendants=True)
+    return _run(driver, [changed], catalog, database, progress, report, 0, descendants=True, batch=batch)
 
 
 def recompute_all(
@@ -341,13 +372,14 @@ def recompute_all(
     database: str | None = None,
     progress: Progress | None = None,
     page_size: int = PAGE,
+    batch: str | None = None,
 ) -> MaterialiseReport:
     """Load the licence knowledge base, then compute and store the result of every model, page by page."""
     catalog = catalog or default_catalog()
     total = load_knowledge_base(driver, catalog=catalog, database=database)
     report = MaterialiseReport(asked=total)
     pages = model_pages(driver, database=database, page_size=page_size)
-    return _run(driver, pages, catalog, database, progress, report, total)
+    return _run(driver, pages, catalog, database, progress, report, total, batch=batch)
 
 
 def load_knowledge_base(driver: Driver, *, catalog: LicenseCatalog | None = None, database: str | None = None) -> int:
@@ -384,6 +416,7 @@ def _run(
     total: int,
     *,
     descendants: bool = False,
+    batch: str | None = None,
 ) -> MaterialiseReport:
     began = time.perf_counter()
     done = 0
@@ -401,7 +434,7 @@ def _run(
             progress(done, total)
 
     at = datetime.now(UTC)
-    writer = _Writer(driver, database, report, at)
+    writer = _Writer(driver, database, report, at, batch or recompute_batch())
     job = _Job(driver, database, PropagationEngine(catalog), report, writer, step, grow)
     try:
         with no_cyclic_gc():
@@ -413,6 +446,11 @@ def _run(
     log.info("propagation.materialised", asked=report.asked, computed=report.computed, cleared=report.cleared,
              seconds=round(report.seconds, 3))
     return report
+
+
+def recompute_batch() -> str:
+    """The batch id of a recompute nobody named (``lineage propagate``, a knowledge-base update)."""
+    return f"recompute:{uuid.uuid4().hex[:16]}"
 
 
 def stale_models(driver: Driver, *, catalog: LicenseCatalog | None = None, database: str | None = None,
