@@ -10,13 +10,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from api.auth import key_from_headers, key_id, valid_key
 from api.jobs.service import CrawlService
 from api.loaders import Loaders, create_loaders
 from api.settings import ApiSettings
+from graph.watches.store import owner_of
 from graph.client import GraphClient
 
 __all__ = ["Context", "get_context"]
@@ -31,6 +32,7 @@ class Context(BaseContext):
     request_id: str
     authenticated: bool = False
     caller: str | None = None  # a short digest of the API key presented, for logs and run ids
+    owner: str | None = None  # who owns the watches this key makes and sees (graph.watches.store.owner_of)
     cacheable: bool = True
     """Whether the answer depends only on the graph (``api.response_cache``): a mutation, or a field
     that reads anything else (crawl jobs in Redis), sets it to False with :meth:`not_cacheable`."""
@@ -62,10 +64,12 @@ class Context(BaseContext):
             request_id=request_id or uuid.uuid4().hex,
             authenticated=authenticated,
             caller=key_id(presented) if authenticated and presented else None,
+            owner=owner_of(presented) if authenticated and presented else None,
         )
 
 
-async def get_context(request: Request) -> Context:
+async def get_context(request: HTTPConnection) -> Context:
+    """The context of an HTTP request or of a websocket (GraphQL subscriptions)."""
     state = request.app.state
     return Context.create(
         graph=state.graph,

@@ -36,6 +36,7 @@ from api.jobs.resolvers import JobsMutation, JobsQuery
 from api.licenses.resolvers import LicensesQuery
 from api.lineage.resolvers import LineageQuery
 from api.propagation.resolvers import PropagationQuery
+from api.watches.resolvers import WatchesMutation, WatchesQuery, WatchesSubscription
 from api.query_budget import DocumentCache, QueryBudget, QueryLimits
 from api.scalars import SCALAR_MAP
 from api.settings import ApiSettings
@@ -45,12 +46,17 @@ __all__ = ["LineageSchema", "Mutation", "Query", "create_schema", "schema"]
 
 
 @strawberry.type(description="Lineage of open-weight models: facts, evidence, and how licences and duties propagate.")
-class Query(LineageQuery, PropagationQuery, LicensesQuery, JobsQuery):
+class Query(LineageQuery, PropagationQuery, LicensesQuery, JobsQuery, WatchesQuery):
     pass
 
 
 @strawberry.type(description="Changes; each needs an API key (`Authorization: Bearer <key>` or `X-API-Key`).")
-class Mutation(JobsMutation, DeploymentsMutation):
+class Mutation(JobsMutation, DeploymentsMutation, WatchesMutation):
+    pass
+
+
+@strawberry.type(description="Live events (graphql-transport-ws on /graphql).")
+class Subscription(WatchesSubscription):
     pass
 
 
@@ -92,6 +98,7 @@ def create_schema(settings: ApiSettings | None = None) -> LineageSchema:
     return LineageSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=list(_extensions(settings)),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         timeout_s=settings.query_timeout_s,

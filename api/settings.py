@@ -33,6 +33,13 @@ class ApiSettings(BaseSettings):
         default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL", description="Redis for job status."
     )
     readiness_timeout_s: float = Field(default=2.0, gt=0, description="How long /readyz waits for each dependency.")
+    max_watches_per_key: int = Field(
+        default=1000, ge=1, validation_alias="LINEAGE_MAX_WATCHES_PER_KEY", description="Watches one API key may have."
+    )
+    max_subscriptions: int = Field(
+        default=100, ge=0, validation_alias="LINEAGE_MAX_SUBSCRIPTIONS",
+        description="GraphQL subscriptions one API process serves at once (more are refused with an error).",
+    )
     query_timeout_s: float = Field(
         default=10.0, gt=0, description="Longest a GraphQL operation may run; then it is stopped with a TIMEOUT error."
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from types import TracebackType
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
@@ -24,6 +25,8 @@ from graph.statements.health import GRAPH_COUNTS
 from graph.writer import GraphWriter, WriteReport
 
 __all__ = ["GraphClient"]
+
+T = TypeVar("T")
 
 class GraphClient:
     """One async Neo4j driver and the async reader built on it. Close it with ``await close()``."""
@@ -65,6 +68,10 @@ class GraphClient:
             return writer.write_atomic(observations, run_id=run_id)
 
         return await asyncio.to_thread(work)
+
+    async def in_thread(self, work: Callable[[Driver, str], T]) -> T:
+        """Run ``work(sync driver, database)`` in a worker thread (the graph's sync functions: watches, changes)."""
+        return await asyncio.to_thread(work, self._sync_driver(), self.settings.database)
 
     async def missing_schema(self) -> tuple[str, ...]:
         """The constraints and indexes the graph lacks (a read of the schema; it is never changed here:

@@ -20,6 +20,7 @@ TASK_MODULES = (
     "workers.tasks.write",
     "workers.tasks.maintenance",
     "workers.tasks.propagation",
+    "workers.tasks.watch",
 )
 
 

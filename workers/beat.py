@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.contract import TASK_SWEEP_START
+from workers.contract import TASK_DISPATCH_LEFTOVERS, TASK_SWEEP_START
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
@@ -27,6 +27,11 @@ def beat_schedule(settings: WorkerSettings) -> dict[str, dict[str, Any]]:
             "task": REFRESH_TASK,
             "schedule": float(settings.refresh_interval_s),
             "options": {"queue": Queue.HUB.value, "expires": float(settings.refresh_interval_s)},
+        },
+        "dispatch-leftover-changes": {
+            "task": TASK_DISPATCH_LEFTOVERS,
+            "schedule": 60.0,
+            "options": {"queue": Queue.MAINTENANCE.value, "expires": 60.0},
         },
         "resend-stalled-units": {
             "task": RESEND_STALLED_TASK,

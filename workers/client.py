@@ -195,17 +195,18 @@ class CrawlClient:
         """The job's state, live counters and report; None if no such job is known."""
         return self._redis(lambda: self.store.snapshot(job_id))
 
-    def request_recompute(self, model_ids: Iterable[str]) -> str:
+    def request_recompute(self, model_ids: Iterable[str], batch: str | None = None) -> str:
         """Enqueue the recompute of these models' propagation results and of every descendant; returns the task id.
 
-        The results are refreshed asynchronously, by a worker of the propagation queue.
+        The results are refreshed asynchronously, by a worker of the propagation queue. ``batch``: the write
+        batch whose change records the recompute's join (then dispatched to the watches).
         """
         ids = sorted({m for m in model_ids if m})
         if not ids or len(ids) > MAX_RECOMPUTE_IDS:
             raise InvalidCrawlRequest(f"a recompute names 1 to {MAX_RECOMPUTE_IDS} models, got {len(ids)}")
         try:
             sent = publisher(self.settings).send_task(
-                TASK_RECOMPUTE, args=[ids], queue=Queue.PROPAGATION.value,
+                TASK_RECOMPUTE, args=[ids, batch], queue=Queue.PROPAGATION.value,
                 retry=True, retry_policy=publish_retry_policy(self.settings),
             )
         except (OperationalError, LimitExceeded, redis.RedisError) as exc:

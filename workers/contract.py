@@ -23,7 +23,10 @@ from workers.errors import CoordinationUnavailable, InvalidCrawlRequest, Workers
 
 __all__ = [
     "TASK_CHILDREN",
+    "TASK_DELIVER",
     "TASK_DEPLOYERS",
+    "TASK_DISPATCH",
+    "TASK_DISPATCH_LEFTOVERS",
     "TASK_FINALIZE",
     "TASK_PROPAGATE",
     "TASK_PROPAGATE_PAGE",
@@ -57,6 +60,12 @@ TASK_SWEEP_START = "lineage.sweep.start"
 """``()``: start an incremental sweep of the configured hub unless one is running (sent by beat)."""
 
 # -- propagation results ----------------------------------------------------------------------------
+TASK_DISPATCH = "lineage.watch.dispatch"
+"""Args ``[batch]``: match the batch's change records against the watches, store and send the events."""
+TASK_DELIVER = "lineage.watch.deliver"
+"""Args ``[event_id, attempt]``: one attempt to deliver an event to its watch's webhook."""
+TASK_DISPATCH_LEFTOVERS = "lineage.watch.dispatch_leftovers"
+"""Dispatch batches whose changes were never dispatched (a worker died before the batch's dispatch)."""
 TASK_RECOMPUTE = "lineage.propagation.recompute"
 """``(model_ids)``: recompute these models and every descendant (their facts changed)."""
 TASK_RECOMPUTE_MODELS = "lineage.propagation.recompute_models"

@@ -47,6 +47,7 @@ from workers.contract import (
 )
 from workers.errors import CoordinationUnavailable, PayloadError
 from workers.jobs import Counter, JobOptions, JobStore
+from workers.notify import send_dispatch
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
@@ -184,6 +185,8 @@ def enqueue(store: JobStore, job_id: str, units: Sequence[Unit], settings: Worke
 def complete(store: JobStore, job_id: str, unit_key: str, settings: WorkerSettings) -> int:
     """Finish a unit; when only ``finalize`` is left, send it. Returns the units left (-1: finished before)."""
     left = store.finish_unit(job_id, unit_key)
+    if left == 0:  # the job's last unit: its change records (writes, then propagation) go to the watches
+        send_dispatch(job_id, settings)
     if left == 1 and unit_key != FINALIZE:
         outstanding = store.outstanding(job_id)
         if list(outstanding) == [FINALIZE]:

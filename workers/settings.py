@@ -155,6 +155,15 @@ class WorkerSettings(BaseSettings):
             "(by the resend_stalled task); each resend is counted and reported."
         ),
     )
+    changes_dispatch_grace_s: float = Field(
+        default=300,
+        ge=1,
+        validation_alias="LINEAGE_CHANGES_DISPATCH_GRACE_S",
+        description=(
+            "Change records left undispatched this long (their batch's dispatch never came: a worker died) are "
+            "dispatched by beat's leftover sweep, which looks every minute."
+        ),
+    )
     resend_check_s: int = Field(
         default=60,
         ge=1,

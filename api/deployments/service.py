@@ -39,7 +39,8 @@ async def register_deployment(
         reg = registration(model_id=canonical, operator=operator, kind=kind, url=url, request_id=request_id)
         await graph.write([reg.observation], run_id=reg.run_id)
         found = await graph.reader.deployments_of([canonical])
-    await crawls.recompute([canonical])  # deployments enter the stored results (hosting rules, chain)
+    # deployments enter the stored results (hosting rules, chain); the changes then reach the watches
+    await crawls.recompute([canonical], batch=reg.run_id)
     for deployment in found.get(canonical, ()):
         if deployment.id == reg.observation.id:
             return deployment

@@ -93,6 +93,7 @@ class CrawlService:
         except TimeoutError:
             return False
 
-    async def recompute(self, model_ids: Sequence[str]) -> str:
-        """Enqueue the recompute of these models' propagation results and their descendants'; returns the task id."""
-        return await self._call(lambda client: client.request_recompute(model_ids))
+    async def recompute(self, model_ids: Sequence[str], batch: str | None = None) -> str:
+        """Enqueue the recompute of these models' propagation results and their descendants'; returns the task id.
+        ``batch``: the write batch whose change records the recompute's join (then dispatched to the watches)."""
+        return await self._call(lambda client: client.request_recompute(model_ids, batch))

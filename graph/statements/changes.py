@@ -15,6 +15,7 @@ __all__ = [
     "CAPTURE_STATE",
     "CHANGE_COLUMNS",
     "CREATE_CHANGES",
+    "DISPATCHED_CHANGES",
     "MARK_DISPATCHED",
     "SCOPE_CHANGES",
     "UNDISPATCHED_BATCHES",
@@ -92,6 +93,14 @@ WHERE c.batch = $batch AND c.id > $after
 RETURN """ + CHANGE_COLUMNS + """
 ORDER BY c.id
 LIMIT $limit
+"""
+
+# The changes of $batch that the dispatch at $at (epoch µs) handed to the watches (a GraphQL subscription reads them).
+DISPATCHED_CHANGES = """
+MATCH (c:Change {batch: $batch})
+WHERE c.dispatched_at = """ + DT("$at") + """
+RETURN """ + CHANGE_COLUMNS + """
+ORDER BY c.id
 """
 
 MARK_DISPATCHED = """

@@ -80,7 +80,7 @@ def test_a_recompute_is_sent_by_name_to_the_propagation_queue(redis_url: str) ->
         [raw] = broker.lrange("propagation", 0, -1)
         message = json.loads(raw)
         assert message["headers"]["task"] == TASK_RECOMPUTE and message["headers"]["id"] == task_id
-        assert json.loads(base64.b64decode(message["body"]))[0] == [["org/a", "org/b"]]
+        assert json.loads(base64.b64decode(message["body"]))[0] == [["org/a", "org/b"], None]
     finally:
         broker.flushdb()
         broker.close()

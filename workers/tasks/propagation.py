@@ -22,6 +22,7 @@ from workers.context import Resources, resources
 from workers.contract import TASK_PROPAGATE, TASK_PROPAGATE_PAGE, TASK_RECOMPUTE, TASK_RECOMPUTE_MODELS, JobState
 from workers.queues import Queue
 from workers.settings import WorkerSettings
+from workers.notify import send_dispatch
 from workers.tasks.base import RETRYABLE, graph_busy_is_transient, retry_options
 
 __all__ = ["propagate_job", "propagate_page", "recompute", "recompute_models"]
@@ -37,20 +38,26 @@ _RECOMPUTE_OPTIONS = {
 
 
 @app.task(name=TASK_RECOMPUTE, ignore_result=True, **_RECOMPUTE_OPTIONS)
-def recompute(self: Task, model_ids: list[str]) -> int:
-    """Recompute these models and their descendants; returns the results stored."""
+def recompute(self: Task, model_ids: list[str], batch: str | None = None) -> int:
+    """Recompute these models and their descendants; returns the results stored.
+
+    ``batch`` names the write batch that changed them (their change records join its own); the
+    batch's changes are then dispatched to the watches.
+    """
     res = resources()
     with graph_busy_is_transient():
-        report = recompute_affected(res.driver(), model_ids, database=res.neo4j.database)
+        report = recompute_affected(res.driver(), model_ids, database=res.neo4j.database, batch=batch)
+    if batch is not None:
+        send_dispatch(batch)
     return report.computed
 
 
 @app.task(name=TASK_RECOMPUTE_MODELS, ignore_result=False, **_RECOMPUTE_OPTIONS)
-def recompute_models(self: Task, model_ids: list[str]) -> dict[str, float]:
+def recompute_models(self: Task, model_ids: list[str], batch: str | None = None) -> dict[str, float]:
     """Recompute exactly these models (a page of a full recompute); returns the figures of its report."""
     res = resources()
     with graph_busy_is_transient():
-        report = materialise(res.driver(), model_ids, database=res.neo4j.database)
+        report = materialise(res.driver(), model_ids, database=res.neo4j.database, batch=batch)
     return report.counts()
 
 
@@ -68,7 +75,7 @@ def propagate_job(self: Task, job_id: str, unit_key: str) -> None:
             if len(written) > res.settings.propagate_pages_over:
                 pages = _every_model_in_pages(res)
             else:
-                report = recompute_affected(res.driver(), written, database=res.neo4j.database)
+                report = recompute_affected(res.driver(), written, database=res.neo4j.database, batch=job_id)
                 log.info("crawl.propagated", crawl_id=job_id, computed=report.computed,
                          seconds=round(report.seconds, 1))
     store.account(job_id, unit_key, {})
@@ -99,6 +106,6 @@ def propagate_page(self: Task, job_id: str, unit_key: str, after: str | None, un
         with graph_busy_is_transient():
             # (models added since the page was planned fall inside some page's range too)
             ids = [m for m in model_page(res.driver(), after, 2 * PAGE, database=res.neo4j.database) if m <= until]
-            materialise(res.driver(), ids, database=res.neo4j.database)
+            materialise(res.driver(), ids, database=res.neo4j.database, batch=job_id)
     store.account(job_id, unit_key, {})
     pipeline.complete(store, job_id, unit_key, res.settings)

@@ -1,0 +1,122 @@
+"""An event: what one subscriber hears of one batch — its changes, counted, with their impact.
+
+One batch makes at most one event per subscriber, however many models changed: a relicensed root
+with 100,000 descendants gives each watch of the family one event that counts them. The event
+lists its first :data:`LISTED` changes (the facts that changed first: the causes, then opened and
+resolved conflicts, then effective-term changes) and says whether it left any out, so the receiver
+does not have to ask again. The same body is sent to webhooks, stored in the delivery log and
+yielded to GraphQL subscriptions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from graph.changes.kinds import Change, ChangeKind
+from graph.watches.scope import ScopeKind, Subscriber
+
+__all__ = ["LISTED", "LISTED_CONFLICTS", "PATHS", "Pair", "build_event", "event_id", "path_pairs"]
+
+LISTED = 50
+"""Changes an event lists (all are counted)."""
+
+LISTED_CONFLICTS = 20
+"""Opened and resolved conflicts an event's impact lists (all are counted)."""
+
+PATHS = 5
+"""Paths from a changed model to the watched one an event carries."""
+
+_ORDER = {kind: i for i, kind in enumerate((
+    ChangeKind.MODEL_DELETED, ChangeKind.LICENSE_CHANGED, ChangeKind.MODEL_GATED, ChangeKind.MODEL_UNGATED,
+    ChangeKind.DERIVATION_ADDED, ChangeKind.DERIVATION_CLOSED, ChangeKind.MODEL_ADDED, ChangeKind.DEPLOYMENT_ADDED,
+    ChangeKind.CONFLICT_OPENED, ChangeKind.CONFLICT_RESOLVED, ChangeKind.EFFECTIVE_TERMS_CHANGED,
+))}
+
+Pair = tuple[str, str]
+"""(descendant, ancestor): a path to find along open derivations."""
+
+
+def event_id(key: str, batch: str, changes: Sequence[Change]) -> str:
+    """The event's idempotency id: the same subscriber, batch and changes always give the same id."""
+    digest = hashlib.sha256()
+    for part in (key, batch, *sorted(c.id for c in changes)):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return "evt_" + digest.hexdigest()[:32]
+
+
+def _sources(changes: Sequence[Change]) -> list[str]:
+    """The models whose facts changed (the causes), in order of first appearance."""
+    return list(dict.fromkeys(c.model_id for c in changes if c.is_fact))
+
+
+def path_pairs(sub: Subscriber, changes: Sequence[Change]) -> list[Pair]:
+    """The (descendant, ancestor) pairs whose paths an event of ``sub`` shows: changed model ↔ watched model."""
+    if sub.scope.kind not in (ScopeKind.ROOT, ScopeKind.MODEL):
+        return []
+    watched = sub.scope.id
+    pairs: list[Pair] = []
+    for model in _sources(changes) or list(dict.fromkeys(c.model_id for c in changes)):
+        if model == watched:
+            continue
+        pairs.append((model, watched) if sub.scope.kind is ScopeKind.ROOT else (watched, model))
+        if len(pairs) == PATHS:
+            break
+    return pairs
+
+
+def build_event(
+    sub: Subscriber,
+    batch: str,
+    changes: Sequence[Change],
+    paths: Mapping[Pair, Sequence[str]],
+    *,
+    created_at: datetime,
+    watch_id: str | None,
+) -> dict[str, Any]:
+    """The event body (JSON-ready, camelCase; see docs/webhooks.md "Event body")."""
+    ordered = sorted(changes, key=lambda c: (_ORDER[c.kind], c.id))
+    sources = set(_sources(changes))
+    opened = [c for c in ordered if c.kind is ChangeKind.CONFLICT_OPENED]
+    resolved = [c for c in ordered if c.kind is ChangeKind.CONFLICT_RESOLVED]
+    affected = {c.model_id for c in changes if not c.is_fact} - sources
+    shown: list[dict[str, Any]] = []
+    for descendant, ancestor in path_pairs(sub, changes):
+        found = paths.get((descendant, ancestor))
+        if sub.scope.kind is ScopeKind.ROOT:  # the changed model is the descendant: from it up to the root
+            changed, models = descendant, list(found) if found else None
+        else:  # the changed model is upstream: from it down to the watched model
+            changed, models = ancestor, list(reversed(found)) if found else None
+        shown.append({"from": changed, "to": sub.scope.id, "models": models})
+    return {
+        "id": event_id(sub.key, batch, changes),
+        "type": "lineage.changes",
+        "watchId": watch_id,
+        "scope": sub.scope.to_json(),
+        "batch": batch,
+        "createdAt": created_at.isoformat().replace("+00:00", "Z"),
+        "counts": {kind.name: n for kind, n in sorted(Counter(c.kind for c in changes).items(), key=lambda kv: _ORDER[kv[0]])},
+        "total": len(changes),
+        "changes": [c.to_json() for c in ordered[:LISTED]],
+        "truncated": len(changes) > LISTED,
+        "impact": {
+            "changedModels": sorted(sources)[:LISTED],
+            "changedModelCount": len(sources),
+            "descendantsAffected": len(affected),
+            "conflictsOpened": len(opened),
+            "conflictsResolved": len(resolved),
+            "opened": [_conflict(c) for c in opened[:LISTED_CONFLICTS]],
+            "resolved": [_conflict(c) for c in resolved[:LISTED_CONFLICTS]],
+            "paths": shown,
+        },
+    }
+
+
+def _conflict(change: Change) -> dict[str, Any]:
+    d = change.details
+    return {"modelId": change.model_id, "rule": d.get("rule"), "severity": d.get("severity"), "path": d.get("path", []),
+            "licenses": d.get("licenses", [])}
