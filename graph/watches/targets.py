@@ -34,6 +34,7 @@ Resolver = Callable[[str, int], list[str]]
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _SHARED = ipaddress.IPv4Network("100.64.0.0/10")
 _UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
+_PRIVATE = tuple(ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 class WebhookTargetRefused(ValueError):
@@ -107,7 +108,9 @@ def check_webhook_url(url: str, policy: TargetPolicy, *, resolve: Resolver | Non
     for address in addresses:
         kind = _refused_kind(address)
         if kind is not None and not host_allowed and not policy.allows_address(address):
-            raise WebhookTargetRefused(f"webhook URL {_shown(url)} resolves to {address}, {kind}; {_ALLOWANCE}")
+            raise WebhookTargetRefused(
+                f"webhook URL {_shown(url)} resolves to {_described(address)}, {kind}; {_ALLOWANCE}"
+            )
     return [str(address) for address in addresses]
 
 
@@ -205,9 +208,9 @@ def _refused_kind(address: Address) -> str | None:
         return "a unique-local address"
     if judged.is_reserved:
         return "a reserved address"
-    if judged.is_private:
+    if any(judged in network for network in _PRIVATE):
         return "a private address"
-    if not judged.is_global:
+    if judged.is_private or not judged.is_global:
         return "an address that is not globally routable"
     return None
 
@@ -223,6 +226,12 @@ def _judged(address: Address) -> Address:
         if address.sixtofour is not None:
             return address.sixtofour
     return address
+
+
+def _described(address: Address) -> str:
+    """The address as quoted in a refusal, with the IPv4 address it carries (``::ffff:7f00:1 (127.0.0.1)``)."""
+    judged = _judged(address)
+    return str(address) if judged == address else f"{address} ({judged})"
 
 
 def _address(text: str) -> Address | None:
