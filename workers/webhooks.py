@@ -226,8 +226,8 @@ def _post_pinned(
             return None, _failure(exc, settings)
         try:
             _read_some(response)
-        except httpx.HTTPError as exc:
-            return None, _failure(exc, settings)
+        except httpx.HTTPError:
+            pass  # the status came: the receiver has decided; the rest of its answer is not needed
         finally:
             response.close()
         return response.status_code, f"HTTP {response.status_code} {response.reason_phrase}".rstrip()

@@ -6,14 +6,19 @@ import base64
 import hashlib
 import hmac
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 import structlog
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -50,6 +55,10 @@ class Receiver:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    yield from serving()
+
+
+def serving(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
     state = Receiver(port=0)
 
     class Handler(BaseHTTPRequestHandler):
@@ -75,6 +84,8 @@ def receiver() -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -179,6 +190,43 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     assert (attempt.outcome, attempt.status) == (Outcome.DELIVERED, 200)
     assert asked == ["receiver.invalid"]
     assert receiver.received[0].headers["host"] == f"receiver.invalid:{receiver.port}"
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path) -> Iterator[tuple[Receiver, Path]]:
+    """A receiver speaking HTTPS with a self-signed certificate for receiver.test (made by openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=receiver.test",
+         "-addext", "subjectAltName=DNS:receiver.test"],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    for state in serving(context):
+        yield state, cert
+
+
+def test_https_to_the_checked_address_verifies_the_certificate_for_the_urls_host(
+    tls_receiver: tuple[Receiver, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver, cert = tls_receiver
+    monkeypatch.setattr(targets, "system_resolve", lambda host, port: ["127.0.0.1"])
+    settings = WebhookSettings(allowed_targets=["127.0.0.0/8"], timeout_s=2)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    with httpx.Client(verify=trusting, trust_env=False) as client:
+        url = f"https://receiver.test:{receiver.port}/ok"
+        attempt = deliver(url, "evt_1", EVENT, new_secret(), settings, client=client)
+        assert (attempt.outcome, attempt.status) == (Outcome.DELIVERED, 200)
+        assert receiver.received[0].headers["host"] == f"receiver.test:{receiver.port}"
+        # the same certificate does not pass for another host name
+        wrong = deliver(f"https://other.test:{receiver.port}/ok", "evt_1", EVENT, new_secret(), settings, client=client)
+    assert (wrong.outcome, wrong.status) == (Outcome.RETRY, None)
+    assert "certificate" in wrong.reason.lower()
+    assert len(receiver.received) == 1
 
 
 def test_a_host_that_now_resolves_to_a_private_address_is_refused(
