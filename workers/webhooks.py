@@ -27,7 +27,6 @@ import enum
 import errno
 import random
 import re
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -39,7 +38,7 @@ import structlog
 from standardwebhooks import Webhook
 
 from graph.watches.settings import WebhookSettings
-from graph.watches.targets import WebhookTargetRefused, check_webhook_url
+from graph.watches.targets import SECRET_PREFIX, WebhookTargetRefused, check_webhook_url, new_secret
 
 __all__ = [
     "USER_AGENT",
@@ -55,8 +54,6 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 USER_AGENT = "Lineage-Webhooks/1"
-SECRET_PREFIX = "whsec_"
-_SECRET_BYTES = 32
 _SECRET_BYTES_ACCEPTED = range(24, 65)  # the Standard Webhooks spec: secrets of 24 to 64 bytes
 _ANSWER_BYTES_READ = 4_096
 _EVENT_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no space: it goes into a header as it is
@@ -80,11 +77,6 @@ class Attempt:
     status: int | None
     reason: str
     seconds: float
-
-
-def new_secret() -> str:
-    """A fresh signing secret for a watch: ``whsec_`` and the base64 of 32 random bytes."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(_SECRET_BYTES)).decode("ascii")
 
 
 def signed_headers(event_id: str, body: bytes, secret: str, *, now: datetime) -> dict[str, str]:

@@ -21,35 +21,12 @@ from api.watches.types import (
     ChangeKind,
     CreatedWatch,
     Watch,
-    WatchEvent,
-    WatchEventConnection,
-    WatchEventEdge,
     WatchScopeInput,
 )
 
 __all__ = ["WatchesMutation", "WatchesQuery", "WatchesSubscription"]
 
 Info = strawberry.Info[Any, None]
-
-
-async def _deliveries(root: Watch, info: Info, first: int = DEFAULT_PAGE, after: str | None = None) -> WatchEventConnection:
-    check_first(first)
-    found = await service.events_of(info.context, root.record, first, after)
-    page = found[:first]
-    last = page[-1] if page else None
-    return WatchEventConnection(
-        edges=[WatchEventEdge(cursor=encode_key_cursor(service.EVENTS_CURSOR, "created", (to_micros_of(e.created_at), e.id)),
-                              node=WatchEvent.of(e)) for e in page],
-        page_info=PageInfo(
-            has_next_page=len(found) > first,
-            end_cursor=None if last is None or len(found) <= first else
-            encode_key_cursor(service.EVENTS_CURSOR, "created", (to_micros_of(last.created_at), last.id)),
-        ),
-    )
-
-
-Watch.deliveries = strawberry.field(  # type: ignore[attr-defined]
-    _deliveries, description="The watch's events, newest first, each with its delivery state and attempts.")
 
 
 @strawberry.type

@@ -32,9 +32,8 @@ from graph.watches.store import (
     owner_watches,
     watch_events,
 )
-from graph.watches.targets import WebhookTargetRefused, check_webhook_url
+from graph.watches.targets import WebhookTargetRefused, check_webhook_url, new_secret
 from workers import feed
-from workers.webhooks import new_secret
 
 __all__ = [
     "CHANGES_CURSOR", "EVENTS_CURSOR", "SubscriptionLimit", "changes_of", "create", "delete", "events_of", "mine",

@@ -8,7 +8,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from api.pagination import PageInfo
+from api.pagination import DEFAULT_PAGE, PageInfo, check_first, encode_key_cursor
+from graph.history import to_micros
 from graph.changes.kinds import Change as ChangeRecord
 from graph.changes.kinds import ChangeKind
 from graph.changes.read import change_from_json
@@ -92,7 +93,7 @@ class ChangeConnection:
 
 
 @strawberry.type
-class KindCount:
+class ChangeKindCount:
     kind: ChangeKind
     count: int
 
@@ -135,7 +136,7 @@ class ChangeEvent:
     scope: WatchScope
     batch: str
     created_at: datetime
-    counts: list[KindCount]
+    counts: list[ChangeKindCount]
     total: int
     changes: list[Change] = strawberry.field(description="The first 50 changes, causes first.")
     truncated: bool
@@ -149,7 +150,7 @@ class ChangeEvent:
             id=strawberry.ID(body["id"]), watch_id=body.get("watchId"),
             scope=WatchScope(kind=ScopeKind[body["scope"]["kind"]], id=body["scope"]["id"]), batch=body["batch"],
             created_at=datetime.fromisoformat(body["createdAt"]),
-            counts=[KindCount(kind=ChangeKind[k], count=n) for k, n in body["counts"].items()], total=body["total"],
+            counts=[ChangeKindCount(kind=ChangeKind[k], count=n) for k, n in body["counts"].items()], total=body["total"],
             changes=[Change.of(change_from_json(c)) for c in body["changes"]], truncated=body["truncated"],
             impact=EventImpact(
                 changed_models=imp["changedModels"], changed_model_count=imp["changedModelCount"],
@@ -223,6 +224,24 @@ class Watch:
     disabled_reason: str | None
     disabled_at: datetime | None
     record: strawberry.Private[WatchRecord]
+
+    @strawberry.field(description="The watch's events, newest first, each with its delivery state and attempts.")
+    async def deliveries(self, info: strawberry.Info[Any, None], first: int = DEFAULT_PAGE,
+                         after: str | None = None) -> WatchEventConnection:
+        from api.watches.service import EVENTS_CURSOR, events_of  # the service reads the graph; types stay light
+
+        check_first(first)
+        found = await events_of(info.context, self.record, first, after)
+        page = found[:first]
+
+        def cursor(e: EventRecord) -> str:
+            return encode_key_cursor(EVENTS_CURSOR, "created", (to_micros(e.created_at), e.id))
+
+        return WatchEventConnection(
+            edges=[WatchEventEdge(cursor=cursor(e), node=WatchEvent.of(e)) for e in page],
+            page_info=PageInfo(has_next_page=len(found) > first,
+                               end_cursor=cursor(page[-1]) if page and len(found) > first else None),
+        )
 
     @classmethod
     def of(cls, w: WatchRecord) -> Watch:

@@ -13,6 +13,9 @@ host's DNS may have changed since) and connects to exactly the addresses the che
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 import ipaddress
 import socket
 import threading
@@ -252,3 +255,12 @@ def _shown(url: str, *, redact_userinfo: bool = False) -> str:
         authority, slash, path = rest.partition("/")
         url = f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}" if rest else url
     return url if len(url) <= _SHOWN_URL_CHARS else url[: _SHOWN_URL_CHARS - 1] + "…"
+
+
+SECRET_PREFIX = "whsec_"
+"""Signing secrets look like Standard Webhooks secrets: ``whsec_`` and base64."""
+
+
+def new_secret() -> str:
+    """A fresh signing secret for a watch: ``whsec_`` and the base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
