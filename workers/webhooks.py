@@ -3,7 +3,8 @@
 The delivery task calls :func:`deliver` once per attempt and acts on the :class:`Attempt` it returns:
 
 * ``DELIVERED`` — the receiver answered 2xx; done.
-* ``RETRY`` — any other status (redirects are not followed), a timeout or a connection error; try again after
+* ``RETRY`` — any other status (redirects are not followed), a timeout (``timeout_s`` for each network call,
+  three times that for the whole attempt) or a connection error; try again after
   :func:`backoff_s` until :func:`retry_until`, then park the event with the last reason.
 * ``GONE`` — the receiver answered 410: the endpoint no longer exists; disable the watch.
 * ``REFUSED`` — the URL fails the server-side request forgery guard now (its DNS may have changed since the
