@@ -3,7 +3,8 @@
 The delivery task calls :func:`deliver` once per attempt and acts on the :class:`Attempt` it returns:
 
 * ``DELIVERED`` — the receiver answered 2xx; done.
-* ``RETRY`` — any other status (redirects are not followed), a timeout or a connection error; try again after
+* ``RETRY`` — any other status (redirects are not followed), a timeout (``timeout_s`` for each network call,
+  three times that for the whole attempt) or a connection error; try again after
   :func:`backoff_s` until :func:`retry_until`, then park the event with the last reason.
 * ``GONE`` — the receiver answered 410: the endpoint no longer exists; disable the watch.
 * ``REFUSED`` — the URL fails the server-side request forgery guard now (its DNS may have changed since the
@@ -27,6 +28,7 @@ import enum
 import errno
 import random
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -58,6 +60,7 @@ _SECRET_BYTES_ACCEPTED = range(24, 65)  # the Standard Webhooks spec: secrets of
 _ANSWER_BYTES_READ = 4_096
 _EVENT_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no space: it goes into a header as it is
 _MAX_BACKOFF_DOUBLINGS = 64
+_ATTEMPT_PHASES = 3  # connecting, sending the event, receiving the answer: each may take timeout_s
 
 
 class Outcome(enum.StrEnum):
@@ -117,7 +120,8 @@ def deliver(
     """POST the signed event to ``url`` once and say what happened (see the module docstring for the outcomes).
 
     The URL is checked again right before sending; the request does not follow redirects and waits at most
-    ``settings.timeout_s`` to connect, to send and for each read; at most a few KB of the answer are read.
+    ``settings.timeout_s`` to connect, to send and for each read, and three times that in all; at most a few
+    KB of the answer are read.
     Network trouble never raises: it is a ``RETRY`` whose reason names it. A bad event id, body or secret is
     a ``ValueError`` (a bug of the caller, not of the receiver)."""
     started = time.monotonic()
@@ -141,12 +145,7 @@ def deliver(
         return attempt(Outcome.REFUSED, str(exc))
     except httpx.InvalidURL as exc:
         return attempt(Outcome.REFUSED, f"webhook URL cannot be sent to: {exc}")
-    timeout = httpx.Timeout(settings.timeout_s)
-    if client is None:
-        with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as own:
-            status, reason = _post_pinned(own, target, addresses, body, headers, settings, started)
-    else:
-        status, reason = _post_pinned(client, target, addresses, body, headers, settings, started)
+    status, reason = _post_within_deadline(client, target, addresses, body, headers, settings, started)
     if status is None:
         return attempt(Outcome.RETRY, reason)
     if 200 <= status < 300:
@@ -192,6 +191,61 @@ def _secret_bytes(secret: str) -> bytes:
     return key
 
 
+def _post_within_deadline(
+    client: httpx.Client | None,
+    target: httpx.URL,
+    addresses: list[str],
+    body: bytes,
+    headers: dict[str, str],
+    settings: WebhookSettings,
+    started: float,
+) -> tuple[int | None, str]:
+    """(status, "HTTP nnn …") once the receiver's status arrives, or (None, reason) for a failure, given up on
+    after ``_ATTEMPT_PHASES`` × ``timeout_s`` in all.
+
+    Each network call has ``timeout_s``, but a receiver that trickles its answer a byte at a time could make
+    calls each within it for hours. So the request runs in a worker thread, and the caller waits for its
+    answer at most the deadline; the abandoned thread (a daemon, owning the client it made) ends when the
+    receiver stops or a single read times out. Reading the rest of the answer never delays the caller."""
+    deadline_s = _ATTEMPT_PHASES * settings.timeout_s
+    answer = _Answer()
+
+    def post() -> None:
+        try:
+            if client is not None:
+                _post_pinned(client, target, addresses, body, headers, settings, started, answer)
+                return
+            timeout = httpx.Timeout(settings.timeout_s)
+            with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as own:
+                _post_pinned(own, target, addresses, body, headers, settings, started, answer)
+        except BaseException as exc:  # a bug, not network trouble (that is a reason): raised in the caller
+            answer.give(exc)
+
+    threading.Thread(target=post, name=f"webhook {target.host}", daemon=True).start()
+    if not answer.wait(deadline_s):
+        return None, f"no complete answer within {deadline_s:g} s (the receiver answers too slowly)"
+    if isinstance(answer.value, BaseException):
+        raise answer.value
+    assert answer.value is not None
+    return answer.value
+
+
+class _Answer:
+    """The first result of an attempt, handed from the thread that sends to the caller that waits."""
+
+    def __init__(self) -> None:
+        self._given = threading.Event()
+        self.value: tuple[int | None, str] | BaseException | None = None
+
+    def give(self, value: tuple[int | None, str] | BaseException) -> None:
+        if not self._given.is_set():
+            self.value = value
+            self._given.set()
+
+    def wait(self, seconds: float) -> bool:
+        return self._given.wait(seconds)
+
+
 def _post_pinned(
     client: httpx.Client,
     target: httpx.URL,
@@ -200,9 +254,10 @@ def _post_pinned(
     headers: dict[str, str],
     settings: WebhookSettings,
     started: float,
-) -> tuple[int | None, str]:
-    """POST to each approved address in turn until one connects; (status, "HTTP nnn …") for an answer, or
-    (None, reason) for the last failure. A further address is tried only while within ``timeout_s``."""
+    answer: _Answer,
+) -> None:
+    """POST to each approved address in turn until one connects, and give the status (then read a few KB of
+    the answer) or the last failure. A further address is tried only while within ``timeout_s``."""
     pinned = _address_literal(target.host) is None
     reason = "no address to connect to"
     for address in addresses if pinned else [target.host]:
@@ -213,17 +268,19 @@ def _post_pinned(
             reason = _failure(exc, settings)
             if time.monotonic() - started < settings.timeout_s:
                 continue
-            return None, reason
+            break
         except httpx.HTTPError as exc:
-            return None, _failure(exc, settings)
+            reason = _failure(exc, settings)
+            break
+        answer.give((response.status_code, f"HTTP {response.status_code} {response.reason_phrase}".rstrip()))
         try:
             _read_some(response)
         except httpx.HTTPError:
             pass  # the status came: the receiver has decided; the rest of its answer is not needed
         finally:
             response.close()
-        return response.status_code, f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
-    return None, reason
+        return
+    answer.give((None, reason))
 
 
 def _request(

@@ -12,7 +12,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -158,6 +158,60 @@ def test_a_receiver_slower_than_the_timeout_is_retried_as_timed_out(receiver: Re
     assert (attempt.outcome, attempt.status) == (Outcome.RETRY, None)
     assert attempt.reason.startswith("timed out after 0.5 s")
     assert attempt.seconds < 1.4
+
+
+@pytest.fixture
+def trickler() -> Iterator[Callable[[bytes, bytes], int]]:
+    """Start raw receivers that read the request, send ``head`` at once and then ``drip`` a byte every 0.1 s
+    for ever (until the test ends or the sender hangs up); gives each one's port."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(head: bytes, drip: bytes) -> int:
+        listener = socket.create_server(("127.0.0.1", 0))
+
+        def serve() -> None:
+            with listener:
+                listener.settimeout(5)
+                connection, _ = listener.accept()
+                with connection:
+                    connection.settimeout(5)
+                    connection.recv(65_536)
+                    try:
+                        connection.sendall(head)
+                        while not stop.wait(0.1):
+                            connection.sendall(drip)
+                    except OSError:
+                        pass  # the sender hung up
+
+        threads.append(threading.Thread(target=serve, daemon=True))
+        threads[-1].start()
+        return int(listener.getsockname()[1])
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(5)
+
+
+def test_a_receiver_trickling_its_status_is_given_up_on_at_the_deadline(
+    trickler: Callable[[bytes, bytes], int],
+) -> None:
+    """Every single read arrives within timeout_s, but the answer never ends: the attempt ends at 3 x 0.5 s."""
+    port = trickler(b"HTTP/1.1 200 OK\r\n", b"x")
+    attempt = deliver(f"http://127.0.0.1:{port}/in", "evt_1", EVENT, new_secret(), LOOPBACK_ALLOWED)
+    assert (attempt.outcome, attempt.status) == (Outcome.RETRY, None)
+    assert attempt.reason.startswith("no complete answer within 1.5 s")
+    assert 1.4 < attempt.seconds < 2.5
+
+
+def test_a_status_that_arrived_counts_however_slowly_the_rest_follows(
+    trickler: Callable[[bytes, bytes], int],
+) -> None:
+    port = trickler(b"HTTP/1.1 202 Accepted\r\ncontent-length: 100000\r\n\r\n", b"x")
+    attempt = deliver(f"http://127.0.0.1:{port}/in", "evt_1", EVENT, new_secret(), LOOPBACK_ALLOWED)
+    assert (attempt.outcome, attempt.status) == (Outcome.DELIVERED, 202)
+    assert attempt.seconds < 1
 
 
 def test_only_the_start_of_a_long_answer_is_read(receiver: Receiver) -> None:
