@@ -182,7 +182,8 @@ class SnapshotEditor:
         live: dict[str, bool] = {}  # lower-cased id -> exists, as the earlier edits of the request leave it
 
         def exists(repo_id: str) -> bool:
-            return live.get(repo_id.lower(), self.snapshot.model(repo_id) is not None)
+            recorded = self.snapshot.model(repo_id) is not None and not self.snapshot.is_deleted(repo_id)
+            return live.get(repo_id.lower(), recorded)
 
         for number, edit in enumerate(edits):
             where = f"edit {number} ({edit.op} {edit.id})"
@@ -192,7 +193,8 @@ class SnapshotEditor:
                 if exists(edit.id):
                     raise EditRefusedError(f"{where}: {edit.id} already exists on this hub", number)
                 if renamed is not None and not live.get(edit.id.lower(), False):
-                    raise EditRefusedError(f"{where}: {edit.id} was renamed to {renamed}; its old name is taken", number)
+                    message = f"{where}: {edit.id} was renamed to {renamed}; its old name is taken"
+                    raise EditRefusedError(message, number)
                 for parent in edit.parents():
                     target = self._current_id(parent)
                     if parent.lower() == edit.id.lower() or not exists(target):
@@ -256,7 +258,7 @@ class SnapshotEditor:
         if "cardData" in changes:
             stored = self.snapshot.file(entry.id, _CARD)
             _, body = split_card(stored.content.decode("utf-8", errors="replace")) if stored else (None, "")
-            self._write_card(info, body)
+            self._write_card(info, body.removeprefix("\n"))  # render_card puts the blank line back
         history = self.snapshot.commits.get(entry.id)
         if history is None:
             head = entry.head_commit()

@@ -84,7 +84,7 @@ def invalid_body(exc: ValidationError) -> Response:
     """A control route's body that is not JSON (400) or not the expected shape (422), naming each problem."""
     errors = json.loads(exc.json(include_url=False, include_context=False, include_input=False))
     status = 400 if any(e.get("type") == "json_invalid" for e in errors) else 422
-    problems = "; ".join(f"{'.'.join(str(part) for part in e.get('loc', ())) or 'body'}: {e.get('msg')}" for e in errors)
+    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())) or 'body'}: {e.get('msg')}" for e in errors)
     return json_response({"error": f"invalid body: {problems}", "errors": errors}, status=status)
 
 
