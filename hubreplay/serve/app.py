@@ -33,6 +33,7 @@ answer cut in half), malformed cards, and model listings truncated after K model
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -339,9 +340,13 @@ class ReplayHub:
 
     async def changes(self, request: Request) -> Response:
         """Edit the served snapshot in memory (:mod:`hubreplay.serve.edits`): every edit of the body, or none."""
+        body = await request.body()
         try:
-            wanted = EditsRequest.model_validate_json(await request.body())
+            wanted = EditsRequest.model_validate_json(body)
         except ValidationError as exc:
+            if _asks_for_churn(body):
+                message = 'a day of changes ({"models", "seed"}) needs a scale hub (--scale synthetic); '
+                return responses.json_response({"error": message + 'a snapshot hub takes {"edits": [...]}'}, status=409)
             return responses.invalid_body(exc)
         try:
             applied = self.editor.apply(wanted)
@@ -356,6 +361,15 @@ class ReplayHub:
         if found is None:
             return responses.repo_not_found()
         return responses.json_response(found)
+
+
+def _asks_for_churn(body: bytes) -> bool:
+    """Whether a ``/_replay/changes`` body is the scale hub's day of churn (``{"models", "seed"}``)."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and "edits" not in parsed and bool({"models", "seed"} & parsed.keys())
 
 
 def _sibling(info: dict[str, Any], file_path: str) -> dict[str, Any] | None:
