@@ -192,8 +192,8 @@ class SnapshotEditor:
             if isinstance(edit, AddModel):
                 if exists(edit.id):
                     raise EditRefusedError(f"{where}: {edit.id} already exists on this hub", number)
-                if renamed is not None and not live.get(edit.id.lower(), False):
-                    message = f"{where}: {edit.id} was renamed to {renamed}; its old name is taken"
+                if renamed is not None:
+                    message = f"{where}: {edit.id} redirects to {renamed} (a renamed repo); pick another id"
                     raise EditRefusedError(message, number)
                 for parent in edit.parents():
                     target = self._current_id(parent)

@@ -310,3 +310,15 @@ def test_derived_tags_are_replaced_where_they_stood() -> None:
     assert with_license_tags(["transformers", "region:us"], ["mit", "other"]) == [
         "transformers", "license:mit", "license:other", "region:us"
     ]
+
+
+def test_renamed_repos_are_named_by_their_current_id(hub: ReplayServer, api: HfApi, recorded: Snapshot) -> None:
+    old, new = next(iter(recorded.aliases.items()))
+    refused = _post(hub, {"op": "relicense", "id": old, "license": "mit"})
+    assert refused.status_code == 409 and f"renamed to {new}" in refused.json()["error"]
+    assert _post(hub, {"op": "add", "id": old}).status_code == 409
+
+    _applied(hub, {"op": "add", "id": "synthetic-new/of-old-name", "base_model": old})
+    info = api.model_info("synthetic-new/of-old-name")
+    assert info.card_data is not None and info.card_data.base_model == old  # the card as written
+    assert f"base_model:finetune:{new}" in (info.tags or [])  # the Hub's tag: the current id
