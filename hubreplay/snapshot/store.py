@@ -132,6 +132,8 @@ class Snapshot:
         self._recorded_keys: dict[str, int] = {}  # lower-cased id -> keys recorded for its canonical spelling
         self._tag_index: dict[str, list[str]] = defaultdict(list)
         self._field_index: dict[str, list[str]] = defaultdict(list)
+        self._spellings: dict[str, list[str]] = defaultdict(list)  # lower-cased id -> stored ids
+        self._file_paths: dict[str, set[tuple[str | None, str]]] = defaultdict(set)  # id -> (revision, path)
         self._spaces_by_model: dict[str, list[str]] = defaultdict(list)
         self._space_lower: dict[str, str] = {}
         self._provenance: dict[str, dict[str, Any]] | None = None
@@ -169,6 +171,7 @@ class Snapshot:
 
     def _index(self, entry: ModelEntry) -> None:
         self.models[entry.id] = entry
+        self._spellings[entry.id.lower()].append(entry.id)
         self._next_order = max(self._next_order, entry.order + 1)
         for tag in entry.tags:
             self._tag_index[tag].append(entry.id)
@@ -177,6 +180,7 @@ class Snapshot:
 
     def _unindex(self, entry: ModelEntry) -> None:
         del self.models[entry.id]
+        self._spellings[entry.id.lower()].remove(entry.id)
         for tag in entry.tags:
             self._tag_index[tag].remove(entry.id)
         for value in self._field_values(entry):
@@ -234,6 +238,7 @@ class Snapshot:
         else:
             raise SnapshotFormatError(f"{FILES}: {repo}/{file_path}: needs 'text' or 'base64'")
         commit = line.get("commit")
+        self._file_paths[repo].add((revision, file_path))
         self.files[(repo, revision, file_path)] = StoredFile(
             content, git_blob_id(content), commit if isinstance(commit, str) else None
         )
@@ -343,7 +348,7 @@ class Snapshot:
     def remove_model(self, repo_id: str, evidence: str) -> list[str]:
         """Delete a model: every stored spelling of its id is unlisted and answers 404; returns those ids."""
         key = repo_id.lower()
-        gone = [entry for entry in self.models.values() if entry.id.lower() == key]
+        gone = [self.models[spelling] for spelling in self._spellings.get(key, ())]
         for entry in gone:
             self._unindex(entry)
         self._lower.pop(key, None)
@@ -359,11 +364,13 @@ class Snapshot:
         """A file's content at ``revision`` (None = main)."""
         stored = StoredFile(content, git_blob_id(content))
         self.files[(repo_id, revision, path)] = stored
+        self._file_paths[repo_id].add((revision, path))
         return stored
 
     def files_at(self, repo_id: str, revision: str | None = None) -> dict[str, StoredFile]:
         """Every stored file of ``repo_id`` at ``revision`` (None = main), by path."""
-        return {path: f for (repo, rev, path), f in self.files.items() if repo == repo_id and rev == revision}
+        paths = sorted(path for rev, path in self._file_paths.get(repo_id, ()) if rev == revision)
+        return {path: self.files[(repo_id, revision, path)] for path in paths}
 
     def put_commits(self, repo_id: str, commits: list[dict[str, Any]]) -> None:
         """The commit list of the main branch, newest first."""
