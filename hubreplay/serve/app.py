@@ -20,7 +20,11 @@ answer 401/403 ``GatedRepo`` unless the bearer token is one of the granted token
 
 Control routes (not counted, never faulted): ``GET /_replay/stats``, ``POST /_replay/stats/reset``,
 ``GET``/``POST /_replay/faults``, ``GET /_replay/health``, ``GET /_replay/provenance/{id}``,
-``POST /_replay/changes`` (a day of Hub churn; scale hub only, see :mod:`hubreplay.serve.scale_app`).
+``POST /_replay/changes``: ``{"edits": [{"op": "relicense" | "add" | "delete" | "gate", "id": …}, …]}`` pushes
+the edits to the served repos (new sha, commit, card, tags, ``lastModified``; all or none), answers
+``{"applied": [{"op", "id", "sha", "lastModified"}, …]}``, 422 for a bad body, 409 for a refused edit (see
+:mod:`hubreplay.serve.edits`; edits live in memory for the server's life). A scale hub takes a day of
+synthetic churn there instead (:mod:`hubreplay.serve.scale_app`).
 
 Faults: 429 (with ``Retry-After``), 500/502/503, slow answers, unparsable bodies (a successful JSON
 answer cut in half), malformed cards, and model listings truncated after K models (no next link).
@@ -29,6 +33,7 @@ answer cut in half), malformed cards, and model listings truncated after K model
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -40,6 +45,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hubreplay.serve import responses
+from hubreplay.serve.edits import EditsRequest, SnapshotEditor
+from hubreplay.serve.errors import EditRefusedError
 from hubreplay.serve.faults import FaultInjector
 from hubreplay.serve.hubpaths import HubPath, parse_hub_path
 from hubreplay.serve.listing import list_models, list_spaces, paginate
@@ -71,6 +78,7 @@ class ReplayHub:
 
     def __init__(self, snapshot: Snapshot, settings: ReplaySettings | None = None) -> None:
         self.snapshot = snapshot
+        self.editor = SnapshotEditor(snapshot)
         self._setup(settings)
 
     def origin(self) -> tuple[str, tuple[str, ...]] | None:
@@ -208,8 +216,9 @@ class ReplayHub:
         commits = self.snapshot.commits.get(entry.id)
         stub = False
         if commits is None:
-            commits = _head_commit_stub(entry)
-            stub = bool(commits)
+            head = entry.head_commit()
+            commits = [head] if head is not None else []
+            stub = head is not None
         revision = target.revision or "main"
         if revision != "main" and not (entry.sha is not None and revision == entry.sha):
             ids = [c.get("id") for c in commits]
@@ -330,7 +339,21 @@ class ReplayHub:
         return responses.json_response({"status": "ok", "snapshot": manifest.name, "models": len(self.snapshot)})
 
     async def changes(self, request: Request) -> Response:
-        return responses.json_response({"error": "a day of changes needs a scale hub (--scale synthetic)"}, status=409)
+        """Edit the served snapshot in memory (:mod:`hubreplay.serve.edits`): every edit of the body, or none."""
+        body = await request.body()
+        try:
+            wanted = EditsRequest.model_validate_json(body)
+        except ValidationError as exc:
+            if _asks_for_churn(body):
+                message = 'a day of changes ({"models", "seed"}) needs a scale hub (--scale synthetic); '
+                return responses.json_response({"error": message + 'a snapshot hub takes {"edits": [...]}'}, status=409)
+            return responses.invalid_body(exc)
+        try:
+            applied = self.editor.apply(wanted)
+        except EditRefusedError as exc:
+            return responses.json_response({"error": str(exc), "edit": exc.index}, status=409)
+        log.info("replay_edits_applied", edits=len(applied), ops=sorted({a.op for a in applied}))
+        return responses.json_response({"applied": [a.to_json() for a in applied]})
 
     async def provenance(self, request: Request) -> Response:
         repo_id = request.path_params["repo_id"]
@@ -340,17 +363,20 @@ class ReplayHub:
         return responses.json_response(found)
 
 
+def _asks_for_churn(body: bytes) -> bool:
+    """Whether a ``/_replay/changes`` body is the scale hub's day of churn (``{"models", "seed"}``)."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and "edits" not in parsed and bool({"models", "seed"} & parsed.keys())
+
+
 def _sibling(info: dict[str, Any], file_path: str) -> dict[str, Any] | None:
     for sibling in info.get("siblings") or ():
         if isinstance(sibling, dict) and sibling.get("rfilename") == file_path:
             return sibling
     return None
-
-
-def _head_commit_stub(entry: ModelEntry) -> list[dict[str, Any]]:
-    if entry.sha is None or entry.last_modified is None:
-        return []
-    return [{"id": entry.sha, "title": "", "message": "", "authors": [], "date": entry.last_modified}]
 
 
 def _media_type(file_path: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 from starlette.responses import Response
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "entry_not_found",
     "gated",
     "injected_error",
+    "invalid_body",
     "json_page_response",
     "json_response",
     "redirect",
@@ -76,6 +78,14 @@ def gated(repo_id: str, *, authenticated: bool) -> Response:
 
 def bad_request(message: str) -> Response:
     return _error(400, message)
+
+
+def invalid_body(exc: ValidationError) -> Response:
+    """A control route's body that is not JSON (400) or not the expected shape (422), naming each problem."""
+    errors = json.loads(exc.json(include_url=False, include_context=False, include_input=False))
+    status = 400 if any(e.get("type") == "json_invalid" for e in errors) else 422
+    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())) or 'body'}: {e.get('msg')}" for e in errors)
+    return json_response({"error": f"invalid body: {problems}", "errors": errors}, status=status)
 
 
 def redirect(location: str) -> Response:

@@ -126,7 +126,8 @@ def serve_in_thread(
     """Start a replay hub in a background thread and return once it accepts connections.
 
     ``snapshot`` is a folder, a loaded :class:`Snapshot` or None (the bundled one); ``port`` 0
-    picks a free port. Stop it with ``.stop()`` or a ``with`` block.
+    picks a free port. Stop it with ``.stop()`` or a ``with`` block. Edits posted to ``/_replay/changes``
+    change the loaded snapshot in memory: a hub given a folder (or None) has a copy of its own.
     """
     settings = ReplaySettings(
         host=host,

@@ -8,7 +8,8 @@ these helpers so that derived fields are computed exactly one way:
   (hub-docs ``model-cards.md``: the relation is ``base_model_relation`` when the card sets it,
   otherwise inferred by the Hub from the repo: adapter files → adapter, quantized weights →
   quantized, several base models → merge, else finetune);
-* ``license:<id>`` tags, one per licence id of the card;
+* ``license:<id>`` tags, one per licence id of the card (after a card change, the derived tags are
+  replaced where the old ones stood: :func:`with_license_tags`, :func:`with_base_model_tags`);
 * ``README.md`` = YAML front matter of the card data + the card body;
 * git blob ids (the ``ETag`` of a non-LFS file) and LFS pointer sizes.
 """
@@ -16,7 +17,7 @@ these helpers so that derived fields are computed exactly one way:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import yaml
@@ -32,6 +33,8 @@ __all__ = [
     "merge_tags",
     "render_card",
     "split_card",
+    "with_base_model_tags",
+    "with_license_tags",
 ]
 
 RELATIONS: Final = ("adapter", "merge", "quantized", "finetune")
@@ -111,6 +114,27 @@ def merge_tags(*groups: Iterable[str]) -> list[str]:
                 seen.add(tag)
                 merged.append(tag)
     return merged
+
+
+def with_license_tags(tags: Sequence[str], license_value: str | Sequence[str] | None) -> list[str]:
+    """``tags`` after the card's licence became ``license_value``: the ``license:`` tags replaced in place."""
+    return _replaced(tags, lambda tag: tag.startswith("license:"), license_tags(license_value))
+
+
+def with_base_model_tags(tags: Sequence[str], parents: Sequence[str], relation: str) -> list[str]:
+    """``tags`` after the card's base models became ``parents``: the ``base_model:`` tags replaced in place."""
+    return _replaced(tags, lambda tag: tag.startswith("base_model:"), base_model_tags(parents, relation))
+
+
+def _replaced(tags: Sequence[str], is_old: Callable[[str], bool], new: Sequence[str]) -> list[str]:
+    """Drop the tags ``is_old`` selects and put ``new`` where the first of them stood (else before the
+    ``region:`` tags the Hub puts last, else at the end)."""
+    position = next((k for k, tag in enumerate(tags) if is_old(tag)), None)
+    if position is None:
+        position = next((k for k, tag in enumerate(tags) if tag.startswith("region:")), len(tags))
+    before = [tag for tag in tags[:position] if not is_old(tag)]
+    after = [tag for tag in tags[position:] if not is_old(tag)]
+    return merge_tags(before, new, after)
 
 
 def render_card(card_data: Mapping[str, Any] | None, body: str = "") -> str:

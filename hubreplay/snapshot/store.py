@@ -2,6 +2,10 @@
 
 Model payloads are kept as their compact JSON bytes (parsed again on each request) plus a few
 index fields, so 10,000+ models stay small; card bodies live once, in :attr:`Snapshot.files`.
+
+A loaded snapshot is read as recorded, except through the ``put_*`` / ``remove_model`` methods: the
+replay hub's edits (``POST /_replay/changes``, :mod:`hubreplay.serve.edits`) change it in memory, with
+every index kept in step; the folder on disk is never written.
 """
 
 from __future__ import annotations
@@ -61,6 +65,12 @@ class ModelEntry:
         """A fresh, mutable copy of the model_info payload."""
         parsed: dict[str, Any] = json.loads(self.raw)
         return parsed
+
+    def head_commit(self) -> dict[str, Any] | None:
+        """The head commit as far as the payload knows it (sha and date, no title or authors), or None."""
+        if self.sha is None or self.last_modified is None:
+            return None
+        return {"id": self.sha, "title": "", "message": "", "authors": [], "date": self.last_modified}
 
     @classmethod
     def from_payload(cls, raw: bytes, info: Mapping[str, Any], order: int) -> ModelEntry:
@@ -122,9 +132,12 @@ class Snapshot:
         self._recorded_keys: dict[str, int] = {}  # lower-cased id -> keys recorded for its canonical spelling
         self._tag_index: dict[str, list[str]] = defaultdict(list)
         self._field_index: dict[str, list[str]] = defaultdict(list)
+        self._spellings: dict[str, list[str]] = defaultdict(list)  # lower-cased id -> stored ids
+        self._file_paths: dict[str, set[tuple[str | None, str]]] = defaultdict(set)  # id -> (revision, path)
         self._spaces_by_model: dict[str, list[str]] = defaultdict(list)
         self._space_lower: dict[str, str] = {}
         self._provenance: dict[str, dict[str, Any]] | None = None
+        self._next_order = 0
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -148,17 +161,34 @@ class Snapshot:
         if repo_id in self.models:
             raise SnapshotFormatError(f"{MODELS}: model {repo_id!r} appears twice")
         entry = ModelEntry.from_payload(raw, info, order)
-        self.models[repo_id] = entry
         key = repo_id.lower()
         if len(info) >= self._recorded_keys.get(key, -1):
             # two spellings of one id (the Hub ignores case): the record with more recorded keys
             # answers for both, so a reference stub never shadows the model's fetched record
             self._lower[key] = repo_id
             self._recorded_keys[key] = len(info)
+        self._index(entry)
+
+    def _index(self, entry: ModelEntry) -> None:
+        self.models[entry.id] = entry
+        self._spellings[entry.id.lower()].append(entry.id)
+        self._next_order = max(self._next_order, entry.order + 1)
         for tag in entry.tags:
-            self._tag_index[tag].append(repo_id)
-        for value in {entry.pipeline_tag, entry.library_name} - {None} - entry.tags:
-            self._field_index[str(value)].append(repo_id)
+            self._tag_index[tag].append(entry.id)
+        for value in self._field_values(entry):
+            self._field_index[value].append(entry.id)
+
+    def _unindex(self, entry: ModelEntry) -> None:
+        del self.models[entry.id]
+        self._spellings[entry.id.lower()].remove(entry.id)
+        for tag in entry.tags:
+            self._tag_index[tag].remove(entry.id)
+        for value in self._field_values(entry):
+            self._field_index[value].remove(entry.id)
+
+    @staticmethod
+    def _field_values(entry: ModelEntry) -> set[str]:
+        return {str(value) for value in {entry.pipeline_tag, entry.library_name} - {None} - entry.tags}
 
     def _load_optional(self, path: Path) -> None:
         if (part := find_part(path, SPACES)) is not None:
@@ -208,6 +238,7 @@ class Snapshot:
         else:
             raise SnapshotFormatError(f"{FILES}: {repo}/{file_path}: needs 'text' or 'base64'")
         commit = line.get("commit")
+        self._file_paths[repo].add((revision, file_path))
         self.files[(repo, revision, file_path)] = StoredFile(
             content, git_blob_id(content), commit if isinstance(commit, str) else None
         )
@@ -293,6 +324,57 @@ class Snapshot:
 
     def __len__(self) -> int:
         return len(self.models)
+
+    # -- edits (in memory only) ----------------------------------------------------------------
+
+    def put_model(self, info: Mapping[str, Any]) -> ModelEntry:
+        """Store ``info`` as the main-revision payload of its model: a new model (listed last in snapshot
+        order) or the new state of a stored one (same place in snapshot order); the id is no longer deleted."""
+        repo_id = info.get("id")
+        if not isinstance(repo_id, str) or not repo_id:
+            raise SnapshotFormatError("a model payload needs a string 'id'")
+        old = self.models.get(repo_id)
+        if old is not None:
+            self._unindex(old)
+        raw = json.dumps(info, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        entry = ModelEntry.from_payload(raw, info, old.order if old is not None else self._next_order)
+        key = repo_id.lower()
+        self._lower[key] = repo_id
+        self._recorded_keys[key] = len(info)
+        self.deleted.pop(key, None)
+        self._index(entry)
+        return entry
+
+    def remove_model(self, repo_id: str, evidence: str) -> list[str]:
+        """Delete a model: every stored spelling of its id is unlisted and answers 404; returns those ids."""
+        key = repo_id.lower()
+        gone = [self.models[spelling] for spelling in self._spellings.get(key, ())]
+        for entry in gone:
+            self._unindex(entry)
+        self._lower.pop(key, None)
+        self._recorded_keys.pop(key, None)
+        self.deleted[key] = evidence
+        return [entry.id for entry in gone]
+
+    def put_revision(self, repo_id: str, sha: str, info: Mapping[str, Any]) -> None:
+        """The payload of revision ``sha`` (answered by ``/api/models/{id}/revision/{sha}``)."""
+        self.revisions[(repo_id, sha)] = json.dumps(info, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def put_file(self, repo_id: str, path: str, content: bytes, revision: str | None = None) -> StoredFile:
+        """A file's content at ``revision`` (None = main)."""
+        stored = StoredFile(content, git_blob_id(content))
+        self.files[(repo_id, revision, path)] = stored
+        self._file_paths[repo_id].add((revision, path))
+        return stored
+
+    def files_at(self, repo_id: str, revision: str | None = None) -> dict[str, StoredFile]:
+        """Every stored file of ``repo_id`` at ``revision`` (None = main), by path."""
+        paths = sorted(path for rev, path in self._file_paths.get(repo_id, ()) if rev == revision)
+        return {path: self.files[(repo_id, revision, path)] for path in paths}
+
+    def put_commits(self, repo_id: str, commits: list[dict[str, Any]]) -> None:
+        """The commit list of the main branch, newest first."""
+        self.commits[repo_id] = commits
 
 
 def _required_str(line: Mapping[str, Any], key: str, part: str) -> str:

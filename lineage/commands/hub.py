@@ -62,8 +62,10 @@ def serve(
     printed URL.
 
     --scale synthetic serves --models generated models (3,000,000 by default; about 0.55-0.65 GiB, 25-60 s to start);
-    --scale topology serves the bundled real topology. A day of changes: POST /_replay/changes
-    {"models": 10000, "seed": 1}. Fault flags override LINEAGE_REPLAY_FAULTS__* variables; faults can also be changed at run time
+    --scale topology serves the bundled real topology. A day of changes (scale hubs): POST /_replay/changes
+    {"models": 10000, "seed": 1}; edits to a snapshot (in memory): POST /_replay/changes {"edits": [{"op":
+    "relicense", "id": ..., "license": ...}]} (also add, delete, gate; hubreplay/snapshot/FORMAT.md).
+    Fault flags override LINEAGE_REPLAY_FAULTS__* variables; faults can also be changed at run time
     with POST /_replay/faults. Request counters: GET /_replay/stats.
     """
     try:
