@@ -11,7 +11,7 @@ import strawberry
 
 from api.auth import RequireApiKey
 from graph.history import to_micros as to_micros_of
-from api.pagination import DEFAULT_PAGE, PageInfo, check_first, encode_key_cursor
+from api.pagination import DEFAULT_PAGE, PageInfo, check_first
 from api.watches import service
 from api.watches.types import (
     Change,
@@ -33,16 +33,17 @@ Info = strawberry.Info[Any, None]
 class WatchesQuery:
     @strawberry.field(description=(
         "Change records of a scope (none: every change) recorded since `since` (default: the last 7 days), oldest "
-        "first. A model scope is the model and everything upstream of it; a root scope the family at any depth."))
+        "first (`newestFirst: true` for a feed). A model scope is the model and everything upstream of it; a root "
+        "scope the family at any depth; a licence or term scope the changes that concern it."))
     async def changes(
         self, info: Info, scope: WatchScopeInput | None = None, since: datetime | None = None,
         kinds: list[ChangeKind] | None = None, first: int = DEFAULT_PAGE, after: str | None = None,
+        newest_first: bool = False,
     ) -> ChangeConnection:
         check_first(first)
-        page = await service.changes_of(info.context, scope, since, kinds or [], first, after)
-        edges = [ChangeEdge(cursor=encode_key_cursor(service.CHANGES_CURSOR, "recorded",
-                                                     (to_micros_of(c.recorded_at), c.id)), node=Change.of(c))
-                 for c in page.changes]
+        page = await service.changes_of(info.context, scope, since, kinds or [], first, after, newest_first)
+        edges = [ChangeEdge(cursor=service.changes_cursor(newest_first, to_micros_of(c.recorded_at), c.id),
+                            node=Change.of(c)) for c in page.changes]
         return ChangeConnection(edges=edges, page_info=PageInfo(
             has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges and page.has_next else None))
 

@@ -17,7 +17,7 @@ from typing import Any
 from api.context import Context
 from api.errors import BadUserInput, UnknownId
 from api.licenses.service import license_argument
-from api.pagination import decode_key_cursor
+from api.pagination import decode_key_cursor, encode_key_cursor
 from graph.changes.kinds import ChangeKind
 from graph.changes.read import ChangePage, dispatched_changes, scope_changes
 from graph.watches.dispatch import events_for
@@ -36,7 +36,7 @@ from graph.watches.targets import WebhookTargetRefused, check_webhook_url, new_s
 from workers import feed
 
 __all__ = [
-    "CHANGES_CURSOR", "EVENTS_CURSOR", "SubscriptionLimit", "changes_of", "create", "delete", "events_of", "mine",
+    "CHANGES_CURSOR", "EVENTS_CURSOR", "changes_cursor", "SubscriptionLimit", "changes_of", "create", "delete", "events_of", "mine",
     "resolve_scope", "subscribe",
 ]
 
@@ -67,19 +67,28 @@ async def resolve_scope(ctx: Context, scope: Any) -> Scope:
 
 
 async def changes_of(ctx: Context, scope: Any | None, since: datetime | None, kinds: Sequence[ChangeKind],
-                     first: int, after: str | None) -> ChangePage:
+                     first: int, after: str | None, newest_first: bool = False) -> ChangePage:
     """A scope's changes (None: every change) recorded since ``since`` (default: the last 7 days), oldest first."""
     resolved = None if scope is None else await resolve_scope(ctx, scope)
     since = since or datetime.now(UTC) - DEFAULT_SINCE
-    key = decode_key_cursor(CHANGES_CURSOR, "recorded", after)
+    key = decode_key_cursor(CHANGES_CURSOR, _order(newest_first), after)
     position = None if key is None else (int(key[0]), key[1])
     ctx.not_cacheable()  # changes arrive without moving what the response cache keys on for reads of the past
 
     def work(driver: Any, database: str) -> ChangePage:
         return scope_changes(driver, database, resolved.kind.value if resolved else "all", resolved.id if resolved else None,
-                             since=since, kinds=kinds, first=first, after=position)
+                             since=since, kinds=kinds, first=first, after=position, newest_first=newest_first)
 
     return await ctx.graph.in_thread(work)
+
+
+def _order(newest_first: bool) -> str:
+    """The name of a changes order in its cursors (a cursor of one order is refused by the other)."""
+    return "newest" if newest_first else "oldest"
+
+
+def changes_cursor(newest_first: bool, recorded_at_us: int, change_id: str) -> str:
+    return encode_key_cursor(CHANGES_CURSOR, _order(newest_first), (recorded_at_us, change_id))
 
 
 def _owner(ctx: Context) -> str:

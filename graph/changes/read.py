@@ -81,15 +81,15 @@ class ChangePage:
 
 def scope_changes(
     driver: Driver, database: str | None, scope_kind: str, scope_id: str | None, *, since: datetime,
-    kinds: Sequence[ChangeKind], first: int, after: tuple[int, str] | None = None,
+    kinds: Sequence[ChangeKind], first: int, after: tuple[int, str] | None = None, newest_first: bool = False,
 ) -> ChangePage:
     """Changes of a scope (``model``, ``root``, ``license``, ``term`` or ``all``) recorded since ``since``,
-    oldest first; ``after`` is the (recorded_at µs, id) of the last change seen."""
+    oldest first (or newest first); ``after`` is the (recorded_at µs, id) of the last change seen."""
     params = {
         "id": scope_id, "since": to_micros(since), "kinds": [k.value for k in kinds], "limit": first + 1,
         "after_at": after[0] if after else 0, "after_id": after[1] if after else "",
     }
     with translated():
-        rows, _, _ = driver.execute_query(read_query(driver, q.SCOPE_CHANGES[scope_kind]), params, database_=database)
+        rows, _, _ = driver.execute_query(read_query(driver, q.SCOPE_CHANGES[(scope_kind, newest_first)]), params, database_=database)
     found = [change_from_row(r) for r in rows]
     return ChangePage(found[:first], len(found) > first)

@@ -118,16 +118,22 @@ RETURN DISTINCT c.batch AS batch
 LIMIT $limit
 """
 
-_PAGE = """
+def _page(descending: bool) -> str:
+    """Filter by time and kinds, then one keyset page on (recorded_at, id), oldest or newest first."""
+    after = "<" if descending else ">"
+    order = "DESC" if descending else ""
+    return """
 WITH c WHERE c.recorded_at >= """ + DT("$since") + """ AND (size($kinds) = 0 OR c.kind IN $kinds)
-  AND (c.recorded_at > """ + DT("$after_at") + """ OR (c.recorded_at = """ + DT("$after_at") + """ AND c.id > $after_id))
+  AND ($after_id = '' OR c.recorded_at """ + after + " " + DT("$after_at") + """
+       OR (c.recorded_at = """ + DT("$after_at") + " AND c.id " + after + """ $after_id))
 RETURN """ + CHANGE_COLUMNS + """
-ORDER BY c.recorded_at, c.id
+ORDER BY c.recorded_at """ + order + ", c.id " + order + """
 LIMIT $limit
 """
 
-# Changes of a scope recorded since $since, oldest first, keyset-paged on (recorded_at, id).
-SCOPE_CHANGES: dict[str, str] = {
+
+# Changes of a scope recorded since $since, keyset-paged on (recorded_at, id): the MATCH of each scope kind.
+_SCOPE_MATCH: dict[str, str] = {
     # a model and everything upstream of it: what it depends on
     "model": """
 MATCH (w:Model {id: $id})
@@ -137,7 +143,7 @@ CALL (w) {
   MATCH (w)-[:HAS_ANCESTOR]->(m:Model) RETURN m
 }
 MATCH (c:Change {model_id: m.id})
-""" + _PAGE,
+""",
     # a family: the root and every descendant at any depth (also those that appear later)
     "root": """
 MATCH (r:Model {id: $id})
@@ -147,17 +153,22 @@ CALL (r) {
   MATCH (r)<-[:HAS_ANCESTOR]-(m:Model) RETURN m
 }
 MATCH (c:Change {model_id: m.id})
-""" + _PAGE,
+""",
     "license": """
 MATCH (c:Change)
 WHERE c.recorded_at >= """ + DT("$since") + """ AND $id IN c.licenses
-""" + _PAGE,
+""",
     "term": """
 MATCH (c:Change)
 WHERE c.recorded_at >= """ + DT("$since") + """ AND $id IN c.terms
-""" + _PAGE,
+""",
     "all": """
 MATCH (c:Change)
 WHERE c.recorded_at >= """ + DT("$since") + """
-""" + _PAGE,
+""",
 }
+
+SCOPE_CHANGES: dict[tuple[str, bool], str] = {
+    (kind, descending): match + _page(descending) for kind, match in _SCOPE_MATCH.items() for descending in (False, True)
+}
+"""(scope kind, newest first) → the statement; scope kinds: model, root, license, term, all."""
