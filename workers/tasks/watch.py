@@ -36,7 +36,7 @@ from workers.contract import TASK_DELIVER, TASK_DISPATCH, TASK_DISPATCH_LEFTOVER
 from workers.notify import send_dispatch
 from workers.queues import Queue
 from workers.settings import WorkerSettings
-from workers.tasks.base import graph_busy_is_transient, retry_options
+from workers.tasks.base import RETRYABLE, graph_busy_is_transient
 from workers.webhooks import Attempt, Outcome, backoff_s, deliver
 
 __all__ = ["deliver_event", "dispatch", "dispatch_leftovers", "send_dispatch"]
@@ -44,9 +44,14 @@ __all__ = ["deliver_event", "dispatch", "dispatch_leftovers", "send_dispatch"]
 log = structlog.get_logger(__name__)
 
 _RETRIES = WorkerSettings().write_retries
+_OPTIONS = {
+    "bind": True, "acks_late": True, "ignore_result": True, "autoretry_for": RETRYABLE, "retry_backoff": True,
+    "retry_jitter": True, "max_retries": _RETRIES, "retry_backoff_max": WorkerSettings().retry_backoff_max_s,
+}
+"""Retried on a busy or unreachable graph (a delivery's own failures are retried by scheduling the next attempt)."""
 
 
-@app.task(name=TASK_DISPATCH, queue=Queue.MAINTENANCE.value, **retry_options(_RETRIES))
+@app.task(name=TASK_DISPATCH, queue=Queue.MAINTENANCE.value, **_OPTIONS)
 def dispatch(self: Task, batch: str) -> int:
     """Dispatch ``batch``; returns the events stored."""
     res = resources()
@@ -75,7 +80,7 @@ def dispatch_leftovers() -> int:
     return len(batches)
 
 
-@app.task(name=TASK_DELIVER, queue=Queue.NOTIFY.value, ignore_result=True, **retry_options(_RETRIES))
+@app.task(name=TASK_DELIVER, queue=Queue.NOTIFY.value, **_OPTIONS)
 def deliver_event(self: Task, event_id: str, attempt: int) -> str:
     """One attempt to deliver ``event_id``; returns the event's status after it."""
     res = resources()
