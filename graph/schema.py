@@ -93,6 +93,7 @@ SCHEMA: tuple[SchemaItem, ...] = (
     _index("watch_owner", "(n:Watch)", "n.owner"),
     _constraint("event_id", "(n:Event)", "n.id"),
     _index("event_watch", "(n:Event)", "n.watch_id"),
+    _index("event_status", "(n:Event)", "n.status"),
 )
 
 SCHEMA_STATEMENTS: tuple[str, ...] = tuple(item.statement for item in SCHEMA)

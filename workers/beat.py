@@ -1,4 +1,5 @@
-"""The beat schedule: periodic refresh of known models and the sweep that un-stalls crawl jobs.
+"""The beat schedule: periodic refresh of known models, the sweep that un-stalls crawl jobs, the dispatch of
+changes whose dispatch never came (every minute) and the pruning of old change records (daily).
 
 Run beat once per deployment (``celery -A workers.app beat`` or ``lineage worker --beat`` on
 a single host); the tasks it sends are ordinary idempotent tasks on the usual queues.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workers.contract import TASK_DISPATCH_LEFTOVERS, TASK_SWEEP_START
+from workers.contract import TASK_DISPATCH_LEFTOVERS, TASK_PRUNE_CHANGES, TASK_SWEEP_START
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
@@ -32,6 +33,11 @@ def beat_schedule(settings: WorkerSettings) -> dict[str, dict[str, Any]]:
             "task": TASK_DISPATCH_LEFTOVERS,
             "schedule": 60.0,
             "options": {"queue": Queue.MAINTENANCE.value, "expires": 60.0},
+        },
+        "prune-changes": {
+            "task": TASK_PRUNE_CHANGES,
+            "schedule": 86_400.0,
+            "options": {"queue": Queue.MAINTENANCE.value, "expires": 86_400.0},
         },
         "resend-stalled-units": {
             "task": RESEND_STALLED_TASK,

@@ -30,6 +30,7 @@ __all__ = [
     "TASK_FINALIZE",
     "TASK_PROPAGATE",
     "TASK_PROPAGATE_PAGE",
+    "TASK_PRUNE_CHANGES",
     "TASK_RECOMPUTE",
     "TASK_RECOMPUTE_MODELS",
     "TASK_SEED",
@@ -66,6 +67,8 @@ TASK_DELIVER = "lineage.watch.deliver"
 """Args ``[event_id, attempt]``: one attempt to deliver an event to its watch's webhook."""
 TASK_DISPATCH_LEFTOVERS = "lineage.watch.dispatch_leftovers"
 """Dispatch batches whose changes were never dispatched (a worker died before the batch's dispatch)."""
+TASK_PRUNE_CHANGES = "lineage.watch.prune"
+"""Delete change records and finished events past their retention."""
 TASK_RECOMPUTE = "lineage.propagation.recompute"
 """``(model_ids)``: recompute these models and every descendant (their facts changed)."""
 TASK_RECOMPUTE_MODELS = "lineage.propagation.recompute_models"

@@ -164,6 +164,12 @@ class WorkerSettings(BaseSettings):
             "dispatched by beat's leftover sweep, which looks every minute."
         ),
     )
+    changes_retention_days: float = Field(
+        default=180,
+        gt=0,
+        validation_alias="LINEAGE_CHANGES_RETENTION_DAYS",
+        description="Change records and delivered or parked events older than this are deleted (daily).",
+    )
     resend_check_s: int = Field(
         default=60,
         ge=1,

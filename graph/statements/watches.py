@@ -14,7 +14,10 @@ __all__ = [
     "DISABLE_WATCH",
     "EVENT_FOR_DELIVERY",
     "OWNER_WATCH_COUNT",
+    "OVERDUE_EVENTS",
     "OWNER_WATCHES",
+    "PRUNE_CHANGES",
+    "PRUNE_EVENTS",
     "PATHS",
     "RECORD_ATTEMPT",
     "WATCH_COLUMNS",
@@ -105,6 +108,25 @@ SET e.attempts = coalesce(e.attempts, 0) + 1, e.status = $status, e.reason = $re
     e.delivered_at = CASE WHEN $status = 'delivered' THEN """ + DT("$at") + """ ELSE e.delivered_at END,
     e.next_attempt_at = CASE WHEN $next IS NULL THEN null ELSE """ + DT("coalesce($next, 0)") + """ END,
     e.attempt_log = (coalesce(e.attempt_log, []) + [$entry])[-50..]
+"""
+
+# Events whose next delivery attempt is overdue by more than the grace (the task carrying it was lost).
+OVERDUE_EVENTS = """
+MATCH (e:Event {status: 'pending'})
+WHERE coalesce(e.next_attempt_at, e.created_at) < """ + DT("$before") + """
+RETURN e.id AS id, coalesce(e.attempts, 0) AS attempts
+LIMIT $limit
+"""
+
+# Change records and finished events older than the retention (undispatched changes and pending events are kept).
+PRUNE_CHANGES = """
+MATCH (c:Change) WHERE c.recorded_at < """ + DT("$before") + """ AND NOT c:Undispatched
+CALL (c) { DELETE c } IN TRANSACTIONS OF 10000 ROWS
+"""
+
+PRUNE_EVENTS = """
+MATCH (e:Event) WHERE e.created_at < """ + DT("$before") + """ AND e.status <> 'pending'
+CALL (e) { DELETE e } IN TRANSACTIONS OF 10000 ROWS
 """
 
 # A watch's events, newest first, keyset-paged on (created_at, id).

@@ -18,7 +18,7 @@ from typing import Any
 from neo4j import Driver
 
 from graph.changes.kinds import ChangeKind
-from graph.db import read_query, write_query
+from graph.db import bulk_query, read_query, write_query
 from graph.errors import translated
 from graph.history import to_micros
 from graph.statements import watches as q
@@ -33,7 +33,9 @@ __all__ = [
     "delete_watch",
     "disable_watch",
     "owner_of",
+    "overdue_events",
     "owner_watches",
+    "prune",
     "active_subscribers",
     "watch_events",
 ]
@@ -169,6 +171,23 @@ def watch_events(driver: Driver, database: str | None, watch_id: str, *, first: 
         delivered_at=_dt(r["delivered_at"]), next_attempt_at=_dt(r["next_attempt_at"]),
         log=tuple(_delivery(json.loads(entry)) for entry in r["attempt_log"] or ()), body=json.loads(r["body"]),
     ) for r in rows]
+
+
+def overdue_events(driver: Driver, database: str | None, *, overdue_s: float, limit: int = 1000) -> list[tuple[str, int]]:
+    """Pending events whose next attempt is ``overdue_s`` late (its task was lost): (id, attempts made)."""
+    before = to_micros(datetime.now(UTC)) - int(overdue_s * 1_000_000)
+    with translated():
+        rows, _, _ = driver.execute_query(read_query(driver, q.OVERDUE_EVENTS), {"before": before, "limit": limit},
+                                          database_=database)
+    return [(r["id"], int(r["attempts"])) for r in rows]
+
+
+def prune(driver: Driver, database: str | None, *, older_than_days: float) -> None:
+    """Delete change records and finished events older than the retention (whole-graph work, in transactions)."""
+    before = to_micros(datetime.now(UTC)) - int(older_than_days * 86_400 * 1_000_000)
+    with translated(), driver.session(database=database) as session:  # CALL … IN TRANSACTIONS: auto-commit runs
+        session.run(bulk_query(driver, q.PRUNE_CHANGES), {"before": before}).consume()
+        session.run(bulk_query(driver, q.PRUNE_EVENTS), {"before": before}).consume()
 
 
 def _delivery(entry: dict[str, Any]) -> Delivery:

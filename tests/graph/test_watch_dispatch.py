@@ -101,3 +101,16 @@ def test_a_disabled_watch_hears_nothing(graph: Driver) -> None:
     assert dispatch_batch(graph, "sweep-4").events == []
     [watch] = owner_watches(graph, None, OWNER, family)
     assert not watch.enabled and watch.disabled_reason == "test"
+
+
+def test_a_batch_whose_dispatch_never_came_is_found_and_old_records_are_pruned(graph: Driver) -> None:
+    from graph.watches.dispatch import undispatched_batches
+    from graph.watches.store import prune
+
+    GraphWriter(graph).write([seen(OTHER, 8, declared_license=DeclaredLicense("apache-2.0"))], run_id="lost-9")
+    assert "lost-9" in undispatched_batches(graph, None, older_than_s=0)
+    prune(graph, None, older_than_days=1e-9)  # everything dispatched is past this retention
+    kept, _, _ = graph.execute_query("MATCH (c:Change) RETURN collect(DISTINCT c.batch) AS batches")
+    assert kept[0]["batches"] == ["lost-9"]  # undispatched changes are never pruned
+    dispatch_batch(graph, "lost-9")
+    assert "lost-9" not in undispatched_batches(graph, None, older_than_s=0)

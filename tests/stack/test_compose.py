@@ -112,3 +112,14 @@ def test_the_image_holds_every_package_the_project_installs() -> None:
     packages = {name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]}
     copied = set(re.findall(r"^COPY (\w+) \./\1$", (root / "Dockerfile").read_text(), flags=re.MULTILINE))
     assert packages == copied
+
+
+def test_every_queue_has_a_worker_that_consumes_it() -> None:
+    from workers.queues import Queue
+
+    consumed: set[str] = set()
+    for service in _services().values():
+        command = service.get("command") or []
+        if command[:2] == ["lineage", "worker"]:
+            consumed |= {command[i + 1] for i, arg in enumerate(command) if arg == "--queue"}
+    assert consumed == {queue.value for queue in Queue}

@@ -11,7 +11,10 @@
   backoff, until ``LINEAGE_WEBHOOK_RETRY_WINDOW_S`` after the first attempt; then the event is parked.
   Every attempt is in the watch's delivery log. ``attempt`` makes a redelivered task message harmless:
   an attempt whose number the log has passed does nothing.
-* ``lineage.watch.dispatch_leftovers`` (beat) — dispatches batches whose dispatch never came.
+* ``lineage.watch.dispatch_leftovers`` (beat, every minute) — dispatches batches whose dispatch never came and
+  resends delivery attempts whose task was lost (both ``LINEAGE_CHANGES_DISPATCH_GRACE_S`` late).
+* ``lineage.watch.prune`` (beat, daily) — deletes change records and finished events older than
+  ``LINEAGE_CHANGES_RETENTION_DAYS``.
 """
 
 from __future__ import annotations
@@ -28,18 +31,18 @@ from graph.db import read_query, write_query
 from graph.errors import translated
 from graph.watches.dispatch import dispatch_batch, undispatched_batches
 from graph.watches.settings import WebhookSettings
-from graph.watches.store import disable_watch
+from graph.watches.store import disable_watch, overdue_events, prune
 from workers import feed
 from workers.app import app
 from workers.context import resources
-from workers.contract import TASK_DELIVER, TASK_DISPATCH, TASK_DISPATCH_LEFTOVERS
+from workers.contract import TASK_DELIVER, TASK_DISPATCH, TASK_DISPATCH_LEFTOVERS, TASK_PRUNE_CHANGES
 from workers.notify import send_dispatch
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 from workers.tasks.base import RETRYABLE, graph_busy_is_transient
 from workers.webhooks import Attempt, Outcome, backoff_s, deliver
 
-__all__ = ["deliver_event", "dispatch", "dispatch_leftovers", "send_dispatch"]
+__all__ = ["deliver_event", "dispatch", "dispatch_leftovers", "prune_changes", "send_dispatch"]
 
 log = structlog.get_logger(__name__)
 
@@ -72,12 +75,24 @@ def dispatch(self: Task, batch: str) -> int:
 
 @app.task(name=TASK_DISPATCH_LEFTOVERS, queue=Queue.MAINTENANCE.value, ignore_result=True)
 def dispatch_leftovers() -> int:
-    """Send the dispatch of every batch with changes undispatched for ``LINEAGE_CHANGES_DISPATCH_GRACE_S``."""
+    """Send the dispatch of every batch with changes undispatched for ``LINEAGE_CHANGES_DISPATCH_GRACE_S``, and
+    the next attempt of every event whose attempt is that late (a lost task message); returns what it sent."""
     res = resources()
-    batches = undispatched_batches(res.driver(), res.neo4j.database, older_than_s=res.settings.changes_dispatch_grace_s)
+    grace = res.settings.changes_dispatch_grace_s
+    batches = undispatched_batches(res.driver(), res.neo4j.database, older_than_s=grace)
     for batch in batches:
         send_dispatch(batch, res.settings)
-    return len(batches)
+    overdue = overdue_events(res.driver(), res.neo4j.database, overdue_s=grace)
+    for event_id, attempts in overdue:
+        deliver_event.apply_async(args=[event_id, attempts + 1], queue=Queue.NOTIFY.value)
+    return len(batches) + len(overdue)
+
+
+@app.task(name=TASK_PRUNE_CHANGES, queue=Queue.MAINTENANCE.value, ignore_result=True)
+def prune_changes() -> None:
+    """Delete change records and finished events older than ``LINEAGE_CHANGES_RETENTION_DAYS``."""
+    res = resources()
+    prune(res.driver(), res.neo4j.database, older_than_days=res.settings.changes_retention_days)
 
 
 @app.task(name=TASK_DELIVER, queue=Queue.NOTIFY.value, **_OPTIONS)
