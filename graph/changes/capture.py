@@ -238,7 +238,7 @@ def change_row(change: Change) -> dict[str, Any]:
 
 def capture_in(tx: ManagedTransaction, ids: Sequence[str], batch: str, at: datetime) -> list[Change]:
     """Capture the changes of ``ids`` inside ``tx``; returns the changes recorded."""
-    rows = list(tx.run(q.CAPTURE_STATE, {"ids": sorted(set(ids)), "at": to_micros(at)}))
+    rows = list(tx.run(q.CAPTURE_STATE, {"ids": sorted(set(ids))}))
     changes: list[Change] = []
     announce: list[dict[str, Any]] = []
     for row in rows:

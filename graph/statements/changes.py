@@ -21,14 +21,14 @@ __all__ = [
     "UNDISPATCHED_BATCHES",
 ]
 
-# The models of $ids the hub has told about (not mere references), locked by a write first so that two
-# batches capturing the same model one after the other see each other's announcement; then everything
-# a change can be about, now and as last announced.
+# The models of $ids the hub has told about (not mere references), write-locked first (a SET that changes
+# nothing) so that two batches capturing the same model one after the other see each other's announcement;
+# then everything a change can be about, now and as last announced.
 CAPTURE_STATE = """
 UNWIND $ids AS id
 MATCH (m:Model {id: id})
 WHERE m.status IS NOT NULL AND m.status <> 'unknown'
-SET m.ann_checked_at = """ + DT("$at") + """
+SET m.ann_known = m.ann_known
 RETURN m.id AS id, m.status AS status, m.gated AS gate, m.declared_license AS license,
   [(m)-[d:DECLARES]->(:License) WHERE d.valid_to IS NULL | """ + US("d.valid_from") + """][0] AS license_from,
   COLLECT { MATCH (m)-[r:DERIVED_FROM]->(p:Model) WHERE r.valid_to IS NULL
