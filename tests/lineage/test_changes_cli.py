@@ -14,10 +14,12 @@ from typer.testing import CliRunner
 
 from crawler.observations import AliasSeen, DeclaredLicense
 from graph.changes.kinds import Change, ChangeKind
+from graph.watches.dispatch import dispatch_batch
 from graph.writer import GraphWriter
 from lineage.cli import app
 from lineage.commands.changes import change_summary
 from tests.support.observations import derived, seen, src
+from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -142,6 +144,32 @@ def test_a_watch_belongs_to_its_key_and_is_removed(family: datetime) -> None:
     assert _watches(KEY) == []
     again = _run("watch", "rm", mine["id"], "--key", KEY)
     assert again.exit_code == 2
+
+
+def test_deliveries_show_the_events_a_dispatched_batch_made(family: datetime, clean_graph: Driver) -> None:
+    assert _run("watch", "add", "--root", ROOT, "--kind", "LICENSE_CHANGED", "--key", KEY).exit_code == 0
+    [watch] = _watches(KEY)
+    GraphWriter(clean_graph).write([seen(ROOT, 8, declared_license=DeclaredLicense("mit"))], run_id="sweep-3")
+    assert len(dispatch_batch(clean_graph, "sweep-3").events) == 1
+
+    result = _run("watch", "deliveries", watch["id"], "--key", KEY, "--json")
+    assert result.exit_code == 0, result.output
+    [event] = json.loads(result.stdout)
+    assert event["status"] == "stored" and event["attempts"] == 0  # no webhook: kept for the log only
+    assert event["event"]["batch"] == "sweep-3" and event["event"]["counts"] == {"LICENSE_CHANGED": 1}
+    table = _run("watch", "deliveries", watch["id"], "--key", KEY)
+    assert table.exit_code == 0 and event["id"] in table.stdout and "stored" in table.stdout
+
+
+def test_neo4j_away_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("NEO4J_URI", uri)
+    monkeypatch.setenv("NEO4J_CONNECT_TIMEOUT_S", "2")
+    monkeypatch.delenv("LINEAGE_API_KEYS", raising=False)
+    for args in (["changes", "--root", ROOT], ["watch", "list", "--key", KEY]):
+        result = _run(*args)
+        assert result.exit_code == 1, result.output
+        assert f"cannot reach Neo4j at {uri}" in _error_line(result)
 
 
 def test_the_key_comes_from_the_environment_and_must_be_configured(
