@@ -8,7 +8,7 @@ same records ``changes(...)`` answers in GraphQL, paged through :func:`graph.cha
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -17,14 +17,14 @@ from neo4j import Driver
 from rich.table import Table
 
 from graph.changes.kinds import Change, ChangeKind
-from graph.changes.read import scope_changes
+from graph.changes.read import ChangePage, scope_changes
 from graph.history import to_micros
 from graph.watches.scope import Scope
 from lineage.commands.investigate import fail_line
 from lineage.commands.scopes import BAD_INPUT, open_graph, parse_kinds, resolve_scope, scope_option
 from lineage.console import console
 
-__all__ = ["DEFAULT_SINCE", "MAX_FIRST", "change_summary", "changes", "iter_changes", "parse_since"]
+__all__ = ["DEFAULT_SINCE", "MAX_FIRST", "change_summary", "changes", "collect_changes", "parse_since"]
 
 DEFAULT_SINCE = timedelta(days=7)
 MAX_FIRST = 100_000
@@ -45,18 +45,19 @@ def parse_since(value: str | None, *, now: datetime | None = None) -> datetime:
         fail_line(str(exc), code=BAD_INPUT)
 
 
-def iter_changes(driver: Driver, database: str, scope: Scope | None, *, since: datetime,
-                 kinds: Sequence[ChangeKind], first: int, newest_first: bool = False) -> Iterator[Change]:
-    """Up to ``first`` changes of ``scope`` (None: every change) since ``since``, a keyset page at a time."""
+def collect_changes(driver: Driver, database: str, scope: Scope | None, *, since: datetime,
+                    kinds: Sequence[ChangeKind], first: int, newest_first: bool = False) -> ChangePage:
+    """Up to ``first`` changes of ``scope`` (None: every change) since ``since``, read a keyset page at a time;
+    ``has_next`` when more were recorded."""
+    found: list[Change] = []
     after: tuple[int, str] | None = None
-    left = first
-    while left > 0:
+    while True:
         page = scope_changes(driver, database, scope.kind.value if scope else "all", scope.id if scope else None,
-                             since=since, kinds=kinds, first=min(left, _PAGE), after=after, newest_first=newest_first)
-        yield from page.changes
-        left -= len(page.changes)
-        if not page.has_next or not page.changes:
-            return
+                             since=since, kinds=kinds, first=min(first - len(found), _PAGE), after=after,
+                             newest_first=newest_first)
+        found.extend(page.changes)
+        if not page.has_next or len(found) >= first:
+            return ChangePage(found, page.has_next)
         last = page.changes[-1]
         after = (to_micros(last.recorded_at), last.id)
 
@@ -127,20 +128,21 @@ def changes(
     named = scope_option(root=root, model=model, license=license, term=term, required=False)
     with open_graph() as (driver, database):
         scope = None if named is None else resolve_scope(driver, database, *named)
-        found = list(iter_changes(driver, database, scope, since=instant, kinds=kinds, first=first,
-                                  newest_first=newest_first))
+        found = collect_changes(driver, database, scope, since=instant, kinds=kinds, first=first,
+                                newest_first=newest_first)
     if as_json:
-        typer.echo(json.dumps([c.to_json() for c in found], indent=2))
+        typer.echo(json.dumps([c.to_json() for c in found.changes], indent=2))
         return
-    _show(found, scope, instant, first)
+    _show(found, scope, instant)
 
 
-def _show(found: Sequence[Change], scope: Scope | None, since: datetime, first: int) -> None:
+def _show(found: ChangePage, scope: Scope | None, since: datetime) -> None:
     what = "every model" if scope is None else f"{scope.kind.value} {scope.id}"
     table = Table("recorded at", "kind", "model", "what changed", "batch",
                   title=f"changes of {what} since {since.isoformat().replace('+00:00', 'Z')}")
-    for c in found:
+    for c in found.changes:
         table.add_row(c.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), c.kind.name, c.model_id, change_summary(c), c.batch)
     console.print(table)
-    more = f" (the first {first}; --first N shows more)" if len(found) == first else ""
-    console.print(f"{len(found)} change{'s' if len(found) != 1 else ''}{more}")
+    shown = len(found.changes)
+    more = " (more were recorded: --first N shows more)" if found.has_next else ""
+    console.print(f"{shown} change{'s' if shown != 1 else ''}{more}")

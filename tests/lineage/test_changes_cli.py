@@ -78,14 +78,18 @@ def test_changes_of_a_root_list_its_relicensing_and_kind_filters(family: datetim
     assert CHILD not in {c["modelId"] for c in upstream}
 
 
-def test_changes_page_through_first_and_newest_first(family: datetime) -> None:
+def test_changes_page_through_first_and_newest_first(family: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     every = _changes("--since", family.isoformat(), "--first", "100000")
     assert len(every) >= 5  # two models added, three licences declared or changed, one derivation
-    two = _changes("--since", family.isoformat(), "--first", "2")
-    assert [c["id"] for c in two] == [c["id"] for c in every[:2]]
-    newest = _changes("--since", family.isoformat(), "--newest-first", "--first", "1")
-    assert newest[0]["id"] == every[-1]["id"]
+    monkeypatch.setattr("lineage.commands.changes._PAGE", 2)  # read in keyset pages of two
+    assert [c["id"] for c in _changes("--since", family.isoformat())] == [c["id"] for c in every]
+    three = _changes("--since", family.isoformat(), "--first", "3")
+    assert [c["id"] for c in three] == [c["id"] for c in every[:3]]
+    newest = _changes("--since", family.isoformat(), "--newest-first", "--first", "3")
+    assert [c["id"] for c in newest] == [c["id"] for c in every[::-1][:3]]
     assert _changes("--since", (datetime.now(UTC) + timedelta(hours=1)).isoformat()) == []
+    table = _run("changes", "--since", family.isoformat(), "--first", "3")
+    assert "3 changes (more were recorded" in table.stdout
 
 
 def test_old_ids_and_licence_aliases_resolve_like_the_api(family: datetime, clean_graph: Driver) -> None:
@@ -165,6 +169,7 @@ def test_neo4j_away_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> N
     uri = f"bolt://127.0.0.1:{free_port()}"
     monkeypatch.setenv("NEO4J_URI", uri)
     monkeypatch.setenv("NEO4J_CONNECT_TIMEOUT_S", "2")
+    monkeypatch.setenv("NEO4J_TRANSACTION_RETRY_S", "1")
     monkeypatch.delenv("LINEAGE_API_KEYS", raising=False)
     for args in (["changes", "--root", ROOT], ["watch", "list", "--key", KEY]):
         result = _run(*args)
