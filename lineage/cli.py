@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from lineage.commands import dev, export, hub
+from lineage.commands import dev, export, hub, watch
+from lineage.commands.changes import changes
 from lineage.commands.crawl import crawl
 from lineage.commands.sweep import sweep
 from lineage.commands.demo import demo
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(dev.app, name="dev")
 app.add_typer(hub.app, name="hub")
 app.add_typer(export.app, name="export")
+app.add_typer(watch.app, name="watch")
 app.command()(demo)
 app.command()(crawl)
 app.command()(sweep)
@@ -31,6 +33,7 @@ app.command(name="import")(import_dump)
 app.command(name="migrate")(migrate_command)
 app.command()(propagate)
 app.command()(investigate)
+app.command()(changes)
 app.command()(serve)
 app.command()(worker)
 
