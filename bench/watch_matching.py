@@ -115,6 +115,7 @@ RETURN m.id AS id, m.declared_license AS license, m.eff_terms AS terms
 LIMIT $limit
 """
 
+DECLARED = "MATCH (m:Model {id: $id}) RETURN m.declared_license AS license"
 MODEL_COUNT = "MATCH (m:Model) RETURN count(m) AS n"
 LICENSE_IDS = "MATCH (l:License) RETURN l.id AS id ORDER BY id LIMIT 1000"
 TERM_IDS = "MATCH (t:Term) RETURN t.id AS id ORDER BY id LIMIT 1000"
@@ -237,11 +238,16 @@ def _make_watches(driver: Driver, owner: str, scopes: Sequence[Scope], rnd: rand
     return made
 
 
-def _change(row: Any, batch: str, at: datetime, kind: ChangeKind, found: Probe, rnd: random.Random) -> Change:
-    """A change of the model ``row`` with the details and scope lists capture would give it."""
+def _change(row: Any, batch: str, at: datetime, kind: ChangeKind, found: Probe, rnd: random.Random,
+            new_licence: str | None = None) -> Change:
+    """A change of the model ``row`` with the details and scope lists capture would give it.
+
+    ``new_licence``: the licence declared (LICENSE_CHANGED) or newly in force (EFFECTIVE_TERMS_CHANGED);
+    a random one of the graph's when not given.
+    """
     model, declared = row["id"], row["license"]
     terms = list(row["terms"] or ()) or rnd.sample(found.terms, min(3, len(found.terms)))
-    new_licence = rnd.choice(found.licenses)
+    new_licence = new_licence or rnd.choice(found.licenses)
     licenses = sorted({x for x in (declared,) if x})
     evidence: dict[str, Any] = {"source_url": f"https://huggingface.co/api/models/{model}", "revision": "bench",
                                 "observed_at": at}
@@ -343,10 +349,11 @@ def setup_family(driver: Driver, found: Probe, *, limit: int | None = None, seed
     _remove_batch(driver, FAMILY_BATCH)
     rnd = random.Random(seed)
     at = datetime.now(UTC)
-    root_row = {"id": root, "license": None, "terms": None, "parent": None}
-    changes = [_change(root_row, FAMILY_BATCH, at, ChangeKind.LICENSE_CHANGED, found, rnd)]
-    changes += [_change({**dict(m), "parent": None}, FAMILY_BATCH, at, ChangeKind.EFFECTIVE_TERMS_CHANGED, found, rnd)
-                for m in members]
+    root_row = {"id": root, "license": _rows(driver, DECLARED, id=root)[0]["license"], "terms": None, "parent": None}
+    relicensed = rnd.choice(found.licenses)  # the root's new licence, now in force in the whole family
+    changes = [_change(root_row, FAMILY_BATCH, at, ChangeKind.LICENSE_CHANGED, found, rnd, relicensed)]
+    changes += [_change({**dict(m), "parent": None}, FAMILY_BATCH, at, ChangeKind.EFFECTIVE_TERMS_CHANGED, found, rnd,
+                        relicensed) for m in members]
     _write_changes(driver, changes)
     watched = rnd.sample([m["id"] for m in members], min(50, len(members)))
     roots = _make_watches(driver, FAMILY_OWNER, [Scope(ScopeKind.ROOT, root)] * 50, rnd, filtered_share=0.0)
@@ -468,7 +475,7 @@ def record(figures: dict[str, Any]) -> str:
         "python -m bench.server stop", "```", "",
         f"### Results — {now}, {figures['models']:,} models, {figures['machine']}", "",
         markdown(figures), "",
-        f"Goal (issue 16 point 5, matching ≤ {GOAL_S:.0f} s): {figures['verdict']}. The whole dispatch (with "
+        f"Goal (issue 16 point 5): {figures['verdict']}. The whole dispatch (with "
         "finding the paths the events show, building and storing the events, marking the changes) is reported "
         "as it is.",
     ]
@@ -493,6 +500,7 @@ def run(driver: Driver, *, watches: int, changes: int, runs: int, family_limit: 
     if not found.roots:
         raise SystemExit("the graph has no families (no HAS_ANCESTOR): load one first (python -m bench.load)")
     began = time.perf_counter()
+    _remove_watches(driver, FAMILY_OWNER)  # a scenario 2 made before: its watches are not among the measured
     state = setup(driver, found, watches=watches, changes=changes)
     print(f"setup {state} in {time.perf_counter() - began:.1f} s", flush=True)
     figures: dict[str, Any] = {"models": found.models, "watches": watches, "changes": changes,
