@@ -191,6 +191,16 @@ def _stable(value: Any) -> Any:
     return value
 
 
+def change_content(row: Any) -> dict[str, Any]:
+    """A node row as compared; a change record by its content (kind, model, details …): its id, batch and times
+    differ between two runs that record the same change, and whether it was dispatched yet is bookkeeping."""
+    labels = list(row["labels"])
+    if "Change" not in labels:
+        return dict(row)
+    props = {k: v for k, v in dict(row["props"]).items() if k not in ("id", "batch", "recorded_at", "dispatched_at")}
+    return {**dict(row), "labels": ["Change"], "key": f"{props.get('kind')} {props.get('model_id')}", "props": props}
+
+
 def _props(props: Mapping[str, Any]) -> str:
     return json.dumps(_stable(dict(props)), sort_keys=True, default=str)
 
@@ -204,6 +214,6 @@ def graph_fingerprint(driver: Driver) -> tuple[list[str], list[str]]:
         "MATCH (a)-[r]->(b) RETURN type(r) AS type, coalesce(a.id, a.sha256) AS a, coalesce(b.id, b.sha256) AS b, "
         "properties(r) AS props"
     )
-    node_lines = sorted(f"{sorted(r['labels'])} {r['key']} {_props(r['props'])}" for r in nodes)
+    node_lines = sorted(f"{sorted(r['labels'])} {r['key']} {_props(r['props'])}" for r in map(change_content, nodes))
     rel_lines = sorted(f"{r['type']} {r['a']} -> {r['b']} {_props(r['props'])}" for r in rels)
     return node_lines, rel_lines
