@@ -141,8 +141,9 @@ export function feedBody(feed: Feed, select: SelectModel, now: Date = new Date()
   const day = feed.since.slice(0, 10);
   const shown = feed.changes.length;
   const note = h("p", { class: "note", id: "changes-window" },
-    `Changes recorded for ${feed.scope} since ${day} (the last ${FEED_DAYS} days), newest first: `,
-    counted("span", "changes:shown", shown, feed.onMore ? `newest ${count(shown)}` : `all ${count(shown)}`),
+    `Changes recorded for ${feed.scope} since ${day} (the last ${FEED_DAYS} days)`,
+    shown === 0 ? ": " : ", newest first: showing ",
+    counted("span", "changes:shown", shown, shown === 0 ? "0 changes" : feed.onMore ? `newest ${count(shown)}` : `all ${count(shown)}`),
     ".",
     feed.asOf ? ` The feed runs up to now, whatever the date picked above (${feed.asOf}).` : "");
   const out: HTMLElement[] = [note];
