@@ -96,7 +96,7 @@ def test_a_family_s_newest_changes_read_as_sentences_and_more_pages_on(
     instant = stamp.get_attribute("title")
     assert instant is not None and stamp.get_attribute("datetime") == instant
     assert abs((datetime.now(UTC) - timedelta(hours=2) - datetime.fromisoformat(instant)).total_seconds()) < 120
-    screenshot("20-what-changed")
+    screenshot("50-what-changed")
 
     # the model of a line, and the parent it names, select the model like everywhere else
     line(page, "c06").locator(f"button[data-model='{LLAMA}']").click()
@@ -115,7 +115,7 @@ def test_a_family_s_newest_changes_read_as_sentences_and_more_pages_on(
     expect(line(page, "c25")).to_contain_text("licence llama3.1 declared (from 2024-07-23)")
     assert "c26" not in shown_ids(page), "a change older than the window is not shown"
     expect(page.locator("#changes")).not_to_contain_text(by_id("c26").details["deployment"])
-    screenshot("21-what-changed-more")
+    screenshot("51-what-changed-more")
 
 
 def test_licence_and_empty_scopes_and_errors_stay_in_the_feed(page: Page, stub_server: StubServer, screenshot: Any) -> None:
@@ -125,7 +125,7 @@ def test_licence_and_empty_scopes_and_errors_stay_in_the_feed(page: Page, stub_s
     expect(page.locator("#changes-window [data-count='changes:shown']")).to_have_attribute("data-value", "0")
     expect(page.locator("#changes-window [data-count='changes:shown']")).to_have_text("0 changes")
     expect(page.locator("#changes-more")).to_have_count(0)
-    screenshot("22-what-changed-empty")
+    screenshot("52-what-changed-empty")
 
     page.select_option("#license-select", "mit")
     want = expected(lambda c: "mit" in c.licenses)
@@ -171,6 +171,6 @@ def test_the_feed_fits_a_390_px_screen_after_the_tables(browser: Browser, stub_s
         assert feed["x"] >= 0 and feed["x"] + feed["width"] <= 390
         assert feed["y"] >= tables["y"] + tables["height"] - 1, "one column: the feed comes after the tables"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.locator("#changes-block").screenshot(path=str(ARTIFACTS / "23-what-changed-390.png"))
+        page.locator("#changes-block").screenshot(path=str(ARTIFACTS / "53-what-changed-390.png"))
     finally:
         context.close()
