@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.support.browser import ARTIFACTS, StubServer, expect
-from tests.support.stub_changes import STUB_CHANGES, StubChange
 from tests.support.stub_api import family_of
+from tests.support.stub_changes import STUB_CHANGES, StubChange
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -17,6 +17,7 @@ The resolver honours the arguments as the real one does: exactly one of model, r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,9 @@ from typing import Any
 from graphql import GraphQLError
 
 __all__ = ["STUB_CHANGES", "StubChange", "resolve_changes"]
+
+FamilyOf = Callable[[str], Iterable[Any]]  # a root's members (objects with an ``id``)
+UpstreamOf = Callable[[str], set[str]]  # a model and the ids it derives from
 
 LLAMA = "meta-llama/Llama-3.1-8B"
 INSTRUCT = "meta-llama/Llama-3.1-8B-Instruct"
@@ -112,7 +116,7 @@ def _row(change: StubChange, now: datetime) -> tuple[datetime, dict[str, Any]]:
     }
 
 
-def _in_scope(change: StubChange, kind: str, value: str, family_of: Any, upstream_of: Any) -> bool:
+def _in_scope(change: StubChange, kind: str, value: str, family_of: FamilyOf, upstream_of: UpstreamOf) -> bool:
     if kind == "root":
         return change.model_id in {m.id for m in family_of(value)}
     if kind == "model":
@@ -122,7 +126,7 @@ def _in_scope(change: StubChange, kind: str, value: str, family_of: Any, upstrea
     return value in change.terms
 
 
-def resolve_changes(known_models: set[str], family_of: Any, upstream_of: Any, *, scope: dict[str, Any] | None = None,
+def resolve_changes(known_models: set[str], family_of: FamilyOf, upstream_of: UpstreamOf, *, scope: dict[str, Any] | None = None,
                     since: str | None = None, kinds: list[str] | None = None, first: int = 50, after: str | None = None,
                     newestFirst: bool = False) -> dict[str, Any]:  # noqa: N803 - the API's argument names
     """``Query.changes`` over :data:`STUB_CHANGES`, recorded relative to now."""
