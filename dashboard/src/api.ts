@@ -151,6 +151,33 @@ export interface SearchResult {
   edges: ModelSummary[];
 }
 
+export type ChangeKind =
+  | "MODEL_ADDED"
+  | "MODEL_DELETED"
+  | "MODEL_GATED"
+  | "MODEL_UNGATED"
+  | "LICENSE_CHANGED"
+  | "DERIVATION_ADDED"
+  | "DERIVATION_CLOSED"
+  | "DEPLOYMENT_ADDED"
+  | "EFFECTIVE_TERMS_CHANGED"
+  | "CONFLICT_OPENED"
+  | "CONFLICT_RESOLVED";
+
+/** One change record (Query.changes). `details` depends on the kind; see Change.details in the schema. */
+export interface Change {
+  id: string;
+  kind: ChangeKind;
+  modelId: string;
+  recordedAt: string;
+  details: Record<string, unknown>;
+}
+
+export interface ChangePage {
+  edges: { cursor: string; node: Change }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 export const PICKERS_QUERY = `query DashboardPickers($first: Int!) {
   roots(first: $first) { totalCount edges { descendantCount model { id author status declaredLicenseId conflictState } } }
   licenses { id family commercial }
@@ -195,6 +222,15 @@ export const SEARCH_QUERY = `query DashboardSearch($search: String!, $first: Int
   models(search: $search, first: $first) {
     totalCount
     edges { id author status declaredLicenseId conflictState }
+  }
+}`;
+
+/** The "What changed" feed: a scope's change records since an instant, newest first. The scope's
+ * fields are variables so that the ones not sent (or sent as null) leave exactly one named. */
+export const CHANGES_QUERY = `query DashboardChanges($root: String, $license: String, $term: String, $since: DateTime, $first: Int!, $after: String) {
+  changes(scope: { root: $root, license: $license, term: $term }, since: $since, first: $first, after: $after, newestFirst: true) {
+    edges { cursor node { id kind modelId recordedAt details } }
+    pageInfo { hasNextPage endCursor }
   }
 }`;
 

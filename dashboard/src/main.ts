@@ -6,6 +6,7 @@
 import {
   ApiError,
   asOfInstant,
+  CHANGES_QUERY,
   conflictsCsvUrl,
   dossierUrl,
   gql,
@@ -14,6 +15,8 @@ import {
   PROPAGATION_QUERY,
   RULE_CONFLICTS_QUERY,
   SEARCH_QUERY,
+  type Change,
+  type ChangePage,
   type ModelDetails,
   type PickersData,
   type Propagation,
@@ -22,6 +25,7 @@ import {
   type SearchResult,
   type Severity,
 } from "./api";
+import { FEED_PAGE, feedBody, feedSince } from "./changes";
 import { barChart } from "./charts";
 import { byId, count, counted, h, replace, shownOf, words } from "./dom";
 import { CONFLICT_STYLE, LineageGraph, legend } from "./graph";
@@ -66,6 +70,8 @@ const el = {
   charts: byId<HTMLElement>("charts"),
   tables: byId<HTMLElement>("tables"),
   panel: byId<HTMLElement>("panel-body"),
+  changesBlock: byId<HTMLElement>("changes-block"),
+  changes: byId<HTMLElement>("changes"),
   zoomIn: byId<HTMLButtonElement>("zoom-in"),
   zoomOut: byId<HTMLButtonElement>("zoom-out"),
   zoomFit: byId<HTMLButtonElement>("zoom-fit"),
@@ -80,6 +86,7 @@ const graph = new LineageGraph(el.graph, {
 let propagationRequest: AbortController | null = null;
 let modelRequest: AbortController | null = null;
 let ruleRequest: AbortController | null = null;
+let changesRequest: AbortController | null = null;
 let shown: View = { kind: null, id: "", asOf: "", model: "", rule: "", severity: "" };
 let scopeReady: Promise<void> = Promise.resolve();
 
@@ -350,6 +357,41 @@ async function loadRuleModels(view: View, after: string | null = null, before: S
   }
 }
 
+// ----- what changed ----------------------------------------------------------------------------
+
+/** The scope's newest changes since `since` (fixed for the pages that follow), `after` the ones already shown. */
+async function loadChanges(view: View, since: string = feedSince(), after: string | null = null, before: Change[] = []): Promise<void> {
+  changesRequest?.abort();
+  if (!view.kind || !view.id) {
+    el.changesBlock.hidden = true;
+    replace(el.changes);
+    return;
+  }
+  const request = new AbortController();
+  changesRequest = request;
+  el.changesBlock.hidden = false;
+  el.changesBlock.setAttribute("aria-busy", "true");
+  if (!after) replace(el.changes, h("p", { class: "loading" }, "Loading the changes…"));
+  const select = (id: string): void => setView({ ...currentView(), model: id });
+  const feed = { scope: `${view.kind === "license" ? "licence" : view.kind} ${view.id}`, since, asOf: view.asOf };
+  try {
+    const data = await gql<{ changes: ChangePage }>(CHANGES_QUERY, {
+      ...scopeArgs(view), since, first: FEED_PAGE, after,
+    }, request.signal);
+    if (request.signal.aborted) return;
+    const page = data.changes;
+    const changes = [...before, ...page.edges.map((e) => e.node)];
+    const onMore = page.pageInfo.hasNextPage ? () => void loadChanges(view, since, page.pageInfo.endCursor, changes) : null;
+    replace(el.changes, ...feedBody({ ...feed, changes, onMore, error: null }, select));
+  } catch (exc) {
+    if (isAbort(exc) || request.signal.aborted) return;
+    const retry = after ? () => void loadChanges(view, since, after, before) : null;
+    replace(el.changes, ...feedBody({ ...feed, changes: before, onMore: retry, error: messageOf(exc) }, select));
+  } finally {
+    if (changesRequest === request) el.changesBlock.setAttribute("aria-busy", "false");
+  }
+}
+
 // ----- side panel -----------------------------------------------------------------------------
 
 async function loadModel(id: string, asOf: string): Promise<void> {
@@ -418,6 +460,7 @@ async function show(view: View): Promise<void> {
   const ruleChanged = view.rule !== shown.rule || view.severity !== shown.severity;
   shown = { ...view };
   if (scopeChanged) {
+    void loadChanges(view);
     if (view.kind && view.id) {
       scopeReady = loadPropagation(view);
       if (view.rule) void loadRuleModels(view);

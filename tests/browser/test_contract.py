@@ -60,8 +60,9 @@ def errors(schema: GraphQLSchema, operation: str) -> list[str]:
     return [error.message for error in validate(schema, parse(operation))]
 
 
-def test_the_bundle_holds_the_dashboard_s_five_queries() -> None:
-    assert sorted(BUNDLED) == ["DashboardModel", "DashboardPickers", "DashboardPropagation", "DashboardRuleConflicts", "DashboardSearch"]
+def test_the_bundle_holds_the_dashboard_s_six_queries() -> None:
+    assert sorted(BUNDLED) == ["DashboardChanges", "DashboardModel", "DashboardPickers", "DashboardPropagation",
+                               "DashboardRuleConflicts", "DashboardSearch"]
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))

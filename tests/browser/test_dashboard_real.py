@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
@@ -117,10 +118,12 @@ def _graphql(page: Page, query: str, variables: dict[str, object]) -> dict[str, 
     return body["data"]  # type: ignore[no-any-return]
 
 
-def _expected_counts(kind: str, ident: str, p: dict[str, Any]) -> dict[str, int]:
-    """What each `data-count` key on the page stands for, computed from the GraphQL answer."""
+def _expected_counts(kind: str, ident: str, p: dict[str, Any], changes: dict[str, Any]) -> dict[str, int]:
+    """What each `data-count` key on the page stands for, computed from the GraphQL answers (propagation, and
+    the first page of the scope's changes the "What changed" feed shows)."""
     nodes = p["graph"]["nodes"]
     out = {
+        "changes:shown": len(changes["edges"]),
         "totalModels": p["totalModels"],
         "deploymentsReachedCount": p["deploymentsReachedCount"],
         "deploymentsListed": len(p["deploymentsReached"]),
@@ -155,7 +158,10 @@ def test_every_number_on_screen_equals_the_graphql_answer(real_page: Page, name:
     variables = {"root": None, "license": None, "term": None, kind: ident, "asOf": None, "limit": 300}
     answer = _graphql(real_page, DASHBOARD["propagation"], variables)["propagation"]
     assert isinstance(answer, dict) and answer["totalModels"] > 0, f"{name}: the snapshot has no such scope"
-    expected = _expected_counts(kind, ident, answer)
+    expect(real_page.locator("#changes-window [data-count='changes:shown']")).to_have_count(1)  # the feed has answered
+    since = f"{(datetime.now(UTC) - timedelta(days=90)).isoformat(timespec='seconds')}"
+    changes = _graphql(real_page, DASHBOARD["changes"], {kind: ident, "since": since, "first": 20})["changes"]
+    expected = _expected_counts(kind, ident, answer, changes)  # type: ignore[arg-type]
 
     shown = real_page.eval_on_selector_all(
         "[data-count]", "els => els.map(e => [e.dataset.count, Number(e.dataset.value), e.textContent, e.dataset.total ?? null])"

@@ -10,7 +10,8 @@ the real API (``tests/browser/test_contract.py`` keeps the contract within the r
 The data: the Llama 3.1 8B family (12 models, one relicensing in September 2024 that turns two
 models into violations, so ``asOf`` before it shows fewer conflicts), a small Mistral family,
 a lone root without descendants, and a large synthetic family (321 models) that is not listed
-among the roots.
+among the roots. Their change records (``changes``, the "What changed" feed) are in
+:mod:`tests.support.stub_changes`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from graphql import GraphQLError, GraphQLResolveInfo, build_schema, graphql_sync
 
 from api.dashboard import router
+from tests.support.stub_changes import resolve_changes
 
 __all__ = ["RELICENSED_AT", "StubModel", "create_stub_app", "family_of", "propagation_for"]
 
@@ -304,7 +306,26 @@ def _roots(info: Info, first: int = 50, after: str | None = None) -> dict[str, A
     return {"totalCount": len(ranked), "edges": edges, "pageInfo": {"hasNextPage": len(ranked) > first, "endCursor": None}}
 
 
+def _upstream_of(model_id: str) -> set[str]:
+    """The model and every model it derives from, at any depth (a model scope's changes)."""
+    found: set[str] = set()
+    frontier = [model_id]
+    while frontier:
+        current = frontier.pop()
+        if current in found or current not in BY_ID:
+            continue
+        found.add(current)
+        model = BY_ID[current]
+        frontier.extend(((model.parent,) if model.parent else ()) + model.extra_parents)
+    return found
+
+
+def _changes(info: Info, **arguments: Any) -> dict[str, Any]:
+    return resolve_changes(set(BY_ID), family_of, _upstream_of, **arguments)
+
+
 ROOT_VALUE: dict[str, Any] = {
+    "changes": _changes,
     "propagation": _propagation,
     "models": _models,
     "model": _model,
