@@ -64,7 +64,8 @@ class Change:
     recorded_at: datetime
     details: JSON = strawberry.field(description=(
         "By kind: LICENSE_CHANGED {old, new, validFrom}; DERIVATION_* {parent, relation, validFrom}; "
-        "DEPLOYMENT_ADDED {deployment}; MODEL_ADDED {knownFrom}; MODEL_GATED/UNGATED {old, new}; "
+        "DEPLOYMENT_ADDED {deployment}; MODEL_ADDED {knownFrom, license, licenseValidFrom, parents [{parent, relation, "
+        "validFrom}], deployments} (one record for a new model); MODEL_GATED/UNGATED {old, new}; MODEL_DELETED {old}; "
         "EFFECTIVE_TERMS_CHANGED {licensesAdded, licensesRemoved, termsAdded, termsRemoved, droppedAdded, "
         "droppedRemoved, violatedAdded, violatedRemoved, commercialOld, commercialNew}; CONFLICT_* {rule, severity, "
         "path (model ids from the model towards the source), licenses}."))

@@ -106,8 +106,19 @@ export function changeSentence(c: Change, select: SelectModel): Part[] {
       return ["deleted"];
     case "DEPLOYMENT_ADDED":
       return [`new deployment ${text(d.deployment) ?? "(unnamed)"}`];
-    case "MODEL_ADDED":
-      return [text(d.knownFrom) ? `added (${words(text(d.knownFrom))})` : "added"];
+    case "MODEL_ADDED": {
+      const parts: Part[] = [text(d.knownFrom) ? `added (${words(text(d.knownFrom))})` : "added"];
+      const licence = text(d.license);
+      if (licence) parts.push(`, declares ${licence}`);
+      const parents = Array.isArray(d.parents) ? (d.parents as Record<string, unknown>[]) : [];
+      parents.slice(0, 3).forEach((p, i) => {
+        const relation = text(p.relation);
+        parts.push(i === 0 ? ", derived from " : ", ", modelButton(text(p.parent) ?? "an unknown model", select),
+          relation ? ` (${words(relation)})` : "");
+      });
+      if (parents.length > 3) parts.push(` and ${parents.length - 3} more`);
+      return parts;
+    }
     default:
       return [words(c.kind)];
   }

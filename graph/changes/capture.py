@@ -96,29 +96,38 @@ def diff_model(before: ModelState | None, now: ModelState, ctx: _Context) -> lis
             observed_at=ctx.seen if fact else None, kb_version=None if fact else ctx.kb,
         ))
 
-    if before is None:
-        add(ChangeKind.MODEL_ADDED, {"knownFrom": ctx.known_from})
-    old = before or ModelState()
-    if now.status == "deleted" and old.status != "deleted" and before is not None:
+    if before is None:  # one record says all a new model declares (a first sweep of the Hub adds millions)
+        add(ChangeKind.MODEL_ADDED, {
+            "knownFrom": ctx.known_from, "license": now.license, "licenseValidFrom": _iso(ctx.license_from),
+            "parents": [_parent(p, ctx) for p in now.parents], "deployments": len(now.deployments),
+        })
+    else:
+        _diff_facts(before, now, ctx, add)
+    if results is not None:
+        _diff_results(before.results if before else None, results, add)
+    return out
+
+
+def _parent(parent: str, ctx: _Context) -> dict[str, Any]:
+    pid, _, relation = parent.partition("|")
+    return {"parent": pid, "relation": relation, "validFrom": _iso(ctx.parent_from.get(pid))}
+
+
+def _diff_facts(old: ModelState, now: ModelState, ctx: _Context, add: Callable[..., None]) -> None:
+    """The fact changes of a model announced before: status, gate, licence, parents, deployments."""
+    if now.status == "deleted" and old.status != "deleted":
         add(ChangeKind.MODEL_DELETED, {"old": old.status})
-    if before is not None and _gated(now.gate) != _gated(old.gate) and now.gate is not None:
-        kind = ChangeKind.MODEL_GATED if _gated(now.gate) else ChangeKind.MODEL_UNGATED
-        add(kind, {"old": old.gate, "new": now.gate})
-    if now.license != old.license and (before is not None or now.license is not None):
-        add(ChangeKind.LICENSE_CHANGED, {"old": old.license, "new": now.license,
-                                         "validFrom": _iso(ctx.license_from)})
+    if _gated(now.gate) != _gated(old.gate) and now.gate is not None:
+        add(ChangeKind.MODEL_GATED if _gated(now.gate) else ChangeKind.MODEL_UNGATED, {"old": old.gate, "new": now.gate})
+    if now.license != old.license:
+        add(ChangeKind.LICENSE_CHANGED, {"old": old.license, "new": now.license, "validFrom": _iso(ctx.license_from)})
     for parent in sorted(set(now.parents) - set(old.parents)):
-        pid, _, relation = parent.partition("|")
-        add(ChangeKind.DERIVATION_ADDED, {"parent": pid, "relation": relation,
-                                          "validFrom": _iso(ctx.parent_from.get(pid))})
+        add(ChangeKind.DERIVATION_ADDED, _parent(parent, ctx))
     for parent in sorted(set(old.parents) - set(now.parents)):
         pid, _, relation = parent.partition("|")
         add(ChangeKind.DERIVATION_CLOSED, {"parent": pid, "relation": relation})
     for deployment in sorted(set(now.deployments) - set(old.deployments)):
         add(ChangeKind.DEPLOYMENT_ADDED, {"deployment": deployment})
-    if results is not None:
-        _diff_results(old.results, results, add)
-    return out
 
 
 def _diff_results(before: Results | None, now: Results, add: Callable[..., None]) -> None:

@@ -14,7 +14,7 @@ __all__ = ["FACT_KINDS", "RESULT_KINDS", "Change", "ChangeKind"]
 class ChangeKind(enum.StrEnum):
     """One kind of change (the GraphQL ``ChangeKind`` enum has the same names)."""
 
-    MODEL_ADDED = "model_added"  # the hub listed or served the model for the first time
+    MODEL_ADDED = "model_added"  # the hub listed or served the model for the first time (with what it declares)
     MODEL_DELETED = "model_deleted"  # the hub says the repo no longer exists
     MODEL_GATED = "model_gated"  # access now needs the author's approval (auto or manual)
     MODEL_UNGATED = "model_ungated"
@@ -43,7 +43,8 @@ class Change:
     """One change record.
 
     ``details`` by kind: LICENSE_CHANGED ``{old, new, validFrom}``; DERIVATION_* ``{parent, relation,
-    validFrom}``; DEPLOYMENT_ADDED ``{deployment}``; MODEL_ADDED ``{knownFrom}``; MODEL_GATED /
+    validFrom}``; DEPLOYMENT_ADDED ``{deployment}``; MODEL_ADDED ``{knownFrom, license, licenseValidFrom, parents: [{parent,
+    relation, validFrom}], deployments}`` (a new model is one record, not one per fact); MODEL_GATED /
     UNGATED ``{old, new}``; EFFECTIVE_TERMS_CHANGED ``{licensesAdded, licensesRemoved, termsAdded,
     termsRemoved, droppedAdded, droppedRemoved, violatedAdded, violatedRemoved, commercialOld,
     commercialNew}``; CONFLICT_* ``{rule, severity, path, licenses}`` (path: model ids from the model

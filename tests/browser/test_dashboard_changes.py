@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.browser import ARTIFACTS, StubServer, expect
 from tests.support.stub_api import family_of
-from tests.support.stub_changes import STUB_CHANGES, StubChange
+from tests.support.stub_changes import INSTRUCT, STUB_CHANGES, StubChange
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -86,7 +86,7 @@ def test_a_family_s_newest_changes_read_as_sentences_and_more_pages_on(
     expect(line(page, "c05")).to_contain_text("new deployment space:hf-demo/llama-chat")
     expect(line(page, "c06")).to_have_text(f"yesterday {LLAMA} — gated (manual)")
     expect(line(page, "c07")).to_contain_text("new derivative of meta-llama/Llama-3.1-8B-Instruct (adapter)")
-    expect(line(page, "c08")).to_contain_text("added (listed)")
+    expect(line(page, "c08")).to_contain_text(f"added (listed), declares apache-2.0, derived from {INSTRUCT} (adapter)")
     expect(line(page, "c10")).to_have_text("4 days ago old/deleted-finetune — deleted")
     expect(line(page, "c11")).to_contain_text("conflict parent-gated-unverified resolved")
     expect(line(page, "c12")).to_contain_text("no longer derived from meta-llama/Llama-3.1-8B-Instruct")

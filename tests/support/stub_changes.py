@@ -74,7 +74,10 @@ STUB_CHANGES: tuple[StubChange, ...] = (
     StubChange("c06", DAY + 3, "MODEL_GATED", LLAMA, {"old": "open", "new": "manual"}),
     StubChange("c07", 2 * DAY, "DERIVATION_ADDED", LORA, {"parent": INSTRUCT, "relation": "adapter",
                                                           "validFrom": "2024-08-02T10:00:00Z"}, licenses=("apache-2.0", "llama3.1")),
-    StubChange("c08", 2 * DAY, "MODEL_ADDED", LORA, {"knownFrom": "listed"}, licenses=("apache-2.0",)),
+    StubChange("c08", 2 * DAY, "MODEL_ADDED", LORA, {
+        "knownFrom": "listed", "license": "apache-2.0", "licenseValidFrom": None, "deployments": 0,
+        "parents": [{"parent": INSTRUCT, "relation": "adapter", "validFrom": "2024-08-02T10:00:00Z"}],
+    }, licenses=("apache-2.0",)),
     StubChange("c09", 3 * DAY, "CONFLICT_OPENED", LORA,
                _conflict("llama-attribution-dropped", "violation", [LORA, INSTRUCT, LLAMA], ["apache-2.0", "llama3.1"]),
                licenses=("apache-2.0", "llama3.1")),

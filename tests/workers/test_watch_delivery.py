@@ -263,7 +263,8 @@ def test_a_family_watch_hears_of_a_derivative_that_did_not_exist_when_it_was_mad
         [delivery] = receiver.wait(1, DELIVERY_S, batch)
         event = _verified(delivery, secret or "")
         assert event["watchId"] == watch
-        assert {c["kind"] for c in event["changes"] if c["modelId"] == NEWCOMER} >= {"MODEL_ADDED", "DERIVATION_ADDED"}
+        added = [c for c in event["changes"] if c["modelId"] == NEWCOMER and c["kind"] == "MODEL_ADDED"]
+        assert [(p["parent"], p["relation"]) for p in added[0]["details"]["parents"]] == [(CHILD, "finetune")]
         assert {"from": NEWCOMER, "to": ROOT, "models": [NEWCOMER, CHILD, ROOT]} in event["impact"]["paths"]
     finally:
         receiver.stop()
