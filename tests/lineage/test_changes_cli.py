@@ -40,7 +40,8 @@ def _error_line(result: Result) -> str:
 
 @pytest.fixture
 def family(clean_graph: Driver, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch) -> datetime:
-    """A root and its fine-tune (batch 1), the root relicensed (batch 2); returns an instant before both."""
+    """A root and its fine-tune (batch 1), the root relicensed (batch 2), the fine-tune relicensed (batch 3);
+    returns an instant before them."""
     for name in ("LINEAGE_API_KEY", "LINEAGE_API_KEYS", "LINEAGE_WEBHOOK_ALLOWED_TARGETS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NEO4J_URI", neo4j_uri)
@@ -51,6 +52,7 @@ def family(clean_graph: Driver, neo4j_uri: str, monkeypatch: pytest.MonkeyPatch)
                   seen(CHILD, 0, declared_license=DeclaredLicense("apache-2.0")), derived(CHILD, ROOT, 0)],
                  run_id="crawl-1")
     writer.write([seen(ROOT, 5, declared_license=DeclaredLicense("cc-by-nc-4.0"))], run_id="sweep-2")
+    writer.write([seen(CHILD, 6, declared_license=DeclaredLicense("mit")), derived(CHILD, ROOT, 6)], run_id="sweep-3")
     return before
 
 
@@ -80,7 +82,7 @@ def test_changes_of_a_root_list_its_relicensing_and_kind_filters(family: datetim
 
 def test_changes_page_through_first_and_newest_first(family: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     every = _changes("--since", family.isoformat(), "--first", "100000")
-    assert len(every) >= 5  # two models added, three licences declared or changed, one derivation
+    assert len(every) == 4  # two models added (each one record), the root and the fine-tune relicensed
     monkeypatch.setattr("lineage.commands.changes._PAGE", 2)  # read in keyset pages of two
     assert [c["id"] for c in _changes("--since", family.isoformat())] == [c["id"] for c in every]
     three = _changes("--since", family.isoformat(), "--first", "3")
@@ -153,14 +155,14 @@ def test_a_watch_belongs_to_its_key_and_is_removed(family: datetime) -> None:
 def test_deliveries_show_the_events_a_dispatched_batch_made(family: datetime, clean_graph: Driver) -> None:
     assert _run("watch", "add", "--root", ROOT, "--kind", "LICENSE_CHANGED", "--key", KEY).exit_code == 0
     [watch] = _watches(KEY)
-    GraphWriter(clean_graph).write([seen(ROOT, 8, declared_license=DeclaredLicense("mit"))], run_id="sweep-3")
-    assert len(dispatch_batch(clean_graph, "sweep-3").events) == 1
+    GraphWriter(clean_graph).write([seen(ROOT, 8, declared_license=DeclaredLicense("mit"))], run_id="sweep-4")
+    assert len(dispatch_batch(clean_graph, "sweep-4").events) == 1
 
     result = _run("watch", "deliveries", watch["id"], "--key", KEY, "--json")
     assert result.exit_code == 0, result.output
     [event] = json.loads(result.stdout)
     assert event["status"] == "stored" and event["attempts"] == 0  # no webhook: kept for the log only
-    assert event["event"]["batch"] == "sweep-3" and event["event"]["counts"] == {"LICENSE_CHANGED": 1}
+    assert event["event"]["batch"] == "sweep-4" and event["event"]["counts"] == {"LICENSE_CHANGED": 1}
     table = _run("watch", "deliveries", watch["id"], "--key", KEY)
     assert table.exit_code == 0 and event["id"] in table.stdout and "stored" in table.stdout
 
