@@ -9,14 +9,23 @@ from workers.contract import TASK_DISPATCH
 from workers.queues import Queue
 from workers.settings import WorkerSettings
 
-__all__ = ["send_dispatch"]
+__all__ = ["CLI_PATIENCE_S", "send_dispatch"]
+
+CLI_PATIENCE_S = 3.0
+"""How long a command (import, propagate) keeps trying to reach an unreachable broker."""
 
 log = structlog.get_logger(__name__)
 
 
-def send_dispatch(batch: str, settings: WorkerSettings | None = None) -> None:
-    """Ask the maintenance workers to dispatch ``batch``; a lost message is caught up by the leftover sweep."""
+def send_dispatch(batch: str, settings: WorkerSettings | None = None, *, patience_s: float | None = None) -> None:
+    """Ask the maintenance workers to dispatch ``batch``; a lost message is caught up by the leftover sweep.
+
+    ``patience_s``: how long to keep trying while the broker is unreachable (the command line passes a few
+    seconds: an import or a recompute in a process of its own does not wait long for a broker that is away).
+    """
     settings = settings or WorkerSettings()
+    if patience_s is not None:
+        settings = settings.model_copy(update={"publish_patience_s": patience_s})
     try:
         publisher(settings).send_task(TASK_DISPATCH, args=[batch], queue=Queue.MAINTENANCE.value,
                                       retry=True, retry_policy=publish_retry_policy(settings))

@@ -60,6 +60,7 @@ def recompute_all_models(
     page_size: int = PAGE,
     timeout_s: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    batch: str | None = None,
 ) -> MaterialiseReport:
     """Load the knowledge base, then have the propagation workers store every model's result, a page per task.
 
@@ -77,7 +78,7 @@ def recompute_all_models(
     pages = list(model_pages(driver, database=database, page_size=page_size))
     if not pages:
         return MaterialiseReport(asked=total)
-    sent = group(recompute_models.s(page).set(queue=Queue.PROPAGATION.value) for page in pages).apply_async()
+    sent = group(recompute_models.s(page, batch).set(queue=Queue.PROPAGATION.value) for page in pages).apply_async()
     log.info("propagation.fanout_sent", pages=len(pages), models=total, group_id=sent.id)
     try:
         _wait(sent, pages, total, limit, progress, sleep)

@@ -21,9 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dumps.errors import CheckpointMismatch, DumpError, DumpUnreadable, MissingColumns
-from dumps.importer import Checkpoint, DumpImporter
+from dumps.importer import Checkpoint, DumpImporter, run_id_of
 from dumps.reader import DumpFile, open_dump
 from dumps.report import ImportReport
+from workers.notify import CLI_PATIENCE_S, send_dispatch
 from dumps.settings import ImportSettings
 from graph.db import sync_driver
 from graph.errors import GraphError, GraphUnavailable
@@ -81,6 +82,7 @@ def import_dump(
         fail(f"cannot write the checkpoint {keeper.path}: {exc}")
     finally:
         driver.close()
+    send_dispatch(run_id_of(dump), patience_s=CLI_PATIENCE_S)  # the watches hear of what the import changed (or beat's leftover sweep does)
     console.print(render_report(report))
 
 

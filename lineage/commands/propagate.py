@@ -28,10 +28,12 @@ from graph.results.recompute import (
     materialise,
     recompute_affected,
     recompute_all,
+    recompute_batch,
 )
 from graph.settings import Neo4jSettings
 from lineage.console import console, fail
 from workers.errors import RecomputeIncomplete
+from workers.notify import CLI_PATIENCE_S, send_dispatch
 
 __all__ = ["propagate"]
 
@@ -72,21 +74,24 @@ def propagate(
                 bar.update(task, completed=done, total=total)
 
             db = settings.database
+            batch = recompute_batch()  # the change records the new results make; then dispatched to the watches
             report: MaterialiseReport
             if all_models and local:
-                report = recompute_all(driver, database=db, progress=progress)
+                report = recompute_all(driver, database=db, progress=progress, batch=batch)
             elif all_models:
                 from workers.propagation_fanout import recompute_all_models
 
-                report = recompute_all_models(driver, database=db, progress=progress)
+                report = recompute_all_models(driver, database=db, progress=progress, batch=batch)
             elif only:
-                report = materialise(driver, ids or [], database=db, progress=progress)
+                report = materialise(driver, ids or [], database=db, progress=progress, batch=batch)
             else:
-                report = recompute_affected(driver, ids or [], database=db, progress=progress)
+                report = recompute_affected(driver, ids or [], database=db, progress=progress, batch=batch)
     except (GraphError, LicenseStoreError, RecomputeIncomplete) as exc:
         fail(str(exc))
     finally:
         driver.close()
+    if report.changes:
+        send_dispatch(batch, patience_s=CLI_PATIENCE_S)
     _show(report)
 
 
@@ -95,6 +100,7 @@ def _show(report: MaterialiseReport) -> None:
     table.add_row("models stored", f"{report.computed:,}")
     table.add_row("without a result (not crawled)", f"{report.cleared:,}")
     table.add_row("models read (ancestors included)", f"{report.view_models:,}")
+    table.add_row("change records (effective terms, conflicts)", f"{report.changes:,}")
     table.add_row("read round trips / write transactions", f"{report.round_trips} / {report.transactions}")
     table.add_row("time (load / compute / waiting for writes)",
                   f"{report.seconds:.1f}s ({report.load_seconds:.1f} / {report.compute_seconds:.1f} / "
