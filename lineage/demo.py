@@ -47,6 +47,11 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
         "Which Llama models carry a licence conflict, and how bad is it?",
         '{ models(hasConflict: true, search: "llama", first: 10) { totalCount edges { id declaredLicenseId conflictState } } }',
     ),
+    (
+        "What changed in the Llama 3.1 family lately (watch it with createWatch to hear of the next change)?",
+        '{ changes(scope: {root: "meta-llama/Llama-3.1-8B"}, newestFirst: true, first: 10) '
+        "{ edges { node { recordedAt kind modelId details } } } }",
+    ),
 )
 
 SCALE_QUERIES: tuple[tuple[str, str], ...] = (

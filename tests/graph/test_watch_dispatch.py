@@ -90,7 +90,7 @@ def test_a_family_watch_hears_of_a_derivative_that_did_not_exist_when_it_was_mad
                          "sweep-3", [newcomer])
     [event] = dispatch_batch(graph, "sweep-3").events
     assert event["watchId"] == family
-    [added] = [c for c in event["changes"] if c["modelId"] == newcomer]
+    [added] = [c for c in event["changes"] if c["modelId"] == newcomer and c["kind"] == "MODEL_ADDED"]
     assert added["kind"] == "MODEL_ADDED" and added["details"]["parents"][0]["parent"] == CHILD
     assert event["impact"]["paths"] == [{"from": newcomer, "to": ROOT, "models": [newcomer, CHILD, ROOT]}]
 

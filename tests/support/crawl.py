@@ -173,7 +173,8 @@ def wipe_graph(driver: Driver) -> None:
 # relations, evidence kinds and details, confidences) are all compared.
 _VOLATILE = {"first_seen", "last_seen", "valid_from", "valid_to", "observed_at", "last_full_at", "unavailable_at",
              "status_valid_from", "gate_valid_from", "stale_since", "last_run", "stale_run", "source_url", "url",
-             "revision", "closure_dirty", "listed_at", "crawled_at", "last_full_run"}
+             "revision", "closure_dirty", "listed_at", "crawled_at", "last_full_run",
+             "validFrom", "licenseValidFrom"}  # (change records: the valid time of an observed fact)
 
 
 def _stable(value: Any) -> Any:
