@@ -48,8 +48,8 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
         '{ models(hasConflict: true, search: "llama", first: 10) { totalCount edges { id declaredLicenseId conflictState } } }',
     ),
     (
-        "What changed in the Llama 3.1 family lately (watch it with createWatch to hear of the next change)?",
-        '{ changes(scope: {root: "meta-llama/Llama-3.1-8B"}, newestFirst: true, first: 10) '
+        "Which models joined the Llama 3.1 family, declaring what? (createWatch hears of the next one)",
+        '{ changes(scope: {root: "meta-llama/Llama-3.1-8B"}, kinds: [MODEL_ADDED], first: 50) '
         "{ edges { node { recordedAt kind modelId details } } } }",
     ),
 )
