@@ -75,8 +75,9 @@ class _Context:
 
 
 def new_change_id(at: datetime) -> str:
-    """A record id that sorts by time (hex epoch microseconds), then 8 random hex digits."""
-    return f"{to_micros(at):013x}-{secrets.token_hex(4)}"
+    """A record id that sorts by time (hex epoch microseconds), then 16 random hex digits: a recompute records
+    100,000s of changes at one instant, so the random part must not collide among them (64 bits)."""
+    return f"{to_micros(at):013x}-{secrets.token_hex(8)}"
 
 
 def diff_model(before: ModelState | None, now: ModelState, ctx: _Context) -> list[Change]:
