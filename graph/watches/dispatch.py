@@ -26,7 +26,7 @@ from graph.errors import translated
 from graph.history import to_micros
 from graph.statements import changes as cq
 from graph.statements import watches as q
-from graph.watches.events import Pair, build_event, path_pairs
+from graph.watches.events import Pair, build_event, in_event_order, path_pairs
 from graph.watches.matching import SubscriberIndex, match
 from graph.watches.scope import ScopeKind, Subscriber
 from graph.watches.store import active_subscribers
@@ -88,7 +88,7 @@ def events_for(
     watched = ancestors_of(driver, database, index.ids(ScopeKind.MODEL))
     timings["ancestry"] = time.perf_counter() - began
     began = time.perf_counter()
-    matched = match(changes, index, ancestors, watched)
+    matched = match(in_event_order(changes), index, ancestors, watched)
     timings["match"] = time.perf_counter() - began
     began = time.perf_counter()
     pairs = [pair for m in matched.values() for pair in path_pairs(m.subscriber, m.changes)]

@@ -19,7 +19,7 @@ from typing import Any
 from graph.changes.kinds import Change, ChangeKind
 from graph.watches.scope import ScopeKind, Subscriber
 
-__all__ = ["LISTED", "LISTED_CONFLICTS", "PATHS", "Pair", "build_event", "event_id", "path_pairs"]
+__all__ = ["LISTED", "LISTED_CONFLICTS", "PATHS", "Pair", "build_event", "event_id", "in_event_order", "path_pairs"]
 
 LISTED = 50
 """Changes an event lists (all are counted)."""
@@ -41,17 +41,28 @@ Pair = tuple[str, str]
 
 
 def event_id(key: str, batch: str, changes: Sequence[Change]) -> str:
-    """The event's idempotency id: the same subscriber, batch and changes always give the same id."""
-    digest = hashlib.sha256()
-    for part in (key, batch, *sorted(c.id for c in changes)):
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\x00")
-    return "evt_" + digest.hexdigest()[:32]
+    """The event's idempotency id: the same subscriber, batch and changes always give the same id (a digest of
+    the subscriber, the batch, how many changes and the first and last of their ids)."""
+    ids = [c.id for c in changes]
+    parts = (key, batch, str(len(ids)), min(ids, default=""), max(ids, default=""))
+    return "evt_" + hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def in_event_order(changes: Sequence[Change]) -> list[Change]:
+    """Causes first (deletions, licences, gating, derivations, additions, deployments), then conflicts, then
+    effective terms; by id within a kind. Sorting a batch once keeps every event's changes in this order."""
+    return sorted(changes, key=lambda c: (_ORDER[c.kind], c.id))
 
 
 def _sources(changes: Sequence[Change]) -> list[str]:
-    """The models whose facts changed (the causes), in order of first appearance."""
-    return list(dict.fromkeys(c.model_id for c in changes if c.is_fact))
+    """The models whose facts changed (the causes), in order of first appearance (facts come first: stop at
+    the first result change)."""
+    found: dict[str, None] = {}
+    for change in changes:
+        if not change.is_fact:
+            break
+        found.setdefault(change.model_id)
+    return list(found)
 
 
 def path_pairs(sub: Subscriber, changes: Sequence[Change]) -> list[Pair]:
@@ -60,9 +71,11 @@ def path_pairs(sub: Subscriber, changes: Sequence[Change]) -> list[Pair]:
         return []
     watched = sub.scope.id
     pairs: list[Pair] = []
-    for model in _sources(changes) or list(dict.fromkeys(c.model_id for c in changes)):
-        if model == watched:
+    seen: set[str] = set()
+    for model in _sources(changes) or (c.model_id for c in changes):
+        if model == watched or model in seen:
             continue
+        seen.add(model)
         pairs.append((model, watched) if sub.scope.kind is ScopeKind.ROOT else (watched, model))
         if len(pairs) == PATHS:
             break
@@ -78,12 +91,23 @@ def build_event(
     created_at: datetime,
     watch_id: str | None,
 ) -> dict[str, Any]:
-    """The event body (JSON-ready, camelCase; see docs/webhooks.md "Event body")."""
-    ordered = sorted(changes, key=lambda c: (_ORDER[c.kind], c.id))
-    sources = set(_sources(changes))
-    opened = [c for c in ordered if c.kind is ChangeKind.CONFLICT_OPENED]
-    resolved = [c for c in ordered if c.kind is ChangeKind.CONFLICT_RESOLVED]
-    affected = {c.model_id for c in changes if not c.is_fact} - sources
+    """The event body (JSON-ready, camelCase; see docs/webhooks.md "Event body"); ``changes`` in
+    :func:`in_event_order`. One pass over the changes: an event may count a whole family's."""
+    counts: Counter[ChangeKind] = Counter()
+    sources: dict[str, None] = {}
+    results: set[str] = set()
+    opened: list[Change] = []
+    resolved: list[Change] = []
+    for change in changes:
+        counts[change.kind] += 1
+        if change.is_fact:
+            sources.setdefault(change.model_id)
+        else:
+            results.add(change.model_id)
+        if change.kind is ChangeKind.CONFLICT_OPENED and len(opened) < LISTED_CONFLICTS:
+            opened.append(change)
+        elif change.kind is ChangeKind.CONFLICT_RESOLVED and len(resolved) < LISTED_CONFLICTS:
+            resolved.append(change)
     shown: list[dict[str, Any]] = []
     for descendant, ancestor in path_pairs(sub, changes):
         found = paths.get((descendant, ancestor))
@@ -99,18 +123,18 @@ def build_event(
         "scope": sub.scope.to_json(),
         "batch": batch,
         "createdAt": created_at.isoformat().replace("+00:00", "Z"),
-        "counts": {kind.name: n for kind, n in sorted(Counter(c.kind for c in changes).items(), key=lambda kv: _ORDER[kv[0]])},
+        "counts": {kind.name: n for kind, n in sorted(counts.items(), key=lambda kv: _ORDER[kv[0]])},
         "total": len(changes),
-        "changes": [c.to_json() for c in ordered[:LISTED]],
+        "changes": [c.to_json() for c in changes[:LISTED]],
         "truncated": len(changes) > LISTED,
         "impact": {
             "changedModels": sorted(sources)[:LISTED],
             "changedModelCount": len(sources),
-            "descendantsAffected": len(affected),
-            "conflictsOpened": len(opened),
-            "conflictsResolved": len(resolved),
-            "opened": [_conflict(c) for c in opened[:LISTED_CONFLICTS]],
-            "resolved": [_conflict(c) for c in resolved[:LISTED_CONFLICTS]],
+            "descendantsAffected": len(results - sources.keys()),
+            "conflictsOpened": counts[ChangeKind.CONFLICT_OPENED],
+            "conflictsResolved": counts[ChangeKind.CONFLICT_RESOLVED],
+            "opened": [_conflict(c) for c in opened],
+            "resolved": [_conflict(c) for c in resolved],
             "paths": shown,
         },
     }

@@ -50,7 +50,7 @@ def match(
     ancestors: Mapping[str, Iterable[str]],
     watched_ancestors: Mapping[str, Iterable[str]],
 ) -> dict[str, Matched]:
-    """Subscriber key → the changes it receives, in the batch's order.
+    """Subscriber key → the changes it receives, in the order of ``changes`` (each once).
 
     ``ancestors``: the changed models' ancestors; ``watched_ancestors``: the ancestors of each model a
     MODEL subscriber watches.
@@ -62,22 +62,27 @@ def match(
     for watched, subs in index.by_kind[ScopeKind.MODEL].items():
         for upstream in {watched, *watched_ancestors.get(watched, ())}:
             depends[upstream].extend(subs)
+    by_model: dict[str, list[Subscriber]] = {}  # changes of one model reach the same model and root subscribers
+    by_concern: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Subscriber]] = {}  # … and of one (licences, terms)
     out: dict[str, Matched] = {}
     for change in changes:
-        found: dict[str, Subscriber] = {}
         model = change.model_id
-        for sub in depends.get(model, ()):
-            found[sub.key] = sub
-        for root in (model, *ancestors.get(model, ())):
-            for sub in roots.get(root, ()):
-                found[sub.key] = sub
-        for lic in change.licenses:
-            for sub in licenses.get(lic, ()):
-                found[sub.key] = sub
-        for term in change.terms:
-            for sub in terms.get(term, ()):
-                found[sub.key] = sub
-        for key, sub in found.items():
-            if sub.wants(change.kind):
-                out.setdefault(key, Matched(sub)).changes.append(change)
+        if model not in by_model:
+            found = list(depends.get(model, ()))
+            for root in (model, *ancestors.get(model, ())):
+                found.extend(roots.get(root, ()))
+            by_model[model] = found
+        concern = (change.licenses, change.terms)
+        if concern not in by_concern:
+            found = [sub for lic in change.licenses for sub in licenses.get(lic, ())]
+            found.extend(sub for term in change.terms for sub in terms.get(term, ()))
+            by_concern[concern] = found
+        heard: set[str] = set()
+        for sub in (*by_model[model], *by_concern[concern]):
+            if sub.key not in heard and sub.wants(change.kind):
+                heard.add(sub.key)
+                matched = out.get(sub.key)
+                if matched is None:
+                    matched = out[sub.key] = Matched(sub)
+                matched.changes.append(change)
     return out
