@@ -52,6 +52,7 @@ __all__ = [
     "DatedSegment",
     "StoredVersion",
     "Version",
+    "from_micros",
     "plan_dated",
     "to_micros",
     "to_utc",
@@ -93,6 +94,13 @@ def to_micros(value: datetime) -> int:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+
+
+def from_micros(value: int | str | None) -> datetime | None:
+    """The UTC datetime of epoch microseconds as reads return them (graph.statements.reads.US); None stays None."""
+    if value is None:
+        return None
+    return _EPOCH + int(value) * _MICROSECOND
 
 
 def valid_at(valid_from: Any, valid_to: Any, as_of: datetime | None) -> bool:

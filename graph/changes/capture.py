@@ -23,7 +23,7 @@ from graph.changes.conflict_keys import ConflictKey
 from graph.changes.kinds import Change, ChangeKind
 from graph.db import write_work
 from graph.errors import translated
-from graph.history import to_micros
+from graph.history import from_micros, to_micros
 from graph.statements import changes as q
 
 __all__ = ["CHUNK", "ModelState", "Results", "capture", "capture_in", "change_row", "diff_model", "new_change_id"]
@@ -182,13 +182,6 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def _from_micros(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    micros = int(value)
-    return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value or ())
 
@@ -257,9 +250,9 @@ def capture_in(tx: ManagedTransaction, ids: Sequence[str], batch: str, at: datet
         if before == now:
             continue
         ctx = _Context(
-            model_id=row["id"], batch=batch, at=at, url=row["url"], rev=row["rev"], seen=_from_micros(row["seen"]),
-            kb=row["kb"], known_from=row["known_from"], license_from=_from_micros(row["license_from"]),
-            parent_from={p[0]: _from_micros(int(p[2])) if p[2] is not None else None for p in row["parents"]},
+            model_id=row["id"], batch=batch, at=at, url=row["url"], rev=row["rev"], seen=from_micros(row["seen"]),
+            kb=row["kb"], known_from=row["known_from"], license_from=from_micros(row["license_from"]),
+            parent_from={p[0]: from_micros(p[2]) for p in row["parents"]},
         )
         changes.extend(diff_model(before, now, ctx))
         announce.append({"id": row["id"], "props": _announced(now, before)})

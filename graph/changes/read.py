@@ -13,25 +13,18 @@ from neo4j import Driver
 from graph.changes.kinds import Change, ChangeKind
 from graph.db import read_query
 from graph.errors import translated
-from graph.history import to_micros
+from graph.history import from_micros, to_micros
 from graph.statements import changes as q
 
 __all__ = ["ChangePage", "batch_changes", "change_from_json", "change_from_row", "dispatched_changes", "scope_changes"]
 
 
-def _dt(micros: Any) -> datetime | None:
-    if micros is None:
-        return None
-    m = int(micros)
-    return datetime.fromtimestamp(m // 1_000_000, UTC).replace(microsecond=m % 1_000_000)
-
-
 def change_from_row(row: Any) -> Change:
     return Change(
         id=row["id"], kind=ChangeKind(row["kind"]), model_id=row["model_id"], batch=row["batch"],
-        recorded_at=_dt(row["at"]) or datetime.now(UTC), details=json.loads(row["details"] or "{}"),
+        recorded_at=from_micros(row["at"]) or datetime.now(UTC), details=json.loads(row["details"] or "{}"),
         licenses=tuple(row["licenses"] or ()), terms=tuple(row["terms"] or ()), source_url=row["url"],
-        revision=row["rev"], observed_at=_dt(row["seen"]), kb_version=row["kb"],
+        revision=row["rev"], observed_at=from_micros(row["seen"]), kb_version=row["kb"],
     )
 
 

@@ -20,7 +20,7 @@ from neo4j import Driver
 from graph.changes.kinds import ChangeKind
 from graph.db import bulk_query, read_query, write_query
 from graph.errors import translated
-from graph.history import to_micros
+from graph.history import from_micros, to_micros
 from graph.statements import watches as q
 from graph.watches.scope import Scope, ScopeKind, Subscriber
 
@@ -93,19 +93,12 @@ class EventRecord:
     body: dict[str, Any]
 
 
-def _dt(micros: Any) -> datetime | None:
-    if micros is None:
-        return None
-    m = int(micros)
-    return datetime.fromtimestamp(m // 1_000_000, UTC).replace(microsecond=m % 1_000_000)
-
-
 def _watch(row: Any) -> Watch:
     return Watch(
         id=row["id"], owner=row["owner"], scope=Scope(ScopeKind(row["scope_kind"]), row["scope_id"]),
         kinds=frozenset(ChangeKind(k) for k in row["kinds"] or ()), webhook_url=row["webhook_url"],
-        created_at=_dt(row["created_at"]) or datetime.now(UTC), enabled=bool(row["enabled"]),
-        disabled_reason=row["disabled_reason"], disabled_at=_dt(row["disabled_at"]),
+        created_at=from_micros(row["created_at"]) or datetime.now(UTC), enabled=bool(row["enabled"]),
+        disabled_reason=row["disabled_reason"], disabled_at=from_micros(row["disabled_at"]),
     )
 
 
@@ -166,9 +159,9 @@ def watch_events(driver: Driver, database: str | None, watch_id: str, *, first: 
     with translated():
         rows, _, _ = driver.execute_query(read_query(driver, q.WATCH_EVENTS), params, database_=database)
     return [EventRecord(
-        id=r["id"], created_at=_dt(r["created_at"]) or datetime.now(UTC), status=r["status"],
-        attempts=int(r["attempts"] or 0), reason=r["reason"], last_attempt_at=_dt(r["last_attempt_at"]),
-        delivered_at=_dt(r["delivered_at"]), next_attempt_at=_dt(r["next_attempt_at"]),
+        id=r["id"], created_at=from_micros(r["created_at"]) or datetime.now(UTC), status=r["status"],
+        attempts=int(r["attempts"] or 0), reason=r["reason"], last_attempt_at=from_micros(r["last_attempt_at"]),
+        delivered_at=from_micros(r["delivered_at"]), next_attempt_at=from_micros(r["next_attempt_at"]),
         log=tuple(_delivery(json.loads(entry)) for entry in r["attempt_log"] or ()), body=json.loads(r["body"]),
     ) for r in rows]
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 from celery import Task
 
-from graph.history import to_micros
+from graph.history import from_micros, to_micros
 from graph.statements import watches as q
 from graph.db import read_query, write_query
 from graph.errors import translated
@@ -113,7 +113,7 @@ def deliver_event(self: Task, event_id: str, attempt: int) -> str:
     settings = WebhookSettings()
     now = datetime.now(UTC)
     result = deliver(row["url"], event_id, row["body"].encode("utf-8"), row["secret"], settings, now=now)
-    first = _micros_dt(row["first_attempt_at"]) or now
+    first = from_micros(row["first_attempt_at"]) or now
     if result.outcome is Outcome.DELIVERED:
         _record(event_id, "delivered", result.reason, result, None)
         return "delivered"
@@ -148,13 +148,6 @@ def _record(event_id: str, status: str, reason: str, attempt: Attempt | None, ne
               "next": None if next_at is None else to_micros(next_at)}
     with graph_busy_is_transient(), translated():
         driver.execute_query(write_query(driver, q.RECORD_ATTEMPT), params, database_=res.neo4j.database)
-
-
-def _micros_dt(value: object) -> datetime | None:
-    if value is None:
-        return None
-    m = int(str(value))
-    return datetime.fromtimestamp(m // 1_000_000, UTC).replace(microsecond=m % 1_000_000)
 
 
 def _iso(value: datetime) -> str:
