@@ -54,6 +54,7 @@ __all__ = [
     "Version",
     "from_micros",
     "plan_dated",
+    "to_iso",
     "to_micros",
     "to_utc",
     "valid_at",
@@ -94,6 +95,11 @@ def to_micros(value: datetime) -> int:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 in UTC with a ``Z`` (how change records, events and deliveries write times)."""
+    return None if value is None else to_utc(value).isoformat().replace("+00:00", "Z")
 
 
 def from_micros(value: int | str | None) -> datetime | None:

@@ -23,7 +23,7 @@ from graph.changes.conflict_keys import ConflictKey
 from graph.changes.kinds import Change, ChangeKind
 from graph.db import write_work
 from graph.errors import translated
-from graph.history import from_micros, to_micros
+from graph.history import from_micros, to_iso, to_micros
 from graph.statements import changes as q
 
 __all__ = ["CHUNK", "ModelState", "Results", "capture", "capture_in", "change_row", "diff_model", "new_change_id"]
@@ -99,7 +99,7 @@ def diff_model(before: ModelState | None, now: ModelState, ctx: _Context) -> lis
 
     if before is None:  # one record says all a new model declares (a first sweep of the Hub adds millions)
         add(ChangeKind.MODEL_ADDED, {
-            "knownFrom": ctx.known_from, "license": now.license, "licenseValidFrom": _iso(ctx.license_from),
+            "knownFrom": ctx.known_from, "license": now.license, "licenseValidFrom": to_iso(ctx.license_from),
             "parents": [_parent(p, ctx) for p in now.parents], "deployments": len(now.deployments),
         })
     else:
@@ -111,7 +111,7 @@ def diff_model(before: ModelState | None, now: ModelState, ctx: _Context) -> lis
 
 def _parent(parent: str, ctx: _Context) -> dict[str, Any]:
     pid, _, relation = parent.partition("|")
-    return {"parent": pid, "relation": relation, "validFrom": _iso(ctx.parent_from.get(pid))}
+    return {"parent": pid, "relation": relation, "validFrom": to_iso(ctx.parent_from.get(pid))}
 
 
 def _diff_facts(old: ModelState, now: ModelState, ctx: _Context, add: Callable[..., None]) -> None:
@@ -121,7 +121,7 @@ def _diff_facts(old: ModelState, now: ModelState, ctx: _Context, add: Callable[.
     if _gated(now.gate) != _gated(old.gate) and now.gate is not None:
         add(ChangeKind.MODEL_GATED if _gated(now.gate) else ChangeKind.MODEL_UNGATED, {"old": old.gate, "new": now.gate})
     if now.license != old.license:
-        add(ChangeKind.LICENSE_CHANGED, {"old": old.license, "new": now.license, "validFrom": _iso(ctx.license_from)})
+        add(ChangeKind.LICENSE_CHANGED, {"old": old.license, "new": now.license, "validFrom": to_iso(ctx.license_from)})
     for parent in sorted(set(now.parents) - set(old.parents)):
         add(ChangeKind.DERIVATION_ADDED, _parent(parent, ctx))
     for parent in sorted(set(old.parents) - set(now.parents)):
@@ -176,10 +176,6 @@ def _scope_terms(results: Results | None) -> set[str]:
     if results is None:
         return set()
     return set(results.terms) | set(results.dropped) | set(results.violated)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def _strings(value: Any) -> tuple[str, ...]:

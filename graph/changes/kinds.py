@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from graph.history import to_iso
+
 __all__ = ["FACT_KINDS", "RESULT_KINDS", "Change", "ChangeKind"]
 
 
@@ -74,15 +76,11 @@ class Change:
         """The record as sent in events and by ``lineage changes --json`` (ISO 8601 times, camelCase)."""
         return {
             "id": self.id, "kind": self.kind.name, "modelId": self.model_id, "batch": self.batch,
-            "recordedAt": _iso(self.recorded_at), "details": self.details, "licenses": list(self.licenses),
+            "recordedAt": to_iso(self.recorded_at), "details": self.details, "licenses": list(self.licenses),
             "terms": list(self.terms),
             "evidence": {"sourceUrl": self.source_url, "revision": self.revision,
-                         "observedAt": _iso(self.observed_at), "kbVersion": self.kb_version},
+                         "observedAt": to_iso(self.observed_at), "kbVersion": self.kb_version},
         }
 
     def details_json(self) -> str:
         return json.dumps(self.details, sort_keys=True, separators=(",", ":"))
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from graph.changes.kinds import Change, ChangeKind
+from graph.history import to_iso
 from graph.watches.scope import ScopeKind, Subscriber
 
 __all__ = ["LISTED", "LISTED_CONFLICTS", "PATHS", "Pair", "build_event", "event_id", "in_event_order", "path_pairs"]
@@ -122,7 +123,7 @@ def build_event(
         "watchId": watch_id,
         "scope": sub.scope.to_json(),
         "batch": batch,
-        "createdAt": created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": to_iso(created_at),
         "counts": {kind.name: n for kind, n in sorted(counts.items(), key=lambda kv: _ORDER[kv[0]])},
         "total": len(changes),
         "changes": [c.to_json() for c in changes[:LISTED]],

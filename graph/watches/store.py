@@ -20,7 +20,7 @@ from neo4j import Driver
 from graph.changes.kinds import ChangeKind
 from graph.db import bulk_query, read_query, write_query
 from graph.errors import translated
-from graph.history import from_micros, to_micros
+from graph.history import from_micros, to_iso, to_micros
 from graph.statements import watches as q
 from graph.watches.scope import Scope, ScopeKind, Subscriber
 
@@ -29,13 +29,16 @@ __all__ = [
     "EventRecord",
     "Watch",
     "WatchLimitReached",
+    "PendingEvent",
     "create_watch",
     "delete_watch",
     "disable_watch",
+    "event_for_delivery",
     "owner_of",
     "overdue_events",
     "owner_watches",
     "prune",
+    "record_attempt",
     "active_subscribers",
     "watch_events",
 ]
@@ -164,6 +167,46 @@ def watch_events(driver: Driver, database: str | None, watch_id: str, *, first: 
         delivered_at=from_micros(r["delivered_at"]), next_attempt_at=from_micros(r["next_attempt_at"]),
         log=tuple(_delivery(json.loads(entry)) for entry in r["attempt_log"] or ()), body=json.loads(r["body"]),
     ) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event as a delivery attempt needs it, with its watch's webhook (url None: the watch is gone or has none)."""
+
+    id: str
+    body: str
+    status: str
+    attempts: int
+    first_attempt_at: datetime | None
+    watch_id: str | None
+    url: str | None
+    secret: str | None
+    enabled: bool
+
+
+def event_for_delivery(driver: Driver, database: str | None, event_id: str) -> PendingEvent | None:
+    """The event and its watch's webhook (None: the event was deleted with its watch)."""
+    with translated():
+        rows, _, _ = driver.execute_query(read_query(driver, q.EVENT_FOR_DELIVERY), {"id": event_id},
+                                          database_=database)
+    if not rows:
+        return None
+    r = rows[0]
+    return PendingEvent(id=event_id, body=r["body"], status=r["status"], attempts=int(r["attempts"] or 0),
+                        first_attempt_at=from_micros(r["first_attempt_at"]), watch_id=r["watch_id"], url=r["url"],
+                        secret=r["secret"], enabled=bool(r["enabled"]))
+
+
+def record_attempt(driver: Driver, database: str | None, event_id: str, *, status: str, attempt: Delivery,
+                   next_at: datetime | None) -> None:
+    """Log one attempt (the last 50 are kept) and set the event's status: pending (retried at ``next_at``),
+    delivered or parked (``attempt.reason`` says why)."""
+    entry = json.dumps({"at": to_iso(attempt.at), "outcome": attempt.outcome, "status": attempt.status,
+                        "reason": attempt.reason, "seconds": round(attempt.seconds, 3)})
+    params = {"id": event_id, "status": status, "reason": attempt.reason, "at": to_micros(attempt.at),
+              "entry": entry, "next": None if next_at is None else to_micros(next_at)}
+    with translated():
+        driver.execute_query(write_query(driver, q.RECORD_ATTEMPT), params, database_=database)
 
 
 def overdue_events(driver: Driver, database: str | None, *, overdue_s: float, limit: int = 1000) -> list[tuple[str, int]]:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from graph.history import to_iso
 from graph.watches.store import EventRecord, Watch
 from lineage.commands.investigate import fail_line
 from lineage.commands.scopes import BAD_INPUT, open_graph, parse_kinds, resolve_scope, scope_option
@@ -164,17 +165,17 @@ def watch_json(w: Watch) -> dict[str, Any]:
     """A watch as ``watch list --json`` prints it (the API's field names)."""
     return {
         "id": w.id, "scope": w.scope.to_json(), "kinds": sorted(k.name for k in w.kinds), "webhookUrl": w.webhook_url,
-        "enabled": w.enabled, "disabledReason": w.disabled_reason, "disabledAt": _iso(w.disabled_at),
-        "createdAt": _iso(w.created_at),
+        "enabled": w.enabled, "disabledReason": w.disabled_reason, "disabledAt": to_iso(w.disabled_at),
+        "createdAt": to_iso(w.created_at),
     }
 
 
 def _event_json(e: EventRecord) -> dict[str, Any]:
     return {
-        "id": e.id, "createdAt": _iso(e.created_at), "status": e.status, "attempts": e.attempts, "reason": e.reason,
-        "lastAttemptAt": _iso(e.last_attempt_at), "deliveredAt": _iso(e.delivered_at),
-        "nextAttemptAt": _iso(e.next_attempt_at),
-        "log": [{"at": _iso(d.at), "outcome": d.outcome, "status": d.status, "reason": d.reason, "seconds": d.seconds}
+        "id": e.id, "createdAt": to_iso(e.created_at), "status": e.status, "attempts": e.attempts, "reason": e.reason,
+        "lastAttemptAt": to_iso(e.last_attempt_at), "deliveredAt": to_iso(e.delivered_at),
+        "nextAttemptAt": to_iso(e.next_attempt_at),
+        "log": [{"at": to_iso(d.at), "outcome": d.outcome, "status": d.status, "reason": d.reason, "seconds": d.seconds}
                 for d in e.log],
         "event": e.body,
     }
@@ -186,8 +187,3 @@ def _kinds_text(w: Watch) -> str:
 
 def _when(at: datetime | None) -> str:
     return "—" if at is None else at.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _iso(at: datetime | None) -> str | None:
-    return None if at is None else at.isoformat().replace("+00:00", "Z")
-

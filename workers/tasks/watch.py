@@ -19,19 +19,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import structlog
 from celery import Task
 
-from graph.history import from_micros, to_micros
-from graph.statements import watches as q
-from graph.db import read_query, write_query
-from graph.errors import translated
+from graph.history import to_iso, to_micros
 from graph.watches.dispatch import dispatch_batch, undispatched_batches
 from graph.watches.settings import WebhookSettings
-from graph.watches.store import disable_watch, overdue_events, prune
+from graph.watches.store import (
+    Delivery,
+    disable_watch,
+    event_for_delivery,
+    overdue_events,
+    prune,
+    record_attempt,
+)
 from workers import feed
 from workers.app import app
 from workers.context import resources
@@ -100,55 +103,41 @@ def deliver_event(self: Task, event_id: str, attempt: int) -> str:
     """One attempt to deliver ``event_id``; returns the event's status after it."""
     res = resources()
     driver, database = res.driver(), res.neo4j.database
-    with graph_busy_is_transient(), translated():
-        rows, _, _ = driver.execute_query(read_query(driver, q.EVENT_FOR_DELIVERY), {"id": event_id}, database_=database)
-    if not rows:
+    with graph_busy_is_transient():
+        event = event_for_delivery(driver, database, event_id)
+    if event is None:
         return "gone"  # the watch (and its events) was deleted
-    row = rows[0]
-    if row["status"] != "pending" or int(row["attempts"] or 0) != attempt - 1:
-        return str(row["status"])  # delivered, parked, or an attempt already made (a redelivered message)
-    if row["url"] is None or not row["enabled"]:
-        _record(event_id, "parked", "the watch was disabled or has no webhook", None, None)
-        return "parked"
+    if event.status != "pending" or event.attempts != attempt - 1:
+        return event.status  # delivered, parked, or an attempt already made (a redelivered message)
+
+    def record(status: str, reason: str, result: Attempt | None = None, next_at: datetime | None = None) -> str:
+        logged = Delivery(at=datetime.now(UTC), outcome=result.outcome.name if result else "PARKED",
+                          status=result.status if result else None, reason=reason,
+                          seconds=result.seconds if result else 0.0)
+        with graph_busy_is_transient():
+            record_attempt(driver, database, event_id, status=status, attempt=logged, next_at=next_at)
+        return status
+
+    if event.url is None or event.secret is None or not event.enabled:
+        return record("parked", "the watch was disabled or has no webhook")
     settings = WebhookSettings()
     now = datetime.now(UTC)
-    result = deliver(row["url"], event_id, row["body"].encode("utf-8"), row["secret"], settings, now=now)
-    first = from_micros(row["first_attempt_at"]) or now
+    result = deliver(event.url, event_id, event.body.encode("utf-8"), event.secret, settings, now=now)
     if result.outcome is Outcome.DELIVERED:
-        _record(event_id, "delivered", result.reason, result, None)
-        return "delivered"
+        return record("delivered", result.reason, result)
     if result.outcome is Outcome.GONE:
-        reason = f"the webhook answered 410 Gone at {_iso(now)}: the watch is disabled"
-        _record(event_id, "parked", reason, result, None)
-        disable_watch(driver, database, row["watch_id"], reason)
+        reason = f"the webhook answered 410 Gone at {to_iso(now)}: the watch is disabled"
+        record("parked", reason, result)
+        if event.watch_id is not None:
+            disable_watch(driver, database, event.watch_id, reason)
         return "parked"
     if result.outcome is Outcome.REFUSED:
-        _record(event_id, "parked", f"refused: {result.reason}", result, None)
-        return "parked"
+        return record("parked", f"refused: {result.reason}", result)
     wait = backoff_s(attempt, settings)
+    first = event.first_attempt_at or now
     if now + timedelta(seconds=wait) > first + timedelta(seconds=settings.retry_window_s):
-        reason = f"gave up after {attempt} attempts over {settings.retry_window_s:.0f} s; last: {result.reason}"
-        _record(event_id, "parked", reason, result, None)
-        return "parked"
-    _record(event_id, "pending", result.reason, result, now + timedelta(seconds=wait))
+        return record("parked", f"gave up after {attempt} attempts over {settings.retry_window_s:.0f} s; "
+                                f"last: {result.reason}", result)
+    record("pending", result.reason, result, now + timedelta(seconds=wait))
     deliver_event.apply_async(args=[event_id, attempt + 1], queue=Queue.NOTIFY.value, countdown=wait)
     return "pending"
-
-
-def _record(event_id: str, status: str, reason: str, attempt: Attempt | None, next_at: datetime | None) -> None:
-    res = resources()
-    driver = res.driver()
-    now = datetime.now(UTC)
-    entry = json.dumps({
-        "at": _iso(now), "outcome": attempt.outcome.name if attempt else "PARKED",
-        "status": attempt.status if attempt else None, "reason": reason,
-        "seconds": round(attempt.seconds, 3) if attempt else 0.0,
-    })
-    params = {"id": event_id, "status": status, "reason": reason, "at": to_micros(now), "entry": entry,
-              "next": None if next_at is None else to_micros(next_at)}
-    with graph_busy_is_transient(), translated():
-        driver.execute_query(write_query(driver, q.RECORD_ATTEMPT), params, database_=res.neo4j.database)
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
